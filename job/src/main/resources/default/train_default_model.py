@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Train and export the embedded default model of adversarial-prune.
+
+A small BasicBlock ResNet (3 stages of 2 blocks, widths 16/32/64, batch norm) on the
+Fashion-MNIST training set, exported as TorchScript in eval mode.
+
+The exported module takes NORMALIZED input [N, 1, 28, 28]; the job applies the normalization
+((x - MEAN) / STD with x in [0, 1]) itself, from `sweep.model.mean` / `sweep.model.std`, so the
+PGD attack works in pixel space. The constants below are what conf must say for this model.
+
+Needs only Debian packages: python3-torch, python3-torchvision (1.13) and dataset-fashion-mnist.
+    python3 job/src/main/resources/default/train_default_model.py \
+        --data /usr/share/datasets/fashion-mnist --out job/src/main/resources/default
+Writes fashion-mnist-resnet.pt and fashion-mnist-resnet.json (accuracy, parameter count,
+correct count on the first 1,000 test images as the Java side computes them).
+"""
+import argparse
+import gzip
+import json
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+MEAN = 0.2860
+STD = 0.3530
+SEED = 20221027
+
+
+def read_idx(path):
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    magic = int.from_bytes(data[0:4], "big")
+    ndim = magic & 0xFF
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def find(data_dir, stem):
+    for name in (stem, stem + ".gz"):
+        p = os.path.join(data_dir, name)
+        if os.path.exists(p):
+            return p
+    raise FileNotFoundError(os.path.join(data_dir, stem) + "[.gz]")
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.shortcut = nn.Sequential()
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return F.relu(out + self.shortcut(x))
+
+
+class SmallResNet(nn.Module):
+    def __init__(self, widths=(16, 32, 64), blocks=2, classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, widths[0], 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(widths[0])
+        layers, cin = [], widths[0]
+        for i, w in enumerate(widths):
+            stage = []
+            for b in range(blocks):
+                stage.append(BasicBlock(cin, w, 2 if (i > 0 and b == 0) else 1))
+                cin = w
+            layers.append(nn.Sequential(*stage))
+        self.layer1, self.layer2, self.layer3 = layers
+        self.fc = nn.Linear(cin, classes)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layer3(self.layer2(self.layer1(out)))
+        out = F.adaptive_avg_pool2d(out, 1).flatten(1)
+        return self.fc(out)
+
+
+def to_input(images_u8):
+    # Exactly what the Java side does: float32 pixels / 255, then (x - mean) / std.
+    x = torch.from_numpy(images_u8.astype(np.float32)).unsqueeze(1) / 255.0
+    return (x - MEAN) / STD
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+
+    torch.manual_seed(SEED)
+    np.random.seed(SEED)
+    torch.set_num_threads(args.threads)
+
+    xtr = read_idx(find(args.data, "train-images-idx3-ubyte"))
+    ytr = torch.from_numpy(read_idx(find(args.data, "train-labels-idx1-ubyte")).astype(np.int64))
+    xte = read_idx(find(args.data, "t10k-images-idx3-ubyte"))
+    yte = torch.from_numpy(read_idx(find(args.data, "t10k-labels-idx1-ubyte")).astype(np.int64))
+    xtr_t, xte_t = to_input(xtr), to_input(xte)
+
+    model = SmallResNet()
+    params = sum(p.numel() for p in model.parameters())
+    batch = 128
+    steps_per_epoch = (len(xtr_t) + batch - 1) // batch
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True,
+                          weight_decay=5e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.2, epochs=args.epochs,
+                                                steps_per_epoch=steps_per_epoch)
+    pad_value = (0.0 - MEAN) / STD
+    for epoch in range(args.epochs):
+        model.train()
+        perm = torch.randperm(len(xtr_t))
+        t0, seen, loss_sum = time.time(), 0, 0.0
+        for i in range(steps_per_epoch):
+            idx = perm[i * batch:(i + 1) * batch]
+            xb, yb = xtr_t[idx], ytr[idx]
+            # Light augmentation: random horizontal flip and +-2 px random crop.
+            flip = torch.rand(len(xb)) < 0.5
+            xb = torch.where(flip[:, None, None, None], xb.flip(3), xb)
+            xb = F.pad(xb, (2, 2, 2, 2), value=pad_value)
+            dx, dy = np.random.randint(0, 5, size=2)
+            xb = xb[:, :, dy:dy + 28, dx:dx + 28]
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            seen += len(xb)
+            loss_sum += loss.item() * len(xb)
+        acc = evaluate(model, xte_t, yte)
+        print(f"epoch {epoch + 1}/{args.epochs} loss {loss_sum / seen:.4f} "
+              f"test acc {acc:.4f} ({time.time() - t0:.0f}s)", flush=True)
+
+    model.eval()
+    scripted = torch.jit.script(model)
+    scripted.eval()
+    pt = os.path.join(args.out, "fashion-mnist-resnet.pt")
+    scripted.save(pt)
+    loaded = torch.jit.load(pt)
+    loaded.eval()
+    with torch.no_grad():
+        pred = torch.cat([loaded(xte_t[i:i + 500]).argmax(1) for i in range(0, len(xte_t), 500)])
+    correct = (pred == yte)
+    info = {
+        "architecture": "BasicBlock ResNet, 3 stages x 2 blocks, widths 16/32/64, batch norm",
+        "input": "[N, 1, 28, 28] normalized: (x - mean) / std with x in [0, 1]",
+        "mean": [MEAN],
+        "std": [STD],
+        "classes": 10,
+        "parameters": params,
+        "epochs": args.epochs,
+        "seed": SEED,
+        "test_images": int(len(yte)),
+        "test_correct": int(correct.sum()),
+        "test_accuracy": float(correct.float().mean()),
+        "first_1000_correct": int(correct[:1000].sum()),
+        "torch_version": torch.__version__,
+        "command": "python3 job/src/main/resources/default/train_default_model.py "
+                   "--data /usr/share/datasets/fashion-mnist "
+                   "--out job/src/main/resources/default",
+    }
+    with open(os.path.join(args.out, "fashion-mnist-resnet.json"), "w") as f:
+        json.dump(info, f, indent=2)
+        f.write("\n")
+    print(json.dumps(info, indent=2))
+
+
+def evaluate(model, x, y):
+    model.eval()
+    with torch.no_grad():
+        pred = torch.cat([model(x[i:i + 1000]).argmax(1) for i in range(0, len(x), 1000)])
+    return float((pred == y).float().mean())
+
+
+if __name__ == "__main__":
+    main()
