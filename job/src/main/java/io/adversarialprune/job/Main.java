@@ -1,0 +1,77 @@
+package io.adversarialprune.job;
+
+import io.adversarialprune.job.ingest.IngestCommand;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The job's entry point: {@code adversarial-prune <command> ...}. Exit codes: 0 success, 2 usage
+ * or input/config error (the message names the key, file or column), 1 job failure.
+ *
+ * <p>{@code main} never sets a Spark master: spark-submit (or the local launcher's
+ * {@code spark.master}) does.
+ */
+@Command(
+    name = "adversarial-prune",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Sweeps weight pruning x PGD attacks over a classifier on Spark.",
+    subcommands = {IngestCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_FAILURE = 1;
+  public static final int EXIT_USAGE = 2;
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns the exit code (used by tests, never calls exit). */
+  public static int execute(String... args) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler(Main::handleException);
+    return cli.execute(args);
+  }
+
+  private static int handleException(
+      Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+    PrintWriter err = cli.getErr();
+    UserInputException input = find(e, UserInputException.class);
+    if (input != null) {
+      err.println("error: " + input.getMessage());
+      err.flush();
+      return EXIT_USAGE;
+    }
+    err.println("failed: " + e);
+    for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+      err.println("  caused by: " + c);
+    }
+    e.printStackTrace(err);
+    err.flush();
+    return EXIT_FAILURE;
+  }
+
+  private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (type.isInstance(c)) {
+        return type.cast(c);
+      }
+      if (c.getCause() == c) {
+        break;
+      }
+    }
+    return null;
+  }
+
+  /** Reports the version from the jar manifest, if there is one. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"adversarial-prune " + (v == null ? "(development build)" : v)};
+    }
+  }
+}
