@@ -1,9 +1,9 @@
 package io.adversarialprune.udfs.prune;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,10 +17,11 @@ import java.util.SplittableRandom;
  *
  * <p>The constructor takes the model's own parameter tensors (for a TorchScript model,
  * {@code block.getParameters()} values' arrays: the tensors the module computes with) and
- * snapshots their values once as host {@code float[]}. {@link #apply} first writes the
- * snapshot back, then computes the pruned values on the host and writes them into the same
- * native tensors ({@code NDArray.set(Buffer)}, a copy into the existing tensor, so the module
- * sees the change). No NDArray is created, so nothing is attached to the model's manager.
+ * snapshots their values once as host {@code float[]}. {@link #apply} computes the pruned values
+ * from the snapshot on the host and copies them into the same native tensors (an in-place index
+ * put on the tensor's device, so the module computes with them); {@link #restore} copies the
+ * snapshot back the same way. The only NDArrays created are the per-tensor copy sources, each in
+ * a sub-manager closed right after the copy: nothing stays attached to the model's manager.
  * Only parameters are touched; buffers such as batch-norm running statistics are not in the
  * map and are never written.
  *
@@ -46,6 +47,9 @@ import java.util.SplittableRandom;
  * snapshot only; the model stays as it is (call {@link #restore()} first to leave it original).
  */
 public final class WeightPruner implements AutoCloseable {
+
+  /** The whole tensor, whatever its rank. */
+  private static final NDIndex ALL = new NDIndex("...");
 
   private final List<Entry> entries;
   private Map<String, Double> pValues;
@@ -228,20 +232,24 @@ public final class WeightPruner implements AutoCloseable {
     return new double[] {mean, std};
   }
 
+  /**
+   * Copies {@code values} into the parameter's existing storage with an index put (torch's
+   * {@code index_put_} over the full tensor), on the tensor's own device. Deliberately not
+   * {@code NDArray.set(Buffer)}: on CPU, DJL's {@code torchSet} swaps the tensor's storage for the
+   * direct buffer's memory (no copy), so the model would alias a Java buffer; on CUDA it also swaps
+   * the storage ({@code set_}) instead of copying into it.
+   */
   private static void write(Entry entry, float[] values) {
-    ByteBuffer bb = entry.buffer;
-    bb.clear();
-    bb.asFloatBuffer().put(values);
-    // set() copies into the existing native tensor (torchSet), which the module holds.
-    entry.array.set(bb);
+    try (NDManager scope = entry.array.getManager().newSubManager()) {
+      NDArray source = scope.create(values, entry.array.getShape());
+      entry.array.set(ALL, source);
+    }
   }
 
   private static final class Entry {
     final String name;
     final NDArray array;
     float[] original;
-    /** Reused direct buffer for host-to-tensor copies. */
-    final ByteBuffer buffer;
     private double[] moments;
     private Double pValue;
     private boolean pComputed;
@@ -250,8 +258,6 @@ public final class WeightPruner implements AutoCloseable {
       this.name = name;
       this.array = array;
       this.original = original;
-      this.buffer =
-          ByteBuffer.allocateDirect(original.length * Float.BYTES).order(ByteOrder.nativeOrder());
     }
 
     double[] moments() {

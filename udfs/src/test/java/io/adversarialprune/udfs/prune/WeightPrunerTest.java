@@ -9,6 +9,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -250,6 +251,23 @@ class WeightPrunerTest {
     pruner.restore();
     pruner.apply(PruneSpec.of(new PruneStep(PruneType.E, 0.01)), 3);
     assertBitwiseEqual(snapshot(params), eOnly);
+  }
+
+  @Test
+  void writesIntoTheExistingStorageNotANewOne() {
+    NDArray fc = params.get("fc.weight");
+    float[] orig = fc.toFloatArray();
+    try (NDManager scope = fc.getManager().newSubManager()) {
+      // A view shares the tensor's storage: it sees in-place copies, not a storage swap (set_).
+      NDArray view = fc.get(new NDIndex(":"));
+      view.attach(scope);
+      pruner.apply(PruneSpec.of(new PruneStep(PruneType.E, 0.05)), 0);
+      float[] pruned = fc.toFloatArray();
+      assertThat(Arrays.equals(pruned, orig)).isFalse();
+      assertThat(floatBits(view.toFloatArray())).containsExactly(floatBits(pruned));
+      pruner.restore();
+      assertThat(floatBits(view.toFloatArray())).containsExactly(floatBits(orig));
+    }
   }
 
   @Test
