@@ -1,9 +1,11 @@
 package io.adversarialprune.udfs.prune;
 
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -57,7 +59,12 @@ public final class WeightPruner implements AutoCloseable {
 
   /**
    * @param params the model's own parameter tensors, name to array, in the model's order; all
-   *     must be float32. Later edits are made in place on these arrays.
+   *     must be float32 PyTorch arrays that accept in-place writes (load TorchScript with
+   *     {@code Map.of("trainParam", "true")}; the default load makes inference tensors). Later
+   *     edits are made in place on these arrays; the constructor writes the same values back once
+   *     to check that.
+   * @throws IllegalArgumentException naming a parameter that is not float32
+   * @throws IllegalStateException naming a parameter that refuses in-place writes
    */
   public WeightPruner(Map<String, NDArray> params) {
     List<Entry> list = new ArrayList<>(params.size());
@@ -71,6 +78,8 @@ public final class WeightPruner implements AutoCloseable {
       list.add(new Entry(e.getKey(), array, array.toFloatArray()));
     }
     this.entries = List.copyOf(list);
+    // Fail at construction, not mid-sweep, if the tensors refuse in-place writes.
+    restore();
   }
 
   /**
@@ -240,9 +249,24 @@ public final class WeightPruner implements AutoCloseable {
    * the storage ({@code set_}) instead of copying into it.
    */
   private static void write(Entry entry, float[] values) {
+    // Weight edits are not part of any graph; grad mode is thread-local and PGD code may have it
+    // on, which would refuse an in-place write into a leaf that requires grad.
+    boolean gradMode = JniUtils.isGradMode();
+    if (gradMode) {
+      JniUtils.setGradMode(false);
+    }
     try (NDManager scope = entry.array.getManager().newSubManager()) {
       NDArray source = scope.create(values, entry.array.getShape());
       entry.array.set(ALL, source);
+    } catch (EngineException e) {
+      throw new IllegalStateException(
+          "Cannot write parameter " + entry.name + " in place (a model loaded without"
+              + " Map.of(\"trainParam\", \"true\") holds inference tensors, which refuse"
+              + " in-place writes)", e);
+    } finally {
+      if (gradMode) {
+        JniUtils.setGradMode(true);
+      }
     }
   }
 

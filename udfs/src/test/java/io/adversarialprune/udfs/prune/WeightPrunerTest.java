@@ -13,6 +13,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import com.google.gson.JsonElement;
@@ -321,6 +322,37 @@ class WeightPrunerTest {
     assertThat(conv2.elements()).isEqualTo(1152);
     assertThat(conv2.stdAfter()).isLessThan(conv2.stdBefore());
     assertThat(conv2.normalityP()).isLessThan(1e-5);
+  }
+
+  @Test
+  void writesWithGradModeOnAndUnfrozenParameters() throws Exception {
+    try (Model m = Model.newInstance("tiny", Device.cpu(), "PyTorch")) {
+      m.load(modelPath, "tiny", Map.of("trainParam", "true"));
+      Map<String, NDArray> ps = parameters(m);
+      Map<String, float[]> orig = snapshot(ps);
+      JniUtils.setGradMode(true);
+      try (WeightPruner p = new WeightPruner(ps)) {
+        PruneReport report = p.apply(PruneSpec.of(new PruneStep(PruneType.E, 0.05)), 0);
+        assertThat(report.changed()).isEqualTo(776);
+        assertThat(JniUtils.isGradMode()).isTrue();
+        p.restore();
+        assertBitwiseEqual(snapshot(ps), orig);
+      } finally {
+        JniUtils.setGradMode(false);
+      }
+    }
+  }
+
+  @Test
+  void refusesInferenceTensorsUpFront() throws Exception {
+    try (Model m = Model.newInstance("tiny", Device.cpu(), "PyTorch")) {
+      m.load(modelPath, "tiny");
+      Map<String, NDArray> ps = parameters(m);
+      assertThatThrownBy(() -> new WeightPruner(ps))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("conv1.weight")
+          .hasMessageContaining("trainParam");
+    }
   }
 
   @Test
