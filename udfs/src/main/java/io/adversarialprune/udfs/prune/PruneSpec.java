@@ -25,7 +25,8 @@ import java.util.stream.Collectors;
  *     (the study's comment says the opposite; its code does this). Tensors with fewer than 8
  *     elements have no p-value and are never clamped while the gate is on.
  */
-public record PruneSpec(List<PruneStep> steps, String include, String exclude, boolean normalityGate) {
+public record PruneSpec(
+    List<PruneStep> steps, String include, String exclude, boolean normalityGate) {
 
   /** The study's threshold: {@code if p < 1e-5: clamp}. */
   public static final double NORMALITY_ALPHA = 1e-5;

@@ -31,19 +31,25 @@ import java.util.SplittableRandom;
  *
  * <ul>
  *   <li>E: {@code w = 0 where |w| < E}. Every element with {@code |w| < E} counts as changed,
- *       including elements that were already exactly 0 (this is what the study counted).
+ *       including elements that were already exactly 0 (the count {@code (|w| < E).sum()} that
+ *       the fixture's PyTorch reference and the study's ratio use).
  *   <li>S: clamp to {@code [mean - S*std, mean + S*std]} with the mean and unbiased (n-1) std of
  *       the ORIGINAL tensor (before E). With the normality gate on, only tensors whose normaltest
  *       p-value is below 1e-5 are clamped, i.e. tensors that are NOT normal (the study's comment
  *       says the opposite of what its code does; this keeps the code's behaviour). Tensors with
- *       fewer than 8 elements have no p-value and are not clamped while the gate is on. An
- *       element counts as changed when the clamp changed its value.
- *   <li>R: {@code w = w + U[-R, R]} with float noise drawn from a {@link SplittableRandom} seeded
- *       only by (seed, parameter name), so every task, thread and JVM builds the same model for
- *       the same seed. An element counts as changed when the addition changed its value.
+ *       fewer than 8 elements (scipy's minimum) have no p-value and are not clamped while the gate
+ *       is on. The bounds are computed in double and rounded to float. An element counts as
+ *       changed when the clamp changed its value.
+ *   <li>R: {@code w = w + U[-R, R]}: noise {@code (float) ((2u - 1) * R)} with {@code u} from a
+ *       {@link SplittableRandom} seeded only by (seed, parameter name), drawn in element order
+ *       and added in float, so every task, thread and JVM builds the same model for the same
+ *       seed. An element counts as changed when the addition changed its value.
  *   <li>Composite: E, then S, then R; an element changed by several steps counts once, and the
  *       report's ratio is over all parameter elements.
  * </ul>
+ *
+ * <p>Writes run with grad mode off (restored afterwards), so they work whether or not the
+ * parameters are frozen and whatever the calling thread's grad mode.
  *
  * <p>Not thread-safe: one pruner per model instance (per task slot). {@link #close()} frees the
  * snapshot only; the model stays as it is (call {@link #restore()} first to leave it original).

@@ -214,7 +214,8 @@ class WeightPrunerTest {
 
   @Test
   void rIsTheSameOnASeparatelyLoadedModel() throws Exception {
-    PruneSpec spec = PruneSpec.of(new PruneStep(PruneType.E, 0.01), new PruneStep(PruneType.R, 0.01));
+    PruneSpec spec =
+        PruneSpec.of(new PruneStep(PruneType.E, 0.01), new PruneStep(PruneType.R, 0.01));
     pruner.apply(spec, 7);
     Map<String, float[]> here = snapshot(params);
     float[] outHere = logits(model);
