@@ -1,0 +1,23 @@
+package io.adversarialprune.udfs.prune;
+
+/**
+ * What one {@link WeightPruner#apply} did to one parameter tensor.
+ *
+ * @param name the parameter's name in the model
+ * @param elements number of elements
+ * @param changed elements touched by any step, each counted once (see {@link WeightPruner})
+ * @param meanBefore mean of the original tensor
+ * @param stdBefore unbiased (n-1) std of the original tensor, as torch's {@code tensor.std()}
+ * @param meanAfter mean after the prune
+ * @param stdAfter unbiased std after the prune
+ * @param normalityP normaltest p-value of the original tensor, null below 8 elements
+ */
+public record ParameterStats(
+    String name,
+    long elements,
+    long changed,
+    double meanBefore,
+    double stdBefore,
+    double meanAfter,
+    double stdAfter,
+    Double normalityP) {}
