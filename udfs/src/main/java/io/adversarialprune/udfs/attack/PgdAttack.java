@@ -18,6 +18,9 @@ import java.util.Arrays;
  *   result = round(255 x(steps)) / 255                           (or x(steps), rounding off)
  * </pre>
  *
+ * <p>As in the study, the rounding comes after the last projection, so a rounded image may be
+ * up to {@code 0.5 / 255} outside the eps ball (and is always inside [0, 1]).
+ *
  * <p>The loss is the cross entropy summed over the batch. Each sample's logits depend only on its
  * own input (the model is in eval mode), so each sample's input gradient is the gradient of its
  * own loss and does not depend on the batch. The study weighted each sample's gradient by that
