@@ -19,7 +19,8 @@ import java.nio.file.Path;
 public final class Fixtures {
 
   public static final InputShape SHAPE = new InputShape(1, 8, 8);
-  public static final Normalization NORM = new Normalization(new float[] {0.5f}, new float[] {0.25f});
+  public static final Normalization NORM =
+      new Normalization(new float[] {0.5f}, new float[] {0.25f});
 
   private Fixtures() {}
 

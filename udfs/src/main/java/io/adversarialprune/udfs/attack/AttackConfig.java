@@ -6,8 +6,7 @@ import com.typesafe.config.Config;
  * The PGD attack settings, the {@code sweep.attack} block of the sweep's HOCON config. Defaults
  * live only in the job's {@code reference.conf}; this record has none. Immutable value.
  *
- * @param eps L-infinity radius in [0, 1] pixel space, in {@code (0, 1]} ({@code
- *     sweep.attack.eps})
+ * @param eps L-infinity radius in [0, 1] pixel space, in {@code (0, 1]} ({@code sweep.attack.eps})
  * @param alpha step size, {@code > 0} ({@code sweep.attack.alpha})
  * @param steps number of PGD steps, {@code >= 1} ({@code sweep.attack.steps})
  * @param randomStart start from {@code clamp(x + U(-eps, eps), 0, 1)} instead of {@code x} ({@code

@@ -18,29 +18,28 @@ import java.util.Arrays;
  *   result = round(255 x(steps)) / 255                           (or x(steps), rounding off)
  * </pre>
  *
- * <p>The projection is computed as {@code min(max(x(k) + alpha sign(g), lower), upper)} with
- * {@code lower = clamp(x - eps, 0, 1)} and {@code upper = clamp(x + eps, 0, 1)} made once per
- * batch: the same set, and values that differ from the study's formula by at most one float
- * rounding inside the ball (bit-identical on its faces), for two elementwise ops per step instead
- * of five.
+ * <p>The projection is computed as {@code min(max(x(k) + alpha sign(g), lower), upper)} with {@code
+ * lower = clamp(x - eps, 0, 1)} and {@code upper = clamp(x + eps, 0, 1)} made once per batch: the
+ * same set, and values that differ from the study's formula by at most one float rounding inside
+ * the ball (bit-identical on its faces), for two elementwise ops per step instead of five.
  *
- * <p>As in the study, the rounding comes after the last projection, so a rounded image may be
- * up to {@code 0.5 / 255} outside the eps ball (and is always inside [0, 1]).
+ * <p>As in the study, the rounding comes after the last projection, so a rounded image may be up to
+ * {@code 0.5 / 255} outside the eps ball (and is always inside [0, 1]).
  *
  * <p>The loss is the cross entropy summed over the batch. Each sample's logits depend only on its
- * own input (the model is in eval mode), so each sample's input gradient is the gradient of its
- * own loss and does not depend on the batch. The study weighted each sample's gradient by that
- * sample's loss; after {@code sign()} the two agree except for a sample whose loss is exactly 0,
- * where the study's step is 0 and this one follows the (tiny) gradient's sign.
+ * own input (the model is in eval mode), so each sample's input gradient is the gradient of its own
+ * loss and does not depend on the batch. The study weighted each sample's gradient by that sample's
+ * loss; after {@code sign()} the two agree except for a sample whose loss is exactly 0, where the
+ * study's step is 0 and this one follows the (tiny) gradient's sign.
  *
- * <p>The random start is drawn per sample from {@code (seed, sample id)} ({@link SampleNoise}),
- * so on CPU the result for a sample is bit-identical for the same input, label, id and seed,
- * whatever the batching or sharding.
+ * <p>The random start is drawn per sample from {@code (seed, sample id)} ({@link SampleNoise}), so
+ * on CPU the result for a sample is bit-identical for the same input, label, id and seed, whatever
+ * the batching or sharding.
  *
  * <p>Autograd: each step gets a fresh leaf input (DJL does not zero gradients), turns grad mode on
  * for the calling thread only ({@code JniUtils.setGradMode}) and calls {@code JniUtils.backward}
- * directly; DJL's {@code GradientCollector} is never used (one may be open per JVM). The
- * model's parameters are frozen, so only the input gets a gradient and the weights and batch-norm
+ * directly; DJL's {@code GradientCollector} is never used (one may be open per JVM). The model's
+ * parameters are frozen, so only the input gets a gradient and the weights and batch-norm
  * statistics are never written.
  *
  * <p>Native memory: everything of one call lives in a sub-manager of the source's manager, and
@@ -138,8 +137,7 @@ public final class PgdAttack {
   static int checkBatch(InputShape shape, long[] ids, int[] labels, float[] pixels) {
     int n = labels.length;
     if (ids.length != n) {
-      throw new IllegalArgumentException(
-          "batch has " + ids.length + " ids but " + n + " labels");
+      throw new IllegalArgumentException("batch has " + ids.length + " ids but " + n + " labels");
     }
     if (n == 0) {
       throw new IllegalArgumentException("batch is empty");

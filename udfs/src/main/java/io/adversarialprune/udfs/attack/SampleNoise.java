@@ -4,8 +4,8 @@ import java.util.SplittableRandom;
 
 /**
  * The PGD random start, drawn per sample from {@code (row seed, sample id)} with a Java generator,
- * so the noise of a sample does not depend on how samples are batched, sharded or scheduled, nor
- * on the device. Stateless and thread-safe.
+ * so the noise of a sample does not depend on how samples are batched, sharded or scheduled, nor on
+ * the device. Stateless and thread-safe.
  */
 public final class SampleNoise {
 

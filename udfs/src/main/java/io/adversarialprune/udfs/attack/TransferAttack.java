@@ -51,8 +51,14 @@ public final class TransferAttack {
     }
     if (judge.classes() != source.classes()) {
       throw new IllegalArgumentException(
-          "target model " + judge.file() + " has " + judge.classes() + " classes but source model "
-              + source.file() + " has " + source.classes());
+          "target model "
+              + judge.file()
+              + " has "
+              + judge.classes()
+              + " classes but source model "
+              + source.file()
+              + " has "
+              + source.classes());
     }
     float[] adv = pgd.perturb(source, seed, ids, labels, pixels);
     Predictions clean = Predictions.of(judge, labels, pixels);

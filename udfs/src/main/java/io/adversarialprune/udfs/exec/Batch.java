@@ -57,13 +57,7 @@ public record Batch(long[] ids, int[] labels, float[] pixels, InputShape shape) 
     for (int i = 0; i < labels.length; i++) {
       if (labels[i] < 0 || labels[i] >= classes) {
         throw new IllegalArgumentException(
-            "label "
-                + labels[i]
-                + " of sample id "
-                + ids[i]
-                + " is outside [0, "
-                + classes
-                + ")");
+            "label " + labels[i] + " of sample id " + ids[i] + " is outside [0, " + classes + ")");
       }
     }
   }

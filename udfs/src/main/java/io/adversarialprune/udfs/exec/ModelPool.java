@@ -26,13 +26,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Each lease has a classifier to itself: a row prunes its model's weights in place, so a
  * classifier is never used by two threads at once. Closing a lease returns its classifier to the
  * pool and the next borrower of the same key reuses it, so a model file is loaded at most once per
- * concurrent task slot, not once per row. A borrower must hand the classifier back in the state
- * it got it (restore pruned weights before closing the lease); a borrower that cannot (the
- * restore failed) should call {@link Lease#discard()} instead, which closes the classifier.
+ * concurrent task slot, not once per row. A borrower must hand the classifier back in the state it
+ * got it (restore pruned weights before closing the lease); a borrower that cannot (the restore
+ * failed) should call {@link Lease#discard()} instead, which closes the classifier.
  *
- * <p>Lifecycle: {@link #shared()} is created lazily on first use and lives as long as the JVM
- * (an executor); its classifiers are freed when the process exits or by {@link #close()}. A pool
- * made with the public constructor (tests, tools) is owned and closed by its creator.
+ * <p>Lifecycle: {@link #shared()} is created lazily on first use and lives as long as the JVM (an
+ * executor); its classifiers are freed when the process exits or by {@link #close()}. A pool made
+ * with the public constructor (tests, tools) is owned and closed by its creator.
  *
  * <p>Thread-safety: all methods are thread-safe; loads for different borrowers run in parallel.
  * Leases are not thread-safe and belong to the borrowing thread.
@@ -93,8 +93,8 @@ public final class ModelPool implements AutoCloseable {
   /**
    * Lends a classifier for {@code key}: an idle one if there is one, else a newly loaded one.
    *
-   * @throws IllegalStateException when loading fails (see {@link Classifier#load}) or the pool
-   *     is closed
+   * @throws IllegalStateException when loading fails (see {@link Classifier#load}) or the pool is
+   *     closed
    */
   public Lease borrow(Key key) {
     if (closed) {

@@ -22,7 +22,8 @@ import java.util.Collection;
  * @param changed adversarial prediction != clean prediction
  * @param attacked clean correct and adversarial wrong
  */
-public record OutcomeCounts(long total, long correct, long advCorrect, long changed, long attacked) {
+public record OutcomeCounts(
+    long total, long correct, long advCorrect, long changed, long attacked) {
 
   /** No samples. */
   public static final OutcomeCounts ZERO = new OutcomeCounts(0, 0, 0, 0, 0);

@@ -1,8 +1,8 @@
 package io.adversarialprune.udfs.metrics;
 
 /**
- * A proportion {@code successes / trials} with its 95% Wilson score interval. For {@code trials
- * == 0} the value is NaN and the interval is {@code [0, 1]} (nothing is known). Immutable value.
+ * A proportion {@code successes / trials} with its 95% Wilson score interval. For {@code trials ==
+ * 0} the value is NaN and the interval is {@code [0, 1]} (nothing is known). Immutable value.
  *
  * @param successes {@code k}
  * @param trials {@code n}

@@ -26,12 +26,12 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@link #load} ({@link Mode#DIFFERENTIABLE}): the attack source. The module is loaded with
- *       trainable (non-inference) tensors and its parameters frozen, so a backward pass reaches
- *       the input and never the weights. Every forward runs with DJL's {@code training=true}
- *       flag: that is what makes DJL run the TorchScript method with autograd, and, because
- *       DJL's block starts with the flag set, the module is never switched out of eval mode
- *       (batch-norm running statistics are used, never updated). Whether a graph is recorded is
- *       decided by the calling thread's grad mode ({@code JniUtils.setGradMode}).
+ *       trainable (non-inference) tensors and its parameters frozen, so a backward pass reaches the
+ *       input and never the weights. Every forward runs with DJL's {@code training=true} flag: that
+ *       is what makes DJL run the TorchScript method with autograd, and, because DJL's block starts
+ *       with the flag set, the module is never switched out of eval mode (batch-norm running
+ *       statistics are used, never updated). Whether a graph is recorded is decided by the calling
+ *       thread's grad mode ({@code JniUtils.setGradMode}).
  *   <li>{@link #loadForInference} ({@link Mode#INFERENCE}): a forward-only model, e.g. the int8
  *       transfer target, loaded the engine's default way (inference tensors, no autograd).
  * </ul>
@@ -41,13 +41,13 @@ import java.util.Map;
  * classes]} fails here, with the file named in the message.
  *
  * <p>Lifecycle: the caller that loads a classifier owns it and must {@link #close()} it; closing
- * frees the module, its parameters and everything still attached to {@link #manager()}.
- * Temporary arrays must never be attached to {@link #manager()} directly: create them in a
- * {@code manager().newSubManager()} scope that the caller closes.
+ * frees the module, its parameters and everything still attached to {@link #manager()}. Temporary
+ * arrays must never be attached to {@link #manager()} directly: create them in a {@code
+ * manager().newSubManager()} scope that the caller closes.
  *
- * <p>Thread-safety: not thread-safe. One thread at a time may use an instance (its weights may
- * be pruned in place, and the module's train/eval flag is shared state); concurrent work needs
- * one instance per thread, see {@link io.adversarialprune.udfs.exec.ModelPool}.
+ * <p>Thread-safety: not thread-safe. One thread at a time may use an instance (its weights may be
+ * pruned in place, and the module's train/eval flag is shared state); concurrent work needs one
+ * instance per thread, see {@link io.adversarialprune.udfs.exec.ModelPool}.
  */
 public final class Classifier implements AutoCloseable {
 
@@ -95,11 +95,11 @@ public final class Classifier implements AutoCloseable {
   /**
    * Loads {@code file} as an attack source ({@link Mode#DIFFERENTIABLE}).
    *
-   * @throws IllegalStateException when the file cannot be loaded as TorchScript, rejects a
-   *     {@code [1, C, H, W]} batch of {@code expected}'s shape, or does not output {@code [batch,
+   * @throws IllegalStateException when the file cannot be loaded as TorchScript, rejects a {@code
+   *     [1, C, H, W]} batch of {@code expected}'s shape, or does not output {@code [batch,
    *     classes]}; the message names the file
-   * @throws IllegalArgumentException when {@code normalization} does not have one entry per
-   *     channel of {@code expected}
+   * @throws IllegalArgumentException when {@code normalization} does not have one entry per channel
+   *     of {@code expected}
    */
   public static Classifier load(
       Path file, Device device, Normalization normalization, InputShape expected) {
@@ -116,7 +116,10 @@ public final class Classifier implements AutoCloseable {
     return load(file, device, normalization, expected, Mode.INFERENCE);
   }
 
-  /** Loads {@code file} in the given mode; see {@link #load(Path, Device, Normalization, InputShape)}. */
+  /**
+   * Loads {@code file} in the given mode; see {@link #load(Path, Device, Normalization,
+   * InputShape)}.
+   */
   public static Classifier load(
       Path file, Device device, Normalization normalization, InputShape expected, Mode mode) {
     if (normalization.channels() != expected.channels()) {
@@ -184,9 +187,9 @@ public final class Classifier implements AutoCloseable {
   }
 
   /**
-   * Logits {@code [N, classes]} for a pixel batch {@code [N, C, H, W]} in [0, 1]; normalization
-   * is applied here. The result is attached to {@code pixels}' manager. Whether autograd records
-   * the call is up to the calling thread's grad mode (always off in {@link Mode#INFERENCE}).
+   * Logits {@code [N, classes]} for a pixel batch {@code [N, C, H, W]} in [0, 1]; normalization is
+   * applied here. The result is attached to {@code pixels}' manager. Whether autograd records the
+   * call is up to the calling thread's grad mode (always off in {@link Mode#INFERENCE}).
    */
   public NDArray logits(NDArray pixels) {
     Shape s = pixels.getShape();
@@ -195,8 +198,16 @@ public final class Classifier implements AutoCloseable {
         || s.get(2) != inputShape.height()
         || s.get(3) != inputShape.width()) {
       throw new IllegalArgumentException(
-          "model " + file + " expects input [N," + inputShape.channels() + ","
-              + inputShape.height() + "," + inputShape.width() + "], got " + s);
+          "model "
+              + file
+              + " expects input [N,"
+              + inputShape.channels()
+              + ","
+              + inputShape.height()
+              + ","
+              + inputShape.width()
+              + "], got "
+              + s);
     }
     NDArray normalized = pixels.sub(mean).div(std);
     // training=true keeps autograd available and the module in eval mode; see the class doc.
@@ -246,8 +257,8 @@ public final class Classifier implements AutoCloseable {
   }
 
   /**
-   * The model's manager. Use it only as the parent of short-lived sub-managers; everything
-   * attached to it lives until {@link #close()}.
+   * The model's manager. Use it only as the parent of short-lived sub-managers; everything attached
+   * to it lives until {@link #close()}.
    */
   public NDManager manager() {
     return model.getNDManager();

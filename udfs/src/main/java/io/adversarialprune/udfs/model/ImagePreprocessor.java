@@ -8,9 +8,9 @@ import java.io.IOException;
 
 /**
  * Decodes encoded image bytes (PNG, JPEG, anything {@link ImageFactory} reads) into a CHW float
- * array in [0, 1] for a {@link Classifier}: optional resize of the shorter side to {@code
- * resize}, optional center crop to {@code crop x crop}, then grayscale ({@code channels == 1}) or
- * RGB ({@code channels == 3}) values divided by 255.
+ * array in [0, 1] for a {@link Classifier}: optional resize of the shorter side to {@code resize},
+ * optional center crop to {@code crop x crop}, then grayscale ({@code channels == 1}) or RGB
+ * ({@code channels == 3}) values divided by 255.
  *
  * <p>Decoding, resizing and cropping use DJL's image API; pixel values are read from the decoded
  * image the way DJL's {@code Image.toNDArray} reads them (raw gray values for gray images, {@code
@@ -43,8 +43,8 @@ public record ImagePreprocessor(int channels, int resize, int crop) {
    * @param encoded the encoded image bytes
    * @param imageId the image's path or id, used in error messages
    * @param expected the model's input shape; the decoded image must match it
-   * @throws IllegalArgumentException when the bytes cannot be decoded, or the decoded, resized
-   *     and cropped image does not have {@code expected}'s channels, height and width
+   * @throws IllegalArgumentException when the bytes cannot be decoded, or the decoded, resized and
+   *     cropped image does not have {@code expected}'s channels, height and width
    */
   public float[] pixels(byte[] encoded, String imageId, InputShape expected) {
     if (expected.channels() != channels) {

@@ -1,8 +1,8 @@
 package io.adversarialprune.udfs.model;
 
 /**
- * The shape of one model input image, channels first: {@code [channels, height, width]}.
- * Immutable value.
+ * The shape of one model input image, channels first: {@code [channels, height, width]}. Immutable
+ * value.
  *
  * @param channels number of channels, {@code >= 1}
  * @param height image height in pixels, {@code >= 1}

@@ -3,8 +3,8 @@ package io.adversarialprune.udfs.model;
 import java.util.Arrays;
 
 /**
- * Per-channel input normalization applied inside {@link Classifier}'s forward: {@code (x - mean)
- * / std} with {@code x} in [0, 1] pixel space, so an attack perturbs pixels, not normalized values.
+ * Per-channel input normalization applied inside {@link Classifier}'s forward: {@code (x - mean) /
+ * std} with {@code x} in [0, 1] pixel space, so an attack perturbs pixels, not normalized values.
  *
  * <p>Immutable and thread-safe: the arrays are copied in and out. Equality compares the values, so
  * a normalization can be part of a {@link io.adversarialprune.udfs.exec.ModelPool} key.

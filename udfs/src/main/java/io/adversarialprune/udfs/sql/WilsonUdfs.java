@@ -4,13 +4,13 @@ import io.adversarialprune.udfs.metrics.Wilson;
 import org.apache.spark.sql.api.java.UDF2;
 
 /**
- * Spark SQL UDFs for the 95% Wilson score interval of {@code successes / trials}, for querying
- * the count columns of the results, e.g. {@code wilson_lower(attacked, correct)}. Register with
- * {@code spark.udf().register(WilsonUdfs.LOWER, new WilsonUdfs.Lower(), DataTypes.DoubleType)}.
+ * Spark SQL UDFs for the 95% Wilson score interval of {@code successes / trials}, for querying the
+ * count columns of the results, e.g. {@code wilson_lower(attacked, correct)}. Register with {@code
+ * spark.udf().register(WilsonUdfs.LOWER, new WilsonUdfs.Lower(), DataTypes.DoubleType)}.
  *
- * <p>A null argument gives null; {@code trials == 0} gives the interval [0, 1]; counts with
- * {@code successes > trials} or negative fail the query. The functions are stateless,
- * serializable and thread-safe.
+ * <p>A null argument gives null; {@code trials == 0} gives the interval [0, 1]; counts with {@code
+ * successes > trials} or negative fail the query. The functions are stateless, serializable and
+ * thread-safe.
  */
 public final class WilsonUdfs {
 

@@ -9,7 +9,6 @@ import com.google.gson.JsonObject;
 import io.adversarialprune.udfs.Fixtures;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
 import io.adversarialprune.udfs.model.Classifier;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,8 +53,9 @@ class PgdAttackTest {
       float[] expected = Fixtures.floats(c.get("adv"));
       int bad = Fixtures.firstMismatch(adv, expected, 0, 1e-5);
       assertThat(bad)
-          .as("case %s: pixel %d java %s torch %s", c.get("eps"), bad,
-              bad < 0 ? 0 : adv[bad], bad < 0 ? 0 : expected[bad])
+          .as(
+              "case %s: pixel %d java %s torch %s",
+              c.get("eps"), bad, bad < 0 ? 0 : adv[bad], bad < 0 ? 0 : expected[bad])
           .isEqualTo(-1);
       assertThat(Predictions.of(model, LABELS, adv).predictions())
           .containsExactly(Fixtures.ints(c.get("adv_pred")));
@@ -176,7 +176,8 @@ class PgdAttackTest {
       assertThat(o.id()).isEqualTo(i);
       assertThat(o.label()).isEqualTo(LABELS[i]);
       assertThat(o.advPred()).isEqualTo(adv[i]);
-      assertThat((double) o.cleanLoss()).isCloseTo(loss[i], org.assertj.core.data.Offset.offset(1e-4));
+      assertThat((double) o.cleanLoss())
+          .isCloseTo(loss[i], org.assertj.core.data.Offset.offset(1e-4));
       assertThat(o.advLoss()).isGreaterThan(o.cleanLoss());
       assertThat(o.l2()).isGreaterThanOrEqualTo(o.linf()).isPositive();
     }

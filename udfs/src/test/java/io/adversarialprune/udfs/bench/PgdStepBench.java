@@ -72,8 +72,15 @@ public final class PgdStepBench {
               + "  PGD step (PgdAttack.perturb / steps): %.1f us/image%n"
               + "  raw DJL forward+backward to input:    %.1f us/image%n"
               + "  ratio PGD / raw = %.3f%n",
-          file.getFileName(), shape.describe(batch), batch, steps, reps,
-          JniUtils.getNumThreads(), p / 1e3, q / 1e3, p / q);
+          file.getFileName(),
+          shape.describe(batch),
+          batch,
+          steps,
+          reps,
+          JniUtils.getNumThreads(),
+          p / 1e3,
+          q / 1e3,
+          p / q);
     }
   }
 
@@ -91,7 +98,8 @@ public final class PgdStepBench {
           JniUtils.setGradMode(true);
           NDArray loss =
               model.logits(leaf).logSoftmax(1).gather(y.reshape(labels.length, 1), 1).neg().sum();
-          JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), false, false);
+          JniUtils.backward(
+              (PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), false, false);
           JniUtils.setGradMode(false);
           leaf.getGradient();
         }

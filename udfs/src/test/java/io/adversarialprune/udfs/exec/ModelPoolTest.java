@@ -35,8 +35,11 @@ class ModelPoolTest {
       }
       assertThat(pool.loads()).isEqualTo(2);
       ModelPool.Key equal =
-          ModelPool.Key.of(Fixtures.tiny().resolve("..").resolve("tiny.pt"), Device.cpu(),
-              Fixtures.NORM, Fixtures.SHAPE);
+          ModelPool.Key.of(
+              Fixtures.tiny().resolve("..").resolve("tiny.pt"),
+              Device.cpu(),
+              Fixtures.NORM,
+              Fixtures.SHAPE);
       try (ModelPool.Lease lease = pool.borrow(equal)) {
         assertThat(lease.classifier()).isNotNull();
       }

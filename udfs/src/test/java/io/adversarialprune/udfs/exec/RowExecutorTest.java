@@ -40,8 +40,7 @@ class RowExecutorTest {
     RowResult result = RowExecutor.run(model, null, 9L, List.of(batch), cfg);
     int[] pred = Fixtures.ints(expected.get("pred"));
     int[] adv = Fixtures.ints(c.get("adv_pred"));
-    assertThat(result.samples()).extracting(SampleOutcome::cleanPred)
-        .containsExactly(box(pred));
+    assertThat(result.samples()).extracting(SampleOutcome::cleanPred).containsExactly(box(pred));
     assertThat(result.samples()).extracting(SampleOutcome::advPred).containsExactly(box(adv));
     assertThat(result.counts()).isEqualTo(OutcomeCounts.of(result.samples()));
     assertThat(result.counts().total()).isEqualTo(6);
@@ -52,11 +51,12 @@ class RowExecutorTest {
   @Test
   void resultsDoNotDependOnBatchSize() {
     List<Batch> shard = Shards.random(3L, 100L, 3, 10);
-    RowResult a = RowExecutor.run(model, null, 11L, shard, new AttackConfig(0.03, 0.005, 3, true,
-        true, 30));
-    RowResult b = RowExecutor.run(model, null, 11L, shard, new AttackConfig(0.03, 0.005, 3, true,
-        true, 4));
-    assertThat(b.samples()).extracting(SampleOutcome::id)
+    RowResult a =
+        RowExecutor.run(model, null, 11L, shard, new AttackConfig(0.03, 0.005, 3, true, true, 30));
+    RowResult b =
+        RowExecutor.run(model, null, 11L, shard, new AttackConfig(0.03, 0.005, 3, true, true, 4));
+    assertThat(b.samples())
+        .extracting(SampleOutcome::id)
         .containsExactlyElementsOf(a.samples().stream().map(SampleOutcome::id).toList());
     assertThat(b.counts()).isEqualTo(a.counts());
     for (int i = 0; i < a.samples().size(); i++) {
@@ -68,8 +68,8 @@ class RowExecutorTest {
   @Test
   void badLabelsAndShapesAreRejectedBeforeAnyWork() {
     int per = Fixtures.SHAPE.pixels();
-    Batch badLabel = new Batch(new long[] {344, 345}, new int[] {3, 12}, new float[2 * per],
-        Fixtures.SHAPE);
+    Batch badLabel =
+        new Batch(new long[] {344, 345}, new int[] {3, 12}, new float[2 * per], Fixtures.SHAPE);
     AttackConfig cfg = new AttackConfig(0.03, 0.001, 1, true, true, 8);
     assertThatThrownBy(() -> RowExecutor.run(model, null, 1L, List.of(badLabel), cfg))
         .hasMessageContaining("label 12 of sample id 345 is outside [0, 10)");
@@ -84,8 +84,8 @@ class RowExecutorTest {
     Batch wrongSize = new Batch(new long[] {1}, new int[] {1}, new float[784], big);
     assertThatThrownBy(() -> RowExecutor.run(model, null, 1L, List.of(wrongSize), cfg))
         .hasMessageContaining("[1,1,28,28] but the model input is [1,1,8,8]");
-    assertThatThrownBy(() -> new Batch(new long[] {1}, new int[] {1}, new float[10],
-            Fixtures.SHAPE))
+    assertThatThrownBy(
+            () -> new Batch(new long[] {1}, new int[] {1}, new float[10], Fixtures.SHAPE))
         .hasMessageContaining("needs 64 pixel values, got 10");
   }
 

@@ -18,8 +18,8 @@ class MetricsTest {
     // k=0: lower is exactly 0, upper z^2 / (n + z^2).
     double[] zero = Wilson.interval(0, 20, Wilson.Z95);
     assertThat(zero[0]).isEqualTo(0);
-    assertThat(zero[1]).isCloseTo(Wilson.Z95 * Wilson.Z95 / (20 + Wilson.Z95 * Wilson.Z95),
-        offset(1e-12));
+    assertThat(zero[1])
+        .isCloseTo(Wilson.Z95 * Wilson.Z95 / (20 + Wilson.Z95 * Wilson.Z95), offset(1e-12));
     assertThat(Wilson.interval(20, 20, Wilson.Z95)[1]).isEqualTo(1);
     assertThat(Wilson.interval(0, 0, Wilson.Z95)).containsExactly(0, 1);
     assertThatThrownBy(() -> Wilson.interval(3, 2, Wilson.Z95))
@@ -39,13 +39,15 @@ class MetricsTest {
     assertThat(counts.cleanAcc().value()).isEqualTo(0.5);
     assertThat(counts.remnantAcc().value()).isEqualTo(0.5);
     assertThat(counts.predChangeRate().value()).isEqualTo(0.5);
-    assertThat(counts.strictAsr()).satisfies(r -> {
-      assertThat(r.successes()).isEqualTo(1);
-      assertThat(r.trials()).isEqualTo(2);
-      assertThat(r.value()).isEqualTo(0.5);
-      assertThat(r.lower()).isLessThan(0.5);
-      assertThat(r.upper()).isGreaterThan(0.5);
-    });
+    assertThat(counts.strictAsr())
+        .satisfies(
+            r -> {
+              assertThat(r.successes()).isEqualTo(1);
+              assertThat(r.trials()).isEqualTo(2);
+              assertThat(r.value()).isEqualTo(0.5);
+              assertThat(r.lower()).isLessThan(0.5);
+              assertThat(r.upper()).isGreaterThan(0.5);
+            });
     assertThat(counts.plus(counts)).isEqualTo(new OutcomeCounts(8, 4, 4, 4, 2));
     assertThat(OutcomeCounts.ZERO.plus(counts)).isEqualTo(counts);
   }

@@ -58,7 +58,8 @@ class ClassifierTest {
     Predictions p = Predictions.of(model, labels, x);
     float[] logits = Fixtures.floats(EXPECTED.get("logits"));
     assertThat(Fixtures.firstMismatch(p.logits(), logits, 1e-4, 1e-6)).isEqualTo(-1);
-    assertThat(Fixtures.firstMismatch(p.losses(), Fixtures.floats(EXPECTED.get("loss")), 1e-4, 1e-6))
+    assertThat(
+            Fixtures.firstMismatch(p.losses(), Fixtures.floats(EXPECTED.get("loss")), 1e-4, 1e-6))
         .isEqualTo(-1);
     assertThat(p.predictions()).containsExactly(Fixtures.ints(EXPECTED.get("pred")));
   }
@@ -73,8 +74,9 @@ class ClassifierTest {
       leaf.setRequiresGradient(true);
       JniUtils.setGradMode(true);
       NDArray logits = model.logits(leaf);
-      NDArray y = scope.create(new long[] {labels[0], labels[1], labels[2], labels[3], labels[4],
-          labels[5]});
+      NDArray y =
+          scope.create(
+              new long[] {labels[0], labels[1], labels[2], labels[3], labels[4], labels[5]});
       NDArray loss = logits.logSoftmax(1).gather(y.reshape(6, 1), 1).neg().sum();
       JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), false, false);
       JniUtils.setGradMode(false);

@@ -30,8 +30,9 @@ class ImagePreprocessorTest {
 
   @Test
   void grayscalePngGivesRawValuesOver255() throws IOException {
-    float[] px = new ImagePreprocessor(1, 0, 0).pixels(png(gray(28, 28)), "a.png",
-        new InputShape(1, 28, 28));
+    float[] px =
+        new ImagePreprocessor(1, 0, 0)
+            .pixels(png(gray(28, 28)), "a.png", new InputShape(1, 28, 28));
     assertThat(px).hasSize(784);
     assertThat(px[0]).isEqualTo(0f);
     assertThat(px[28 * 2 + 3]).isCloseTo((3 * 7 + 2 * 13) / 255f, offset(0f));
@@ -51,23 +52,22 @@ class ImagePreprocessorTest {
     assertThat(px[0]).isCloseTo(200 / 255f, offset(1e-6f));
     assertThat(px[36]).isCloseTo(100 / 255f, offset(1e-6f));
     assertThat(px[72]).isCloseTo(50 / 255f, offset(1e-6f));
-    float[] gray = new ImagePreprocessor(1, 6, 6).pixels(png(rgb), "b.png", new InputShape(1, 6, 6));
-    assertThat(gray[0]).isCloseTo(Math.round(0.299f * 200 + 0.587f * 100 + 0.114f * 50) / 255f,
-        offset(1e-6f));
+    float[] gray =
+        new ImagePreprocessor(1, 6, 6).pixels(png(rgb), "b.png", new InputShape(1, 6, 6));
+    assertThat(gray[0])
+        .isCloseTo(Math.round(0.299f * 200 + 0.587f * 100 + 0.114f * 50) / 255f, offset(1e-6f));
   }
 
   @Test
   void errorsNameTheImage() throws IOException {
     ImagePreprocessor p = new ImagePreprocessor(1, 0, 0);
-    assertThatThrownBy(() -> p.pixels(new byte[] {1, 2, 3}, "img/broken.png",
-            new InputShape(1, 28, 28)))
+    assertThatThrownBy(
+            () -> p.pixels(new byte[] {1, 2, 3}, "img/broken.png", new InputShape(1, 28, 28)))
         .hasMessageContaining("image img/broken.png could not be decoded");
-    assertThatThrownBy(() -> p.pixels(png(gray(32, 28)), "img/wide.png",
-            new InputShape(1, 28, 28)))
+    assertThatThrownBy(() -> p.pixels(png(gray(32, 28)), "img/wide.png", new InputShape(1, 28, 28)))
         .hasMessageContaining("image img/wide.png is 32x28")
         .hasMessageContaining("model input is [1,1,28,28]");
-    assertThatThrownBy(() -> p.pixels(png(gray(28, 28)), "img/gray.png",
-            new InputShape(3, 28, 28)))
+    assertThatThrownBy(() -> p.pixels(png(gray(28, 28)), "img/gray.png", new InputShape(3, 28, 28)))
         .hasMessageContaining("image img/gray.png: preprocessor makes 1 channels")
         .hasMessageContaining("[1,3,28,28]");
   }
