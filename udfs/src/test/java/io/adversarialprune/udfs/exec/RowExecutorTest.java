@@ -49,6 +49,30 @@ class RowExecutorTest {
   }
 
   @Test
+  void transferRowJudgesOnTheTargetFromThePool() {
+    ModelPool.Key int8 =
+        new ModelPool.Key(
+            Fixtures.file("tiny-int8.pt"),
+            ai.djl.Device.cpu(),
+            Fixtures.NORM,
+            Fixtures.SHAPE,
+            Classifier.Mode.INFERENCE);
+    List<Batch> shard = Shards.random(5L, 0L, 2, 6);
+    AttackConfig cfg = new AttackConfig(0.1, 0.02, 4, true, true, 6);
+    try (ModelPool pool = new ModelPool();
+        ModelPool.Lease target = pool.borrow(int8)) {
+      RowResult transfer = RowExecutor.run(model, target.classifier(), 3L, shard, cfg);
+      RowResult whiteBox = RowExecutor.run(model, null, 3L, shard, cfg);
+      assertThat(transfer.counts().total()).isEqualTo(12);
+      // Same adversarial images either way: the perturbation norms agree sample by sample.
+      assertThat(transfer.samples())
+          .extracting(SampleOutcome::linf)
+          .containsExactlyElementsOf(
+              whiteBox.samples().stream().map(SampleOutcome::linf).toList());
+    }
+  }
+
+  @Test
   void resultsDoNotDependOnBatchSize() {
     List<Batch> shard = Shards.random(3L, 100L, 3, 10);
     RowResult a =
