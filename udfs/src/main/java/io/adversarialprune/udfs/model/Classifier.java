@@ -34,9 +34,9 @@ import java.util.Map;
  *       thread's grad mode ({@code JniUtils.setGradMode}).
  *   <li>{@link #loadForInference} ({@link Mode#INFERENCE}): a forward-only model, e.g. the int8
  *       transfer target, loaded the engine's default way (inference tensors, no autograd). Load
- *       quantized models this way: a dynamically quantized model does load with trainable
- *       tensors, but libtorch has no autograd kernel for {@code quantized::linear_dynamic} and
- *       only warns, so its input gradients would be silently wrong.
+ *       quantized models this way: a dynamically quantized model does load with trainable tensors,
+ *       but libtorch has no autograd kernel for {@code quantized::linear_dynamic} and only warns,
+ *       so its input gradients would be silently wrong.
  * </ul>
  *
  * <p>At load a zero batch of the expected input shape is run once, so a file that is not

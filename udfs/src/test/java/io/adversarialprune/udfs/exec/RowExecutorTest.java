@@ -67,8 +67,7 @@ class RowExecutorTest {
       // Same adversarial images either way: the perturbation norms agree sample by sample.
       assertThat(transfer.samples())
           .extracting(SampleOutcome::linf)
-          .containsExactlyElementsOf(
-              whiteBox.samples().stream().map(SampleOutcome::linf).toList());
+          .containsExactlyElementsOf(whiteBox.samples().stream().map(SampleOutcome::linf).toList());
     }
   }
 
