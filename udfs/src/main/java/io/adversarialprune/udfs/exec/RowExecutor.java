@@ -1,0 +1,59 @@
+package io.adversarialprune.udfs.exec;
+
+import io.adversarialprune.udfs.attack.AttackConfig;
+import io.adversarialprune.udfs.attack.PgdAttack;
+import io.adversarialprune.udfs.attack.TransferAttack;
+import io.adversarialprune.udfs.metrics.OutcomeCounts;
+import io.adversarialprune.udfs.metrics.SampleOutcome;
+import io.adversarialprune.udfs.model.Classifier;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs the attack part of one sweep row (prune type, value, seed, shard) on one model slot.
+ *
+ * <p>Pruning is not done here: the caller prunes the source's {@link Classifier#parameters()}
+ * before {@link #run} (e.g. with {@code prune.WeightPruner}) and restores them after, so the time
+ * in {@link RowResult#seconds()} is the attack and evaluation only.
+ *
+ * <p>Stateless and thread-safe; each concurrent call needs its own classifiers (see {@link
+ * ModelPool}). Native memory is scoped per batch and per PGD step inside the attack, so a call
+ * leaves nothing behind on the classifiers' managers.
+ */
+public final class RowExecutor {
+
+  private RowExecutor() {}
+
+  /**
+   * Attacks every sample of {@code shard} and judges it on {@code target}.
+   *
+   * @param source the (possibly pruned) differentiable model the attack runs on
+   * @param target the judged model; {@code null} means {@code source} (white-box)
+   * @param seed the row seed; with the sample id it fixes each sample's random start
+   * @param shard the shard's batches; they are re-split into {@code cfg.batchSize()} chunks
+   * @param cfg attack settings
+   * @throws IllegalArgumentException before any work when a batch's shape or a label does not fit
+   *     the source model
+   */
+  public static RowResult run(
+      Classifier source, Classifier target, long seed, List<Batch> shard, AttackConfig cfg) {
+    for (Batch batch : shard) {
+      batch.validate(source.classes(), source.inputShape());
+    }
+    long start = System.nanoTime();
+    TransferAttack attack = new TransferAttack(new PgdAttack(cfg));
+    List<SampleOutcome> samples = new ArrayList<>();
+    for (Batch batch : shard) {
+      for (int from = 0; from < batch.size(); from += cfg.batchSize()) {
+        Batch chunk =
+            from == 0 && batch.size() <= cfg.batchSize()
+                ? batch
+                : batch.slice(from, Math.min(batch.size(), from + cfg.batchSize()));
+        samples.addAll(
+            attack.run(source, target, seed, chunk.ids(), chunk.labels(), chunk.pixels()));
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return new RowResult(samples, OutcomeCounts.of(samples), seconds);
+  }
+}

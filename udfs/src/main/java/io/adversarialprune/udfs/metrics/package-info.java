@@ -1,0 +1,4 @@
+/**
+ * Per-sample outcomes, mergeable counts and the four correctly named rates with Wilson intervals.
+ */
+package io.adversarialprune.udfs.metrics;

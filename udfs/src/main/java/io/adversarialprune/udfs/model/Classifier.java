@@ -1,0 +1,280 @@
+package io.adversarialprune.udfs.model;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * An image classifier loaded from a TorchScript file onto a DJL device, in eval mode, with the
+ * input normalization applied inside its forward so that callers work in [0, 1] pixel space.
+ *
+ * <p>Two modes:
+ *
+ * <ul>
+ *   <li>{@link #load} ({@link Mode#DIFFERENTIABLE}): the attack source. The module is loaded with
+ *       trainable (non-inference) tensors and its parameters frozen, so a backward pass reaches the
+ *       input and never the weights. Every forward runs with DJL's {@code training=true} flag: that
+ *       is what makes DJL run the TorchScript method with autograd, and, because DJL's block starts
+ *       with the flag set, the module is never switched out of eval mode (batch-norm running
+ *       statistics are used, never updated). Whether a graph is recorded is decided by the calling
+ *       thread's grad mode ({@code JniUtils.setGradMode}).
+ *   <li>{@link #loadForInference} ({@link Mode#INFERENCE}): a forward-only model, e.g. the int8
+ *       transfer target, loaded the engine's default way (inference tensors, no autograd). Load
+ *       quantized models this way: a dynamically quantized model does load with trainable tensors,
+ *       but libtorch has no autograd kernel for {@code quantized::linear_dynamic} and only warns,
+ *       so its input gradients would be silently wrong.
+ * </ul>
+ *
+ * <p>At load a zero batch of the expected input shape is run once, so a file that is not
+ * TorchScript, a model that rejects the input shape or one whose output is not {@code [batch,
+ * classes]} fails here, with the file named in the message.
+ *
+ * <p>Lifecycle: the caller that loads a classifier owns it and must {@link #close()} it; closing
+ * frees the module, its parameters and everything still attached to {@link #manager()}. Temporary
+ * arrays must never be attached to {@link #manager()} directly: create them in a {@code
+ * manager().newSubManager()} scope that the caller closes.
+ *
+ * <p>Thread-safety: not thread-safe. One thread at a time may use an instance (its weights may be
+ * pruned in place, and the module's train/eval flag is shared state); concurrent work needs one
+ * instance per thread, see {@link io.adversarialprune.udfs.exec.ModelPool}.
+ */
+public final class Classifier implements AutoCloseable {
+
+  /** How a classifier is loaded and run. */
+  public enum Mode {
+    /** Trainable tensors, frozen parameters, gradients to the input: an attack source. */
+    DIFFERENTIABLE,
+    /** Inference tensors, forward only (e.g. an int8 quantized transfer target). */
+    INFERENCE
+  }
+
+  private final Path file;
+  private final Mode mode;
+  private final Model model;
+  private final ai.djl.nn.Block block;
+  private final ParameterStore parameterStore;
+  private final Normalization normalization;
+  private final InputShape inputShape;
+  private final NDArray mean;
+  private final NDArray std;
+  private final Map<String, NDArray> parameters;
+  private final int classes;
+
+  private Classifier(
+      Path file, Mode mode, Model model, Normalization normalization, InputShape inputShape) {
+    this.file = file;
+    this.mode = mode;
+    this.model = model;
+    this.block = model.getBlock();
+    this.normalization = normalization;
+    this.inputShape = inputShape;
+    NDManager manager = model.getNDManager();
+    this.parameterStore = new ParameterStore(manager, false);
+    Shape channelShape = new Shape(1, inputShape.channels(), 1, 1);
+    this.mean = manager.create(normalization.mean(), channelShape);
+    this.std = manager.create(normalization.std(), channelShape);
+    Map<String, NDArray> params = new LinkedHashMap<>();
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      params.put(p.getKey(), p.getValue().getArray());
+    }
+    this.parameters = Collections.unmodifiableMap(params);
+    this.classes = probe();
+  }
+
+  /**
+   * Loads {@code file} as an attack source ({@link Mode#DIFFERENTIABLE}).
+   *
+   * @throws IllegalStateException when the file cannot be loaded as TorchScript, rejects a {@code
+   *     [1, C, H, W]} batch of {@code expected}'s shape, or does not output {@code [batch,
+   *     classes]}; the message names the file
+   * @throws IllegalArgumentException when {@code normalization} does not have one entry per channel
+   *     of {@code expected}
+   */
+  public static Classifier load(
+      Path file, Device device, Normalization normalization, InputShape expected) {
+    return load(file, device, normalization, expected, Mode.DIFFERENTIABLE);
+  }
+
+  /**
+   * Loads {@code file} for forward passes only ({@link Mode#INFERENCE}), e.g. an int8 quantized
+   * transfer target that cannot be loaded with trainable parameters. Same checks as {@link
+   * #load(Path, Device, Normalization, InputShape)}.
+   */
+  public static Classifier loadForInference(
+      Path file, Device device, Normalization normalization, InputShape expected) {
+    return load(file, device, normalization, expected, Mode.INFERENCE);
+  }
+
+  /**
+   * Loads {@code file} in the given mode; see {@link #load(Path, Device, Normalization,
+   * InputShape)}.
+   */
+  public static Classifier load(
+      Path file, Device device, Normalization normalization, InputShape expected, Mode mode) {
+    if (normalization.channels() != expected.channels()) {
+      throw new IllegalArgumentException(
+          "normalization has "
+              + normalization.channels()
+              + " channels but the input shape of model "
+              + file
+              + " has "
+              + expected.channels());
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException(
+          "Failed to load TorchScript model from " + file + ": no such file");
+    }
+    Model model = Model.newInstance(file.getFileName().toString(), device, "PyTorch");
+    try {
+      Map<String, String> options =
+          mode == Mode.DIFFERENTIABLE ? Map.of("trainParam", "true") : Map.of();
+      model.load(file, file.getFileName().toString(), options);
+      if (mode == Mode.DIFFERENTIABLE) {
+        // Gradients go to the input only; weight gradients would cost ~1.5x per PGD step.
+        model.getBlock().freezeParameters(true);
+      }
+      return new Classifier(file, mode, model, normalization, expected);
+    } catch (IOException | MalformedModelException | RuntimeException e) {
+      model.close();
+      if (e instanceof IllegalStateException && e.getMessage().contains(file.toString())) {
+        throw (IllegalStateException) e;
+      }
+      throw new IllegalStateException(
+          "Failed to load TorchScript model from " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Runs the zero-batch probe and returns the number of classes. */
+  private int probe() {
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try (NDManager scope = model.getNDManager().newSubManager()) {
+      NDArray zeros = scope.zeros(new Shape(inputShape.batchShape(1)));
+      NDArray out;
+      try {
+        out = logits(zeros);
+      } catch (RuntimeException e) {
+        throw new IllegalStateException(
+            "model " + file + " rejected input " + inputShape.describe(1) + ": " + e.getMessage(),
+            e);
+      }
+      Shape shape = out.getShape();
+      if (shape.dimension() != 2 || shape.get(0) != 1 || shape.get(1) < 1) {
+        throw new IllegalStateException(
+            "model "
+                + file
+                + " output shape "
+                + shape
+                + " for input "
+                + inputShape.describe(1)
+                + " is not [batch, classes]");
+      }
+      return Math.toIntExact(shape.get(1));
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  /**
+   * Logits {@code [N, classes]} for a pixel batch {@code [N, C, H, W]} in [0, 1]; normalization is
+   * applied here. The result is attached to {@code pixels}' manager. Whether autograd records the
+   * call is up to the calling thread's grad mode (always off in {@link Mode#INFERENCE}).
+   */
+  public NDArray logits(NDArray pixels) {
+    Shape s = pixels.getShape();
+    if (s.dimension() != 4
+        || s.get(1) != inputShape.channels()
+        || s.get(2) != inputShape.height()
+        || s.get(3) != inputShape.width()) {
+      throw new IllegalArgumentException(
+          "model "
+              + file
+              + " expects input [N,"
+              + inputShape.channels()
+              + ","
+              + inputShape.height()
+              + ","
+              + inputShape.width()
+              + "], got "
+              + s);
+    }
+    NDArray normalized = pixels.sub(mean).div(std);
+    // training=true keeps autograd available and the module in eval mode; see the class doc.
+    NDList out =
+        block.forward(parameterStore, new NDList(normalized), mode == Mode.DIFFERENTIABLE, null);
+    return out.singletonOrThrow();
+  }
+
+  /** Number of output classes, found by the load-time probe. */
+  public int classes() {
+    return classes;
+  }
+
+  /** The input shape this classifier was loaded (and probed) for. */
+  public InputShape inputShape() {
+    return inputShape;
+  }
+
+  /** The normalization applied inside the forward. */
+  public Normalization normalization() {
+    return normalization;
+  }
+
+  /** The device the module lives on. */
+  public Device device() {
+    return model.getNDManager().getDevice();
+  }
+
+  /** The model file. */
+  public Path file() {
+    return file;
+  }
+
+  /** How this classifier was loaded. */
+  public Mode mode() {
+    return mode;
+  }
+
+  /**
+   * The module's own parameter tensors (weights, biases, batch-norm affine parameters; not the
+   * batch-norm running statistics, which are buffers), name to array in module order. In-place
+   * edits of these arrays change the model. The map is unmodifiable; the arrays are owned by this
+   * classifier and freed by {@link #close()}.
+   */
+  public Map<String, NDArray> parameters() {
+    return parameters;
+  }
+
+  /**
+   * The model's manager. Use it only as the parent of short-lived sub-managers; everything attached
+   * to it lives until {@link #close()}.
+   */
+  public NDManager manager() {
+    return model.getNDManager();
+  }
+
+  /** Frees the module and every array attached to {@link #manager()}. Idempotent. */
+  @Override
+  public void close() {
+    model.close();
+  }
+
+  @Override
+  public String toString() {
+    return "Classifier[" + file + ", " + mode + ", " + device() + ", " + inputShape + "]";
+  }
+}

@@ -1,0 +1,91 @@
+package io.adversarialprune.udfs.exec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.Device;
+import io.adversarialprune.udfs.Fixtures;
+import io.adversarialprune.udfs.attack.AttackConfig;
+import io.adversarialprune.udfs.model.Classifier;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+class ModelPoolTest {
+
+  private static final ModelPool.Key KEY =
+      ModelPool.Key.of(Fixtures.tiny(), Device.cpu(), Fixtures.NORM, Fixtures.SHAPE);
+  private static final AttackConfig CFG = new AttackConfig(0.03, 0.005, 3, true, true, 8);
+
+  @Test
+  void returnedClassifiersAreReused() {
+    try (ModelPool pool = new ModelPool()) {
+      Classifier first;
+      try (ModelPool.Lease lease = pool.borrow(KEY)) {
+        first = lease.classifier();
+      }
+      try (ModelPool.Lease lease = pool.borrow(KEY)) {
+        assertThat(lease.classifier()).isSameAs(first);
+        try (ModelPool.Lease second = pool.borrow(KEY)) {
+          assertThat(second.classifier()).isNotSameAs(first);
+        }
+      }
+      assertThat(pool.loads()).isEqualTo(2);
+      ModelPool.Key equal =
+          ModelPool.Key.of(
+              Fixtures.tiny().resolve("..").resolve("tiny.pt"),
+              Device.cpu(),
+              Fixtures.NORM,
+              Fixtures.SHAPE);
+      try (ModelPool.Lease lease = pool.borrow(equal)) {
+        assertThat(lease.classifier()).isNotNull();
+      }
+      assertThat(pool.loads()).isEqualTo(2);
+    }
+    assertThat(ModelPool.shared()).isSameAs(ModelPool.shared());
+  }
+
+  @Test
+  void fourRowsOnFourThreadsEqualTheSequentialRun() throws Exception {
+    int rows = 4;
+    List<List<Batch>> shards = new ArrayList<>();
+    for (int r = 0; r < rows; r++) {
+      shards.add(Shards.random(r, 1000L * r, 2, 8));
+    }
+    List<RowResult> sequential = new ArrayList<>();
+    try (Classifier model = Fixtures.loadTiny()) {
+      for (int r = 0; r < rows; r++) {
+        sequential.add(RowExecutor.run(model, null, 17L + r, shards.get(r), CFG));
+      }
+    }
+    ExecutorService threads = Executors.newFixedThreadPool(rows);
+    try (ModelPool pool = new ModelPool()) {
+      CountDownLatch allBorrowed = new CountDownLatch(rows);
+      List<Future<RowResult>> futures = new ArrayList<>();
+      for (int r = 0; r < rows; r++) {
+        int row = r;
+        futures.add(
+            threads.submit(
+                () -> {
+                  try (ModelPool.Lease lease = pool.borrow(KEY)) {
+                    allBorrowed.countDown();
+                    allBorrowed.await(); // all four rows hold a classifier at the same time
+                    return RowExecutor.run(
+                        lease.classifier(), null, 17L + row, shards.get(row), CFG);
+                  }
+                }));
+      }
+      for (int r = 0; r < rows; r++) {
+        RowResult concurrent = futures.get(r).get();
+        assertThat(concurrent.samples()).isEqualTo(sequential.get(r).samples());
+        assertThat(concurrent.counts()).isEqualTo(sequential.get(r).counts());
+      }
+      assertThat(pool.loads()).isEqualTo(rows);
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+}

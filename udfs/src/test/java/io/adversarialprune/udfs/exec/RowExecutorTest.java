@@ -1,0 +1,118 @@
+package io.adversarialprune.udfs.exec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.gson.JsonObject;
+import io.adversarialprune.udfs.Fixtures;
+import io.adversarialprune.udfs.attack.AttackConfig;
+import io.adversarialprune.udfs.metrics.OutcomeCounts;
+import io.adversarialprune.udfs.metrics.SampleOutcome;
+import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.InputShape;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class RowExecutorTest {
+
+  private static Classifier model;
+
+  @BeforeAll
+  static void load() {
+    model = Fixtures.loadTiny();
+  }
+
+  @AfterAll
+  static void close() {
+    model.close();
+  }
+
+  @Test
+  void runsTheFixtureRowLikePyTorch() {
+    JsonObject expected = Fixtures.expected();
+    JsonObject c = expected.getAsJsonArray("pgd").get(2).getAsJsonObject();
+    AttackConfig cfg = new AttackConfig(0.1, 0.02, 8, false, true, 4);
+    int[] labels = Fixtures.ints(expected.get("labels"));
+    Batch batch =
+        new Batch(Fixtures.ids(6), labels, Fixtures.floats(expected.get("x")), Fixtures.SHAPE);
+    RowResult result = RowExecutor.run(model, null, 9L, List.of(batch), cfg);
+    int[] pred = Fixtures.ints(expected.get("pred"));
+    int[] adv = Fixtures.ints(c.get("adv_pred"));
+    assertThat(result.samples()).extracting(SampleOutcome::cleanPred).containsExactly(box(pred));
+    assertThat(result.samples()).extracting(SampleOutcome::advPred).containsExactly(box(adv));
+    assertThat(result.counts()).isEqualTo(OutcomeCounts.of(result.samples()));
+    assertThat(result.counts().total()).isEqualTo(6);
+    assertThat(result.counts().correct()).isEqualTo(5); // sample 0's label was made wrong
+    assertThat(result.seconds()).isPositive();
+  }
+
+  @Test
+  void transferRowJudgesOnTheTargetFromThePool() {
+    ModelPool.Key int8 =
+        new ModelPool.Key(
+            Fixtures.file("tiny-int8.pt"),
+            ai.djl.Device.cpu(),
+            Fixtures.NORM,
+            Fixtures.SHAPE,
+            Classifier.Mode.INFERENCE);
+    List<Batch> shard = Shards.random(5L, 0L, 2, 6);
+    AttackConfig cfg = new AttackConfig(0.1, 0.02, 4, true, true, 6);
+    try (ModelPool pool = new ModelPool();
+        ModelPool.Lease target = pool.borrow(int8)) {
+      RowResult transfer = RowExecutor.run(model, target.classifier(), 3L, shard, cfg);
+      RowResult whiteBox = RowExecutor.run(model, null, 3L, shard, cfg);
+      assertThat(transfer.counts().total()).isEqualTo(12);
+      // Same adversarial images either way: the perturbation norms agree sample by sample.
+      assertThat(transfer.samples())
+          .extracting(SampleOutcome::linf)
+          .containsExactlyElementsOf(whiteBox.samples().stream().map(SampleOutcome::linf).toList());
+    }
+  }
+
+  @Test
+  void resultsDoNotDependOnBatchSize() {
+    List<Batch> shard = Shards.random(3L, 100L, 3, 10);
+    RowResult a =
+        RowExecutor.run(model, null, 11L, shard, new AttackConfig(0.03, 0.005, 3, true, true, 30));
+    RowResult b =
+        RowExecutor.run(model, null, 11L, shard, new AttackConfig(0.03, 0.005, 3, true, true, 4));
+    assertThat(b.samples())
+        .extracting(SampleOutcome::id)
+        .containsExactlyElementsOf(a.samples().stream().map(SampleOutcome::id).toList());
+    assertThat(b.counts()).isEqualTo(a.counts());
+    for (int i = 0; i < a.samples().size(); i++) {
+      assertThat(b.samples().get(i).advPred()).isEqualTo(a.samples().get(i).advPred());
+      assertThat(b.samples().get(i).linf()).isEqualTo(a.samples().get(i).linf());
+    }
+  }
+
+  @Test
+  void badLabelsAndShapesAreRejectedBeforeAnyWork() {
+    int per = Fixtures.SHAPE.pixels();
+    Batch badLabel =
+        new Batch(new long[] {344, 345}, new int[] {3, 12}, new float[2 * per], Fixtures.SHAPE);
+    AttackConfig cfg = new AttackConfig(0.03, 0.001, 1, true, true, 8);
+    assertThatThrownBy(() -> RowExecutor.run(model, null, 1L, List.of(badLabel), cfg))
+        .hasMessageContaining("label 12 of sample id 345 is outside [0, 10)");
+    Batch negative = new Batch(new long[] {7}, new int[] {-1}, new float[per], Fixtures.SHAPE);
+    assertThatThrownBy(() -> RowExecutor.run(model, null, 1L, List.of(negative), cfg))
+        .hasMessageContaining("label -1 of sample id 7 is outside [0, 10)");
+    InputShape rgb = new InputShape(3, 8, 8);
+    Batch wrongChannels = new Batch(new long[] {1}, new int[] {1}, new float[3 * per], rgb);
+    assertThatThrownBy(() -> RowExecutor.run(model, null, 1L, List.of(wrongChannels), cfg))
+        .hasMessageContaining("batch images have shape [1,3,8,8] but the model input is [1,1,8,8]");
+    InputShape big = new InputShape(1, 28, 28);
+    Batch wrongSize = new Batch(new long[] {1}, new int[] {1}, new float[784], big);
+    assertThatThrownBy(() -> RowExecutor.run(model, null, 1L, List.of(wrongSize), cfg))
+        .hasMessageContaining("[1,1,28,28] but the model input is [1,1,8,8]");
+    assertThatThrownBy(
+            () -> new Batch(new long[] {1}, new int[] {1}, new float[10], Fixtures.SHAPE))
+        .hasMessageContaining("needs 64 pixel values, got 10");
+  }
+
+  private static Integer[] box(int[] values) {
+    return java.util.Arrays.stream(values).boxed().toArray(Integer[]::new);
+  }
+}
