@@ -74,6 +74,9 @@ public record IdxFile(Path file, int[] dims, byte[] data) {
       return new IdxFile(file, dims, data);
     } catch (NoSuchFileException e) {
       throw new UserInputException("IDX file not found: " + file);
+    } catch (EOFException e) {
+      // A gzip stream cut short ends here, not in the length checks above.
+      throw new UserInputException("IDX file " + file + " is truncated: " + e.getMessage(), e);
     } catch (IOException e) {
       throw new UserInputException("IDX file " + file + " is unreadable: " + e.getMessage(), e);
     }
