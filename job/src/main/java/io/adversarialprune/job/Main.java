@@ -1,5 +1,7 @@
 package io.adversarialprune.job;
 
+import io.adversarialprune.job.cli.QueryCommand;
+import io.adversarialprune.job.cli.RunCommand;
 import io.adversarialprune.job.ingest.IngestCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -17,7 +19,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Sweeps weight pruning x PGD attacks over a classifier on Spark.",
-    subcommands = {IngestCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      RunCommand.class,
+      IngestCommand.class,
+      QueryCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
   public static final int EXIT_OK = 0;
   public static final int EXIT_FAILURE = 1;
@@ -31,9 +38,14 @@ public final class Main {
 
   /** Runs the command line and returns the exit code (used by tests, never calls exit). */
   public static int execute(String... args) {
+    return commandLine().execute(args);
+  }
+
+  /** The configured command line (tests redirect its output streams). */
+  public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler(Main::handleException);
-    return cli.execute(args);
+    return cli;
   }
 
   private static int handleException(

@@ -17,7 +17,7 @@ import com.typesafe.config.Config;
  *     sweep.attack.batch-size}); results do not depend on it
  */
 public record AttackConfig(
-    double eps, double alpha, int steps, boolean randomStart, boolean round8bit, int batchSize) {
+    double eps, double alpha, int steps, boolean randomStart, boolean round8bit, int batchSize) implements java.io.Serializable {
 
   /** Path of this block in the sweep config, used in validation messages. */
   public static final String PATH = "sweep.attack";

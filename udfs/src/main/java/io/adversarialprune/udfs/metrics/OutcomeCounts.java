@@ -23,7 +23,7 @@ import java.util.Collection;
  * @param attacked clean correct and adversarial wrong
  */
 public record OutcomeCounts(
-    long total, long correct, long advCorrect, long changed, long attacked) {
+    long total, long correct, long advCorrect, long changed, long attacked) implements java.io.Serializable {
 
   /** No samples. */
   public static final OutcomeCounts ZERO = new OutcomeCounts(0, 0, 0, 0, 0);

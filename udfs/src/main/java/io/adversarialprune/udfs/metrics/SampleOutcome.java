@@ -20,7 +20,7 @@ public record SampleOutcome(
     float cleanLoss,
     float advLoss,
     float linf,
-    float l2) {
+    float l2) implements java.io.Serializable {
 
   /** The clean image is classified correctly. */
   public boolean correct() {

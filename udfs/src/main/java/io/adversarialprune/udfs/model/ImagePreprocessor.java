@@ -22,7 +22,7 @@ import java.io.IOException;
  *     no resize
  * @param crop center crop to {@code crop x crop}; 0 means no crop
  */
-public record ImagePreprocessor(int channels, int resize, int crop) {
+public record ImagePreprocessor(int channels, int resize, int crop) implements java.io.Serializable {
 
   /** Validates the settings. */
   public ImagePreprocessor {

@@ -8,7 +8,7 @@ package io.adversarialprune.udfs.model;
  * @param height image height in pixels, {@code >= 1}
  * @param width image width in pixels, {@code >= 1}
  */
-public record InputShape(int channels, int height, int width) {
+public record InputShape(int channels, int height, int width) implements java.io.Serializable {
 
   /** Validates that every dimension is positive. */
   public InputShape {

@@ -13,7 +13,7 @@ import java.util.Arrays;
  * @param std per-channel standard deviation, same length as {@code mean}, every entry finite and
  *     {@code > 0}
  */
-public record Normalization(float[] mean, float[] std) {
+public record Normalization(float[] mean, float[] std) implements java.io.Serializable {
 
   /** Validates and copies the arrays. */
   public Normalization {

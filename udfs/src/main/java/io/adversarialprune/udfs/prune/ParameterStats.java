@@ -20,4 +20,4 @@ public record ParameterStats(
     double stdBefore,
     double meanAfter,
     double stdAfter,
-    Double normalityP) {}
+    Double normalityP) implements java.io.Serializable {}

@@ -8,7 +8,7 @@ import java.util.List;
  * @param parameters one entry per model parameter, pruned or not (filtered-out parameters report
  *     0 changed); the ratio's denominator is all parameter elements, as in the study
  */
-public record PruneReport(List<ParameterStats> parameters) {
+public record PruneReport(List<ParameterStats> parameters) implements java.io.Serializable {
 
   public PruneReport {
     parameters = List.copyOf(parameters);

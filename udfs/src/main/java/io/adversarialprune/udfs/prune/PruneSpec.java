@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
  *     elements have no p-value and are never clamped while the gate is on.
  */
 public record PruneSpec(
-    List<PruneStep> steps, String include, String exclude, boolean normalityGate) {
+    List<PruneStep> steps, String include, String exclude, boolean normalityGate) implements java.io.Serializable {
 
   /** The study's threshold: {@code if p < 1e-5: clamp}. */
   public static final double NORMALITY_ALPHA = 1e-5;

@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param type the prune kind
  * @param value finite and {@code >= 0}; must be 0 for {@link PruneType#NONE}
  */
-public record PruneStep(PruneType type, double value) {
+public record PruneStep(PruneType type, double value) implements java.io.Serializable {
 
   public PruneStep {
     Objects.requireNonNull(type, "prune type must not be null");

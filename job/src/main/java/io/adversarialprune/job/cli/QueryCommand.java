@@ -1,0 +1,123 @@
+package io.adversarialprune.job.cli;
+
+import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.AnalysisException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code query}: Spark SQL over the views samples, metrics, prune_stats and runs. */
+@Command(
+    name = "query",
+    mixinStandardHelpOptions = true,
+    description = "Runs Spark SQL over a results root (views: samples, metrics, prune_stats, runs).")
+public final class QueryCommand implements Callable<Integer> {
+  /** Output formats. */
+  enum Format { table, csv }
+
+  @Option(names = "--results", required = true, description = "Results root.")
+  String results;
+
+  @Option(names = "--format", defaultValue = "table", description = "table or csv. Default: ${DEFAULT-VALUE}.")
+  Format format;
+
+  @Option(names = "--limit", defaultValue = "1000", description = "At most this many rows. Default: ${DEFAULT-VALUE}.")
+  int limit;
+
+  @Parameters(index = "0", paramLabel = "SQL", description = "The query.")
+  String sql;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
+    SparkSession spark = Spark.session("adversarial-prune query");
+    try {
+      Tables.registerViews(spark, new ResultsLayout(results));
+      Dataset<Row> df;
+      try {
+        df = spark.sql(sql);
+      } catch (Exception e) {
+        // Spark's AnalysisException (unknown table/column, bad syntax) is a user error.
+        if (!((Object) e instanceof AnalysisException)) {
+          throw e;
+        }
+        throw new UserInputException("query failed: " + e.getMessage(), e);
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      if (format == Format.table) {
+        out.print(table(df.columns(), df.limit(limit).collectAsList()));
+      } else {
+        out.println(String.join(",", df.columns()));
+        for (Row r : df.limit(limit).collectAsList()) {
+          out.println(csvLine(r));
+        }
+      }
+      out.flush();
+      return 0;
+    } finally {
+      if (ownSession) {
+        spark.stop();
+      }
+    }
+  }
+
+  /** A plain-text grid like Spark's {@code show()}, without truncating values. */
+  static String table(String[] columns, List<Row> rows) {
+    int[] width = new int[columns.length];
+    List<String[]> cells = new java.util.ArrayList<>();
+    for (int i = 0; i < columns.length; i++) {
+      width[i] = columns[i].length();
+    }
+    for (Row r : rows) {
+      String[] c = new String[columns.length];
+      for (int i = 0; i < c.length; i++) {
+        c[i] = r.isNullAt(i) ? "NULL" : String.valueOf(r.get(i));
+        width[i] = Math.max(width[i], c[i].length());
+      }
+      cells.add(c);
+    }
+    StringBuilder sep = new StringBuilder("+");
+    for (int w : width) {
+      sep.append("-".repeat(w + 2)).append('+');
+    }
+    StringBuilder sb = new StringBuilder().append(sep).append('\n');
+    sb.append(line(columns, width)).append(sep).append('\n');
+    for (String[] c : cells) {
+      sb.append(line(c, width));
+    }
+    sb.append(sep).append('\n');
+    sb.append(rows.size()).append(rows.size() == 1 ? " row\n" : " rows\n");
+    return sb.toString();
+  }
+
+  private static String line(String[] cells, int[] width) {
+    StringBuilder sb = new StringBuilder("|");
+    for (int i = 0; i < cells.length; i++) {
+      sb.append(' ').append(String.format("%-" + width[i] + "s", cells[i])).append(" |");
+    }
+    return sb.append('\n').toString();
+  }
+
+  private static String csvLine(Row r) {
+    return java.util.stream.IntStream.range(0, r.size())
+        .mapToObj(i -> csv(r.isNullAt(i) ? "" : String.valueOf(r.get(i))))
+        .collect(Collectors.joining(","));
+  }
+
+  private static String csv(String v) {
+    return v.contains(",") || v.contains("\"") || v.contains("\n") ? "\"" + v.replace("\"", "\"\"") + "\"" : v;
+  }
+}

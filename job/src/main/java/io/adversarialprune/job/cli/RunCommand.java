@@ -1,0 +1,68 @@
+package io.adversarialprune.job.cli;
+
+import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.sweep.SweepRunner;
+import java.io.File;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code run}: one sweep (or the rest of one, when its run id has committed units already). */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Runs a sweep and writes samples, metrics, prune_stats and runs under --results.")
+public final class RunCommand implements Callable<Integer> {
+  private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+  @Option(names = "--config", description = "HOCON sweep file (defaults: reference.conf).")
+  File config;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides a config key (repeatable).")
+  List<String> overrides = new ArrayList<>();
+
+  @Option(names = "--results", required = true, description = "Results root (local path, hdfs://, s3a://...).")
+  String results;
+
+  @Option(
+      names = "--run-id",
+      description = "Run id; reuse one to resume that run. Default: the current time, yyyyMMdd-HHmmss.")
+  String runId;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    String id = runId != null ? runId : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    if (!RUN_ID.matcher(id).matches()) {
+      throw new ParameterException(spec.commandLine(),
+          "--run-id must be letters, digits, '.', '_' or '-', got '" + id + "'");
+    }
+    // Every config problem is reported here, before a Spark session exists.
+    SweepConfig sweep = SweepConfig.load(config, overrides);
+    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
+    SparkSession spark = Spark.session("adversarial-prune " + sweep.name() + " " + id);
+    try {
+      SweepRunner.Summary summary = new SweepRunner(spark, sweep, results, id).run();
+      spec.commandLine().getOut().printf(
+          "sweep %s run %s: %d units (%d computed now, %d resumed) -> %s%n%n%s",
+          sweep.name(), summary.runId(), summary.units(), summary.computed(),
+          summary.units() - summary.computed(), results, SummaryTable.render(summary.configMetrics()));
+      spec.commandLine().getOut().flush();
+      return 0;
+    } finally {
+      if (ownSession) {
+        spark.stop();
+      }
+    }
+  }
+}

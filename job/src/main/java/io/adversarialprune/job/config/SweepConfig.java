@@ -1,0 +1,435 @@
+package io.adversarialprune.job.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.udfs.attack.AttackConfig;
+import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.Normalization;
+import io.adversarialprune.udfs.prune.PruneSpec;
+import io.adversarialprune.udfs.prune.PruneStep;
+import io.adversarialprune.udfs.prune.PruneType;
+import java.io.File;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The whole typed sweep configuration, built in one place from HOCON: defaults only in {@code
+ * reference.conf}, then the sweep file, then {@code --set} overrides. Every key is read eagerly and
+ * every problem (unknown key, wrong type, out-of-range value) is reported at once, with its full key
+ * path, before any Spark work starts. Immutable and serializable (broadcast to executors).
+ */
+public record SweepConfig(
+    String name,
+    List<Long> seeds,
+    ModelConfig model,
+    DataConfig data,
+    AttackConfig attack,
+    PruneOptions prune,
+    List<PruneSpec> grid,
+    List<TransferTarget> transfer,
+    EngineConfig engine,
+    String rendered,
+    String hash)
+    implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+  /** {@code sweep.model}. */
+  public record ModelConfig(
+      String path, InputShape input, Normalization normalization, int resize, int crop)
+      implements Serializable {}
+
+  /** {@code sweep.data}. */
+  public record DataConfig(String path, long limit, int shards) implements Serializable {}
+
+  /** {@code sweep.prune}: options shared by every spec of the grid. */
+  public record PruneOptions(boolean normalityGate, String include, String exclude)
+      implements Serializable {}
+
+  /** One entry of {@code sweep.transfer}. */
+  public record TransferTarget(String name, String path) implements Serializable {}
+
+  /** {@code sweep.engine}. */
+  public record EngineConfig(int intraOpThreads, long shardCacheMb) implements Serializable {}
+
+  /** Loads {@code file} (may be null: defaults only) with {@code key=value} overrides. */
+  public static SweepConfig load(File file, List<String> overrides) {
+    Config user = ConfigFactory.empty();
+    List<String> problems = new ArrayList<>();
+    for (String o : overrides) {
+      int eq = o.indexOf('=');
+      if (eq <= 0) {
+        throw new UserInputException("--set expects key=value, got '" + o + "'");
+      }
+      try {
+        user = user.withFallback(ConfigFactory.parseString(o));
+      } catch (ConfigException e) {
+        throw new UserInputException("--set " + o + " is not valid HOCON: " + e.getMessage());
+      }
+    }
+    if (file != null) {
+      if (!file.isFile()) {
+        throw new UserInputException("config file not found: " + file);
+      }
+      try {
+        user =
+            user.withFallback(
+                ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false)));
+      } catch (ConfigException e) {
+        throw new UserInputException("config file " + file + " is not valid HOCON: " + e.getMessage());
+      }
+    }
+    return from(user, problems);
+  }
+
+  /** Builds from an unresolved user config on top of {@code reference.conf}. */
+  public static SweepConfig from(Config user, List<String> problems) {
+    Config reference = ConfigFactory.defaultReference(SweepConfig.class.getClassLoader());
+    Config config;
+    try {
+      config = ConfigFactory.defaultOverrides().withFallback(user).withFallback(reference).resolve();
+    } catch (ConfigException e) {
+      throw new UserInputException("config does not resolve: " + e.getMessage());
+    }
+    findUnknownKeys(user.resolve(), reference, problems);
+    try {
+      config.checkValid(reference, "sweep");
+    } catch (ConfigException.ValidationFailed e) {
+      for (ConfigException.ValidationProblem p : e.problems()) {
+        problems.add(p.path() + ": " + p.problem());
+      }
+    }
+    // Typed reads of every reference key by its full path, so messages name e.g. sweep.attack.eps.
+    int before = problems.size();
+    checkTypes(config, reference, problems);
+    if (problems.size() > before) {
+      throw problemsException(problems);
+    }
+    Config s = config.getConfig("sweep");
+    String name = read(problems, () -> checkName(s.getString("name"), "sweep.name"));
+    List<Long> seeds = read(problems, () -> seeds(s));
+    ModelConfig model = read(problems, () -> model(s.getConfig("model")));
+    DataConfig data = read(problems, () -> data(s.getConfig("data")));
+    AttackConfig attack = read(problems, () -> AttackConfig.from(s.getConfig("attack")));
+    PruneOptions prune = read(problems, () -> prune(s.getConfig("prune")));
+    List<PruneSpec> grid = prune == null ? null : read(problems, () -> grid(s.getConfig("grid"), prune));
+    List<TransferTarget> transfer = read(problems, () -> transfer(s));
+    EngineConfig engine = read(problems, () -> engine(s.getConfig("engine")));
+    if (grid != null && transfer != null && grid.isEmpty() && transfer.isEmpty()) {
+      problems.add("sweep.grid is empty: enable sweep.grid.baseline or list E, S, R or composite values");
+    }
+    if (!problems.isEmpty()) {
+      throw problemsException(problems);
+    }
+    String rendered =
+        s.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+    String hash = sha256(s.root().render(ConfigRenderOptions.concise()));
+    return new SweepConfig(
+        name, seeds, model, data, attack, prune, grid, transfer, engine, rendered, hash);
+  }
+
+  private static UserInputException problemsException(List<String> problems) {
+    return new UserInputException(
+        problems.size() == 1
+            ? "invalid config: " + problems.get(0)
+            : "invalid config (" + problems.size() + " problems):\n  " + String.join("\n  ", problems));
+  }
+
+  private static <T> T read(List<String> problems, Supplier<T> reader) {
+    try {
+      return reader.get();
+    } catch (ConfigException e) {
+      problems.add(withoutOrigin(e.getMessage()));
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage());
+    }
+    return null;
+  }
+
+  private static void findUnknownKeys(Config user, Config reference, List<String> problems) {
+    for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
+      String key = e.getKey();
+      if (!key.startsWith("sweep.")) {
+        problems.add("unknown key " + key + " (every key lives under sweep.)");
+        continue;
+      }
+      if (key.startsWith("sweep.transfer")) {
+        continue; // a list of objects, checked entry by entry
+      }
+      if (!reference.hasPathOrNull(key)) {
+        problems.add("unknown key " + key);
+      }
+    }
+  }
+
+  private static void checkTypes(Config config, Config reference, List<String> problems) {
+    for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
+      String path = e.getKey();
+      if (!path.startsWith("sweep.") || path.equals("sweep.transfer")) {
+        continue;
+      }
+      try {
+        switch (e.getValue().valueType()) {
+          case NUMBER -> config.getDouble(path);
+          case BOOLEAN -> config.getBoolean(path);
+          case STRING -> config.getString(path);
+          case LIST -> checkListType(config, path);
+          default -> { }
+        }
+      } catch (ConfigException ex) {
+        problems.add(withoutOrigin(ex.getMessage()));
+      }
+    }
+  }
+
+  private static void checkListType(Config config, String path) {
+    if (path.endsWith(".composite")) {
+      config.getStringList(path);
+    } else if (path.equals("sweep.seeds")) {
+      config.getLongList(path);
+    } else {
+      config.getDoubleList(path);
+    }
+  }
+
+  /** "String: 1: sweep.x has type..." -> "sweep.x has type...": the origin of --set is noise. */
+  private static String withoutOrigin(String message) {
+    int i = message.indexOf("sweep.");
+    return i > 0 ? message.substring(i) : message;
+  }
+
+  private static String checkName(String value, String key) {
+    if (!NAME.matcher(value).matches()) {
+      throw new IllegalArgumentException(
+          key + " must be letters, digits, '.', '_' or '-' (used in paths), got '" + value + "'");
+    }
+    return value;
+  }
+
+  private static List<Long> seeds(Config s) {
+    List<Long> seeds = s.getLongList("seeds");
+    if (seeds.isEmpty()) {
+      throw new IllegalArgumentException("sweep.seeds must list at least one seed");
+    }
+    if (seeds.stream().distinct().count() != seeds.size()) {
+      throw new IllegalArgumentException("sweep.seeds has duplicates: " + seeds);
+    }
+    return List.copyOf(seeds);
+  }
+
+  private static ModelConfig model(Config m) {
+    List<String> errors = new ArrayList<>();
+    String path = m.getString("path");
+    if (path.isBlank()) {
+      errors.add("sweep.model.path must name a TorchScript file");
+    }
+    int c = m.getInt("input.channels");
+    int h = m.getInt("input.height");
+    int w = m.getInt("input.width");
+    if (c != 1 && c != 3) {
+      errors.add("sweep.model.input.channels must be 1 or 3, got " + c);
+    }
+    if (h < 1 || w < 1) {
+      errors.add("sweep.model.input.height and width must be >= 1, got " + h + "x" + w);
+    }
+    float[] mean = floats(m.getDoubleList("mean"));
+    float[] std = floats(m.getDoubleList("std"));
+    if (mean.length != c) {
+      errors.add("sweep.model.mean must have " + c + " values (one per channel), got " + mean.length);
+    }
+    if (std.length != c) {
+      errors.add("sweep.model.std must have " + c + " values (one per channel), got " + std.length);
+    }
+    for (float v : std) {
+      if (!(v > 0)) {
+        errors.add("sweep.model.std values must be > 0, got " + v);
+      }
+    }
+    int resize = m.getInt("resize");
+    int crop = m.getInt("crop");
+    if (resize < 0) {
+      errors.add("sweep.model.resize must be >= 0, got " + resize);
+    }
+    if (crop < 0) {
+      errors.add("sweep.model.crop must be >= 0, got " + crop);
+    }
+    if (crop > 0 && (crop != h || crop != w)) {
+      errors.add("sweep.model.crop (" + crop + ") must equal the model input " + h + "x" + w);
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", errors));
+    }
+    return new ModelConfig(
+        path, new InputShape(c, h, w), new Normalization(mean, std), resize, crop);
+  }
+
+  private static DataConfig data(Config d) {
+    String path = d.getString("path");
+    long limit = d.getLong("limit");
+    int shards = d.getInt("shards");
+    if (path.isBlank()) {
+      throw new IllegalArgumentException("sweep.data.path must name a dataset");
+    }
+    if (limit < 0) {
+      throw new IllegalArgumentException("sweep.data.limit must be >= 0 (0 = all), got " + limit);
+    }
+    if (shards < 1) {
+      throw new IllegalArgumentException("sweep.data.shards must be >= 1, got " + shards);
+    }
+    return new DataConfig(path, limit, shards);
+  }
+
+  private static PruneOptions prune(Config p) {
+    String include = regex(p.getString("include"), "sweep.prune.include");
+    String exclude = regex(p.getString("exclude"), "sweep.prune.exclude");
+    return new PruneOptions(p.getBoolean("normality-gate"), include, exclude);
+  }
+
+  private static String regex(String value, String key) {
+    if (value.isEmpty()) {
+      return null;
+    }
+    try {
+      Pattern.compile(value);
+    } catch (PatternSyntaxException e) {
+      throw new IllegalArgumentException(key + " is not a valid regular expression: " + e.getDescription());
+    }
+    return value;
+  }
+
+  private static List<PruneSpec> grid(Config g, PruneOptions options) {
+    List<PruneSpec> specs = new ArrayList<>();
+    List<String> errors = new ArrayList<>();
+    if (g.getBoolean("baseline")) {
+      specs.add(spec(List.of(), options));
+    }
+    for (PruneType type : List.of(PruneType.E, PruneType.S, PruneType.R)) {
+      for (double v : g.getDoubleList(type.name())) {
+        try {
+          specs.add(spec(List.of(new PruneStep(type, v)), options));
+        } catch (IllegalArgumentException e) {
+          errors.add("sweep.grid." + type.name() + ": " + e.getMessage());
+        }
+      }
+    }
+    for (String c : g.getStringList("composite")) {
+      try {
+        specs.add(spec(parseComposite(c), options));
+      } catch (IllegalArgumentException e) {
+        errors.add("sweep.grid.composite entry '" + c + "': " + e.getMessage());
+      }
+    }
+    List<String> labels = specs.stream().map(PruneSpec::label).toList();
+    if (labels.stream().distinct().count() != labels.size()) {
+      errors.add("sweep.grid lists the same config twice: " + labels);
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", errors));
+    }
+    return List.copyOf(specs);
+  }
+
+  private static PruneSpec spec(List<PruneStep> steps, PruneOptions o) {
+    return new PruneSpec(steps, o.include(), o.exclude(), o.normalityGate());
+  }
+
+  /** Parses "E=0.01+R=0.001". */
+  static List<PruneStep> parseComposite(String text) {
+    List<PruneStep> steps = new ArrayList<>();
+    for (String part : text.split("\\+")) {
+      String[] kv = part.trim().split("=");
+      if (kv.length != 2) {
+        throw new IllegalArgumentException("expected TYPE=VALUE[+TYPE=VALUE...], e.g. E=0.01+R=0.001");
+      }
+      double value;
+      try {
+        value = Double.parseDouble(kv[1].trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("'" + kv[1].trim() + "' is not a number");
+      }
+      steps.add(new PruneStep(PruneType.parse(kv[0].trim()), value));
+    }
+    return steps;
+  }
+
+  private static List<TransferTarget> transfer(Config s) {
+    List<TransferTarget> out = new ArrayList<>();
+    List<? extends Config> entries;
+    try {
+      entries = s.getConfigList("transfer");
+    } catch (ConfigException.WrongType e) {
+      throw new IllegalArgumentException("sweep.transfer must be a list of {name, path} objects");
+    }
+    List<String> errors = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      Config t = entries.get(i);
+      String at = "sweep.transfer[" + i + "]";
+      for (String key : t.root().keySet()) {
+        if (!key.equals("name") && !key.equals("path")) {
+          errors.add("unknown key " + at + "." + key + " (expected name, path)");
+        }
+      }
+      if (!t.hasPath("name") || !t.hasPath("path")
+          || t.getValue("name").valueType() != ConfigValueType.STRING) {
+        errors.add(at + " needs string keys name and path");
+        continue;
+      }
+      try {
+        out.add(new TransferTarget(checkName(t.getString("name"), at + ".name"), t.getString("path")));
+      } catch (IllegalArgumentException e) {
+        errors.add(e.getMessage());
+      }
+    }
+    if (out.stream().map(TransferTarget::name).distinct().count() != out.size()) {
+      errors.add("sweep.transfer names must be unique");
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", errors));
+    }
+    return List.copyOf(out);
+  }
+
+  private static EngineConfig engine(Config e) {
+    int threads = e.getInt("intra-op-threads");
+    long cache = e.getLong("shard-cache-mb");
+    if (threads < 0) {
+      throw new IllegalArgumentException("sweep.engine.intra-op-threads must be >= 0, got " + threads);
+    }
+    if (cache < 0) {
+      throw new IllegalArgumentException("sweep.engine.shard-cache-mb must be >= 0, got " + cache);
+    }
+    return new EngineConfig(threads, cache);
+  }
+
+  private static float[] floats(List<Double> values) {
+    float[] out = new float[values.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values.get(i).floatValue();
+    }
+    return out;
+  }
+
+  private static String sha256(String text) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(md.digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package io.adversarialprune.job.results;
+
+import java.util.Locale;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Where everything lives under one results root, so many sweeps and nightly runs coexist:
+ *
+ * <pre>
+ * ROOT/samples/SWEEP/RUN_ID/CONFIG_ID/seed-K/shard-H/part-0.parquet  (+ _unit.json)
+ * ROOT/metrics/SWEEP/RUN_ID/part-*.parquet
+ * ROOT/prune_stats/SWEEP/RUN_ID/part-*.parquet
+ * ROOT/runs/SWEEP/RUN_ID/part-*.parquet
+ * ROOT/_staging/...   (attempts in flight; ignored by readers, cleaned at the end of a run)
+ * </pre>
+ *
+ * Directory names carry no {@code key=value}, so Spark does no partition discovery: every column is
+ * inside the files; readers use {@code recursiveFileLookup}. A (config, seed, shard) unit directory
+ * appears by one atomic rename once its samples are complete: its existence is the commit.
+ */
+public record ResultsLayout(String root) implements java.io.Serializable {
+  public static final String SAMPLES = "samples";
+  public static final String METRICS = "metrics";
+  public static final String PRUNE_STATS = "prune_stats";
+  public static final String RUNS = "runs";
+  public static final String UNIT_INFO = "_unit.json";
+  public static final String SAMPLE_FILE = "part-0.parquet";
+
+  public Path table(String table) {
+    return new Path(root, table);
+  }
+
+  public Path run(String table, String sweep, String runId) {
+    return new Path(new Path(table(table), sweep), runId);
+  }
+
+  public Path unit(String sweep, String runId, String configId, long seed, int shard) {
+    return new Path(
+        new Path(new Path(run(SAMPLES, sweep, runId), configId), "seed-" + seed),
+        "shard-" + shard);
+  }
+
+  public Path staging(String sweep, String runId) {
+    return new Path(new Path(new Path(root, "_staging"), sweep), runId);
+  }
+
+  /** A unique staging directory for one attempt of one unit. */
+  public Path unitAttempt(
+      String sweep, String runId, String configId, long seed, int shard, long attempt) {
+    return new Path(
+        staging(sweep, runId),
+        String.format(Locale.ROOT, "%s.seed-%d.shard-%d.attempt-%d", configId, seed, shard, attempt));
+  }
+}

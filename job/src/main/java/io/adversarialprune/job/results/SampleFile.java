@@ -1,0 +1,93 @@
+package io.adversarialprune.job.results;
+
+import static org.apache.parquet.schema.LogicalTypeAnnotation.stringType;
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY;
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.DOUBLE;
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.FLOAT;
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32;
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT64;
+
+import io.adversarialprune.job.sweep.Unit;
+import io.adversarialprune.udfs.metrics.SampleOutcome;
+import java.io.IOException;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Types;
+
+/**
+ * Writes one unit's per-sample outcomes (the {@code samples} table) as one Parquet file. Executors
+ * write these themselves so that a unit commits as a whole, independent of any Spark job commit.
+ */
+public final class SampleFile {
+  public static final MessageType SCHEMA =
+      Types.buildMessage()
+          .required(BINARY).as(stringType()).named("sweep")
+          .required(BINARY).as(stringType()).named("run_id")
+          .required(BINARY).as(stringType()).named("config_id")
+          .required(BINARY).as(stringType()).named("prune")
+          .required(BINARY).as(stringType()).named("prune_type")
+          .optional(DOUBLE).named("prune_value")
+          .optional(BINARY).as(stringType()).named("target")
+          .required(INT64).named("seed")
+          .required(INT32).named("shard")
+          .required(INT64).named("id")
+          .required(INT32).named("label")
+          .required(INT32).named("clean_pred")
+          .required(INT32).named("adv_pred")
+          .required(FLOAT).named("clean_loss")
+          .required(FLOAT).named("adv_loss")
+          .required(FLOAT).named("linf")
+          .required(FLOAT).named("l2")
+          .named("spark_schema");
+
+  private SampleFile() {}
+
+  public static void write(
+      Path file, String sweep, String runId, Unit unit, List<SampleOutcome> samples,
+      Configuration conf)
+      throws IOException {
+    SimpleGroupFactory groups = new SimpleGroupFactory(SCHEMA);
+    try (ParquetWriter<Group> w =
+        ExampleParquetWriter.builder(HadoopOutputFile.fromPath(file, conf))
+            .withType(SCHEMA)
+            .withConf(conf)
+            .withCompressionCodec(CompressionCodecName.SNAPPY)
+            .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+            .build()) {
+      for (SampleOutcome s : samples) {
+        Group g = groups.newGroup();
+        g.append("sweep", sweep);
+        g.append("run_id", runId);
+        g.append("config_id", unit.configId());
+        g.append("prune", unit.prune());
+        g.append("prune_type", unit.pruneType());
+        if (unit.pruneValue() != null) {
+          g.append("prune_value", unit.pruneValue());
+        }
+        if (unit.targetName() != null) {
+          g.append("target", unit.targetName());
+        }
+        g.append("seed", unit.seed());
+        g.append("shard", unit.shard());
+        g.append("id", s.id());
+        g.append("label", s.label());
+        g.append("clean_pred", s.cleanPred());
+        g.append("adv_pred", s.advPred());
+        g.append("clean_loss", s.cleanLoss());
+        g.append("adv_loss", s.advLoss());
+        g.append("linf", s.linf());
+        g.append("l2", s.l2());
+        w.write(g);
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.adversarialprune.job.results;
+
+import java.io.IOException;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+
+/** Reading the results tables and replacing one run's slice of a driver-written table. */
+public final class Tables {
+  public static final String[] NAMES = {
+    ResultsLayout.SAMPLES, ResultsLayout.METRICS, ResultsLayout.PRUNE_STATS, ResultsLayout.RUNS
+  };
+
+  private Tables() {}
+
+  /** A table over every sweep and run under the root; null if nothing was written yet. */
+  public static Dataset<Row> read(SparkSession spark, ResultsLayout layout, String table)
+      throws IOException {
+    Path p = layout.table(table);
+    FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    if (!fs.exists(p)) {
+      return null;
+    }
+    return spark.read().option("recursiveFileLookup", "true").parquet(p.toString());
+  }
+
+  /** Registers temp views samples, metrics, prune_stats and runs (those that exist). */
+  public static void registerViews(SparkSession spark, ResultsLayout layout) throws IOException {
+    for (String t : NAMES) {
+      Dataset<Row> df = read(spark, layout, t);
+      if (df != null) {
+        df.createOrReplaceTempView(t);
+      }
+    }
+  }
+
+  /**
+   * Replaces {@code table/sweep/runId} with {@code rows}: written to a staging directory first,
+   * then swapped in, so readers never see a half-written slice.
+   */
+  public static void replaceRun(
+      SparkSession spark, ResultsLayout layout, String table, String sweep, String runId,
+      Dataset<Row> rows)
+      throws IOException {
+    Path target = layout.run(table, sweep, runId);
+    Path staging = new Path(layout.staging(sweep, runId), table + "-" + System.nanoTime());
+    rows.coalesce(1).write().mode(SaveMode.Overwrite).parquet(staging.toString());
+    FileSystem fs = target.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    fs.delete(target, true);
+    fs.mkdirs(target.getParent());
+    if (!fs.rename(staging, target)) {
+      throw new IOException("could not move " + staging + " to " + target);
+    }
+  }
+}

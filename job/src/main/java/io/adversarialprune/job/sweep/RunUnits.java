@@ -1,0 +1,230 @@
+package io.adversarialprune.job.sweep;
+
+import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.SampleFile;
+import io.adversarialprune.udfs.exec.Batch;
+import io.adversarialprune.udfs.exec.ModelPool;
+import io.adversarialprune.udfs.exec.RowExecutor;
+import io.adversarialprune.udfs.exec.RowResult;
+import io.adversarialprune.udfs.metrics.OutcomeCounts;
+import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.ImagePreprocessor;
+import io.adversarialprune.udfs.prune.ParameterStats;
+import io.adversarialprune.udfs.prune.PruneReport;
+import io.adversarialprune.udfs.prune.WeightPruner;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.resource.ResourceInformation;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The executor side of the sweep: runs each unit of its partition on a model slot borrowed from
+ * the per-JVM {@link ModelPool} (one classifier per concurrent task, loaded once and restored
+ * between rows), with the shard from the per-JVM {@link ShardCache}, and commits the unit's
+ * samples by one rename. A unit already committed (by an earlier run with the same run id, or an
+ * earlier attempt of this task) is skipped, so retries and reruns never duplicate rows.
+ *
+ * <p>Fields are serializable values and a broadcast only; heavy state lives in per-JVM holders.
+ */
+public final class RunUnits implements MapPartitionsFunction<Row, Row> {
+  private static final long serialVersionUID = 1L;
+
+  /** What each unit reports back to the driver (small). */
+  public static final StructType OUTCOME =
+      new StructType()
+          .add("config_id", DataTypes.StringType)
+          .add("seed", DataTypes.LongType)
+          .add("shard", DataTypes.IntegerType)
+          .add("computed", DataTypes.BooleanType)
+          .add("device", DataTypes.StringType);
+
+  /** One pruner per pooled classifier (identity keys: a classifier is never shared by threads). */
+  private static final Map<Classifier, WeightPruner> PRUNERS = new ConcurrentHashMap<>();
+
+  private final Broadcast<SweepConfig> config;
+  private final ResultsLayout layout;
+  private final String runId;
+
+  public RunUnits(Broadcast<SweepConfig> config, ResultsLayout layout, String runId) {
+    this.config = config;
+    this.layout = layout;
+    this.runId = runId;
+  }
+
+  @Override
+  public Iterator<Row> call(Iterator<Row> rows) throws Exception {
+    SweepConfig cfg = config.value();
+    Configuration conf = new Configuration();
+    List<Row> out = new ArrayList<>();
+    while (rows.hasNext()) {
+      Unit unit = Unit.fromRow(rows.next());
+      out.add(runOne(cfg, unit, conf));
+    }
+    return out.iterator();
+  }
+
+  private Row runOne(SweepConfig cfg, Unit unit, Configuration conf) throws IOException {
+    org.apache.hadoop.fs.Path finalDir =
+        layout.unit(cfg.name(), runId, unit.configId(), unit.seed(), unit.shard());
+    FileSystem fs = finalDir.getFileSystem(conf);
+    Device device = taskDevice();
+    if (fs.exists(finalDir)) {
+      return RowFactory.create(unit.configId(), unit.seed(), unit.shard(), false, device.toString());
+    }
+    setThreads(cfg);
+    SweepConfig.ModelConfig m = cfg.model();
+    Batch shard =
+        ShardCache.shared()
+            .get(
+                new ShardCache.Key(
+                    LocalFiles.resolve(cfg.data().path(), "sweep.data.path"),
+                    unit.idFrom(),
+                    unit.idTo(),
+                    new ImagePreprocessor(m.input().channels(), m.resize(), m.crop()),
+                    m.input()),
+                cfg.engine().shardCacheMb() << 20);
+    Path modelFile = Path.of(LocalFiles.resolve(m.path(), "sweep.model.path"));
+    RowResult result;
+    PruneReport report;
+    try (ModelPool.Lease lease =
+        ModelPool.shared()
+            .borrow(ModelPool.Key.of(modelFile, device, m.normalization(), m.input()))) {
+      Classifier source = lease.classifier();
+      WeightPruner pruner = PRUNERS.computeIfAbsent(source, c -> new WeightPruner(c.parameters()));
+      boolean restored = false;
+      try {
+        report = pruner.apply(SweepPlan.spec(cfg, unit), unit.seed());
+        if (unit.targetName() == null) {
+          result = RowExecutor.run(source, null, unit.seed(), List.of(shard), cfg.attack());
+        } else {
+          result = runTransfer(cfg, unit, source, shard);
+        }
+        pruner.restore();
+        restored = true;
+      } finally {
+        if (!restored) {
+          // A slot whose weights may still be pruned must never serve another row.
+          PRUNERS.remove(source);
+          pruner.close();
+          lease.discard();
+        }
+      }
+    }
+    commit(cfg, unit, result, report, device, fs, conf, finalDir);
+    return RowFactory.create(unit.configId(), unit.seed(), unit.shard(), true, device.toString());
+  }
+
+  private static RowResult runTransfer(SweepConfig cfg, Unit unit, Classifier source, Batch shard) {
+    SweepConfig.TransferTarget t =
+        cfg.transfer().stream()
+            .filter(x -> x.name().equals(unit.targetName()))
+            .findFirst()
+            .orElseThrow();
+    SweepConfig.ModelConfig m = cfg.model();
+    Path file = Path.of(LocalFiles.resolve(t.path(), "sweep.transfer." + t.name()));
+    // Quantized targets run on CPU only.
+    ModelPool.Key key =
+        new ModelPool.Key(file, Device.cpu(), m.normalization(), m.input(), Classifier.Mode.INFERENCE);
+    try (ModelPool.Lease target = ModelPool.shared().borrow(key)) {
+      return RowExecutor.run(source, target.classifier(), unit.seed(), List.of(shard), cfg.attack());
+    }
+  }
+
+  private void commit(
+      SweepConfig cfg, Unit unit, RowResult result, PruneReport report, Device device,
+      FileSystem fs, Configuration conf, org.apache.hadoop.fs.Path finalDir)
+      throws IOException {
+    TaskContext task = TaskContext.get();
+    long attempt = task == null ? System.nanoTime() : task.taskAttemptId();
+    org.apache.hadoop.fs.Path staging =
+        layout.unitAttempt(cfg.name(), runId, unit.configId(), unit.seed(), unit.shard(), attempt);
+    fs.delete(staging, true);
+    fs.mkdirs(staging);
+    SampleFile.write(
+        new org.apache.hadoop.fs.Path(staging, ResultsLayout.SAMPLE_FILE),
+        cfg.name(), runId, unit, result.samples(), conf);
+    try (OutputStream os = fs.create(new org.apache.hadoop.fs.Path(staging, ResultsLayout.UNIT_INFO))) {
+      os.write(unitInfo(unit, result, report, device));
+    }
+    fs.mkdirs(finalDir.getParent());
+    // The rename is the commit. If another attempt won the race, its result stands and ours goes.
+    if (fs.exists(finalDir) || !fs.rename(staging, finalDir)) {
+      fs.delete(staging, true);
+    }
+  }
+
+  private static byte[] unitInfo(Unit unit, RowResult result, PruneReport report, Device device)
+      throws IOException {
+    ObjectMapper json = new ObjectMapper();
+    ObjectNode n = json.createObjectNode();
+    n.put("config_id", unit.configId());
+    n.put("seed", unit.seed());
+    n.put("shard", unit.shard());
+    OutcomeCounts c = result.counts();
+    n.put("total", c.total());
+    n.put("seconds", result.seconds());
+    n.put("device", device.toString());
+    n.put("host", InetAddress.getLocalHost().getHostName());
+    n.put("prune_elements", report.elements());
+    n.put("prune_changed", report.changed());
+    ArrayNode params = n.putArray("parameters");
+    for (ParameterStats p : report.parameters()) {
+      ObjectNode o = params.addObject();
+      o.put("parameter", p.name());
+      o.put("elements", p.elements());
+      o.put("changed", p.changed());
+      o.put("mean_before", p.meanBefore());
+      o.put("std_before", p.stdBefore());
+      o.put("mean_after", p.meanAfter());
+      o.put("std_after", p.stdAfter());
+      if (p.normalityP() != null) {
+        o.put("normality_p", p.normalityP());
+      }
+    }
+    return json.writeValueAsBytes(n);
+  }
+
+  /** The task's GPU if Spark scheduled one ("gpu" resource), else the CPU. */
+  static Device taskDevice() {
+    TaskContext task = TaskContext.get();
+    if (task != null) {
+      ResourceInformation gpu = task.resourcesJMap().get("gpu");
+      if (gpu != null && gpu.addresses().length > 0) {
+        return Device.gpu(Integer.parseInt(gpu.addresses()[0].trim()));
+      }
+    }
+    return Device.cpu();
+  }
+
+  private static void setThreads(SweepConfig cfg) {
+    int threads = cfg.engine().intraOpThreads();
+    if (threads == 0) {
+      TaskContext task = TaskContext.get();
+      threads = task == null ? 1 : Math.max(1, task.cpus());
+    }
+    if (JniUtils.getNumThreads() != threads) {
+      JniUtils.setNumThreads(threads);
+    }
+  }
+}

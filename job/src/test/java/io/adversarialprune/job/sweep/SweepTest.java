@@ -1,0 +1,233 @@
+package io.adversarialprune.job.sweep;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.adversarialprune.job.Main;
+import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The sweep end to end in local[2]: row counts, metrics vs samples, reruns, resume. */
+class SweepTest {
+  private static SparkSession spark;
+
+  /** 3 configs x 2 seeds x 2 shards on 40 images, a short attack. */
+  private static final List<String> SMALL =
+      List.of(
+          "sweep.name=small",
+          "sweep.seeds=[1, 2]",
+          "sweep.data.limit=40",
+          "sweep.data.shards=2",
+          "sweep.attack.eps=0.1",
+          "sweep.attack.alpha=0.02",
+          "sweep.attack.steps=3",
+          "sweep.attack.batch-size=16",
+          "sweep.grid.E=[0.05]",
+          "sweep.grid.R=[0.01]");
+
+  @TempDir static Path tmp;
+
+  @BeforeAll
+  static void startSpark() {
+    spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("SweepTest")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", "4")
+            .getOrCreate();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  @Test
+  void smallSweepCountsMetricsAndRerunAgree() throws IOException {
+    String root = tmp.resolve("small").toString();
+    SweepConfig config = SweepConfig.load(null, SMALL);
+    SweepRunner.Summary first = new SweepRunner(spark, config, root, "r1").run();
+    assertThat(first.units()).isEqualTo(3 * 2 * 2);
+    assertThat(first.computed()).isEqualTo(12);
+
+    Tables.registerViews(spark, new ResultsLayout(root));
+    assertThat(count("SELECT * FROM samples WHERE run_id = 'r1'")).isEqualTo(3 * 2 * 40);
+    assertThat(count("SELECT DISTINCT config_id, seed, id FROM samples WHERE run_id = 'r1'"))
+        .isEqualTo(3 * 2 * 40);
+    assertThat(count("SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'seed'")).isEqualTo(6);
+    assertThat(count("SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'config'")).isEqualTo(3);
+
+    // metrics recomputed from samples with SQL equal the metrics table
+    List<Row> mismatches =
+        spark.sql(
+                "WITH s AS (SELECT config_id, seed, count(*) total,"
+                    + " sum(cast(clean_pred = label AS long)) correct,"
+                    + " sum(cast(adv_pred = label AS long)) adv_correct,"
+                    + " sum(cast(adv_pred <> clean_pred AS long)) changed,"
+                    + " sum(cast(clean_pred = label AND adv_pred <> label AS long)) attacked"
+                    + " FROM samples WHERE run_id = 'r1' GROUP BY config_id, seed)"
+                    + " SELECT * FROM s JOIN metrics m ON m.run_id = 'r1' AND m.level = 'seed'"
+                    + " AND m.config_id = s.config_id AND m.seed = s.seed"
+                    + " WHERE m.total <> s.total OR m.correct <> s.correct"
+                    + " OR m.adv_correct <> s.adv_correct OR m.changed <> s.changed"
+                    + " OR m.attacked <> s.attacked"
+                    + " OR abs(m.clean_acc - s.correct / s.total) > 1e-12"
+                    + " OR abs(m.strict_asr - s.attacked / s.correct) > 1e-12")
+            .collectAsList();
+    assertThat(mismatches).isEmpty();
+    assertThat(count("SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'seed'")).isEqualTo(
+        count("SELECT * FROM metrics m JOIN (SELECT config_id, seed FROM samples WHERE run_id = 'r1'"
+            + " GROUP BY config_id, seed) s USING (config_id, seed) WHERE m.run_id = 'r1'"
+            + " AND m.level = 'seed'"));
+    // rates lie within their Wilson intervals and within [0, 1]
+    assertThat(count("SELECT * FROM metrics WHERE NOT (clean_acc BETWEEN clean_acc_lower AND"
+        + " clean_acc_upper AND clean_acc_lower >= 0 AND clean_acc_upper <= 1)")).isZero();
+    // E prunes some, R every parameter element
+    assertThat(spark.sql("SELECT min(prune_ratio) FROM metrics WHERE config_id = 'R_0.01'")
+        .first().getDouble(0)).isGreaterThan(0.99);
+    assertThat(count("SELECT * FROM prune_stats WHERE run_id = 'r1' AND config_id = 'E_0.05'"
+        + " AND changed > 0")).isPositive();
+    assertThat(count("SELECT * FROM runs WHERE run_id = 'r1' AND status = 'SUCCEEDED'")).isOne();
+
+    // A rerun with a new run id gives the same numbers.
+    new SweepRunner(spark, config, root, "r2").run();
+    Tables.registerViews(spark, new ResultsLayout(root));
+    assertThat(metricsOf("r2")).isEqualTo(metricsOf("r1"));
+    assertThat(samplesOf("r2")).isEqualTo(samplesOf("r1"));
+
+    // Kill and resume: units committed so far survive; the rest and the derived tables do not.
+    Path run = Path.of(root, "samples", "small", "r2");
+    List<Path> units;
+    try (Stream<Path> s = Files.find(run, 4, (p, a) -> p.getFileName().toString().startsWith("shard-"))) {
+      units = s.sorted().toList();
+    }
+    assertThat(units).hasSize(12);
+    for (Path u : units.subList(0, 5)) {
+      deleteTree(u);
+    }
+    deleteTree(Path.of(root, "metrics", "small", "r2"));
+    deleteTree(Path.of(root, "prune_stats", "small", "r2"));
+    SweepRunner.Summary resumed = new SweepRunner(spark, config, root, "r2").run();
+    assertThat(resumed.computed()).isEqualTo(5);
+    Tables.registerViews(spark, new ResultsLayout(root));
+    assertThat(metricsOf("r2")).isEqualTo(metricsOf("r1"));
+    assertThat(samplesOf("r2")).isEqualTo(samplesOf("r1"));
+    assertThat(count("SELECT * FROM samples WHERE run_id = 'r2'")).isEqualTo(3 * 2 * 40);
+
+    // A finished run resumed again computes nothing and changes nothing.
+    assertThat(new SweepRunner(spark, config, root, "r2").run().computed()).isZero();
+  }
+
+  @Test
+  void baselineCleanAccuracyEqualsTheModelsRecordedAccuracy() throws IOException {
+    String root = tmp.resolve("baseline").toString();
+    SweepConfig config =
+        SweepConfig.load(
+            null,
+            List.of("sweep.name=baseline", "sweep.attack.steps=1", "sweep.grid.E=[]",
+                "sweep.grid.S=[]", "sweep.grid.R=[]"));
+    SweepRunner.Summary s = new SweepRunner(spark, config, root, "b").run();
+    Row baseline = s.configMetrics().get(0);
+    int recorded;
+    try (InputStream in = getClass().getResourceAsStream("/default/fashion-mnist-resnet.json")) {
+      recorded = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in)
+          .get("first_1000_correct").asInt();
+    }
+    assertThat(baseline.<Long>getAs("total")).isEqualTo(1000L);
+    assertThat(baseline.<Long>getAs("correct")).isEqualTo((long) recorded);
+  }
+
+  @Test
+  void badConfigAndInputsExitTwoBeforeWritingAnything() throws IOException {
+    Path model = tmp.resolve("not-a-model.pt");
+    Files.writeString(model, "not torchscript");
+    Path noImage = tmp.resolve("no-image.parquet");
+    spark.sql("SELECT 1L AS id, 2 AS label").write().parquet(noImage.toString());
+    String[][] cases = {
+      {"sweep.atack.eps=0.1", "sweep.atack"},
+      {"sweep.attack.eps=abc", "sweep.attack.eps"},
+      {"sweep.attack.eps=3.0", "sweep.attack.eps must be in (0, 1], got 3.0"},
+      {"sweep.data.shards=0", "sweep.data.shards"},
+      {"sweep.model.path=/nonexistent/model.pt", "/nonexistent/model.pt"},
+      {"sweep.model.path=\"" + model + "\"", "not-a-model.pt"},
+      {"sweep.data.path=/nonexistent/data", "/nonexistent/data"},
+      {"sweep.data.path=\"" + noImage + "\"", "column image"},
+      {"sweep.model.input.height=32", "sweep.model.input"},
+    };
+    for (String[] c : cases) {
+      Path results = tmp.resolve("bad-" + Math.abs(c[0].hashCode()));
+      java.io.StringWriter err = new java.io.StringWriter();
+      picocli.CommandLine cli = Main.commandLine();
+      cli.setErr(new java.io.PrintWriter(err));
+      int code = cli.execute("run", "--set", c[0], "--results", results.toString(), "--run-id", "x");
+      assertThat(code).as(c[0] + " -> " + err).isEqualTo(2);
+      assertThat(err.toString()).as(c[0]).contains(c[1]);
+      assertThat(Files.exists(results)).as("nothing written for " + c[0]).isFalse();
+    }
+  }
+
+  @Test
+  void reportsEveryConfigProblemAtOnce() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                SweepConfig.load(
+                    null,
+                    List.of("sweep.attack.eps=3.0", "sweep.data.shards=0", "sweep.bogus=1",
+                        "sweep.grid.E=[-1]")))
+        .hasMessageContaining("sweep.attack.eps must be in (0, 1], got 3.0")
+        .hasMessageContaining("sweep.data.shards")
+        .hasMessageContaining("unknown key sweep.bogus")
+        .hasMessageContaining("sweep.grid.E");
+  }
+
+  private long count(String sql) {
+    return spark.sql(sql).count();
+  }
+
+  private List<String> metricsOf(String runId) {
+    return rows(
+        "SELECT config_id, level, seed, total, correct, adv_correct, changed, attacked, clean_acc,"
+            + " remnant_acc, pred_change_rate, strict_asr, strict_asr_lower, prune_ratio, mean_linf,"
+            + " mean_l2 FROM metrics WHERE run_id = '" + runId + "'"
+            + " ORDER BY config_id, level, seed");
+  }
+
+  private List<String> samplesOf(String runId) {
+    return rows(
+        "SELECT config_id, seed, shard, id, label, clean_pred, adv_pred, clean_loss, adv_loss, linf,"
+            + " l2 FROM samples WHERE run_id = '" + runId + "' ORDER BY config_id, seed, id");
+  }
+
+  private List<String> rows(String sql) {
+    List<String> out = new ArrayList<>();
+    for (Row r : spark.sql(sql).collectAsList()) {
+      out.add(r.toString());
+    }
+    return out;
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    }
+  }
+}
