@@ -295,8 +295,8 @@ public final class SweepRunner {
 
     private void poll() throws IOException {
       FileSystem fs = layout.table(ResultsLayout.SAMPLES).getFileSystem(hadoopConf());
+      Map<String, Boolean> finished = new LinkedHashMap<>();
       int committedUnits = 0;
-      int allUnits = 0;
       for (Map.Entry<String, List<Unit>> e : byConfig.entrySet()) {
         int done = 0;
         for (Unit u : e.getValue()) {
@@ -305,16 +305,18 @@ public final class SweepRunner {
           }
         }
         committedUnits += done;
-        allUnits += e.getValue().size();
-        if (done == e.getValue().size() && reported.add(e.getKey())) {
+        finished.put(e.getKey(), done == e.getValue().size());
+      }
+      for (Map.Entry<String, Boolean> e : finished.entrySet()) {
+        if (e.getValue() && reported.add(e.getKey())) {
           LOG.info("config {} done ({}/{} configs){}", e.getKey(), reported.size(),
-              byConfig.size(), eta(committedUnits, allUnits));
+              byConfig.size(), eta(committedUnits));
         }
       }
     }
 
     /** Remaining time at the pace of the units this run has committed so far. */
-    private String eta(int committedUnits, int allUnits) {
+    private String eta(int committedUnits) {
       int ranNow = committedUnits - alreadyDone;
       int remaining = byConfigUnits - committedUnits;
       if (ranNow <= 0 || remaining <= 0) {

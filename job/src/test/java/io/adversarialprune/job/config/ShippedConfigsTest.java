@@ -1,0 +1,52 @@
+package io.adversarialprune.job.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.adversarialprune.udfs.prune.PruneSpec;
+import java.io.File;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Every sweep shipped in conf/ parses and validates; seed-table is the study's exact grid. */
+class ShippedConfigsTest {
+  private static final File CONF = new File("../conf");
+
+  @Test
+  void defaultSweepIsShapedLikeTheStudysTable() {
+    SweepConfig c = SweepConfig.load(new File(CONF, "default.conf"), List.of());
+    assertThat(c.name()).isEqualTo("default");
+    assertThat(c.data().limit()).isEqualTo(1000);
+    assertThat(c.grid().get(0).label()).isEqualTo("none");
+    assertThat(labels(c)).anyMatch(l -> l.startsWith("E=")).anyMatch(l -> l.startsWith("S="))
+        .anyMatch(l -> l.startsWith("R="));
+  }
+
+  @Test
+  void seedTableIsTheStudysExactGrid() {
+    SweepConfig c = SweepConfig.load(new File(CONF, "seed-table.conf"), List.of());
+    assertThat(labels(c))
+        .containsExactly(
+            "none", "E=0.00001", "E=0.0001", "E=0.001", "E=0.005", "E=0.007", "E=0.01", "E=0.02",
+            "E=0.05", "S=9", "S=7", "S=5", "S=3", "R=0.001", "R=0.01", "R=0.1");
+    assertThat(c.attack().eps()).isEqualTo(0.03);
+    assertThat(c.attack().alpha()).isEqualTo(0.001);
+    assertThat(c.attack().steps()).isEqualTo(10);
+    assertThat(c.model().input().channels()).isEqualTo(3);
+    assertThat(c.model().resize()).isEqualTo(256);
+    assertThat(c.model().crop()).isEqualTo(224);
+    assertThat(c.model().normalization().mean()).containsExactly(0.485f, 0.456f, 0.406f);
+    assertThat(c.transfer()).extracting(SweepConfig.TransferTarget::name).containsExactly("int8");
+  }
+
+  @Test
+  void nightlyExtendsTheDefaultWithSeeds() {
+    SweepConfig c = SweepConfig.load(new File(CONF, "nightly.conf"), List.of());
+    assertThat(c.name()).isEqualTo("nightly");
+    assertThat(c.seeds()).hasSize(3);
+    assertThat(c.grid()).hasSizeGreaterThan(5);
+  }
+
+  private static List<String> labels(SweepConfig c) {
+    return c.grid().stream().map(PruneSpec::label).toList();
+  }
+}
