@@ -133,6 +133,11 @@ class SweepTest {
 
     // A finished run resumed again computes nothing and changes nothing.
     assertThat(new SweepRunner(spark, config, root, "r2").run().computed()).isZero();
+
+    // 41 units ran in this JVM (local[2]): the model was loaded once per concurrent task slot,
+    // never per unit, and each shard decoded once (the other test's two shards included).
+    assertThat(io.adversarialprune.udfs.exec.ModelPool.shared().loads()).isBetween(1L, 2L);
+    assertThat(ShardCache.shared().decodes()).isBetween(2L, 4L);
   }
 
   @Test
