@@ -218,6 +218,8 @@ public final class RunUnits implements MapPartitionsFunction<Row, Row> {
   }
 
   private static void setThreads(SweepConfig cfg) {
+    // Loads libtorch in a fresh executor JVM; the JNI calls below need it.
+    ai.djl.engine.Engine.getEngine("PyTorch");
     int threads = cfg.engine().intraOpThreads();
     if (threads == 0) {
       TaskContext task = TaskContext.get();

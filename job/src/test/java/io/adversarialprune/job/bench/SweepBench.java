@@ -1,0 +1,193 @@
+package io.adversarialprune.job.bench;
+
+import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
+import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.sweep.LocalFiles;
+import io.adversarialprune.job.sweep.ShardCache;
+import io.adversarialprune.job.sweep.SweepRunner;
+import io.adversarialprune.udfs.attack.PgdAttack;
+import io.adversarialprune.udfs.exec.Batch;
+import io.adversarialprune.udfs.exec.RowExecutor;
+import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.ImagePreprocessor;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The benchmark of docs/BENCHMARKS.md: PGD throughput of (a) a raw single-process DJL loop doing a
+ * row's work (attack + clean and adversarial evaluation) on the default model, (b) the same work
+ * through the sweep in Spark local mode, (c) a PyTorch eager reference on the same TorchScript
+ * model and images with the same thread count; plus the sweep's fixed overhead, the cost of each
+ * extra config, how wall time grows with images and configs, and RSS over 1,000 attack batches.
+ * Everything is measured side by side in one run; it prints a table of ratios.
+ *
+ * <pre>
+ * mvn -B -q -DskipTests package && mvn -B -q -pl job test-compile
+ * java [launcher flags] -cp job/target/test-classes:job/target/classes:$(cat job/target/classpath.txt) \
+ *   io.adversarialprune.job.bench.SweepBench
+ * </pre>
+ * (deploy/local/bench runs exactly that.) Not a test: nothing here asserts a timing.
+ */
+public final class SweepBench {
+  private static final int CORES = 2;
+  private static final int IMAGES = 1000;
+  private static final int STEPS = 10;
+
+  private SweepBench() {}
+
+  public static void main(String[] args) throws Exception {
+    List<String[]> table = new ArrayList<>();
+    SweepConfig base = SweepConfig.load(null, List.of(
+        "sweep.attack.eps=0.03", "sweep.attack.alpha=0.003", "sweep.attack.steps=" + STEPS,
+        "sweep.data.limit=" + IMAGES, "sweep.data.shards=" + CORES, "sweep.grid.E=[]",
+        "sweep.grid.S=[]", "sweep.grid.R=[]"));
+    Path model = Path.of(LocalFiles.resolve(base.model().path(), "model"));
+    String data = LocalFiles.resolve(base.data().path(), "data");
+
+    // (a) raw: one process, CORES intra-op threads, the row's work without Spark.
+    Batch shard = ShardCache.shared().get(new ShardCache.Key(data, 0, IMAGES,
+        new ImagePreprocessor(1, 0, 0), base.model().input()), Long.MAX_VALUE);
+    ai.djl.engine.Engine.getEngine("PyTorch");
+    JniUtils.setNumThreads(CORES);
+    double raw;
+    try (Classifier c = Classifier.load(model, Device.cpu(), base.model().normalization(),
+        base.model().input())) {
+      RowExecutor.run(c, null, 0, List.of(shard.slice(0, 200)), base.attack());
+      double best = Double.MAX_VALUE;
+      for (int rep = 0; rep < 2; rep++) {
+        best = Math.min(best, RowExecutor.run(c, null, rep, List.of(shard), base.attack()).seconds());
+      }
+      raw = (double) IMAGES * STEPS / best;
+    }
+    table.add(row("(a) raw DJL loop, 1 process x " + CORES + " threads", raw, "1.00"));
+
+    // (b) the sweep in local[CORES] mode (1 thread per task), 4 configs, after a warm-up sweep.
+    Path root = Files.createTempDirectory("bench-");
+    SparkSession spark = SparkSession.builder().master("local[" + CORES + "]").appName("bench")
+        .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+        .config("spark.ui.showConsoleProgress", "false").getOrCreate();
+    try {
+      sweep(spark, root, "warm", List.of("sweep.data.limit=40", "sweep.attack.steps=1"));
+      List<String> four = List.of("sweep.attack.alpha=0.003", "sweep.attack.steps=" + STEPS,
+          "sweep.data.limit=" + IMAGES, "sweep.grid.E=[0.01]", "sweep.grid.S=[3]",
+          "sweep.grid.R=[0.01]", "sweep.grid.baseline=true");
+      double wall = sweep(spark, root, "b", four);
+      double sweepRate = 4.0 * IMAGES * STEPS / wall;
+      table.add(row("(b) sweep, local[" + CORES + "], 4 configs", sweepRate,
+          fmt(sweepRate / raw) + " = (b)/(a), target >= 0.90"));
+
+      // (c) PyTorch eager, same model, images and thread count as (a).
+      double torch = pytorch(model, CORES);
+      table.add(row("(c) PyTorch eager, " + CORES + " threads", torch,
+          fmt(raw / torch) + " = (a)/(c), target >= 1.0"));
+
+      // Fixed overhead and the cost of an extra config: tiny units, 1 step.
+      List<String> tiny = List.of("sweep.data.limit=20", "sweep.attack.steps=1");
+      double one = sweep(spark, root, "one", tiny);
+      List<String> ten = new ArrayList<>(tiny);
+      ten.add("sweep.grid.E=[0.001, 0.002, 0.003, 0.004, 0.005, 0.006, 0.007, 0.008, 0.009]");
+      double tenWall = sweep(spark, root, "ten", ten);
+      table.add(new String[] {"fixed overhead (1 config x 20 images x 1 step, wall)", fmt(one) + " s", ""});
+      table.add(new String[] {"each extra config (9 more, tiny), wall / config",
+          fmt(1000 * (tenWall - one) / 9) + " ms", "includes its compute; target <= 50 ms beyond it"});
+
+      // Growth: 10x and 100x images (1 config), 10x and 100x configs (20 images), 1 step.
+      double i1 = sweep(spark, root, "i1", List.of("sweep.data.limit=10", "sweep.attack.steps=1"));
+      double i10 = sweep(spark, root, "i10", List.of("sweep.data.limit=100", "sweep.attack.steps=1"));
+      double i100 = sweep(spark, root, "i100", List.of("sweep.data.limit=1000", "sweep.attack.steps=1"));
+      table.add(new String[] {"wall, 10 / 100 / 1000 images", fmt(i1) + " / " + fmt(i10) + " / " + fmt(i100) + " s",
+          "x" + fmt(i10 / i1) + ", x" + fmt(i100 / i1)});
+      double c100 = sweep(spark, root, "c100", List.of("sweep.data.limit=20", "sweep.attack.steps=1",
+          "sweep.grid.E=" + values(99)));
+      table.add(new String[] {"wall, 1 / 10 / 100 configs (20 images)", fmt(one) + " / " + fmt(tenWall) + " / " + fmt(c100) + " s",
+          "x" + fmt(tenWall / one) + ", x" + fmt(c100 / one)});
+    } finally {
+      spark.stop();
+    }
+
+    // RSS over 1,000 attack batches of 10 images, 1 step each.
+    try (Classifier c = Classifier.load(model, Device.cpu(), base.model().normalization(),
+        base.model().input())) {
+      PgdAttack pgd = new PgdAttack(new io.adversarialprune.udfs.attack.AttackConfig(0.03, 0.003, 1, true, true, 10));
+      Batch small = shard.slice(0, 10);
+      long rss100 = 0;
+      for (int i = 1; i <= 1000; i++) {
+        pgd.perturb(c, i, small.ids(), small.labels(), small.pixels());
+        if (i == 100) {
+          rss100 = rssKb();
+        }
+      }
+      long rss1000 = rssKb();
+      table.add(new String[] {"RSS after 100 / 1000 attack batches", rss100 / 1024 + " / " + rss1000 / 1024 + " MB",
+          fmt(100.0 * (rss1000 - rss100) / rss100) + " % growth, target <= 10 %"});
+    }
+
+    System.out.println();
+    System.out.printf(Locale.ROOT, "| %-52s | %-22s | %-40s |%n", "measure", "value", "ratio / note");
+    System.out.println("|" + "-".repeat(54) + "|" + "-".repeat(24) + "|" + "-".repeat(42) + "|");
+    for (String[] r : table) {
+      System.out.printf(Locale.ROOT, "| %-52s | %-22s | %-40s |%n", r[0], r[1], r[2]);
+    }
+  }
+
+  private static double sweep(SparkSession spark, Path root, String runId, List<String> sets)
+      throws Exception {
+    List<String> all = new ArrayList<>(List.of("sweep.name=bench", "sweep.data.shards=" + CORES,
+        "sweep.grid.E=[]", "sweep.grid.S=[]", "sweep.grid.R=[]"));
+    all.addAll(sets);
+    SweepConfig cfg = SweepConfig.load(null, all);
+    long t0 = System.nanoTime();
+    new SweepRunner(spark, cfg, root.toString(), runId).run();
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private static double pytorch(Path model, int threads) throws Exception {
+    Process p = new ProcessBuilder("/usr/bin/python3", "job/src/test/python/pgd_reference_bench.py",
+        model.toString(), "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
+        String.valueOf(IMAGES), String.valueOf(threads), "0.03", "0.003", String.valueOf(STEPS),
+        "100", "0.2860", "0.3530", "2").redirectErrorStream(true).start();
+    String last = null;
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = r.readLine(); line != null; line = r.readLine()) {
+        last = line;
+      }
+    }
+    if (p.waitFor() != 0 || last == null || !last.startsWith("image_steps_per_sec")) {
+      throw new IllegalStateException("PyTorch reference failed: " + last);
+    }
+    return Double.parseDouble(last.split(" ")[1]);
+  }
+
+  private static String values(int n) {
+    StringBuilder sb = new StringBuilder("[");
+    for (int i = 1; i <= n; i++) {
+      sb.append(i == 1 ? "" : ", ").append(i * 1e-4);
+    }
+    return sb.append(']').toString();
+  }
+
+  private static long rssKb() throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+      }
+    }
+    return -1;
+  }
+
+  private static String[] row(String what, double imageStepsPerSec, String ratio) {
+    return new String[] {what, fmt(imageStepsPerSec) + " image-steps/s", ratio};
+  }
+
+  private static String fmt(double v) {
+    return String.format(Locale.ROOT, v >= 100 ? "%.0f" : "%.2f", v);
+  }
+}
