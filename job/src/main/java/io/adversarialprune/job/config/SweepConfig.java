@@ -77,7 +77,8 @@ public record SweepConfig(
         throw new UserInputException("--set expects key=value, got '" + o + "'");
       }
       try {
-        user = user.withFallback(ConfigFactory.parseString(o));
+        // A later --set wins over an earlier one, and every --set over the file.
+        user = ConfigFactory.parseString(o).withFallback(user);
       } catch (ConfigException e) {
         throw new UserInputException("--set " + o + " is not valid HOCON: " + e.getMessage());
       }

@@ -46,6 +46,16 @@ class ShippedConfigsTest {
     assertThat(c.grid()).hasSizeGreaterThan(5);
   }
 
+  @Test
+  void laterSetOverridesEarlierOnesAndTheFile() {
+    SweepConfig c =
+        SweepConfig.load(
+            new File(CONF, "default.conf"),
+            List.of("sweep.grid.E=[]", "sweep.grid.E=[0.5]", "sweep.attack.eps=0.2"));
+    assertThat(labels(c)).contains("E=0.5").doesNotContain("E=0.001");
+    assertThat(c.attack().eps()).isEqualTo(0.2);
+  }
+
   private static List<String> labels(SweepConfig c) {
     return c.grid().stream().map(PruneSpec::label).toList();
   }
