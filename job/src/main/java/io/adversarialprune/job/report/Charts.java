@@ -31,7 +31,7 @@ public final class Charts {
   private Charts() {}
 
   /** A titled chart as SVG markup ({@code <svg ...>...</svg>}, no XML prolog). */
-  public record Chart(String id, String title, String svg) {}
+  public record Chart(String id, String title, boolean logX, String svg) {}
 
   /**
    * For each single-step prune type (E, S, R) present: rates with 95% bands, prune ratio and
@@ -58,16 +58,16 @@ public final class Charts {
       for (Rate rate : List.of(Rate.CLEAN_ACC, Rate.REMNANT_ACC, Rate.STRICT_ASR)) {
         band(rates, rate.column, x, rows, rate::of, COLORS[c++]);
       }
-      out.add(new Chart("rates-" + type, rates.getTitle(), svg(rates)));
+      out.add(new Chart("rates-" + type, rates.getTitle(), log, svg(rates)));
 
       XYChart ratio = chart("Prune ratio vs " + type, type, "prune_ratio", log);
       line(ratio, "prune_ratio", x, values(rows, ConfigMetrics::pruneRatio), COLORS[0]);
-      out.add(new Chart("ratio-" + type, ratio.getTitle(), svg(ratio)));
+      out.add(new Chart("ratio-" + type, ratio.getTitle(), log, svg(ratio)));
 
       XYChart norms = chart("Perturbation norms vs " + type, type, "norm", log);
       line(norms, "mean_linf", x, values(rows, ConfigMetrics::meanLinf), COLORS[0]);
       line(norms, "mean_l2", x, values(rows, ConfigMetrics::meanL2), COLORS[1]);
-      out.add(new Chart("norms-" + type, norms.getTitle(), svg(norms)));
+      out.add(new Chart("norms-" + type, norms.getTitle(), log, svg(norms)));
     }
     return out;
   }

@@ -26,6 +26,7 @@ public final class HtmlReport {
           + ".flag{background:#fde0e0;font-weight:bold}"
           + ".charts{display:flex;flex-wrap:wrap;gap:12px}"
           + "figure.chart{margin:0;border:1px solid #ddd}figure.chart svg{display:block}"
+          + "figcaption{font-size:small;color:#666;padding:2px 6px}"
           + "small{color:#666}";
 
   private HtmlReport() {}
@@ -69,8 +70,11 @@ public final class HtmlReport {
     } else {
       h.append("<div class=\"charts\">\n");
       for (Charts.Chart c : charts) {
-        h.append("<figure class=\"chart\" id=\"chart-").append(esc(c.id())).append("\">")
-            .append(c.svg()).append("</figure>\n");
+        // XChart draws text as outlines: the caption keeps the title searchable.
+        h.append("<figure class=\"chart\" id=\"chart-").append(esc(c.id()))
+            .append("\" data-x-scale=\"").append(c.logX() ? "log" : "linear").append("\">")
+            .append(c.svg()).append("<figcaption>").append(esc(c.title()))
+            .append(c.logX() ? " (log x)" : "").append("</figcaption></figure>\n");
       }
       h.append("</div>\n");
     }

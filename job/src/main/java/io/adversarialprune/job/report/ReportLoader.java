@@ -88,8 +88,10 @@ public final class ReportLoader {
     ReportData.Run run = run(sweep, row(sweepRuns, chosen), metrics, notes);
     ReportData.Run prev = previous == null ? null : run(sweep, row(sweepRuns, previous), metrics, notes);
     if (prev == null) {
-      notes.add("Sweep " + sweep + " has only one run (" + chosen + "): no night-over-night"
-          + " comparison.");
+      notes.add(ids.size() == 1
+          ? "Sweep " + sweep + " has only one run (" + chosen + "): no night-over-night comparison."
+          : "No run of sweep " + sweep + " started before " + chosen
+              + ": no night-over-night comparison (choose one with --compare-to).");
     } else if (prev.runId().equals(run.runId())) {
       notes.add("--compare-to names the reported run itself; every change is zero.");
     }
