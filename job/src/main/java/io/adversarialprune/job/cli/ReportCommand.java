@@ -58,7 +58,7 @@ public final class ReportCommand implements Callable<Integer> {
       spec.commandLine().getOut().println(
           "report of sweep " + data.sweep() + " run " + data.run().runId()
               + (data.previous() == null ? "" : " vs " + data.previous().runId()) + ": " + out
-              + (data.notes().isEmpty() ? "" : " (" + data.notes().size() + " notes on missing data)"));
+              + (data.notes().isEmpty() ? "" : " (" + data.notes().size() + " notes)"));
       spec.commandLine().getOut().flush();
       return 0;
     } finally {

@@ -69,7 +69,46 @@ public final class Charts {
       line(norms, "mean_l2", x, values(rows, ConfigMetrics::meanL2), COLORS[1]);
       out.add(new Chart("norms-" + type, norms.getTitle(), log, svg(norms)));
     }
+    Chart byRatio = accuracyVsRatio(metrics);
+    if (byRatio != null) {
+      out.add(byRatio);
+    }
     return out;
+  }
+
+  /**
+   * Clean accuracy against prune ratio, one series per type: does the same fraction of changed
+   * weights cost the same whichever way it was reached? Null with fewer than two points.
+   */
+  private static Chart accuracyVsRatio(List<ConfigMetrics> metrics) throws IOException {
+    List<ConfigMetrics> rows =
+        metrics.stream()
+            .filter(m -> m.target() == null && m.pruneRatio() != null && m.pruneRatio() > 0)
+            .sorted((a, b) -> Double.compare(a.pruneRatio(), b.pruneRatio()))
+            .toList();
+    if (rows.size() < 2) {
+      return null;
+    }
+    double[] all = rows.stream().mapToDouble(ConfigMetrics::pruneRatio).toArray();
+    boolean log = spansDecades(all);
+    XYChart chart =
+        new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Clean accuracy vs prune ratio")
+            .xAxisTitle("prune_ratio" + (log ? " (log scale)" : "")).yAxisTitle("clean_acc")
+            .build();
+    chart.getStyler().setXAxisLogarithmic(log);
+    chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
+    chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
+    int c = 0;
+    for (String type : List.of("E", "S", "R", "composite")) {
+      List<ConfigMetrics> ofType = rows.stream().filter(m -> type.equals(m.pruneType())).toList();
+      if (!ofType.isEmpty()) {
+        line(chart, type, ofType.stream().mapToDouble(ConfigMetrics::pruneRatio).toArray(),
+            ofType.stream().mapToDouble(m -> m.cleanAcc().value()).toArray(), COLORS[c]);
+      }
+      c++;
+    }
+    return new Chart("acc-vs-ratio", chart.getTitle(), log, svg(chart));
   }
 
   /** True when the positive values span at least one decade, so a log axis reads better. */

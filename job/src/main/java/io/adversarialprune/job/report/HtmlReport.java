@@ -3,7 +3,7 @@ package io.adversarialprune.job.report;
 import io.adversarialprune.job.report.ConfigMetrics.Interval;
 import io.adversarialprune.job.report.ConfigMetrics.Rate;
 import java.io.IOException;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -94,7 +94,8 @@ public final class HtmlReport {
         .append(esc(r.status())).append(", started ").append(esc(r.startedAt()))
         .append(r.endedAt() == null ? ", not ended" : ", ended " + esc(r.endedAt()))
         .append(r.device() == null ? "" : ", on " + esc(r.device())).append(", ")
-        .append(r.committedUnits()).append(r.expectedUnits() == null ? "" : " of " + r.expectedUnits())
+        .append(r.committedUnits())
+        .append(r.expectedUnits() == null ? "" : " of " + r.expectedUnits())
         .append(" units.");
   }
 
@@ -124,7 +125,8 @@ public final class HtmlReport {
         .append(esc(before.runId())).append("</strong>, in percentage points. <span class=\"flag\">"
             + "Flagged</span>: each run's value lies outside the other run's 95% Wilson interval."
             + "</p>\n");
-    Map<String, ConfigMetrics> old = new HashMap<>();
+    // grid order of the old run, for the rows missing from the new one
+    Map<String, ConfigMetrics> old = new LinkedHashMap<>();
     before.metrics().forEach(m -> old.put(m.configId(), m));
     h.append("<table id=\"compare\"><thead><tr><th class=\"l\">Model</th>");
     for (Rate r : Rate.values()) {
@@ -154,8 +156,9 @@ public final class HtmlReport {
       h.append("</tr>\n");
     }
     for (ConfigMetrics o : old.values()) {
-      h.append("<tr><td class=\"l\">").append(esc(o.label())).append("</td><td class=\"l\" colspan=\"4\">"
-          + "missing from run ").append(esc(now.runId())).append("</td></tr>\n");
+      h.append("<tr><td class=\"l\">").append(esc(o.label()))
+          .append("</td><td class=\"l\" colspan=\"4\">missing from run ")
+          .append(esc(now.runId())).append("</td></tr>\n");
     }
     h.append("</tbody></table>\n<p id=\"compare-summary\">").append(flagged)
         .append(flagged == 1 ? " change" : " changes").append(" flagged; ").append(onlyNew)

@@ -47,8 +47,8 @@ public final class ReportLoader {
     Dataset<Row> runs = Tables.read(spark, layout, ResultsLayout.RUNS);
     if (runs == null) {
       throw new UserInputException(
-          "results root " + layout.root() + " has no runs table (" + layout.table(ResultsLayout.RUNS)
-              + "); is it a results root written by `run`?");
+          "results root " + layout.root() + " has no runs table ("
+              + layout.table(ResultsLayout.RUNS) + "); is it a results root written by `run`?");
     }
     List<String> sweeps =
         runs.select("sweep").distinct().orderBy("sweep").collectAsList().stream()
@@ -86,7 +86,8 @@ public final class ReportLoader {
     List<String> notes = new ArrayList<>();
     Dataset<Row> metrics = Tables.read(spark, layout, ResultsLayout.METRICS);
     ReportData.Run run = run(sweep, row(sweepRuns, chosen), metrics, notes);
-    ReportData.Run prev = previous == null ? null : run(sweep, row(sweepRuns, previous), metrics, notes);
+    ReportData.Run prev =
+        previous == null ? null : run(sweep, row(sweepRuns, previous), metrics, notes);
     if (prev == null) {
       notes.add(ids.size() == 1
           ? "Sweep " + sweep + " has only one run (" + chosen + "): no night-over-night comparison."

@@ -30,7 +30,8 @@ class ReportBrowserTest {
           // nothing may be fetched: any URL the page asks for resolves nowhere
           "--host-resolver-rules=MAP * ~NOTFOUND");
   private static final Pattern FIGURE =
-      Pattern.compile("<figure class=\"chart\" id=\"([^\"]+)\"[^>]*>(.*?)</figure>", Pattern.DOTALL);
+      Pattern.compile(
+          "<figure class=\"chart\" id=\"([^\"]+)\"[^>]*>(.*?)</figure>", Pattern.DOTALL);
   private static final Pattern PATH = Pattern.compile("<path [^>]*d=\"M[^\"]+\"");
 
   @TempDir Path tmp;
@@ -58,7 +59,7 @@ class ReportBrowserTest {
     }
     assertThat(charts).containsExactly(
         "chart-rates-E", "chart-ratio-E", "chart-norms-E", "chart-rates-S", "chart-ratio-S",
-        "chart-norms-S", "chart-rates-R", "chart-ratio-R", "chart-norms-R");
+        "chart-norms-S", "chart-rates-R", "chart-ratio-R", "chart-norms-R", "chart-acc-vs-ratio");
     assertThat(dom.stdout).doesNotContainPattern("(src|href)=\"(https?:)?//");
     // E=0.05 lost half its clean accuracy between the runs: clean_acc, pred_change_rate and
     // strict_asr move outside both runs' intervals; remnant_acc (same 20 images) does not

@@ -50,8 +50,8 @@ class ReportTest {
     assertThat(count(html, "<tr><td class=\"l\">")).isEqualTo(2 * TinySweep.CONFIGS);
     assertThat(html).contains("<th>clean_acc</th>", "<th>remnant_acc</th>", "pred_change_rate",
         "strict_asr", "baseline", "prune E=0.001", "prune S=3", "prune R=0.01");
-    // E, S, R x (rates, ratio, norms); E spans decades so its axis is logarithmic
-    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(9);
+    // E, S, R x (rates, ratio, norms) + accuracy vs ratio; E spans decades: a log axis
+    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(10);
     assertThat(html).contains("id=\"chart-rates-E\" data-x-scale=\"log\"",
         "id=\"chart-rates-S\" data-x-scale=\"linear\"", "<figcaption>Accuracy and strict ASR vs E");
     // same config, same seeds, deterministic sweep: nothing can move between the two runs
@@ -70,7 +70,7 @@ class ReportTest {
     assertThat(report("--results", root.toString(), "--out", out.toString())).isZero();
     String html = Files.readString(out);
     assertThat(html).contains("has only one run (n1)").contains("id=\"compare-missing\"");
-    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(9);
+    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(10);
   }
 
   @Test
@@ -97,7 +97,8 @@ class ReportTest {
     String html = Files.readString(out);
     assertThat(html)
         .contains("Run n3 has status FAILED")
-        .contains("Run n3: 2 of " + 2 * TinySweep.CONFIGS + " (config, seed, shard) units committed; "
+        .contains("Run n3: 2 of " + 2 * TinySweep.CONFIGS
+            + " (config, seed, shard) units committed; "
             + (2 * TinySweep.CONFIGS - 2) + " missing.")
         .contains("Run n3 has no metrics rows")
         .contains("id=\"summary-missing\"", "id=\"charts-missing\"")
@@ -108,7 +109,9 @@ class ReportTest {
     Path back = tmp.resolve("back.html");
     assertThat(report("--results", root.toString(), "--run-id", "n2", "--compare-to", "n3",
         "--out", back.toString())).isZero();
-    assertThat(Files.readString(back)).contains("not in run n3").contains("Run n3 has status FAILED");
+    assertThat(Files.readString(back))
+        .contains("not in run n3")
+        .contains("Run n3 has status FAILED");
   }
 
   @Test
