@@ -27,6 +27,8 @@ class ReportBrowserTest {
   private static final List<String> FLAGS =
       List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
           "--disable-component-update", "--disable-sync", "--no-first-run",
+          // containers often have a 64 MB /dev/shm
+          "--disable-dev-shm-usage",
           // nothing may be fetched: any URL the page asks for resolves nowhere
           "--host-resolver-rules=MAP * ~NOTFOUND");
   private static final Pattern FIGURE =
