@@ -1,6 +1,7 @@
 package io.adversarialprune.job;
 
 import io.adversarialprune.job.cli.QueryCommand;
+import io.adversarialprune.job.cli.ReportCommand;
 import io.adversarialprune.job.cli.RunCommand;
 import io.adversarialprune.job.ingest.IngestCommand;
 import java.io.PrintWriter;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       IngestCommand.class,
       QueryCommand.class,
+      ReportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

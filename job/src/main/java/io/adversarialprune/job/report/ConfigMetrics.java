@@ -1,0 +1,97 @@
+package io.adversarialprune.job.report;
+
+import org.apache.spark.sql.Row;
+
+/**
+ * One config's over-seeds metrics row ({@code metrics} with {@code level = 'config'}), copied out
+ * of Spark so the report renders without a session.
+ */
+public record ConfigMetrics(
+    String configId,
+    int order,
+    String prune,
+    String pruneType,
+    Double pruneValue,
+    String target,
+    int seeds,
+    long total,
+    long correct,
+    long changed,
+    long attacked,
+    Interval cleanAcc,
+    Interval remnantAcc,
+    Interval predChangeRate,
+    Interval strictAsr,
+    Double pruneRatio,
+    Double meanLinf,
+    Double meanL2) {
+
+  /** A rate with its 95% interval (the metrics table's {@code _lower}/{@code _upper} columns). */
+  public record Interval(double value, double lower, double upper) {
+    /** True when {@code x} lies outside [lower, upper]. */
+    public boolean excludes(double x) {
+      return x < lower || x > upper;
+    }
+  }
+
+  /** The four rates of the study's table, in its column order. */
+  public enum Rate {
+    CLEAN_ACC("clean_acc"),
+    REMNANT_ACC("remnant_acc"),
+    PRED_CHANGE_RATE("pred_change_rate"),
+    STRICT_ASR("strict_asr");
+
+    public final String column;
+
+    Rate(String column) {
+      this.column = column;
+    }
+
+    public Interval of(ConfigMetrics m) {
+      return switch (this) {
+        case CLEAN_ACC -> m.cleanAcc;
+        case REMNANT_ACC -> m.remnantAcc;
+        case PRED_CHANGE_RATE -> m.predChangeRate;
+        case STRICT_ASR -> m.strictAsr;
+      };
+    }
+  }
+
+  /** The row label the study uses: baseline, "prune E=0.01", "transfer int8". */
+  public String label() {
+    if (target != null) {
+      return "transfer " + target;
+    }
+    return "none".equals(prune) ? "baseline" : "prune " + prune;
+  }
+
+  static ConfigMetrics from(Row r) {
+    return new ConfigMetrics(
+        r.getAs("config_id"),
+        r.<Integer>getAs("config_order"),
+        r.getAs("prune"),
+        r.getAs("prune_type"),
+        r.getAs("prune_value"),
+        r.getAs("target"),
+        r.<Integer>getAs("seeds"),
+        r.<Long>getAs("total"),
+        r.<Long>getAs("correct"),
+        r.<Long>getAs("changed"),
+        r.<Long>getAs("attacked"),
+        interval(r, "clean_acc"),
+        interval(r, "remnant_acc"),
+        interval(r, "pred_change_rate"),
+        interval(r, "strict_asr"),
+        r.getAs("prune_ratio"),
+        r.getAs("mean_linf"),
+        r.getAs("mean_l2"));
+  }
+
+  private static Interval interval(Row r, String column) {
+    Double v = r.getAs(column);
+    Double lo = r.getAs(column + "_lower");
+    Double hi = r.getAs(column + "_upper");
+    double value = v == null ? Double.NaN : v;
+    return new Interval(value, lo == null ? value : lo, hi == null ? value : hi);
+  }
+}

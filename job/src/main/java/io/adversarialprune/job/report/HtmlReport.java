@@ -1,0 +1,184 @@
+package io.adversarialprune.job.report;
+
+import io.adversarialprune.job.report.ConfigMetrics.Interval;
+import io.adversarialprune.job.report.ConfigMetrics.Rate;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Renders {@link ReportData} as one self-contained HTML page: inline CSS and inline SVG charts, no
+ * scripts, fonts or other URLs, so it opens offline and can be mailed or archived as one file.
+ *
+ * <p>Night over night, a config's rate is flagged when each run's value lies outside the other
+ * run's 95% Wilson interval: a change neither run's own sampling noise explains. (Stricter than
+ * "either value outside", looser than "intervals disjoint".)
+ */
+public final class HtmlReport {
+  private static final String CSS =
+      "body{font-family:sans-serif;margin:1.5em;color:#222;max-width:1400px}"
+          + "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
+          + "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+          + "th{background:#f2f2f2}td.l,th.l{text-align:left}"
+          + ".notes{background:#fff4e0;border:1px solid #e0a040;padding:0.5em 1em}"
+          + ".flag{background:#fde0e0;font-weight:bold}"
+          + ".charts{display:flex;flex-wrap:wrap;gap:12px}"
+          + "figure.chart{margin:0;border:1px solid #ddd}figure.chart svg{display:block}"
+          + "figcaption{font-size:small;color:#666;padding:2px 6px}"
+          + "small{color:#666}";
+
+  private HtmlReport() {}
+
+  public static String render(ReportData data, List<Charts.Chart> charts) {
+    ReportData.Run run = data.run();
+    StringBuilder h = new StringBuilder(64 * 1024);
+    h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+        .append("<title>adversarial-prune report: ").append(esc(data.sweep())).append(" / ")
+        .append(esc(run.runId())).append("</title><style>").append(CSS)
+        .append("</style></head><body>\n");
+    h.append("<h1>adversarial-prune: sweep ").append(esc(data.sweep())).append(", run ")
+        .append(esc(run.runId())).append("</h1>\n");
+    h.append("<p>Results root <code>").append(esc(data.root())).append("</code>. ");
+    runLine(h, "Run", run);
+    if (data.previous() != null) {
+      runLine(h, " Compared to", data.previous());
+    }
+    h.append("</p>\n");
+    if (!data.notes().isEmpty()) {
+      h.append("<div class=\"notes\" id=\"notes\"><strong>Missing or incomplete</strong><ul>");
+      for (String n : data.notes()) {
+        h.append("<li>").append(esc(n)).append("</li>");
+      }
+      h.append("</ul></div>\n");
+    }
+
+    h.append("<h2>Summary</h2>\n");
+    if (run.metrics().isEmpty()) {
+      h.append("<p id=\"summary-missing\">No metrics for run ").append(esc(run.runId()))
+          .append(": nothing to tabulate.</p>\n");
+    } else {
+      summary(h, run.metrics());
+    }
+
+    h.append("<h2>Charts</h2>\n<p><small>Bands: 95% Wilson intervals over all images of all seeds"
+        + " (the metrics table's <code>_lower</code>/<code>_upper</code> columns).</small></p>\n");
+    if (charts.isEmpty()) {
+      h.append("<p id=\"charts-missing\">No E, S or R configs with metrics in run ")
+          .append(esc(run.runId())).append(": no charts.</p>\n");
+    } else {
+      h.append("<div class=\"charts\">\n");
+      for (Charts.Chart c : charts) {
+        // XChart draws text as outlines: the caption keeps the title searchable.
+        h.append("<figure class=\"chart\" id=\"chart-").append(esc(c.id()))
+            .append("\" data-x-scale=\"").append(c.logX() ? "log" : "linear").append("\">")
+            .append(c.svg()).append("<figcaption>").append(esc(c.title()))
+            .append(c.logX() ? " (log x)" : "").append("</figcaption></figure>\n");
+      }
+      h.append("</div>\n");
+    }
+
+    h.append("<h2>Night over night</h2>\n");
+    if (data.previous() == null) {
+      h.append("<p id=\"compare-missing\">No earlier run of this sweep to compare with.</p>\n");
+    } else {
+      compare(h, run, data.previous());
+    }
+    h.append("</body></html>\n");
+    return h.toString();
+  }
+
+  private static void runLine(StringBuilder h, String what, ReportData.Run r) {
+    h.append(what).append(" <strong>").append(esc(r.runId())).append("</strong>: ")
+        .append(esc(r.status())).append(", started ").append(esc(r.startedAt()))
+        .append(r.endedAt() == null ? ", not ended" : ", ended " + esc(r.endedAt()))
+        .append(r.device() == null ? "" : ", on " + esc(r.device())).append(", ")
+        .append(r.committedUnits())
+        .append(r.expectedUnits() == null ? "" : " of " + r.expectedUnits())
+        .append(" units.");
+  }
+
+  /** The study's table with its column labels put right (see {@code SummaryTable}). */
+  private static void summary(StringBuilder h, List<ConfigMetrics> rows) {
+    h.append("<table id=\"summary\"><thead><tr><th class=\"l\">Model</th><th>prune_ratio</th>"
+        + "<th>clean_acc</th><th>remnant_acc</th><th>pred_change_rate<br><small>changed / total"
+        + "</small></th><th>strict_asr<br><small>attacked / correct</small></th><th>seeds</th>"
+        + "<th>images</th><th>mean_linf</th><th>mean_l2</th></tr></thead><tbody>\n");
+    for (ConfigMetrics m : rows) {
+      h.append("<tr><td class=\"l\">").append(esc(m.label())).append("</td><td>")
+          .append(m.pruneRatio() == null ? "" : pct(m.pruneRatio(), 4)).append("</td>");
+      for (Rate r : Rate.values()) {
+        Interval iv = r.of(m);
+        h.append("<td title=\"95% interval ").append(pct(iv.lower(), 2)).append(" to ")
+            .append(pct(iv.upper(), 2)).append("\">").append(pct(iv.value(), 2)).append("</td>");
+      }
+      h.append("<td>").append(m.seeds()).append("</td><td>").append(m.total()).append("</td><td>")
+          .append(num(m.meanLinf())).append("</td><td>").append(num(m.meanL2()))
+          .append("</td></tr>\n");
+    }
+    h.append("</tbody></table>\n");
+  }
+
+  private static void compare(StringBuilder h, ReportData.Run now, ReportData.Run before) {
+    h.append("<p>Run <strong>").append(esc(now.runId())).append("</strong> minus run <strong>")
+        .append(esc(before.runId())).append("</strong>, in percentage points. <span class=\"flag\">"
+            + "Flagged</span>: each run's value lies outside the other run's 95% Wilson interval."
+            + "</p>\n");
+    // grid order of the old run, for the rows missing from the new one
+    Map<String, ConfigMetrics> old = new LinkedHashMap<>();
+    before.metrics().forEach(m -> old.put(m.configId(), m));
+    h.append("<table id=\"compare\"><thead><tr><th class=\"l\">Model</th>");
+    for (Rate r : Rate.values()) {
+      h.append("<th>").append(r.column).append("<br><small>old &rarr; new (&Delta;)</small></th>");
+    }
+    h.append("</tr></thead><tbody>\n");
+    int flagged = 0;
+    int onlyNew = 0;
+    for (ConfigMetrics m : now.metrics()) {
+      ConfigMetrics o = old.remove(m.configId());
+      h.append("<tr><td class=\"l\">").append(esc(m.label())).append("</td>");
+      if (o == null) {
+        onlyNew++;
+        h.append("<td class=\"l\" colspan=\"4\">not in run ").append(esc(before.runId()))
+            .append("</td></tr>\n");
+        continue;
+      }
+      for (Rate r : Rate.values()) {
+        Interval a = r.of(o);
+        Interval b = r.of(m);
+        boolean flag = b.excludes(a.value()) && a.excludes(b.value());
+        flagged += flag ? 1 : 0;
+        h.append(flag ? "<td class=\"flag\">" : "<td>").append(pct(a.value(), 2)).append(" &rarr; ")
+            .append(pct(b.value(), 2)).append(String.format(Locale.ROOT, " (%+.2f)",
+                100 * (b.value() - a.value()))).append("</td>");
+      }
+      h.append("</tr>\n");
+    }
+    for (ConfigMetrics o : old.values()) {
+      h.append("<tr><td class=\"l\">").append(esc(o.label()))
+          .append("</td><td class=\"l\" colspan=\"4\">missing from run ")
+          .append(esc(now.runId())).append("</td></tr>\n");
+    }
+    h.append("</tbody></table>\n<p id=\"compare-summary\">").append(flagged)
+        .append(flagged == 1 ? " change" : " changes").append(" flagged; ").append(onlyNew)
+        .append(" configs only in ").append(esc(now.runId())).append(", ").append(old.size())
+        .append(" only in ").append(esc(before.runId())).append(".</p>\n");
+  }
+
+  private static String pct(double v, int digits) {
+    return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%." + digits + "f%%", 100 * v);
+  }
+
+  private static String num(Double v) {
+    return v == null ? "" : String.format(Locale.ROOT, "%.4g", v);
+  }
+
+  static String esc(String s) {
+    if (s == null) {
+      return "";
+    }
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        .replace("\"", "&quot;");
+  }
+}

@@ -1,0 +1,35 @@
+package io.adversarialprune.job.report;
+
+import java.util.List;
+
+/**
+ * Everything one report shows, read from a results root by {@link ReportLoader}: the chosen run,
+ * optionally the run it is compared to, and plain-language notes on what is missing.
+ *
+ * @param previous the comparison run; null when the sweep has only one run
+ * @param notes what is missing or incomplete, shown at the top of the report
+ */
+public record ReportData(
+    String root, String sweep, Run run, Run previous, List<String> notes) {
+
+  /**
+   * One run: its {@code runs} row, its config-level metrics (empty if it wrote none) and how many
+   * of its (config, seed, shard) units were committed.
+   *
+   * @param expectedUnits from the run's recorded config; null when that config cannot be read
+   */
+  public record Run(
+      String runId,
+      String status,
+      String startedAt,
+      String endedAt,
+      String device,
+      List<ConfigMetrics> metrics,
+      long committedUnits,
+      Integer expectedUnits) {
+
+    public boolean complete() {
+      return "SUCCEEDED".equals(status) && !metrics.isEmpty();
+    }
+  }
+}

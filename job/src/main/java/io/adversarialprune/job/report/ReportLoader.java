@@ -1,0 +1,193 @@
+package io.adversarialprune.job.report;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
+import io.adversarialprune.job.sweep.SweepPlan;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Reads one sweep's runs from a results root for the report. Unknown roots, sweeps and run ids are
+ * user errors naming the thing; a run that failed or is still running is reported, with what it
+ * lacks listed in {@link ReportData#notes()}, never an error.
+ */
+public final class ReportLoader {
+  private final SparkSession spark;
+  private final ResultsLayout layout;
+
+  public ReportLoader(SparkSession spark, ResultsLayout layout) {
+    this.spark = spark;
+    this.layout = layout;
+  }
+
+  /**
+   * @param sweep null: the root's only sweep
+   * @param runId null: the sweep's latest run by {@code started_at}
+   * @param compareTo null: the run started just before {@code runId}, if any
+   */
+  public ReportData load(String sweep, String runId, String compareTo) throws IOException {
+    Path root = new Path(layout.root());
+    FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    if (!fs.exists(root)) {
+      throw new UserInputException("results root " + layout.root() + " does not exist");
+    }
+    Dataset<Row> runs = Tables.read(spark, layout, ResultsLayout.RUNS);
+    if (runs == null) {
+      throw new UserInputException(
+          "results root " + layout.root() + " has no runs table ("
+              + layout.table(ResultsLayout.RUNS) + "); is it a results root written by `run`?");
+    }
+    List<String> sweeps =
+        runs.select("sweep").distinct().orderBy("sweep").collectAsList().stream()
+            .map(r -> r.getString(0)).toList();
+    if (sweep == null) {
+      if (sweeps.size() != 1) {
+        throw new UserInputException(
+            "results root " + layout.root() + " holds " + sweeps.size() + " sweeps " + sweeps
+                + "; choose one with --sweep");
+      }
+      sweep = sweeps.get(0);
+    } else if (!sweeps.contains(sweep)) {
+      throw new UserInputException(
+          "unknown sweep '" + sweep + "' in results root " + layout.root() + " (sweeps: "
+              + String.join(", ", sweeps) + ")");
+    }
+    // Latest first; a run id breaks ties so the order is stable.
+    List<Row> sweepRuns =
+        runs.filter(col("sweep").equalTo(sweep)).collectAsList().stream()
+            .sorted(Comparator.comparing((Row r) -> r.<java.sql.Timestamp>getAs("started_at"),
+                    Comparator.nullsFirst(Comparator.naturalOrder()))
+                .thenComparing(r -> r.<String>getAs("run_id"))
+                .reversed())
+            .toList();
+    List<String> ids = sweepRuns.stream().map(r -> r.<String>getAs("run_id")).toList();
+    String chosen = runId == null ? ids.get(0) : known(runId, ids, sweep, "--run-id");
+    String previous;
+    if (compareTo != null) {
+      previous = known(compareTo, ids, sweep, "--compare-to");
+    } else {
+      int i = ids.indexOf(chosen);
+      previous = i + 1 < ids.size() ? ids.get(i + 1) : null;
+    }
+
+    List<String> notes = new ArrayList<>();
+    Dataset<Row> metrics = Tables.read(spark, layout, ResultsLayout.METRICS);
+    ReportData.Run run = run(sweep, row(sweepRuns, chosen), metrics, notes);
+    ReportData.Run prev =
+        previous == null ? null : run(sweep, row(sweepRuns, previous), metrics, notes);
+    if (prev == null) {
+      notes.add(ids.size() == 1
+          ? "Sweep " + sweep + " has only one run (" + chosen + "): no night-over-night comparison."
+          : "No run of sweep " + sweep + " started before " + chosen
+              + ": no night-over-night comparison (choose one with --compare-to).");
+    } else if (prev.runId().equals(run.runId())) {
+      notes.add("--compare-to names the reported run itself; every change is zero.");
+    }
+    return new ReportData(layout.root(), sweep, run, prev, List.copyOf(notes));
+  }
+
+  private static String known(String id, List<String> ids, String sweep, String option) {
+    if (!ids.contains(id)) {
+      throw new UserInputException(
+          "unknown run id '" + id + "' (" + option + ") of sweep " + sweep + " (runs: "
+              + String.join(", ", ids) + ")");
+    }
+    return id;
+  }
+
+  private static Row row(List<Row> runs, String id) {
+    return runs.stream().filter(r -> id.equals(r.getAs("run_id"))).findFirst().orElseThrow();
+  }
+
+  private ReportData.Run run(String sweep, Row r, Dataset<Row> metrics, List<String> notes)
+      throws IOException {
+    String id = r.getAs("run_id");
+    String status = r.getAs("status");
+    List<ConfigMetrics> rows =
+        metrics == null
+            ? List.of()
+            : metrics
+                .filter(col("sweep").equalTo(sweep).and(col("run_id").equalTo(id))
+                    .and(col("level").equalTo("config")))
+                .collectAsList().stream()
+                .map(ConfigMetrics::from)
+                .sorted(Comparator.comparingInt(ConfigMetrics::order))
+                .toList();
+    long committed = committedUnits(sweep, id);
+    Integer expected = expectedUnits(r.getAs("config"));
+    if (!"SUCCEEDED".equals(status)) {
+      notes.add("Run " + id + " has status " + status + " (started " + r.getAs("started_at")
+          + (r.getAs("ended_at") == null ? ", never ended" : ", ended " + r.getAs("ended_at"))
+          + ").");
+    }
+    if (expected != null && committed < expected) {
+      notes.add("Run " + id + ": " + committed + " of " + expected
+          + " (config, seed, shard) units committed; " + (expected - committed) + " missing.");
+    }
+    if (rows.isEmpty()) {
+      notes.add("Run " + id + " has no metrics rows: no table or chart can show it"
+          + (committed > 0 ? " (its " + committed + " committed units are in samples only)" : "")
+          + ".");
+    }
+    return new ReportData.Run(
+        id, status, String.valueOf(r.<Object>getAs("started_at")),
+        r.getAs("ended_at") == null ? null : String.valueOf(r.<Object>getAs("ended_at")),
+        r.getAs("device"), rows, committed, expected);
+  }
+
+  /** Unit directories ({@code CONFIG/seed-K/shard-H}) present: each one's existence is a commit. */
+  private long committedUnits(String sweep, String runId) throws IOException {
+    Path runDir = layout.run(ResultsLayout.SAMPLES, sweep, runId);
+    FileSystem fs = runDir.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    if (!fs.exists(runDir)) {
+      return 0;
+    }
+    long n = 0;
+    for (FileStatus config : fs.listStatus(runDir)) {
+      if (!config.isDirectory()) {
+        continue;
+      }
+      for (FileStatus seed : fs.listStatus(config.getPath())) {
+        if (seed.isDirectory()) {
+          for (FileStatus shard : fs.listStatus(seed.getPath())) {
+            if (shard.isDirectory() && shard.getPath().getName().startsWith("shard-")) {
+              n++;
+            }
+          }
+        }
+      }
+    }
+    return n;
+  }
+
+  /**
+   * configs x seeds x shards of the run's recorded config ({@code runs.config} holds the
+   * {@code sweep} block's content); null if it cannot be read.
+   */
+  private static Integer expectedUnits(String rendered) {
+    if (rendered == null) {
+      return null;
+    }
+    try {
+      SweepConfig c = SweepConfig.from(
+              ConfigFactory.parseString(rendered).atKey("sweep"), new ArrayList<>());
+      return SweepPlan.configs(c).size() * c.seeds().size() * c.data().shards();
+    } catch (RuntimeException e) {
+      // An older or hand-edited config: the report still shows what was written.
+      return null;
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package io.adversarialprune.job.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every query under {@code notebooks/sql/} run against two real runs of a tiny sweep: its columns,
+ * and a property of its rows that a wrong query would break. A query file without a check here,
+ * or one the notebooks do not load, fails the test.
+ */
+class NotebookQueriesTest {
+  private static final Path NOTEBOOKS = Path.of("..", "notebooks");
+  private static SparkSession spark;
+  @TempDir static Path tmp;
+
+  @BeforeAll
+  static void sweep() throws IOException {
+    spark = TinySweep.session("NotebookQueriesTest");
+    String root = tmp.resolve("results").toString();
+    TinySweep.runTwice(spark, root, "night-1", "night-2");
+    Tables.registerViews(spark, new ResultsLayout(root));
+    // the notebooks' parameter, substituted by Spark SQL into '${ap.sweep}'
+    spark.conf().set("ap.sweep", TinySweep.NAME);
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  private static final Map<String, Consumer<Dataset<Row>>> CHECKS =
+      Map.of(
+          "01_summary_table.sql", NotebookQueriesTest::summary,
+          "02_rates_vs_prune_value.sql", NotebookQueriesTest::ratesVsValue,
+          "03_accuracy_vs_prune_ratio.sql", NotebookQueriesTest::accuracyVsRatio,
+          "04_classes_lost_under_attack.sql", NotebookQueriesTest::classes,
+          "05_parameters_changed_most.sql", NotebookQueriesTest::parameters,
+          "06_spread_across_seeds.sql", NotebookQueriesTest::seedSpread,
+          "07_latest_vs_previous_run.sql", NotebookQueriesTest::nightOverNight);
+
+  @Test
+  void everyNotebookQueryRunsAndHoldsItsProperty() throws IOException {
+    List<Path> files;
+    try (Stream<Path> s = Files.list(NOTEBOOKS.resolve("sql"))) {
+      files = s.filter(p -> p.toString().endsWith(".sql")).sorted().toList();
+    }
+    assertThat(files.stream().map(p -> p.getFileName().toString()))
+        .containsExactlyInAnyOrderElementsOf(CHECKS.keySet());
+    for (Path f : files) {
+      Dataset<Row> df = spark.sql(Files.readString(f));
+      CHECKS.get(f.getFileName().toString()).accept(df);
+    }
+  }
+
+  @Test
+  void notebooksLoadEveryQueryAndTakeTheRootInTheFirstCell() throws IOException {
+    StringBuilder all = new StringBuilder();
+    int notebooks = 0;
+    try (Stream<Path> s = Files.list(NOTEBOOKS)) {
+      for (Path nb : s.filter(p -> p.toString().endsWith(".ipynb")).sorted().toList()) {
+        String json = Files.readString(nb);
+        int firstCode = json.indexOf("\"cell_type\": \"code\"");
+        assertThat(json.indexOf("RESULTS =", firstCode)).as(nb + ": RESULTS in its first code cell")
+            .isGreaterThan(firstCode).isLessThan(json.indexOf("\"cell_type\"", firstCode + 10));
+        assertThat(json).as(nb.toString()).doesNotContain("/tmp/", "/work/", "/home/");
+        assertThat(json).as(nb.toString()).contains("Path(\\\"sql\\\", name)");
+        all.append(json);
+        notebooks++;
+      }
+    }
+    assertThat(notebooks).isEqualTo(2);
+    for (String q : CHECKS.keySet()) {
+      // JSON-escaped source of a cell: query("NN_name.sql")
+      assertThat(all.toString()).as("a notebook loads " + q).contains("query(\\\"" + q + "\\\")");
+    }
+  }
+
+  private static void summary(Dataset<Row> df) {
+    assertThat(df.columns()).containsExactly("model", "prune_ratio", "clean_acc", "remnant_acc",
+        "pred_change_rate", "strict_asr", "seeds", "total", "correct", "changed", "attacked");
+    List<Row> rows = df.collectAsList();
+    assertThat(rows).hasSize(TinySweep.CONFIGS);
+    assertThat(rows.get(0).<String>getAs("model")).isEqualTo("baseline");
+    for (Row r : rows) {
+      long total = r.getAs("total");
+      assertThat(total).isEqualTo(2 * 40);
+      assertThat(r.<Double>getAs("pred_change_rate"))
+          .isCloseTo((double) r.<Long>getAs("changed") / total, within());
+      assertThat(r.<Double>getAs("strict_asr"))
+          .isCloseTo((double) r.<Long>getAs("attacked") / r.<Long>getAs("correct"), within());
+      for (String c : List.of("prune_ratio", "clean_acc", "remnant_acc")) {
+        assertThat(r.<Double>getAs(c)).as(c).isBetween(0.0, 1.0);
+      }
+    }
+  }
+
+  private static void ratesVsValue(Dataset<Row> df) {
+    assertThat(df.columns()).startsWith("prune_type", "prune_value", "clean_acc",
+        "clean_acc_lower", "clean_acc_upper");
+    List<Row> rows = df.collectAsList();
+    assertThat(rows).hasSize(TinySweep.CONFIGS - 1);
+    for (Row r : rows) {
+      for (String c : List.of("clean_acc", "remnant_acc", "strict_asr")) {
+        double v = r.getAs(c);
+        assertThat(r.<Double>getAs(c + "_lower")).as(c).isBetween(0.0, v);
+        assertThat(r.<Double>getAs(c + "_upper")).as(c).isBetween(v, 1.0);
+      }
+    }
+  }
+
+  private static void accuracyVsRatio(Dataset<Row> df) {
+    assertThat(df.columns()).containsExactly("prune_type", "prune", "prune_ratio", "clean_acc",
+        "remnant_acc", "strict_asr");
+    List<Double> ratios = df.collectAsList().stream().map(r -> r.<Double>getAs("prune_ratio"))
+        .toList();
+    assertThat(ratios).hasSize(TinySweep.CONFIGS).isSorted().allMatch(x -> x >= 0 && x <= 1);
+  }
+
+  private static void classes(Dataset<Row> df) {
+    assertThat(df.columns()).containsExactly("label", "total", "clean_correct", "adv_correct",
+        "acc_lost");
+    List<Row> rows = df.collectAsList();
+    // baseline: 40 images x 2 seeds
+    assertThat(rows.stream().mapToLong(r -> r.getAs("total")).sum()).isEqualTo(80);
+    for (Row r : rows) {
+      assertThat(r.<Long>getAs("clean_correct")).isBetween(0L, r.getAs("total"));
+      assertThat(r.<java.math.BigDecimal>getAs("acc_lost").doubleValue()).isBetween(-1.0, 1.0);
+    }
+  }
+
+  private static void parameters(Dataset<Row> df) {
+    assertThat(df.columns()).containsExactly("config_id", "parameter", "elements", "changed",
+        "changed_fraction", "std_before", "std_after");
+    List<Row> rows = df.collectAsList();
+    assertThat(rows).isNotEmpty().hasSizeLessThanOrEqualTo(30);
+    double previous = Double.MAX_VALUE;
+    for (Row r : rows) {
+      double f = r.getAs("changed_fraction");
+      assertThat(f).isBetween(0.0, 1.0).isLessThanOrEqualTo(previous);
+      previous = f;
+    }
+  }
+
+  private static void seedSpread(Dataset<Row> df) {
+    assertThat(df.columns()).containsExactly("config_id", "prune", "seeds", "clean_acc_min",
+        "clean_acc_max", "clean_acc_sd", "strict_asr_min", "strict_asr_max", "strict_asr_sd");
+    List<Row> rows = df.collectAsList();
+    assertThat(rows).hasSize(TinySweep.CONFIGS);
+    for (Row r : rows) {
+      assertThat(r.<Long>getAs("seeds")).isEqualTo(2L);
+      assertThat(r.<Double>getAs("clean_acc_min")).isLessThanOrEqualTo(r.getAs("clean_acc_max"));
+      assertThat(r.<Double>getAs("strict_asr_min")).isLessThanOrEqualTo(r.getAs("strict_asr_max"));
+    }
+  }
+
+  private static void nightOverNight(Dataset<Row> df) {
+    assertThat(df.columns()).startsWith("config_id", "prune", "previous_run", "latest_run");
+    List<Row> rows = df.collectAsList();
+    assertThat(rows).hasSize(TinySweep.CONFIGS);
+    for (Row r : rows) {
+      assertThat(r.<String>getAs("latest_run")).isEqualTo("night-2");
+      assertThat(r.<String>getAs("previous_run")).isEqualTo("night-1");
+      // the same config twice on the same data: the sweep is deterministic
+      assertThat(r.<Double>getAs("clean_acc_delta")).isZero();
+      assertThat(r.<Boolean>getAs("clean_acc_flagged")).isFalse();
+      assertThat(r.<Boolean>getAs("strict_asr_flagged")).isFalse();
+    }
+  }
+
+  private static org.assertj.core.data.Offset<Double> within() {
+    return org.assertj.core.data.Offset.offset(1e-9);
+  }
+}

@@ -1,0 +1,177 @@
+package io.adversarialprune.job.report;
+
+import static org.apache.spark.sql.functions.current_timestamp;
+import static org.apache.spark.sql.functions.lit;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.adversarialprune.job.Main;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The report command on real results: two runs, one run, a run that died halfway, bad input. */
+class ReportTest {
+  private static SparkSession spark;
+  @TempDir static Path tmp;
+  private static Path twoRuns;
+
+  @BeforeAll
+  static void sweep() throws IOException {
+    spark = TinySweep.session("ReportTest");
+    twoRuns = tmp.resolve("two");
+    TinySweep.runTwice(spark, twoRuns.toString(), "n1", "n2");
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  @Test
+  void twoRunsGiveTableChartsAndComparison() throws IOException {
+    Path out = tmp.resolve("two.html");
+    assertThat(report("--results", twoRuns.toString(), "--out", out.toString())).isZero();
+    String html = Files.readString(out);
+
+    assertThat(html).contains("run n2").contains("Compared to <strong>n1</strong>");
+    // the study's rows, its corrected column names
+    assertThat(count(html, "<tr><td class=\"l\">")).isEqualTo(2 * TinySweep.CONFIGS);
+    assertThat(html).contains("<th>clean_acc</th>", "<th>remnant_acc</th>", "pred_change_rate",
+        "strict_asr", "baseline", "prune E=0.001", "prune S=3", "prune R=0.01");
+    // E, S, R x (rates, ratio, norms) + accuracy vs ratio; E spans decades: a log axis
+    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(10);
+    assertThat(html).contains("id=\"chart-rates-E\" data-x-scale=\"log\"",
+        "id=\"chart-rates-S\" data-x-scale=\"linear\"", "<figcaption>Accuracy and strict ASR vs E");
+    // same config, same seeds, deterministic sweep: nothing can move between the two runs
+    assertThat(html).contains("0 changes flagged; 0 configs only in n2, 0 only in n1");
+    assertThat(html).doesNotContain("<script", "<link", "src=\"http", "href=\"http", "@import");
+  }
+
+  @Test
+  void oneRunSaysThereIsNothingToCompare() throws IOException {
+    Path root = tmp.resolve("one");
+    for (String table : new String[] {"samples", "metrics", "prune_stats", "runs"}) {
+      copyTree(twoRuns.resolve(table).resolve(TinySweep.NAME).resolve("n1"),
+          root.resolve(table).resolve(TinySweep.NAME).resolve("n1"));
+    }
+    Path out = tmp.resolve("one.html");
+    assertThat(report("--results", root.toString(), "--out", out.toString())).isZero();
+    String html = Files.readString(out);
+    assertThat(html).contains("has only one run (n1)").contains("id=\"compare-missing\"");
+    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(10);
+  }
+
+  @Test
+  void runThatDiedHalfwayIsReportedWithWhatIsMissing() throws IOException {
+    Path root = tmp.resolve("died");
+    copyTree(twoRuns, root);
+    // n3 started after n2, committed one config's units (both seeds) and never wrote metrics.
+    String runs = root.resolve("runs").resolve(TinySweep.NAME).toString();
+    spark.read().parquet(runs + "/n2")
+        .withColumn("run_id", lit("n3"))
+        .withColumn("status", lit("FAILED"))
+        .withColumn("started_at", current_timestamp())
+        .withColumn("ended_at", lit(null).cast(DataTypes.TimestampType))
+        .write().parquet(runs + "/n3");
+    Path samples = root.resolve("samples").resolve(TinySweep.NAME);
+    Path someConfig;
+    try (Stream<Path> s = Files.list(samples.resolve("n2"))) {
+      someConfig = s.filter(Files::isDirectory).sorted().findFirst().orElseThrow();
+    }
+    copyTree(someConfig, samples.resolve("n3").resolve(someConfig.getFileName()));
+
+    Path out = tmp.resolve("died.html");
+    assertThat(report("--results", root.toString(), "--out", out.toString())).isZero();
+    String html = Files.readString(out);
+    assertThat(html)
+        .contains("Run n3 has status FAILED")
+        .contains("Run n3: 2 of " + 2 * TinySweep.CONFIGS
+            + " (config, seed, shard) units committed; "
+            + (2 * TinySweep.CONFIGS - 2) + " missing.")
+        .contains("Run n3 has no metrics rows")
+        .contains("id=\"summary-missing\"", "id=\"charts-missing\"")
+        // compared to n2: every config of n2 is missing from n3
+        .contains("0 configs only in n3, " + TinySweep.CONFIGS + " only in n2");
+
+    // the last good run can still be reported against the failed one
+    Path back = tmp.resolve("back.html");
+    assertThat(report("--results", root.toString(), "--run-id", "n2", "--compare-to", "n3",
+        "--out", back.toString())).isZero();
+    assertThat(Files.readString(back))
+        .contains("not in run n3")
+        .contains("Run n3 has status FAILED");
+  }
+
+  @Test
+  void unknownRootSweepOrRunIdIsExit2NamingIt() {
+    Path out = tmp.resolve("x.html");
+    StringWriter err = new StringWriter();
+    assertThat(report(err, "--results", tmp.resolve("nope").toString(), "--out", out.toString()))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("results root").contains("nope").contains("does not exist");
+
+    err = new StringWriter();
+    assertThat(report(err, "--results", twoRuns.toString(), "--sweep", "nightly", "--out",
+        out.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("unknown sweep 'nightly'").contains("sweeps: tiny");
+
+    err = new StringWriter();
+    assertThat(report(err, "--results", twoRuns.toString(), "--run-id", "n9", "--out",
+        out.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("unknown run id 'n9'").contains("runs: n2, n1");
+
+    err = new StringWriter();
+    assertThat(report(err, "--results", twoRuns.toString(), "--compare-to", "n0", "--out",
+        out.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("unknown run id 'n0' (--compare-to)");
+    assertThat(out).doesNotExist();
+  }
+
+  private static int report(String... args) {
+    return report(new StringWriter(), args);
+  }
+
+  private static int report(StringWriter err, String... args) {
+    CommandLine cli = Main.commandLine();
+    cli.setErr(new PrintWriter(err));
+    cli.setOut(new PrintWriter(new StringWriter()));
+    String[] all = new String[args.length + 1];
+    all[0] = "report";
+    System.arraycopy(args, 0, all, 1, args.length);
+    return cli.execute(all);
+  }
+
+  private static int count(String s, String needle) {
+    Matcher m = Pattern.compile(Pattern.quote(needle)).matcher(s);
+    int n = 0;
+    while (m.find()) {
+      n++;
+    }
+    return n;
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> all = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Writes the notebooks with their outputs, running every query through `adversarial-prune query`.
+
+Jupyter is not needed: each code cell's output is the `query` command's table for the same SQL
+file the cell loads. Usage (from the repository root, after `mvn -B -q -DskipTests package`):
+
+    python3 notebooks/build_notebooks.py RESULTS_ROOT SWEEP
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+LAUNCHER = HERE.parent / "deploy" / "local" / "adversarial-prune"
+
+SETUP = '''from pathlib import Path
+from pyspark.sql import SparkSession
+
+spark = SparkSession.builder.appName("adversarial-prune notebook").getOrCreate()
+# Directory names carry no key=value: every column is inside the files.
+for table in ["samples", "metrics", "prune_stats", "runs"]:
+    (spark.read.option("recursiveFileLookup", "true").parquet(f"{RESULTS}/{table}")
+        .createOrReplaceTempView(table))
+# The queries read the sweep as '${ap.sweep}' (Spark SQL variable substitution).
+spark.conf.set("ap.sweep", SWEEP)
+
+def query(name):
+    """Runs notebooks/sql/NAME, the file the JUnit test NotebookQueriesTest also runs."""
+    return spark.sql(Path("sql", name).read_text())'''
+
+NOTEBOOKS = {
+    "study.ipynb": (
+        "# The study's questions, answered from a results root\n\n"
+        "Each query lives in `sql/` (tested by `NotebookQueriesTest` against a real sweep). "
+        "Set the results root and sweep in the first cell. The outputs below come from a tiny "
+        "two-seed sweep of the embedded default model (40 images, 2 PGD steps): numbers to "
+        "read the shape of the answer, not to quote.",
+        [
+            ("01_summary_table.sql", "## The study's table\n\n`pred_change_rate` = changed / total; "
+             "`strict_asr` = attacked (clean correct, adversarial wrong) / clean correct. The "
+             "study's README had these two labels swapped."),
+            ("02_rates_vs_prune_value.sql", "## Clean / remnant accuracy and strict ASR vs prune "
+             "value, per type, with 95% intervals"),
+            ("03_accuracy_vs_prune_ratio.sql", "## Accuracy vs prune ratio across types"),
+            ("04_classes_lost_under_attack.sql", "## Which classes lose most under attack "
+             "(baseline)"),
+            ("05_parameters_changed_most.sql", "## Which parameters pruning changed most"),
+            ("06_spread_across_seeds.sql", "## Spread across seeds"),
+        ],
+    ),
+    "nightly.ipynb": (
+        "# The latest nightly run vs the previous one\n\n"
+        "Per config, the change in clean accuracy and strict ASR between the two latest "
+        "successful runs of the sweep. A change is flagged when each run's value lies outside the "
+        "other run's 95% Wilson interval (the `report` command's rule).",
+        [("07_latest_vs_previous_run.sql", "## Latest vs previous run")],
+    ),
+}
+
+
+def run_query(results, sweep, sql_file):
+    sql = (HERE / "sql" / sql_file).read_text().replace("${ap.sweep}", sweep)
+    out = subprocess.run(
+        # "--": the SQL starts with a comment, which would otherwise read as an option
+        [str(LAUNCHER), "query", "--results", results, "--limit", "100", "--", sql],
+        check=True, capture_output=True, text=True,
+        env=dict(os.environ, SPARK_MASTER="local[2]"))
+    return out.stdout
+
+
+def code(source, outputs=None, count=None):
+    return {"cell_type": "code", "execution_count": count, "metadata": {},
+            "outputs": outputs or [], "source": source.splitlines(keepends=True)}
+
+
+def markdown(text):
+    return {"cell_type": "markdown", "metadata": {}, "source": text.splitlines(keepends=True)}
+
+
+def main(results, sweep):
+    for name, (intro, queries) in NOTEBOOKS.items():
+        cells = [
+            code('# Parameters: the results root (local path, hdfs://, s3a://...) and the sweep.\n'
+                 'RESULTS = "results"\nSWEEP = "%s"' % sweep, count=1),
+            markdown(intro),
+            code(SETUP, count=2),
+        ]
+        for i, (sql_file, heading) in enumerate(queries):
+            table = run_query(results, sweep, sql_file)
+            cells.append(markdown(heading))
+            cells.append(code('query("%s").show(100, truncate=False)' % sql_file,
+                              [{"name": "stdout", "output_type": "stream",
+                                "text": table.splitlines(keepends=True)}], count=3 + i))
+        nb = {"cells": cells, "metadata": {
+                  "kernelspec": {"display_name": "PySpark", "language": "python",
+                                 "name": "python3"},
+                  "language_info": {"name": "python"}},
+              "nbformat": 4, "nbformat_minor": 5}
+        (HERE / name).write_text(json.dumps(nb, indent=1) + "\n")
+        print("wrote", HERE / name)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2])
