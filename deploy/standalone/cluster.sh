@@ -98,7 +98,7 @@ start_cluster() {
   : > "$state/pids"
   local started=$SECONDS
   # Port 0 everywhere: the OS picks free ports, read back from the logs (no probe-then-bind race).
-  "$java_bin" -Xmx512m "${opens[@]}" -Dspark.master.rest.enabled=false -Dspark.cluster.state="$state" \
+  "$java_bin" -Xmx512m "${opens[@]}" -Dspark.master.rest.enabled=false -Dadversarial-prune.cluster="$state" \
     -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.master.Master \
     --host 127.0.0.1 --port 0 --webui-port 0 > "$state/logs/master.log" 2>&1 < /dev/null &
   echo $! >> "$state/pids"
@@ -115,7 +115,7 @@ start_cluster() {
   local master="spark://127.0.0.1:$port" i
   for i in $(seq 1 "$workers"); do
     mkdir -p "$state/work-$i"
-    "$java_bin" -Xmx512m "${opens[@]}" -Dspark.cluster.state="$state" \
+    "$java_bin" -Xmx512m "${opens[@]}" -Dadversarial-prune.cluster="$state" \
       -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.worker.Worker \
       --host 127.0.0.1 --port 0 --webui-port 0 --cores "${WORKER_CORES:-1}" \
       --memory "${WORKER_MEMORY:-1g}" --work-dir "$state/work-$i" "$master" \

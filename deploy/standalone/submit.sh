@@ -58,6 +58,7 @@ if [[ ${GPU:-0} == 1 ]]; then
     --conf spark.executor.resource.gpu.discoveryScript="${GPU_DISCOVERY_SCRIPT:-$repo/deploy/gpu/discover-gpus.sh}"
     --conf spark.executorEnv.PYTORCH_LIBRARY_PATH="${PYTORCH_LIBRARY_PATH:-/opt/libtorch/lib}"
     --conf spark.executorEnv.PYTORCH_VERSION=2.7.1
+    --conf spark.executorEnv.PYTORCH_FLAVOR=cu128
   )
 fi
 read -r -a extra <<< "${SUBMIT_OPTS:-}"
