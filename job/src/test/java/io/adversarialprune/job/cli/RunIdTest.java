@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /** --run-id: given, @date (the nightly schedule's id), or the current time. */
 class RunIdTest {
-  private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-31T02:15:07Z"), ZoneOffset.UTC);
+  private static final Clock CLOCK =
+      Clock.fixed(Instant.parse("2026-01-31T02:15:07Z"), ZoneOffset.UTC);
 
   @Test
   void dateRunIdIsTodaysIsoDate() {

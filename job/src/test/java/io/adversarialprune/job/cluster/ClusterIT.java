@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterIT {
   private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
-  /** 3 configs x 2 seeds x 8 shards = 48 units of 5 images: enough units to kill something mid-way. */
+  /** 3 configs x 2 seeds x 8 shards = 48 units of 5 images: enough to kill something mid-way. */
   private static final List<String> SWEEP =
       List.of(
           "sweep.name=cluster",
@@ -121,12 +121,17 @@ class ClusterIT {
   @Test
   void sweepSurvivesAnExecutorKilledMidway() throws Exception {
     Path results = tmp.resolve("b");
+    // Executors of earlier applications may still be on their way out: never pick one of those.
+    List<ProcessHandle> earlier = executors();
     Process driver = submit(results, "b", tmp.resolve("b.log"));
     awaitCommitted(results, "b", 2, driver);
     List<ProcessHandle> executors = executors();
-    assertThat(executors).as("executor JVMs under the workers").isNotEmpty();
+    executors.removeAll(earlier);
+    assertThat(executors).as("this sweep's executor JVMs under the workers").isNotEmpty();
     int before = committed(results, "b");
-    executors.get(0).destroyForcibly(); // SIGKILL
+    ProcessHandle victim = executors.get(0);
+    victim.destroyForcibly(); // SIGKILL
+    victim.onExit().get(30, TimeUnit.SECONDS);
     assertThat(before).as("the kill came mid-sweep").isLessThan(UNITS);
     assertFinished(driver, tmp.resolve("b.log"));
     assertSameAsLocal(results, "b");
@@ -249,15 +254,15 @@ class ClusterIT {
   private static List<String> metricsOf(String runId) {
     return rows(
         "SELECT config_id, level, seed, total, correct, adv_correct, changed, attacked, clean_acc,"
-            + " remnant_acc, pred_change_rate, strict_asr, strict_asr_lower, prune_ratio, mean_linf,"
-            + " mean_l2 FROM metrics WHERE run_id = '" + runId + "'"
+            + " remnant_acc, pred_change_rate, strict_asr, strict_asr_lower, prune_ratio,"
+            + " mean_linf, mean_l2 FROM metrics WHERE run_id = '" + runId + "'"
             + " ORDER BY config_id, level, seed");
   }
 
   private static List<String> samplesOf(String runId) {
     return rows(
-        "SELECT config_id, seed, shard, id, label, clean_pred, adv_pred, clean_loss, adv_loss, linf,"
-            + " l2 FROM samples WHERE run_id = '" + runId + "' ORDER BY config_id, seed, id");
+        "SELECT config_id, seed, shard, id, label, clean_pred, adv_pred, clean_loss, adv_loss,"
+            + " linf, l2 FROM samples WHERE run_id = '" + runId + "' ORDER BY config_id, seed, id");
   }
 
   private static List<String> rows(String sql) {

@@ -144,7 +144,8 @@ class DeployFilesTest {
     Files.writeString(smi, "#!/bin/sh\nprintf '0\\n1\\n'\n");
     Files.setPosixFilePermissions(smi, PosixFilePermissions.fromString("rwxr-xr-x"));
     String script = DEPLOY.resolve("gpu/discover-gpus.sh").toString();
-    Result two = run(List.of("bash", script), Map.of("PATH", bin + ":" + System.getenv("PATH")), null);
+    Result two =
+        run(List.of("bash", script), Map.of("PATH", bin + ":" + System.getenv("PATH")), null);
     JsonNode json = new ObjectMapper().readTree(two.out);
     assertThat(json.get("name").asText()).isEqualTo("gpu");
     assertThat(json.get("addresses").toString()).isEqualTo("[\"0\",\"1\"]");
