@@ -133,7 +133,8 @@ class ClusterIT {
     victim.destroyForcibly(); // SIGKILL
     victim.onExit().get(30, TimeUnit.SECONDS);
     assertThat(before).as("the kill came mid-sweep").isLessThan(UNITS);
-    assertFinished(driver, tmp.resolve("b.log"));
+    String out = assertFinished(driver, tmp.resolve("b.log"));
+    assertThat(out).as("the driver saw the executor die").contains("Lost executor");
     assertSameAsLocal(results, "b");
   }
 
