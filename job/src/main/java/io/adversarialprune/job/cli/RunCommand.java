@@ -35,14 +35,26 @@ public final class RunCommand implements Callable<Integer> {
 
   @Option(
       names = "--run-id",
-      description = "Run id; reuse one to resume that run. Default: the current time, yyyyMMdd-HHmmss.")
+      description =
+          "Run id; reuse one to resume that run. @date: today's date, yyyy-MM-dd (schedules that"
+              + " cannot run a shell, e.g. a ScheduledSparkApplication). Default: the current time,"
+              + " yyyyMMdd-HHmmss.")
   String runId;
 
   @Spec CommandSpec spec;
 
+  /** The run id to use: the given one, today's date for {@code @date}, or the current time. */
+  static String resolveRunId(String given, java.time.Clock clock) {
+    if (given == null) {
+      return LocalDateTime.now(clock).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    }
+    // The same night's rerun gets the same id and so resumes that night's run.
+    return given.equals("@date") ? java.time.LocalDate.now(clock).toString() : given;
+  }
+
   @Override
   public Integer call() throws Exception {
-    String id = runId != null ? runId : LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    String id = resolveRunId(runId, java.time.Clock.systemDefaultZone());
     if (!RUN_ID.matcher(id).matches()) {
       throw new ParameterException(spec.commandLine(),
           "--run-id must be letters, digits, '.', '_' or '-', got '" + id + "'");

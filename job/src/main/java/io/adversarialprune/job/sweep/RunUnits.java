@@ -218,13 +218,15 @@ public final class RunUnits implements MapPartitionsFunction<Row, Row> {
   }
 
   private static void setThreads(SweepConfig cfg) {
-    // Loads libtorch in a fresh executor JVM; the JNI calls below need it.
-    ai.djl.engine.Engine.getEngine("PyTorch");
     int threads = cfg.engine().intraOpThreads();
     if (threads == 0) {
       TaskContext task = TaskContext.get();
       threads = task == null ? 1 : Math.max(1, task.cpus());
     }
+    // JniUtils is only bound to libtorch once the engine has loaded it. In local mode the driver
+    // has done that already in the same JVM; a fresh executor JVM has not, and the first JNI call
+    // would fail with UnsatisfiedLinkError.
+    ai.djl.engine.Engine.getEngine("PyTorch");
     if (JniUtils.getNumThreads() != threads) {
       JniUtils.setNumThreads(threads);
     }

@@ -1,0 +1,241 @@
+package io.adversarialprune.job.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.adversarialprune.job.Main;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.spark.internal.config.ConfigEntry$;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Every script and manifest in deploy/: scripts pass {@code bash -n}, YAML parses, the GPU
+ * discovery script prints Spark's JSON, and every {@code spark.*} key named anywhere exists in
+ * Spark 4.1 (a registered config entry of core, SQL or Kubernetes, or one of Spark's
+ * documented templated keys).
+ */
+class DeployFilesTest {
+  private static final Path DEPLOY = Path.of("../deploy").toAbsolutePath().normalize();
+  private static final Pattern KEY = Pattern.compile("(?<![\\w.:/-])spark\\.[A-Za-z0-9_.-]+");
+  /** Keys Spark documents as templates: not single config entries. */
+  private static final List<Pattern> TEMPLATED =
+      List.of(
+          Pattern.compile("spark\\.(executor|driver|task|worker)\\.resource\\.[a-z]+\\."
+              + "(amount|discoveryScript|vendor)"),
+          Pattern.compile("spark\\.executorEnv\\.[A-Z_][A-Z0-9_]*"),
+          Pattern.compile("spark\\.kubernetes\\.driverEnv\\.[A-Z_][A-Z0-9_]*"),
+          Pattern.compile("spark\\.yarn\\.appMasterEnv\\.[A-Z_][A-Z0-9_]*"),
+          Pattern.compile("spark\\.kubernetes\\.(driver|executor)\\.volumes\\."
+              + "(persistentVolumeClaim|hostPath|emptyDir|nfs)\\.[a-z0-9-]+\\."
+              + "(mount\\.path|mount\\.readOnly|mount\\.subPath|options\\.[A-Za-z]+)"),
+          Pattern.compile("spark\\.hadoop\\..+"));
+
+  @TempDir Path tmp;
+
+  @Test
+  void everyScriptPassesBashN() throws Exception {
+    List<Path> scripts = scripts();
+    assertThat(scripts).extracting(p -> DEPLOY.relativize(p).toString())
+        .contains("standalone/cluster.sh", "standalone/submit.sh", "yarn/submit.sh",
+            "kubernetes/submit.sh", "gpu/discover-gpus.sh", "local/adversarial-prune");
+    for (Path s : scripts) {
+      Result r = run(List.of("bash", "-n", s.toString()), Map.of(), null);
+      assertThat(r.code).as("bash -n %s: %s", s, r.out).isZero();
+      if (!s.getFileName().toString().equals("jvm-options.sh")) {
+        assertThat(Files.isExecutable(s)).as("%s is executable", s).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void scheduledCommandsPassBashN() throws Exception {
+    for (String line : Files.readAllLines(DEPLOY.resolve("schedule/nightly.cron"))) {
+      if (line.isBlank() || line.startsWith("#") || line.matches("[A-Z_]+=.*")) {
+        continue;
+      }
+      String command = line.split("\\s+", 6)[5].replace("\\%", "%");
+      assertThat(command).contains("--run-id \"$(date +%F)\"", "conf/nightly.conf");
+      assertThat(run(List.of("bash", "-n"), Map.of(), command).code).as(command).isZero();
+    }
+    String service = Files.readString(DEPLOY.resolve("schedule/adversarial-prune-nightly.service"));
+    Matcher exec = Pattern.compile("(?m)^ExecStart=/bin/bash -c '(.*)'$").matcher(service);
+    assertThat(exec.find()).as("ExecStart=/bin/bash -c '...'").isTrue();
+    String command = exec.group(1).replace("%%", "%");
+    assertThat(command).contains("--run-id \"$(date +%F)\"", "conf/nightly.conf");
+    assertThat(run(List.of("bash", "-n"), Map.of(), command).code).as(command).isZero();
+    assertThat(Files.readString(DEPLOY.resolve("schedule/adversarial-prune-nightly.timer")))
+        .contains("OnCalendar=", "Persistent=true", "WantedBy=timers.target");
+  }
+
+  @Test
+  void manifestsParseAndRunTheNightlyConfig() throws IOException {
+    List<Path> yamls;
+    try (Stream<Path> s = Files.walk(DEPLOY)) {
+      yamls = s.filter(p -> p.toString().matches(".*\\.ya?ml$")).sorted().toList();
+    }
+    assertThat(yamls).isNotEmpty();
+    for (Path y : yamls) {
+      for (Object doc : new Yaml().loadAll(Files.readString(y))) {
+        assertThat(doc).as(y.toString()).isInstanceOf(Map.class);
+      }
+    }
+    Map<String, Object> app =
+        new Yaml().load(Files.readString(DEPLOY.resolve("kubernetes/nightly-scheduled.yaml")));
+    assertThat(app).containsEntry("kind", "ScheduledSparkApplication");
+    Map<String, Object> template = map(map(app.get("spec")).get("template"));
+    @SuppressWarnings("unchecked")
+    List<String> args = (List<String>) template.get("arguments");
+    // The arguments are a valid command line, and its config is one shipped in conf/.
+    Main.commandLine().parseArgs(args.toArray(String[]::new));
+    String config = args.get(args.indexOf("--config") + 1);
+    assertThat(config).startsWith("/opt/adversarial-prune/conf/");
+    assertThat(DEPLOY.resolveSibling(config.substring("/opt/adversarial-prune/".length())))
+        .exists();
+    assertThat(args.get(args.indexOf("--run-id") + 1)).isEqualTo("@date");
+    Map<String, Object> conf = map(template.get("sparkConf"));
+    assertThat(conf.get("spark.executor.extraJavaOptions").toString())
+        .contains("-Dai.djl.offline=true", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
+    assertThat(conf).containsEntry("spark.executor.resource.gpu.vendor", "nvidia.com");
+    for (String key : conf.keySet()) {
+      assertThat(isKnownSparkKey(key)).as("sparkConf key %s", key).isTrue();
+    }
+  }
+
+  @Test
+  void everySparkKeyNamedInDeployExistsInSpark() throws IOException {
+    TreeSet<String> keys = new TreeSet<>();
+    try (Stream<Path> s = Files.walk(DEPLOY)) {
+      for (Path f : s.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".md"))
+          .filter(p -> !p.toString().endsWith(".py")).toList()) {
+        Matcher m = KEY.matcher(Files.readString(f, StandardCharsets.UTF_8));
+        while (m.find()) {
+          keys.add(m.group().replaceAll("[.]+$", ""));
+        }
+      }
+    }
+    assertThat(keys).contains("spark.executor.extraJavaOptions", "spark.task.resource.gpu.amount",
+        "spark.kubernetes.container.image", "spark.executor.resource.gpu.vendor");
+    assertThat(isKnownSparkKey("spark.executor.extraJavaOption")).as("a typo is caught").isFalse();
+    assertThat(isKnownSparkKey("spark.kubernetes.executor.volumes.pvc.x.mount.path")).isFalse();
+    List<String> unknown = keys.stream().filter(k -> !isKnownSparkKey(k)).toList();
+    assertThat(unknown).as("keys that Spark 4.1 does not define").isEmpty();
+  }
+
+  @Test
+  void gpuDiscoveryPrintsSparksResourceJson() throws Exception {
+    Path bin = Files.createDirectories(tmp.resolve("bin"));
+    Path smi = bin.resolve("nvidia-smi");
+    Files.writeString(smi, "#!/bin/sh\nprintf '0\\n1\\n'\n");
+    Files.setPosixFilePermissions(smi, PosixFilePermissions.fromString("rwxr-xr-x"));
+    String script = DEPLOY.resolve("gpu/discover-gpus.sh").toString();
+    Result two =
+        run(List.of("bash", script), Map.of("PATH", bin + ":" + System.getenv("PATH")), null);
+    JsonNode json = new ObjectMapper().readTree(two.out);
+    assertThat(json.get("name").asText()).isEqualTo("gpu");
+    assertThat(json.get("addresses").toString()).isEqualTo("[\"0\",\"1\"]");
+
+    Files.delete(smi);
+    Result none = run(List.of("bash", script), Map.of("PATH", "/usr/bin:/bin"), null);
+    assertThat(new ObjectMapper().readTree(none.out).get("addresses").size()).isZero();
+  }
+
+  static boolean isKnownSparkKey(String key) {
+    loadConfigEntries();
+    return ConfigEntry$.MODULE$.findEntry(key) != null
+        || TEMPLATED.stream().anyMatch(p -> p.matcher(key).matches());
+  }
+
+  private static boolean loaded;
+
+  /**
+   * Config entries register themselves when the Scala object declaring them initializes: load
+   * every config object of core (org.apache.spark.internal.config), SQL and Kubernetes.
+   */
+  private static synchronized void loadConfigEntries() {
+    if (loaded) {
+      return;
+    }
+    Pattern objects = Pattern.compile("org/apache/spark/(internal/config/[A-Za-z]+|"
+        + "sql/internal/SQLConf|sql/internal/StaticSQLConf|deploy/k8s/Config)\\$\\.class");
+    int count = 0;
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (!entry.endsWith(".jar") || !entry.contains("spark")) {
+        continue;
+      }
+      try (JarFile jar = new JarFile(entry)) {
+        for (String name : jar.stream().map(e -> e.getName()).toList()) {
+          if (objects.matcher(name).matches()) {
+            String cls = name.substring(0, name.length() - ".class".length()).replace('/', '.');
+            try {
+              Class.forName(cls, true, DeployFilesTest.class.getClassLoader());
+              count++;
+            } catch (ReflectiveOperationException | LinkageError e) {
+              // not a config object (or one needing classes absent here): its keys stay unknown
+            }
+          }
+        }
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    assertThat(count).as("Spark config objects loaded").isGreaterThan(5);
+    assertThat(ConfigEntry$.MODULE$.findEntry("spark.kubernetes.container.image")).isNotNull();
+    loaded = true;
+  }
+
+  private static List<Path> scripts() throws IOException {
+    List<Path> out = new ArrayList<>();
+    try (Stream<Path> s = Files.walk(DEPLOY)) {
+      for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
+        String first = Files.readAllLines(p, StandardCharsets.ISO_8859_1).stream().findFirst()
+            .orElse("");
+        if (p.toString().endsWith(".sh") || first.startsWith("#!/usr/bin/env bash")
+            || first.startsWith("#!/bin/bash")) {
+          out.add(p);
+        }
+      }
+    }
+    return out;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> map(Object o) {
+    assertThat(o).isInstanceOf(Map.class);
+    return (Map<String, Object>) o;
+  }
+
+  private record Result(int code, String out) {}
+
+  private static Result run(List<String> cmd, Map<String, String> env, String stdin)
+      throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    try (var in = p.getOutputStream()) {
+      if (stdin != null) {
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+    }
+    return new Result(p.exitValue(), out);
+  }
+}
