@@ -1,4 +1,4 @@
-# Sourced by the submit scripts: JVM options for the driver and the executors on JDK 17.
+# Sourced by the submit scripts and the local launchers: JVM options for the driver and the executors on JDK 17.
 # Spark 4 needs the opens; DJL must never download anything at run time (the natives come from the
 # application jar, or from PYTORCH_LIBRARY_PATH in a GPU image).
 # shellcheck shell=bash

@@ -26,16 +26,10 @@ fi
 app_jar=${APP_JAR:-$(ls "$repo"/job/target/adversarial-prune-job-*-app.jar 2>/dev/null | head -n 1 || true)}
 [[ -f $app_jar ]] || { echo "submit.sh: no application jar; build: mvn -B -q -DskipTests package" >&2; exit 2; }
 
-opens="--add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED\
- --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED\
- --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED\
- --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED\
- --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED\
- --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED\
- --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED\
- -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true"
+# shellcheck source=../jvm-options.sh
+source "$repo/deploy/jvm-options.sh"
 # Executors are separate JVMs: they need the opens and DJL's offline switch as much as the driver.
-java_opts="$opens -Dai.djl.offline=true"
+java_opts="$SPARK_JAVA_OPTS"
 conf=(
   --master "$MASTER_URL" --deploy-mode client
   --class io.adversarialprune.job.Main
