@@ -52,6 +52,11 @@ public final class Fixtures {
     return json("expected-int8.json");
   }
 
+  /** The 3-channel reference of make_rgb_fixture.py (model tiny-rgb.pt). */
+  public static JsonObject expectedRgb() {
+    return json("expected-rgb.json");
+  }
+
   private static JsonObject json(String name) {
     try {
       return JsonParser.parseString(Files.readString(file(name), StandardCharsets.UTF_8))

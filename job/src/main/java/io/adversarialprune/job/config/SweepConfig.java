@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigValueType;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.udfs.attack.AttackConfig;
 import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.MemoryFormat;
 import io.adversarialprune.udfs.model.Normalization;
 import io.adversarialprune.udfs.prune.PruneSpec;
 import io.adversarialprune.udfs.prune.PruneStep;
@@ -65,7 +66,8 @@ public record SweepConfig(
   public record TransferTarget(String name, String path) implements Serializable {}
 
   /** {@code sweep.engine}. */
-  public record EngineConfig(int intraOpThreads, long shardCacheMb) implements Serializable {}
+  public record EngineConfig(int intraOpThreads, long shardCacheMb, MemoryFormat memoryFormat)
+      implements Serializable {}
 
   /** Loads {@code file} (may be null: defaults only) with {@code key=value} overrides. */
   public static SweepConfig load(File file, List<String> overrides) {
@@ -414,7 +416,9 @@ public record SweepConfig(
     if (cache < 0) {
       throw new IllegalArgumentException("sweep.engine.shard-cache-mb must be >= 0, got " + cache);
     }
-    return new EngineConfig(threads, cache);
+    MemoryFormat format =
+        MemoryFormat.parse("sweep.engine.memory-format", e.getString("memory-format"));
+    return new EngineConfig(threads, cache, format);
   }
 
   private static float[] floats(List<Double> values) {

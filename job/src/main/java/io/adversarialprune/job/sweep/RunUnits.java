@@ -109,7 +109,14 @@ public final class RunUnits implements MapPartitionsFunction<Row, Row> {
     PruneReport report;
     try (ModelPool.Lease lease =
         ModelPool.shared()
-            .borrow(ModelPool.Key.of(modelFile, device, m.normalization(), m.input()))) {
+            .borrow(
+                new ModelPool.Key(
+                    modelFile,
+                    device,
+                    m.normalization(),
+                    m.input(),
+                    Classifier.Mode.DIFFERENTIABLE,
+                    cfg.engine().memoryFormat()))) {
       Classifier source = lease.classifier();
       WeightPruner pruner = PRUNERS.computeIfAbsent(source, c -> new WeightPruner(c.parameters()));
       boolean restored = false;
@@ -145,7 +152,13 @@ public final class RunUnits implements MapPartitionsFunction<Row, Row> {
     Path file = Path.of(LocalFiles.resolve(t.path(), "sweep.transfer." + t.name()));
     // Quantized targets run on CPU only.
     ModelPool.Key key =
-        new ModelPool.Key(file, Device.cpu(), m.normalization(), m.input(), Classifier.Mode.INFERENCE);
+        new ModelPool.Key(
+            file,
+            Device.cpu(),
+            m.normalization(),
+            m.input(),
+            Classifier.Mode.INFERENCE,
+            cfg.engine().memoryFormat());
     try (ModelPool.Lease target = ModelPool.shared().borrow(key)) {
       return RowExecutor.run(source, target.classifier(), unit.seed(), List.of(shard), cfg.attack());
     }

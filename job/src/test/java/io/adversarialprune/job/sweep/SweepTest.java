@@ -195,11 +195,13 @@ class SweepTest {
                 SweepConfig.load(
                     null,
                     List.of("sweep.attack.eps=3.0", "sweep.data.shards=0", "sweep.bogus=1",
-                        "sweep.grid.E=[-1]")))
+                        "sweep.grid.E=[-1]", "sweep.engine.memory-format=nhwc")))
         .hasMessageContaining("sweep.attack.eps must be in (0, 1], got 3.0")
         .hasMessageContaining("sweep.data.shards")
         .hasMessageContaining("unknown key sweep.bogus")
-        .hasMessageContaining("sweep.grid.E");
+        .hasMessageContaining("sweep.grid.E")
+        .hasMessageContaining(
+            "sweep.engine.memory-format must be one of auto, contiguous, channels-last, got \"nhwc\"");
   }
 
   private long count(String sql) {

@@ -3,6 +3,7 @@ package io.adversarialprune.udfs.exec;
 import ai.djl.Device;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.MemoryFormat;
 import io.adversarialprune.udfs.model.Normalization;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,20 +48,39 @@ public final class ModelPool implements AutoCloseable {
    * @param normalization normalization inside the forward
    * @param shape input shape
    * @param mode differentiable (attack source) or inference only (transfer target)
+   * @param memoryFormat the layout batches are handed to the module in
    */
   public record Key(
       Path file,
       Device device,
       Normalization normalization,
       InputShape shape,
-      Classifier.Mode mode) {
+      Classifier.Mode mode,
+      MemoryFormat memoryFormat) {
 
-    /** Normalizes the path so that equal files give equal keys. */
+    /**
+     * Normalizes the path and resolves {@link MemoryFormat#AUTO} for the device, so that equal
+     * files and layouts give equal keys.
+     */
     public Key {
       file = file.toAbsolutePath().normalize();
+      memoryFormat = memoryFormat.resolve(device);
     }
 
-    /** A key for an attack source ({@link Classifier.Mode#DIFFERENTIABLE}). */
+    /** A key in the {@link MemoryFormat#AUTO} layout. */
+    public Key(
+        Path file,
+        Device device,
+        Normalization normalization,
+        InputShape shape,
+        Classifier.Mode mode) {
+      this(file, device, normalization, shape, mode, MemoryFormat.AUTO);
+    }
+
+    /**
+     * A key for an attack source ({@link Classifier.Mode#DIFFERENTIABLE}) in the {@link
+     * MemoryFormat#AUTO} layout.
+     */
     public static Key of(Path file, Device device, Normalization normalization, InputShape shape) {
       return new Key(file, device, normalization, shape, Classifier.Mode.DIFFERENTIABLE);
     }
@@ -103,7 +123,13 @@ public final class ModelPool implements AutoCloseable {
     Classifier classifier = idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).poll();
     if (classifier == null) {
       classifier =
-          Classifier.load(key.file(), key.device(), key.normalization(), key.shape(), key.mode());
+          Classifier.load(
+              key.file(),
+              key.device(),
+              key.normalization(),
+              key.shape(),
+              key.mode(),
+              key.memoryFormat());
       loads.incrementAndGet();
     }
     return new Lease(key, classifier);

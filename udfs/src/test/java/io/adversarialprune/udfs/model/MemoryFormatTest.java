@@ -1,0 +1,112 @@
+package io.adversarialprune.udfs.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import com.google.gson.JsonObject;
+import io.adversarialprune.udfs.Fixtures;
+import io.adversarialprune.udfs.attack.Predictions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Both layouts give PyTorch's (contiguous-layout) logits and input gradients, on one channel and,
+ * where NCHW and NHWC storage differ, on three.
+ */
+class MemoryFormatTest {
+
+  private static final JsonObject RGB = Fixtures.expectedRgb();
+  private static final JsonObject GRAY = Fixtures.expected();
+
+  @ParameterizedTest
+  @EnumSource(
+      value = MemoryFormat.class,
+      names = {"CONTIGUOUS", "CHANNELS_LAST"})
+  void threeChannelLogitsAndInputGradientMatchPyTorch(MemoryFormat format) {
+    InputShape shape = new InputShape(3, 8, 8);
+    Normalization norm =
+        new Normalization(
+            Fixtures.floats(RGB.get("mean")), Fixtures.floats(RGB.get("std")));
+    try (Classifier model =
+        Classifier.load(
+            Fixtures.file("tiny-rgb.pt"),
+            Device.cpu(),
+            norm,
+            shape,
+            Classifier.Mode.DIFFERENTIABLE,
+            format)) {
+      assertThat(model.memoryFormat()).isEqualTo(format);
+      assertMatches(model, RGB, shape);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = MemoryFormat.class,
+      names = {"CONTIGUOUS", "CHANNELS_LAST"})
+  void oneChannelLogitsAndInputGradientMatchPyTorch(MemoryFormat format) {
+    try (Classifier model =
+        Classifier.load(
+            Fixtures.tiny(),
+            Device.cpu(),
+            Fixtures.NORM,
+            Fixtures.SHAPE,
+            Classifier.Mode.DIFFERENTIABLE,
+            format)) {
+      assertMatches(model, GRAY, Fixtures.SHAPE);
+    }
+  }
+
+  @Test
+  void autoIsChannelsLastOnCpuAndContiguousOnGpus() {
+    assertThat(MemoryFormat.AUTO.resolve(Device.cpu())).isEqualTo(MemoryFormat.CHANNELS_LAST);
+    assertThat(MemoryFormat.AUTO.resolve(Device.gpu(0))).isEqualTo(MemoryFormat.CONTIGUOUS);
+    assertThat(MemoryFormat.CONTIGUOUS.resolve(Device.cpu())).isEqualTo(MemoryFormat.CONTIGUOUS);
+    try (Classifier model = Fixtures.loadTiny()) {
+      assertThat(model.memoryFormat()).isEqualTo(MemoryFormat.CHANNELS_LAST);
+    }
+  }
+
+  @Test
+  void configSpellingRoundTripsAndBadValuesNameTheKey() {
+    for (MemoryFormat f : MemoryFormat.values()) {
+      assertThat(MemoryFormat.parse("k", f.configName())).isEqualTo(f);
+    }
+    assertThat(MemoryFormat.CHANNELS_LAST.configName()).isEqualTo("channels-last");
+    assertThatThrownBy(() -> MemoryFormat.parse("sweep.engine.memory-format", "nhwc"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sweep.engine.memory-format")
+        .hasMessageContaining("\"nhwc\"");
+  }
+
+  private static void assertMatches(Classifier model, JsonObject expected, InputShape shape) {
+    float[] x = Fixtures.floats(expected.get("x"));
+    int[] labels = Fixtures.ints(expected.get("labels"));
+    Predictions p = Predictions.of(model, labels, x);
+    assertThat(Fixtures.firstMismatch(p.logits(), Fixtures.floats(expected.get("logits")), 1e-4, 1e-6))
+        .isEqualTo(-1);
+    float[] grad;
+    try (NDManager scope = model.manager().newSubManager()) {
+      NDArray leaf = scope.create(x, new Shape(shape.batchShape(labels.length)));
+      leaf.setRequiresGradient(true);
+      JniUtils.setGradMode(true);
+      NDArray logits = model.logits(leaf);
+      NDArray y = scope.create(java.util.Arrays.stream(labels).asLongStream().toArray());
+      NDArray loss = logits.logSoftmax(1).gather(y.reshape(labels.length, 1), 1).neg().sum();
+      JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), false, false);
+      JniUtils.setGradMode(false);
+      grad = leaf.getGradient().toFloatArray();
+    } finally {
+      JniUtils.setGradMode(false);
+    }
+    assertThat(Fixtures.firstMismatch(grad, Fixtures.floats(expected.get("grad")), 1e-4, 1e-6))
+        .isEqualTo(-1);
+  }
+}
