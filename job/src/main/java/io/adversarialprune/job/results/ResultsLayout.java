@@ -7,7 +7,7 @@ import org.apache.hadoop.fs.Path;
  * Where everything lives under one results root, so many sweeps and nightly runs coexist:
  *
  * <pre>
- * ROOT/samples/SWEEP/RUN_ID/CONFIG_ID/seed-K/shard-H/part-0.parquet  (+ _unit.json)
+ * ROOT/samples/SWEEP/RUN_ID/CONFIG_ID/seed-K/shard-H/part-0.parquet  (unit info in its footer)
  * ROOT/metrics/SWEEP/RUN_ID/part-*.parquet
  * ROOT/prune_stats/SWEEP/RUN_ID/part-*.parquet
  * ROOT/runs/SWEEP/RUN_ID/part-*.parquet
@@ -23,7 +23,6 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   public static final String METRICS = "metrics";
   public static final String PRUNE_STATS = "prune_stats";
   public static final String RUNS = "runs";
-  public static final String UNIT_INFO = "_unit.json";
   public static final String SAMPLE_FILE = "part-0.parquet";
 
   public Path table(String table) {

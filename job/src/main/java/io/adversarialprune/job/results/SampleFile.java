@@ -10,24 +10,33 @@ import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT64;
 import io.adversarialprune.job.sweep.Unit;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Types;
 
 /**
- * Writes one unit's per-sample outcomes (the {@code samples} table) as one Parquet file. Executors
- * write these themselves so that a unit commits as a whole, independent of any Spark job commit.
+ * Writes one unit's per-sample outcomes (the {@code samples} table) as one Parquet file, with the
+ * unit's {@link UnitInfo} as JSON in the file's key-value metadata ({@link #UNIT_INFO_KEY}), and
+ * reads that back. Executors write these themselves so that a unit commits as a whole, one file,
+ * independent of any Spark job commit. Spark ignores the metadata when it reads the table.
  */
 public final class SampleFile {
+  /** The footer key-value metadata key of the unit's {@link UnitInfo} JSON. */
+  public static final String UNIT_INFO_KEY = "adversarial_prune.unit_info";
+
   public static final MessageType SCHEMA =
       Types.buildMessage()
           .required(BINARY).as(stringType()).named("sweep")
@@ -51,15 +60,18 @@ public final class SampleFile {
 
   private SampleFile() {}
 
+  /** Writes (overwrites) {@code file}, creating its parent directories. */
   public static void write(
       Path file, String sweep, String runId, Unit unit, List<SampleOutcome> samples,
-      Configuration conf)
+      UnitInfo info, Configuration conf)
       throws IOException {
     SimpleGroupFactory groups = new SimpleGroupFactory(SCHEMA);
     try (ParquetWriter<Group> w =
         ExampleParquetWriter.builder(HadoopOutputFile.fromPath(file, conf))
             .withType(SCHEMA)
             .withConf(conf)
+            .withExtraMetaData(
+                Map.of(UNIT_INFO_KEY, new String(info.toJson(), StandardCharsets.UTF_8)))
             .withCompressionCodec(CompressionCodecName.SNAPPY)
             .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
             .build()) {
@@ -89,5 +101,24 @@ public final class SampleFile {
         w.write(g);
       }
     }
+  }
+
+  /**
+   * The {@link UnitInfo} in {@code file}'s footer.
+   *
+   * @throws IOException when the file cannot be read or has no (valid) unit info
+   */
+  public static UnitInfo readInfo(Path file, Configuration conf) throws IOException {
+    String json;
+    try (ParquetFileReader reader =
+        ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
+      json = reader.getFooter().getFileMetaData().getKeyValueMetaData().get(UNIT_INFO_KEY);
+    }
+    if (json == null) {
+      throw new IOException(
+          file + " has no " + UNIT_INFO_KEY + " metadata (written by an older version of the job?);"
+              + " run the sweep again with a new --run-id");
+    }
+    return UnitInfo.parse(json.getBytes(StandardCharsets.UTF_8), file.toString());
   }
 }

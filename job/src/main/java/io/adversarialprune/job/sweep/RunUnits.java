@@ -2,24 +2,19 @@ package io.adversarialprune.job.sweep;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.SampleFile;
+import io.adversarialprune.job.results.UnitInfo;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.exec.ModelPool;
 import io.adversarialprune.udfs.exec.RowExecutor;
 import io.adversarialprune.udfs.exec.RowResult;
-import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
-import io.adversarialprune.udfs.prune.ParameterStats;
 import io.adversarialprune.udfs.prune.PruneReport;
 import io.adversarialprune.udfs.prune.WeightPruner;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,34 +25,36 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.resource.ResourceInformation;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
- * The executor side of the sweep: runs each unit of its partition on a model slot borrowed from
- * the per-JVM {@link ModelPool} (one classifier per concurrent task, loaded once and restored
- * between rows), with the shard from the per-JVM {@link ShardCache}, and commits the unit's
- * samples by one rename. A unit already committed (by an earlier run with the same run id, or an
- * earlier attempt of this task) is skipped, so retries and reruns never duplicate rows.
+ * The executor side of the sweep: runs each unit of its partition (a task runs several units, in
+ * order) on a model slot borrowed from the per-JVM {@link ModelPool} (one classifier per concurrent
+ * task, loaded once and restored between rows), with the shard from the per-JVM {@link ShardCache},
+ * and commits each unit's samples file (with its {@link UnitInfo} in the footer) by one rename. A unit already committed (by
+ * an earlier run with the same run id, or an earlier attempt of this task) is skipped, so retries
+ * and reruns never duplicate rows.
  *
  * <p>Fields are serializable values and a broadcast only; heavy state lives in per-JVM holders.
  */
-public final class RunUnits implements MapPartitionsFunction<Row, Row> {
+public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.Outcome> {
   private static final long serialVersionUID = 1L;
 
-  /** What each unit reports back to the driver (small). */
-  public static final StructType OUTCOME =
-      new StructType()
-          .add("config_id", DataTypes.StringType)
-          .add("seed", DataTypes.LongType)
-          .add("shard", DataTypes.IntegerType)
-          .add("computed", DataTypes.BooleanType)
-          .add("device", DataTypes.StringType);
+  /**
+   * What each unit reports back to the driver (small).
+   *
+   * @param unit the unit
+   * @param computed whether this task computed it (false: it was committed already)
+   * @param device where this task ran
+   * @param info the committed unit's info when this task's attempt is the one committed, else null
+   *     (the driver then reads it from the unit's file)
+   */
+  public record Outcome(Unit unit, boolean computed, String device, UnitInfo info)
+      implements java.io.Serializable {}
+
+  private static final String HOST = hostName();
 
   /** One pruner per pooled classifier (identity keys: a classifier is never shared by threads). */
   private static final Map<Classifier, WeightPruner> PRUNERS = new ConcurrentHashMap<>();
@@ -73,24 +70,23 @@ public final class RunUnits implements MapPartitionsFunction<Row, Row> {
   }
 
   @Override
-  public Iterator<Row> call(Iterator<Row> rows) throws Exception {
+  public Iterator<Outcome> call(Iterator<Unit> units) throws Exception {
     SweepConfig cfg = config.value();
     Configuration conf = new Configuration();
-    List<Row> out = new ArrayList<>();
-    while (rows.hasNext()) {
-      Unit unit = Unit.fromRow(rows.next());
-      out.add(runOne(cfg, unit, conf));
+    List<Outcome> out = new ArrayList<>();
+    while (units.hasNext()) {
+      out.add(runOne(cfg, units.next(), conf));
     }
     return out.iterator();
   }
 
-  private Row runOne(SweepConfig cfg, Unit unit, Configuration conf) throws IOException {
+  private Outcome runOne(SweepConfig cfg, Unit unit, Configuration conf) throws IOException {
     org.apache.hadoop.fs.Path finalDir =
         layout.unit(cfg.name(), runId, unit.configId(), unit.seed(), unit.shard());
     FileSystem fs = finalDir.getFileSystem(conf);
     Device device = taskDevice();
     if (fs.exists(finalDir)) {
-      return RowFactory.create(unit.configId(), unit.seed(), unit.shard(), false, device.toString());
+      return new Outcome(unit, false, device.toString(), null);
     }
     setThreads(cfg);
     SweepConfig.ModelConfig m = cfg.model();
@@ -138,8 +134,12 @@ public final class RunUnits implements MapPartitionsFunction<Row, Row> {
         }
       }
     }
-    commit(cfg, unit, result, report, device, fs, conf, finalDir);
-    return RowFactory.create(unit.configId(), unit.seed(), unit.shard(), true, device.toString());
+    UnitInfo info =
+        UnitInfo.of(
+            unit.configId(), unit.seed(), unit.shard(), result.samples(), result.seconds(),
+            device.toString(), HOST, report);
+    boolean committed = commit(cfg, unit, result, info, fs, conf, finalDir);
+    return new Outcome(unit, true, device.toString(), committed ? info : null);
   }
 
   private static RowResult runTransfer(SweepConfig cfg, Unit unit, Classifier source, Batch shard) {
@@ -164,58 +164,34 @@ public final class RunUnits implements MapPartitionsFunction<Row, Row> {
     }
   }
 
-  private void commit(
-      SweepConfig cfg, Unit unit, RowResult result, PruneReport report, Device device,
-      FileSystem fs, Configuration conf, org.apache.hadoop.fs.Path finalDir)
+  /** Writes the unit to staging and renames it into place; false if another attempt won. */
+  private boolean commit(
+      SweepConfig cfg, Unit unit, RowResult result, UnitInfo info, FileSystem fs,
+      Configuration conf, org.apache.hadoop.fs.Path finalDir)
       throws IOException {
     TaskContext task = TaskContext.get();
     long attempt = task == null ? System.nanoTime() : task.taskAttemptId();
     org.apache.hadoop.fs.Path staging =
         layout.unitAttempt(cfg.name(), runId, unit.configId(), unit.seed(), unit.shard(), attempt);
-    fs.delete(staging, true);
-    fs.mkdirs(staging);
+    // One file, overwritten if a dead driver's attempt with the same id left one behind.
     SampleFile.write(
         new org.apache.hadoop.fs.Path(staging, ResultsLayout.SAMPLE_FILE),
-        cfg.name(), runId, unit, result.samples(), conf);
-    try (OutputStream os = fs.create(new org.apache.hadoop.fs.Path(staging, ResultsLayout.UNIT_INFO))) {
-      os.write(unitInfo(unit, result, report, device));
-    }
+        cfg.name(), runId, unit, result.samples(), info, conf);
     fs.mkdirs(finalDir.getParent());
     // The rename is the commit. If another attempt won the race, its result stands and ours goes.
     if (fs.exists(finalDir) || !fs.rename(staging, finalDir)) {
       fs.delete(staging, true);
+      return false;
     }
+    return true;
   }
 
-  private static byte[] unitInfo(Unit unit, RowResult result, PruneReport report, Device device)
-      throws IOException {
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode n = json.createObjectNode();
-    n.put("config_id", unit.configId());
-    n.put("seed", unit.seed());
-    n.put("shard", unit.shard());
-    OutcomeCounts c = result.counts();
-    n.put("total", c.total());
-    n.put("seconds", result.seconds());
-    n.put("device", device.toString());
-    n.put("host", InetAddress.getLocalHost().getHostName());
-    n.put("prune_elements", report.elements());
-    n.put("prune_changed", report.changed());
-    ArrayNode params = n.putArray("parameters");
-    for (ParameterStats p : report.parameters()) {
-      ObjectNode o = params.addObject();
-      o.put("parameter", p.name());
-      o.put("elements", p.elements());
-      o.put("changed", p.changed());
-      o.put("mean_before", p.meanBefore());
-      o.put("std_before", p.stdBefore());
-      o.put("mean_after", p.meanAfter());
-      o.put("std_after", p.stdAfter());
-      if (p.normalityP() != null) {
-        o.put("normality_p", p.normalityP());
-      }
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      return "unknown";
     }
-    return json.writeValueAsBytes(n);
   }
 
   /** The task's GPU if Spark scheduled one ("gpu" resource), else the CPU. */

@@ -3,20 +3,20 @@ package io.adversarialprune.job.sweep;
 import static org.apache.spark.sql.functions.col;
 
 import ai.djl.Device;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.data.DatasetReader;
 import io.adversarialprune.job.data.ImageDataset;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.Tables;
+import io.adversarialprune.job.results.UnitInfo;
 import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.metrics.Rate;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
+import io.adversarialprune.udfs.prune.ParameterStats;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -28,12 +28,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.RemoteIterator;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
@@ -83,14 +81,14 @@ public final class SweepRunner {
           "sweep {} run {}: {} units ({} configs x {} seeds x {} shards), {} already committed",
           config.name(), runId, units.size(), SweepPlan.configs(config).size(),
           config.seeds().size(), bounds.length - 1, units.size() - pending.size());
-      List<Row> outcomes = execute(units, pending);
+      List<RunUnits.Outcome> outcomes = execute(units, pending);
       Set<String> devices = new TreeSet<>();
       int computed = 0;
-      for (Row r : outcomes) {
-        devices.add(r.getString(4));
-        computed += r.getBoolean(3) ? 1 : 0;
+      for (RunUnits.Outcome o : outcomes) {
+        devices.add(o.device());
+        computed += o.computed() ? 1 : 0;
       }
-      List<Row> configMetrics = aggregate();
+      List<Row> configMetrics = aggregate(units, outcomes);
       cleanStaging();
       writeRun("SUCCEEDED", started, Instant.now(), devices);
       return new Summary(runId, units.size(), computed, configMetrics);
@@ -242,22 +240,35 @@ public final class SweepRunner {
 
   // ---- step 3: execute ---------------------------------------------------------------------
 
-  private List<Row> execute(List<Unit> all, List<Unit> pending) throws IOException {
+  /**
+   * Runs the pending units as {@link #tasks} Spark tasks of consecutive units, without a shuffle.
+   * Several units per task amortize the task's fixed cost; each unit still commits on its own.
+   */
+  private List<RunUnits.Outcome> execute(List<Unit> all, List<Unit> pending) throws IOException {
     if (pending.isEmpty()) {
       return List.of();
     }
-    Broadcast<SweepConfig> bc = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(config);
-    Dataset<Row> rows =
-        spark.createDataFrame(Unit.rows(pending), Unit.SCHEMA).repartition(pending.size());
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Broadcast<SweepConfig> bc = jsc.broadcast(config);
+    int tasks = tasks(pending.size(), jsc.defaultParallelism());
     spark.sparkContext().setJobDescription(
-        "sweep " + config.name() + " run " + runId + ": " + pending.size() + " units");
+        "sweep " + config.name() + " run " + runId + ": " + pending.size() + " units in " + tasks
+            + " tasks");
     try (Progress progress = new Progress(all, pending.size())) {
       progress.start();
-      return rows.mapPartitions(new RunUnits(bc, layout, runId), Encoders.row(RunUnits.OUTCOME))
-          .collectAsList();
+      return jsc.parallelize(pending, tasks).mapPartitions(new RunUnits(bc, layout, runId)).collect();
     } finally {
       bc.destroy();
     }
+  }
+
+  /**
+   * How many tasks run {@code units} units on a cluster of {@code slots} default parallelism: four
+   * per slot, so that the last wave is short and a lost executor loses little, but never more than
+   * one per unit.
+   */
+  static int tasks(int units, int slots) {
+    return Math.max(1, Math.min(units, 4 * Math.max(1, slots)));
   }
 
   /** Logs each finished config (done/total and an ETA) by watching committed unit directories. */
@@ -394,60 +405,63 @@ public final class SweepRunner {
           .add("std_after", DataTypes.DoubleType)
           .add("normality_p", DataTypes.DoubleType);
 
-  /** Per (config, seed) and per config: counts from samples, rates with Wilson intervals. */
-  private List<Row> aggregate() throws IOException {
+  /**
+   * Per (config, seed) and per config: counts summed over the units' {@link UnitInfo} (returned by
+   * the tasks that committed them, else read from their files), rates with Wilson intervals.
+   */
+  private List<Row> aggregate(List<Unit> units, List<RunUnits.Outcome> outcomes)
+      throws IOException {
     Map<String, SweepPlan.ConfigEntry> entries = new LinkedHashMap<>();
     for (SweepPlan.ConfigEntry c : SweepPlan.configs(config)) {
       entries.put(c.configId(), c);
     }
-    Map<String, double[]> unitInfo = new HashMap<>(); // key config|seed -> {seconds, ratio}
-    List<Row> pruneStats = new ArrayList<>();
-    readUnitInfo(unitInfo, pruneStats);
-
-    Dataset<Row> samples =
-        spark.read()
-            .option("recursiveFileLookup", "true")
-            .parquet(layout.run(ResultsLayout.SAMPLES, config.name(), runId).toString());
-    List<Row> counts =
-        samples
-            .groupBy("config_id", "seed")
-            .agg(
-                org.apache.spark.sql.functions.count("*").as("total"),
-                org.apache.spark.sql.functions.expr("sum(cast(clean_pred = label as long))"),
-                org.apache.spark.sql.functions.expr("sum(cast(adv_pred = label as long))"),
-                org.apache.spark.sql.functions.expr("sum(cast(adv_pred <> clean_pred as long))"),
-                org.apache.spark.sql.functions.expr(
-                    "sum(cast(clean_pred = label and adv_pred <> label as long))"),
-                org.apache.spark.sql.functions.expr("sum(cast(linf as double))"),
-                org.apache.spark.sql.functions.expr("sum(cast(l2 as double))"))
-            .collectAsList();
-    Map<String, List<Row>> perConfig = new LinkedHashMap<>();
+    Map<Unit, UnitInfo> infos = unitInfos(units, outcomes);
+    // config -> seed (ascending) -> that seed's units in shard order
+    Map<String, TreeMap<Long, List<UnitInfo>>> perConfig = new LinkedHashMap<>();
     for (String id : entries.keySet()) {
-      perConfig.put(id, new ArrayList<>());
+      perConfig.put(id, new TreeMap<>());
     }
-    for (Row r : counts) {
-      perConfig.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(r);
+    for (Unit u : units) {
+      perConfig.get(u.configId()).computeIfAbsent(u.seed(), k -> new ArrayList<>()).add(infos.get(u));
     }
     List<Row> metrics = new ArrayList<>();
     List<Row> configLevel = new ArrayList<>();
-    for (Map.Entry<String, List<Row>> e : perConfig.entrySet()) {
+    List<Row> pruneStats = new ArrayList<>();
+    for (Map.Entry<String, TreeMap<Long, List<UnitInfo>>> e : perConfig.entrySet()) {
       SweepPlan.ConfigEntry c = entries.get(e.getKey());
       OutcomeCounts sum = OutcomeCounts.ZERO;
       double linf = 0;
       double l2 = 0;
       double seconds = 0;
       double ratio = 0;
-      e.getValue().sort((a, b) -> Long.compare(a.getLong(1), b.getLong(1)));
-      for (Row r : e.getValue()) {
-        OutcomeCounts oc =
-            new OutcomeCounts(r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5), r.getLong(6));
-        double[] info = unitInfo.getOrDefault(e.getKey() + "|" + r.getLong(1), new double[] {0, 0});
-        metrics.add(metricsRow(c, "seed", r.getLong(1), 1, oc, info[1], r.getDouble(7), r.getDouble(8), info[0]));
+      for (Map.Entry<Long, List<UnitInfo>> s : e.getValue().entrySet()) {
+        OutcomeCounts oc = OutcomeCounts.ZERO;
+        double seedLinf = 0;
+        double seedL2 = 0;
+        double seedSeconds = 0;
+        for (UnitInfo u : s.getValue()) {
+          oc = oc.plus(u.counts());
+          seedLinf += u.linfSum();
+          seedL2 += u.l2Sum();
+          seedSeconds += u.seconds();
+        }
+        // Every shard of a (config, seed) prunes the same model: the first shard's report stands.
+        UnitInfo first = s.getValue().get(0);
+        for (ParameterStats p : first.parameters()) {
+          pruneStats.add(
+              RowFactory.create(
+                  config.name(), runId, e.getKey(), s.getKey(), p.name(), p.elements(),
+                  p.changed(), p.meanBefore(), p.stdBefore(), p.meanAfter(), p.stdAfter(),
+                  p.normalityP()));
+        }
+        metrics.add(
+            metricsRow(c, "seed", s.getKey(), 1, oc, first.pruneRatio(), seedLinf, seedL2,
+                seedSeconds));
         sum = sum.plus(oc);
-        linf += r.getDouble(7);
-        l2 += r.getDouble(8);
-        seconds += info[0];
-        ratio += info[1];
+        linf += seedLinf;
+        l2 += seedL2;
+        seconds += seedSeconds;
+        ratio += first.pruneRatio();
       }
       int seeds = e.getValue().size();
       if (seeds > 0) {
@@ -482,43 +496,30 @@ public final class SweepRunner {
         seconds > 0 ? oc.total() / seconds : null}, METRICS);
   }
 
-  private void readUnitInfo(Map<String, double[]> unitInfo, List<Row> pruneStats) throws IOException {
-    org.apache.hadoop.fs.Path run = layout.run(ResultsLayout.SAMPLES, config.name(), runId);
-    FileSystem fs = run.getFileSystem(hadoopConf());
-    ObjectMapper json = new ObjectMapper();
-    Set<String> statsDone = new LinkedHashSet<>();
-    RemoteIterator<LocatedFileStatus> it = fs.listFiles(run, true);
-    List<FileStatus> files = new ArrayList<>();
-    while (it.hasNext()) {
-      LocatedFileStatus f = it.next();
-      if (f.getPath().getName().equals(ResultsLayout.UNIT_INFO)) {
-        files.add(f);
+  /**
+   * The info of every unit of the run: as returned by the task that committed it, else (committed
+   * by an earlier run with this run id, or by a concurrent attempt) read from its file's footer.
+   */
+  private Map<Unit, UnitInfo> unitInfos(List<Unit> units, List<RunUnits.Outcome> outcomes)
+      throws IOException {
+    Map<Unit, UnitInfo> infos = new HashMap<>();
+    for (RunUnits.Outcome o : outcomes) {
+      if (o.info() != null) {
+        infos.put(o.unit(), o.info());
       }
     }
-    files.sort((a, b) -> a.getPath().toString().compareTo(b.getPath().toString()));
-    for (FileStatus f : files) {
-      JsonNode n;
-      try (InputStream in = fs.open(f.getPath())) {
-        n = json.readTree(in);
+    FileSystem fs = layout.table(ResultsLayout.SAMPLES).getFileSystem(hadoopConf());
+    for (Unit u : units) {
+      if (infos.containsKey(u)) {
+        continue;
       }
-      String key = n.get("config_id").asText() + "|" + n.get("seed").asLong();
-      double[] acc = unitInfo.computeIfAbsent(key, k -> new double[2]);
-      acc[0] += n.get("seconds").asDouble();
-      long elements = n.get("prune_elements").asLong();
-      acc[1] = elements == 0 ? 0 : n.get("prune_changed").asDouble() / elements;
-      // Every shard of a (config, seed) prunes the same model: keep one copy of its stats.
-      if (statsDone.add(key)) {
-        for (JsonNode p : n.get("parameters")) {
-          pruneStats.add(
-              RowFactory.create(
-                  config.name(), runId, n.get("config_id").asText(), n.get("seed").asLong(),
-                  p.get("parameter").asText(), p.get("elements").asLong(), p.get("changed").asLong(),
-                  p.get("mean_before").asDouble(), p.get("std_before").asDouble(),
-                  p.get("mean_after").asDouble(), p.get("std_after").asDouble(),
-                  p.has("normality_p") ? p.get("normality_p").asDouble() : null));
-        }
-      }
+      org.apache.hadoop.fs.Path file =
+          new org.apache.hadoop.fs.Path(
+              layout.unit(config.name(), runId, u.configId(), u.seed(), u.shard()),
+              ResultsLayout.SAMPLE_FILE);
+      infos.put(u, SampleFile.readInfo(file, hadoopConf()));
     }
+    return infos;
   }
 
   // ---- step 5: the runs table ----------------------------------------------------------------

@@ -81,7 +81,8 @@ class SweepTest {
                     + " sum(cast(clean_pred = label AS long)) correct,"
                     + " sum(cast(adv_pred = label AS long)) adv_correct,"
                     + " sum(cast(adv_pred <> clean_pred AS long)) changed,"
-                    + " sum(cast(clean_pred = label AND adv_pred <> label AS long)) attacked"
+                    + " sum(cast(clean_pred = label AND adv_pred <> label AS long)) attacked,"
+                    + " avg(cast(linf AS double)) linf, avg(cast(l2 AS double)) l2"
                     + " FROM samples WHERE run_id = 'r1' GROUP BY config_id, seed)"
                     + " SELECT * FROM s JOIN metrics m ON m.run_id = 'r1' AND m.level = 'seed'"
                     + " AND m.config_id = s.config_id AND m.seed = s.seed"
@@ -89,7 +90,8 @@ class SweepTest {
                     + " OR m.adv_correct <> s.adv_correct OR m.changed <> s.changed"
                     + " OR m.attacked <> s.attacked"
                     + " OR abs(m.clean_acc - s.correct / s.total) > 1e-12"
-                    + " OR abs(m.strict_asr - s.attacked / s.correct) > 1e-12")
+                    + " OR abs(m.strict_asr - s.attacked / s.correct) > 1e-12"
+                    + " OR abs(m.mean_linf - s.linf) > 1e-9 OR abs(m.mean_l2 - s.l2) > 1e-9")
             .collectAsList();
     assertThat(mismatches).isEmpty();
     assertThat(count("SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'seed'")).isEqualTo(
@@ -186,6 +188,14 @@ class SweepTest {
       assertThat(err.toString()).as(c[0]).contains(c[1]);
       assertThat(Files.exists(results)).as("nothing written for " + c[0]).isFalse();
     }
+  }
+
+  @Test
+  void unitsAreSpreadOverFourTasksPerSlotAtMostOnePerUnit() {
+    assertThat(SweepRunner.tasks(12, 2)).isEqualTo(8);
+    assertThat(SweepRunner.tasks(3, 2)).isEqualTo(3);
+    assertThat(SweepRunner.tasks(1000, 16)).isEqualTo(64);
+    assertThat(SweepRunner.tasks(5, 0)).isEqualTo(4);
   }
 
   @Test

@@ -1,0 +1,151 @@
+package io.adversarialprune.job.results;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.adversarialprune.udfs.metrics.OutcomeCounts;
+import io.adversarialprune.udfs.metrics.SampleOutcome;
+import io.adversarialprune.udfs.prune.ParameterStats;
+import io.adversarialprune.udfs.prune.PruneReport;
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a committed unit says about itself (JSON in its samples file's footer, see {@link
+ * SampleFile}, so it commits with them): the outcome counts and distance sums of its samples, timing, device and the
+ * prune report. The driver aggregates the {@code metrics} and {@code prune_stats} tables from these,
+ * without re-reading every sample file; {@code SweepTest} checks that the counts equal SQL over the
+ * {@code samples} table.
+ *
+ * @param configId the unit's config
+ * @param seed the unit's seed
+ * @param shard the unit's shard
+ * @param counts outcome counts of the unit's samples
+ * @param linfSum sum over samples of L-infinity distance (double precision, shard order)
+ * @param l2Sum sum over samples of L2 distance
+ * @param seconds attack and evaluation wall time
+ * @param device where it ran
+ * @param host the executor's host name
+ * @param pruneElements parameter elements the prune spec considered
+ * @param pruneChanged elements it changed
+ * @param parameters per-parameter prune statistics
+ */
+public record UnitInfo(
+    String configId,
+    long seed,
+    int shard,
+    OutcomeCounts counts,
+    double linfSum,
+    double l2Sum,
+    double seconds,
+    String device,
+    String host,
+    long pruneElements,
+    long pruneChanged,
+    List<ParameterStats> parameters)
+    implements Serializable {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Summarizes one computed unit. */
+  public static UnitInfo of(
+      String configId,
+      long seed,
+      int shard,
+      List<SampleOutcome> samples,
+      double seconds,
+      String device,
+      String host,
+      PruneReport report) {
+    double linf = 0;
+    double l2 = 0;
+    for (SampleOutcome s : samples) {
+      linf += s.linf();
+      l2 += s.l2();
+    }
+    return new UnitInfo(
+        configId, seed, shard, OutcomeCounts.of(samples), linf, l2, seconds, device, host,
+        report.elements(), report.changed(), List.copyOf(report.parameters()));
+  }
+
+  /** The fraction of considered elements the prune changed (0 when none were considered). */
+  public double pruneRatio() {
+    return pruneElements == 0 ? 0 : (double) pruneChanged / pruneElements;
+  }
+
+  /** As JSON. */
+  public byte[] toJson() throws IOException {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("config_id", configId);
+    n.put("seed", seed);
+    n.put("shard", shard);
+    n.put("total", counts.total());
+    n.put("correct", counts.correct());
+    n.put("adv_correct", counts.advCorrect());
+    n.put("changed", counts.changed());
+    n.put("attacked", counts.attacked());
+    n.put("linf_sum", linfSum);
+    n.put("l2_sum", l2Sum);
+    n.put("seconds", seconds);
+    n.put("device", device);
+    n.put("host", host);
+    n.put("prune_elements", pruneElements);
+    n.put("prune_changed", pruneChanged);
+    ArrayNode params = n.putArray("parameters");
+    for (ParameterStats p : parameters) {
+      ObjectNode o = params.addObject();
+      o.put("parameter", p.name());
+      o.put("elements", p.elements());
+      o.put("changed", p.changed());
+      o.put("mean_before", p.meanBefore());
+      o.put("std_before", p.stdBefore());
+      o.put("mean_after", p.meanAfter());
+      o.put("std_after", p.stdAfter());
+      if (p.normalityP() != null) {
+        o.put("normality_p", p.normalityP());
+      }
+    }
+    return JSON.writeValueAsBytes(n);
+  }
+
+  /**
+   * Parses {@link #toJson()}'s bytes.
+   *
+   * @param where the file they came from, for error messages
+   * @throws IOException when the file is not JSON or lacks a field (e.g. written by a version of the
+   *     job before the counts were recorded: such a run cannot be resumed, start a new run id)
+   */
+  public static UnitInfo parse(byte[] json, String where) throws IOException {
+    JsonNode n = JSON.readTree(json);
+    for (String field :
+        List.of("config_id", "seed", "shard", "total", "correct", "adv_correct", "changed",
+            "attacked", "linf_sum", "l2_sum", "seconds", "prune_elements", "prune_changed",
+            "parameters")) {
+      if (n == null || !n.has(field)) {
+        throw new IOException(
+            where + " has no field " + field + " (written by an older version of the job?);"
+                + " run the sweep again with a new --run-id");
+      }
+    }
+    List<ParameterStats> params = new ArrayList<>();
+    for (JsonNode p : n.get("parameters")) {
+      params.add(
+          new ParameterStats(
+              p.get("parameter").asText(), p.get("elements").asLong(), p.get("changed").asLong(),
+              p.get("mean_before").asDouble(), p.get("std_before").asDouble(),
+              p.get("mean_after").asDouble(), p.get("std_after").asDouble(),
+              p.has("normality_p") ? p.get("normality_p").asDouble() : null));
+    }
+    return new UnitInfo(
+        n.get("config_id").asText(), n.get("seed").asLong(), n.get("shard").asInt(),
+        new OutcomeCounts(
+            n.get("total").asLong(), n.get("correct").asLong(), n.get("adv_correct").asLong(),
+            n.get("changed").asLong(), n.get("attacked").asLong()),
+        n.get("linf_sum").asDouble(), n.get("l2_sum").asDouble(), n.get("seconds").asDouble(),
+        n.path("device").asText(null), n.path("host").asText(null),
+        n.get("prune_elements").asLong(), n.get("prune_changed").asLong(), List.copyOf(params));
+  }
+}
