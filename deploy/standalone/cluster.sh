@@ -18,16 +18,10 @@ state=$(mkdir -p "${2:-$repo/job/target/standalone-cluster}" && cd "${2:-$repo/j
 java_bin=${JAVA:-java}
 workers=${WORKERS:-2}
 timeout_s=${START_TIMEOUT_S:-90}
-opens=(
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED
-  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED --add-opens=java.base/java.net=ALL-UNNAMED
-  --add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
-  -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true
-)
+# The master and workers need the same JDK 17 opens as the driver and executors.
+# shellcheck source=../jvm-options.sh
+source "$repo/deploy/jvm-options.sh"
+read -r -a opens <<< "$SPARK_JAVA_OPTS"
 export SPARK_HOME="$state/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
 # Without this the workers' executors would look for conf/ and logs in the current directory.
 export SPARK_CONF_DIR="$SPARK_HOME/conf" SPARK_LOG_DIR="$state/logs"

@@ -263,12 +263,18 @@ public final class SweepRunner {
   }
 
   /**
-   * How many tasks run {@code units} units on a cluster of {@code slots} default parallelism: four
-   * per slot, so that the last wave is short and a lost executor loses little, but never more than
-   * one per unit.
+   * How many tasks run {@code units} units on a cluster of {@code slots} default parallelism: about
+   * four per slot, so that the last wave is short and a lost executor loses little, each with as
+   * many units as needed to keep to four per slot and no more ({@code parallelize} then splits the
+   * units evenly, so task sizes differ by at most one unit); never more than one per unit.
    */
   static int tasks(int units, int slots) {
-    return Math.max(1, Math.min(units, 4 * Math.max(1, slots)));
+    int perTask = ceilDiv(Math.max(1, units), 4 * Math.max(1, slots));
+    return ceilDiv(Math.max(1, units), perTask);
+  }
+
+  private static int ceilDiv(int a, int b) {
+    return (a + b - 1) / b;
   }
 
   /** Logs each finished config (done/total and an ETA) by watching committed unit directories. */

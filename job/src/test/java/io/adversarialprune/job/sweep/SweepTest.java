@@ -191,11 +191,14 @@ class SweepTest {
   }
 
   @Test
-  void unitsAreSpreadOverFourTasksPerSlotAtMostOnePerUnit() {
-    assertThat(SweepRunner.tasks(12, 2)).isEqualTo(8);
+  void unitsAreSpreadOverAboutFourEqualTasksPerSlotAtMostOnePerUnit() {
+    assertThat(SweepRunner.tasks(12, 2)).isEqualTo(6); // 2 units each, 3 tasks per slot
+    assertThat(SweepRunner.tasks(8, 2)).isEqualTo(8);
     assertThat(SweepRunner.tasks(3, 2)).isEqualTo(3);
-    assertThat(SweepRunner.tasks(1000, 16)).isEqualTo(64);
-    assertThat(SweepRunner.tasks(5, 0)).isEqualTo(4);
+    assertThat(SweepRunner.tasks(1000, 16)).isEqualTo(63); // at most 16 units each
+    assertThat(SweepRunner.tasks(82, 2)).isEqualTo(8); // at most 11 units each
+    assertThat(SweepRunner.tasks(5, 0)).isEqualTo(3);
+    assertThat(SweepRunner.tasks(1, 64)).isEqualTo(1);
   }
 
   @Test
