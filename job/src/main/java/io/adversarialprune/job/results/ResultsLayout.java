@@ -45,9 +45,9 @@ public record ResultsLayout(String root) implements java.io.Serializable {
 
   /** A unique staging directory for one attempt of one unit. */
   public Path unitAttempt(
-      String sweep, String runId, String configId, long seed, int shard, long attempt) {
+      String sweep, String runId, String configId, long seed, int shard, String attempt) {
     return new Path(
         staging(sweep, runId),
-        String.format(Locale.ROOT, "%s.seed-%d.shard-%d.attempt-%d", configId, seed, shard, attempt));
+        String.format(Locale.ROOT, "%s.seed-%d.shard-%d.attempt-%s", configId, seed, shard, attempt));
   }
 }

@@ -49,7 +49,8 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
    * @param computed whether this task computed it (false: it was committed already)
    * @param device where this task ran
    * @param info the committed unit's info when this task's attempt is the one committed, else null
-   *     (the driver then reads it from the unit's file)
+   *     (committed already, e.g. by a failed earlier attempt of this task, or by another attempt:
+   *     the driver then reads it from the unit's file)
    */
   public record Outcome(Unit unit, boolean computed, String device, UnitInfo info)
       implements java.io.Serializable {}
@@ -62,11 +63,14 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
   private final Broadcast<SweepConfig> config;
   private final ResultsLayout layout;
   private final String runId;
+  private final String appId;
 
-  public RunUnits(Broadcast<SweepConfig> config, ResultsLayout layout, String runId) {
+  public RunUnits(
+      Broadcast<SweepConfig> config, ResultsLayout layout, String runId, String appId) {
     this.config = config;
     this.layout = layout;
     this.runId = runId;
+    this.appId = appId;
   }
 
   @Override
@@ -170,16 +174,42 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
       Configuration conf, org.apache.hadoop.fs.Path finalDir)
       throws IOException {
     TaskContext task = TaskContext.get();
-    long attempt = task == null ? System.nanoTime() : task.taskAttemptId();
+    // Unique across drivers too: task attempt ids restart at 0 in every application.
+    String attempt = appId + "-" + (task == null ? System.nanoTime() : task.taskAttemptId());
     org.apache.hadoop.fs.Path staging =
         layout.unitAttempt(cfg.name(), runId, unit.configId(), unit.seed(), unit.shard(), attempt);
-    // One file, overwritten if a dead driver's attempt with the same id left one behind.
     SampleFile.write(
         new org.apache.hadoop.fs.Path(staging, ResultsLayout.SAMPLE_FILE),
         cfg.name(), runId, unit, result.samples(), info, conf);
+    return commitDir(fs, staging, finalDir);
+  }
+
+  /**
+   * Renames {@code staging} to {@code finalDir}, the commit of a unit; false (and {@code staging}
+   * gone) if another attempt committed first, whose result then stands. Renaming onto a directory
+   * that exists does not fail on HDFS or on Hadoop's local file system: it moves (or copies) the
+   * source inside it. So an attempt that loses the race between the existence check and the
+   * rename looks for itself inside the winner's directory and takes itself back out.
+   */
+  static boolean commitDir(
+      FileSystem fs, org.apache.hadoop.fs.Path staging, org.apache.hadoop.fs.Path finalDir)
+      throws IOException {
     fs.mkdirs(finalDir.getParent());
-    // The rename is the commit. If another attempt won the race, its result stands and ours goes.
-    if (fs.exists(finalDir) || !fs.rename(staging, finalDir)) {
+    if (fs.exists(finalDir)) {
+      fs.delete(staging, true);
+      return false;
+    }
+    return renameUnlessTaken(fs, staging, finalDir);
+  }
+
+  /** The rename of {@link #commitDir} after its existence check, for a winner that came between. */
+  static boolean renameUnlessTaken(
+      FileSystem fs, org.apache.hadoop.fs.Path staging, org.apache.hadoop.fs.Path finalDir)
+      throws IOException {
+    boolean renamed = fs.rename(staging, finalDir);
+    org.apache.hadoop.fs.Path nested = new org.apache.hadoop.fs.Path(finalDir, staging.getName());
+    if (!renamed || fs.exists(nested)) {
+      fs.delete(nested, true);
       fs.delete(staging, true);
       return false;
     }

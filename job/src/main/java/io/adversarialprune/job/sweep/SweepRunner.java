@@ -256,7 +256,9 @@ public final class SweepRunner {
             + " tasks");
     try (Progress progress = new Progress(all, pending.size())) {
       progress.start();
-      return jsc.parallelize(pending, tasks).mapPartitions(new RunUnits(bc, layout, runId)).collect();
+      return jsc.parallelize(pending, tasks).mapPartitions(
+              new RunUnits(bc, layout, runId, spark.sparkContext().applicationId()))
+          .collect();
     } finally {
       bc.destroy();
     }
@@ -265,13 +267,19 @@ public final class SweepRunner {
   /**
    * How many tasks run {@code units} units on a cluster of {@code slots} default parallelism: about
    * four per slot, so that the last wave is short and a lost executor loses little, each with as
-   * many units as needed to keep to four per slot and no more ({@code parallelize} then splits the
-   * units evenly, so task sizes differ by at most one unit); never more than one per unit.
+   * many units as needed to keep to four per slot ({@code parallelize} then splits the units
+   * evenly, so task sizes differ by at most one unit), but at most {@link #UNITS_PER_TASK}: default
+   * parallelism counts the executor cores registered when the sweep starts, which on a cluster
+   * still starting up may be far fewer than it will have. Never more than one task per unit.
    */
   static int tasks(int units, int slots) {
-    int perTask = ceilDiv(Math.max(1, units), 4 * Math.max(1, slots));
+    int perTask =
+        Math.min(UNITS_PER_TASK, ceilDiv(Math.max(1, units), 4 * Math.max(1, slots)));
     return ceilDiv(Math.max(1, units), perTask);
   }
+
+  /** Units one task runs at most; enough to share a task's fixed cost (tens of ms). */
+  static final int UNITS_PER_TASK = 4;
 
   private static int ceilDiv(int a, int b) {
     return (a + b - 1) / b;
@@ -504,7 +512,8 @@ public final class SweepRunner {
 
   /**
    * The info of every unit of the run: as returned by the task that committed it, else (committed
-   * by an earlier run with this run id, or by a concurrent attempt) read from its file's footer.
+   * by an earlier run with this run id, by a failed earlier attempt of a retried task, or by a
+   * concurrent attempt) read from its file's footer.
    */
   private Map<Unit, UnitInfo> unitInfos(List<Unit> units, List<RunUnits.Outcome> outcomes)
       throws IOException {
@@ -514,7 +523,6 @@ public final class SweepRunner {
         infos.put(o.unit(), o.info());
       }
     }
-    FileSystem fs = layout.table(ResultsLayout.SAMPLES).getFileSystem(hadoopConf());
     for (Unit u : units) {
       if (infos.containsKey(u)) {
         continue;
@@ -523,7 +531,13 @@ public final class SweepRunner {
           new org.apache.hadoop.fs.Path(
               layout.unit(config.name(), runId, u.configId(), u.seed(), u.shard()),
               ResultsLayout.SAMPLE_FILE);
-      infos.put(u, SampleFile.readInfo(file, hadoopConf()));
+      UnitInfo info = SampleFile.readInfo(file, hadoopConf());
+      if (!info.configId().equals(u.configId()) || info.seed() != u.seed()
+          || info.shard() != u.shard()) {
+        throw new IOException(file + " holds unit " + info.configId() + " seed " + info.seed()
+            + " shard " + info.shard() + ", not the unit its directory names");
+      }
+      infos.put(u, info);
     }
     return infos;
   }

@@ -195,10 +195,12 @@ class SweepTest {
     assertThat(SweepRunner.tasks(12, 2)).isEqualTo(6); // 2 units each, 3 tasks per slot
     assertThat(SweepRunner.tasks(8, 2)).isEqualTo(8);
     assertThat(SweepRunner.tasks(3, 2)).isEqualTo(3);
-    assertThat(SweepRunner.tasks(1000, 16)).isEqualTo(63); // at most 16 units each
-    assertThat(SweepRunner.tasks(82, 2)).isEqualTo(8); // at most 11 units each
     assertThat(SweepRunner.tasks(5, 0)).isEqualTo(3);
     assertThat(SweepRunner.tasks(1, 64)).isEqualTo(1);
+    assertThat(SweepRunner.tasks(256, 16)).isEqualTo(64); // 4 units each
+    // never more than 4 units per task, however few slots were registered at the start
+    assertThat(SweepRunner.tasks(82, 2)).isEqualTo(21);
+    assertThat(SweepRunner.tasks(1000, 2)).isEqualTo(250);
   }
 
   @Test

@@ -64,6 +64,32 @@ class MemoryFormatTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(
+      value = MemoryFormat.class,
+      names = {"CONTIGUOUS", "CHANNELS_LAST"})
+  void theModelGetsItsBatchInTheChosenLayout(MemoryFormat format) {
+    // layout-probe.pt outputs [is channels-last contiguous, is NCHW contiguous] for its input.
+    InputShape shape = new InputShape(3, 4, 4);
+    Normalization norm =
+        new Normalization(new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f});
+    try (Classifier probe =
+        Classifier.load(
+            Fixtures.file("layout-probe.pt"),
+            Device.cpu(),
+            norm,
+            shape,
+            Classifier.Mode.DIFFERENTIABLE,
+            format)) {
+      float[] flags = Predictions.of(probe, new int[] {0, 1}, new float[2 * 48]).logits();
+      float[] expected =
+          format == MemoryFormat.CHANNELS_LAST
+              ? new float[] {1, 0, 1, 0}
+              : new float[] {0, 1, 0, 1};
+      assertThat(flags).containsExactly(expected);
+    }
+  }
+
   @Test
   void autoIsChannelsLastOnCpuAndContiguousOnGpus() {
     assertThat(MemoryFormat.AUTO.resolve(Device.cpu())).isEqualTo(MemoryFormat.CHANNELS_LAST);
