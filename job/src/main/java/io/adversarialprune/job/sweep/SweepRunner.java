@@ -221,7 +221,9 @@ public final class SweepRunner {
       throw new UserInputException(
           "run id " + runId + " of sweep " + config.name() + " was started with a different config"
               + " (hash " + prior.getString(0).substring(0, 12) + ", now "
-              + config.hash().substring(0, 12) + "); use a new --run-id");
+              + config.hash().substring(0, 12) + "; the hash covers the whole resolved config,"
+              + " defaults included, so a newer version of the job changes it too); use a new"
+              + " --run-id");
     }
   }
 
