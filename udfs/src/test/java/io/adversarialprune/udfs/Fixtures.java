@@ -1,6 +1,11 @@
 package io.adversarialprune.udfs;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -82,6 +87,27 @@ public final class Fixtures {
       out[i] = a.get(i).getAsInt();
     }
     return out;
+  }
+
+  /**
+   * The input gradient of the summed cross entropy of {@code model} on {@code x} (NCHW, the
+   * model's input shape) against {@code labels}, computed as the attack does (grad mode on the
+   * calling thread only, backward without a GradientCollector); native memory is freed.
+   */
+  public static float[] inputGradient(Classifier model, float[] x, int[] labels) {
+    try (NDManager scope = model.manager().newSubManager()) {
+      NDArray leaf = scope.create(x, new Shape(model.inputShape().batchShape(labels.length)));
+      leaf.setRequiresGradient(true);
+      JniUtils.setGradMode(true);
+      NDArray logits = model.logits(leaf);
+      NDArray y = scope.create(java.util.Arrays.stream(labels).asLongStream().toArray());
+      NDArray loss = logits.logSoftmax(1).gather(y.reshape(labels.length, 1), 1).neg().sum();
+      JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), false, false);
+      JniUtils.setGradMode(false);
+      return leaf.getGradient().toFloatArray();
+    } finally {
+      JniUtils.setGradMode(false);
+    }
   }
 
   /** Ids 0..n-1. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.adversarialprune.udfs.exec.RowResult;
 import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
 import io.adversarialprune.udfs.prune.ParameterStats;
@@ -50,24 +51,23 @@ public record UnitInfo(
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Summarizes one computed unit. */
+  /** Summarizes one computed unit: its row's counts and timing, plus the samples' distance sums. */
   public static UnitInfo of(
       String configId,
       long seed,
       int shard,
-      List<SampleOutcome> samples,
-      double seconds,
+      RowResult result,
       String device,
       String host,
       PruneReport report) {
     double linf = 0;
     double l2 = 0;
-    for (SampleOutcome s : samples) {
+    for (SampleOutcome s : result.samples()) {
       linf += s.linf();
       l2 += s.l2();
     }
     return new UnitInfo(
-        configId, seed, shard, OutcomeCounts.of(samples), linf, l2, seconds, device, host,
+        configId, seed, shard, result.counts(), linf, l2, result.seconds(), device, host,
         report.elements(), report.changed(), List.copyOf(report.parameters()));
   }
 

@@ -140,8 +140,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     }
     UnitInfo info =
         UnitInfo.of(
-            unit.configId(), unit.seed(), unit.shard(), result.samples(), result.seconds(),
-            device.toString(), HOST, report);
+            unit.configId(), unit.seed(), unit.shard(), result, device.toString(), HOST, report);
     boolean committed = commit(cfg, unit, result, info, fs, conf, finalDir);
     return new Outcome(unit, true, device.toString(), committed ? info : null);
   }

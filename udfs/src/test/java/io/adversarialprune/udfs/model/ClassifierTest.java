@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
 import io.adversarialprune.udfs.Fixtures;
 import io.adversarialprune.udfs.attack.Predictions;
@@ -68,23 +63,8 @@ class ClassifierTest {
   void inputGradientOfSummedCrossEntropyMatchesPyTorch() {
     float[] x = Fixtures.floats(EXPECTED.get("x"));
     int[] labels = Fixtures.ints(EXPECTED.get("labels"));
-    float[] grad;
-    try (NDManager scope = model.manager().newSubManager()) {
-      NDArray leaf = scope.create(x, new Shape(6, 1, 8, 8));
-      leaf.setRequiresGradient(true);
-      JniUtils.setGradMode(true);
-      NDArray logits = model.logits(leaf);
-      NDArray y =
-          scope.create(
-              new long[] {labels[0], labels[1], labels[2], labels[3], labels[4], labels[5]});
-      NDArray loss = logits.logSoftmax(1).gather(y.reshape(6, 1), 1).neg().sum();
-      JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), false, false);
-      JniUtils.setGradMode(false);
-      grad = leaf.getGradient().toFloatArray();
-      model.parameters().values().forEach(p -> assertThat(p.hasGradient()).isFalse());
-    } finally {
-      JniUtils.setGradMode(false);
-    }
+    float[] grad = Fixtures.inputGradient(model, x, labels);
+    model.parameters().values().forEach(p -> assertThat(p.hasGradient()).isFalse());
     assertThat(Fixtures.firstMismatch(grad, Fixtures.floats(EXPECTED.get("grad")), 1e-4, 1e-6))
         .isEqualTo(-1);
   }

@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
 import io.adversarialprune.udfs.Fixtures;
 import io.adversarialprune.udfs.attack.Predictions;
@@ -43,7 +38,7 @@ class MemoryFormatTest {
             Classifier.Mode.DIFFERENTIABLE,
             format)) {
       assertThat(model.memoryFormat()).isEqualTo(format);
-      assertMatches(model, RGB, shape);
+      assertMatches(model, RGB);
     }
   }
 
@@ -60,7 +55,7 @@ class MemoryFormatTest {
             Fixtures.SHAPE,
             Classifier.Mode.DIFFERENTIABLE,
             format)) {
-      assertMatches(model, GRAY, Fixtures.SHAPE);
+      assertMatches(model, GRAY);
     }
   }
 
@@ -112,26 +107,13 @@ class MemoryFormatTest {
         .hasMessageContaining("\"nhwc\"");
   }
 
-  private static void assertMatches(Classifier model, JsonObject expected, InputShape shape) {
+  private static void assertMatches(Classifier model, JsonObject expected) {
     float[] x = Fixtures.floats(expected.get("x"));
     int[] labels = Fixtures.ints(expected.get("labels"));
     Predictions p = Predictions.of(model, labels, x);
     assertThat(Fixtures.firstMismatch(p.logits(), Fixtures.floats(expected.get("logits")), 1e-4, 1e-6))
         .isEqualTo(-1);
-    float[] grad;
-    try (NDManager scope = model.manager().newSubManager()) {
-      NDArray leaf = scope.create(x, new Shape(shape.batchShape(labels.length)));
-      leaf.setRequiresGradient(true);
-      JniUtils.setGradMode(true);
-      NDArray logits = model.logits(leaf);
-      NDArray y = scope.create(java.util.Arrays.stream(labels).asLongStream().toArray());
-      NDArray loss = logits.logSoftmax(1).gather(y.reshape(labels.length, 1), 1).neg().sum();
-      JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), false, false);
-      JniUtils.setGradMode(false);
-      grad = leaf.getGradient().toFloatArray();
-    } finally {
-      JniUtils.setGradMode(false);
-    }
+    float[] grad = Fixtures.inputGradient(model, x, labels);
     assertThat(Fixtures.firstMismatch(grad, Fixtures.floats(expected.get("grad")), 1e-4, 1e-6))
         .isEqualTo(-1);
   }
