@@ -62,6 +62,11 @@ public final class Fixtures {
     return json("expected-rgb.json");
   }
 
+  /** make_check_fixtures.py's record: the lying models' logits and gradients in PyTorch. */
+  public static JsonObject checkFixtures() {
+    return json("check-fixtures.json");
+  }
+
   private static JsonObject json(String name) {
     try {
       return JsonParser.parseString(Files.readString(file(name), StandardCharsets.UTF_8))

@@ -3,7 +3,6 @@ package io.adversarialprune.udfs.attack;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
@@ -120,12 +119,7 @@ public final class PgdAttack {
       // A fresh leaf each step: DJL never zeroes .grad, and the old leaf's graph must not grow.
       NDArray leaf = x.duplicate();
       leaf.attach(scope);
-      leaf.setRequiresGradient(true);
-      JniUtils.setGradMode(true);
-      NDArray loss = Losses.crossEntropy(source.logits(leaf), y).sum();
-      JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), false, false);
-      JniUtils.setGradMode(false);
-      NDArray grad = leaf.getGradient();
+      NDArray grad = Gradients.inputGradient(source, leaf, y);
       NDArray moved = leaf.add(grad.sign().mul((float) config.alpha()));
       NDArray next = moved.maximum(lower).minimum(upper);
       next.attach(batch);

@@ -220,6 +220,15 @@ public final class Classifier implements AutoCloseable {
    * call is up to the calling thread's grad mode (always off in {@link Mode#INFERENCE}).
    */
   public NDArray logits(NDArray pixels) {
+    return logits(pixels, memoryFormat);
+  }
+
+  /**
+   * As {@link #logits(NDArray)}, but handing the batch to the module in {@code format} instead of
+   * this classifier's own layout: the same function computed by other kernels, which is how the
+   * engine check ({@code udfs.check.EngineCheck}) compares kernels against each other.
+   */
+  public NDArray logits(NDArray pixels, MemoryFormat format) {
     Shape s = pixels.getShape();
     if (s.dimension() != 4
         || s.get(1) != inputShape.channels()
@@ -238,7 +247,7 @@ public final class Classifier implements AutoCloseable {
               + s);
     }
     NDArray normalized = pixels.sub(mean).div(std);
-    if (memoryFormat == MemoryFormat.CHANNELS_LAST) {
+    if (format.resolve(device()) == MemoryFormat.CHANNELS_LAST) {
       normalized = channelsLast(normalized);
     }
     // training=true keeps autograd available and the module in eval mode; see the class doc.

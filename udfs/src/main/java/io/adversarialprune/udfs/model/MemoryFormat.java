@@ -35,6 +35,15 @@ public enum MemoryFormat {
     return Device.Type.CPU.equals(device.getDeviceType()) ? CHANNELS_LAST : CONTIGUOUS;
   }
 
+  /** The other concrete layout: contiguous for channels-last and the reverse; AUTO has none. */
+  public MemoryFormat other() {
+    return switch (this) {
+      case CONTIGUOUS -> CHANNELS_LAST;
+      case CHANNELS_LAST -> CONTIGUOUS;
+      case AUTO -> throw new IllegalStateException("resolve AUTO for a device first");
+    };
+  }
+
   /** The config spelling: {@code auto}, {@code contiguous} or {@code channels-last}. */
   public String configName() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
