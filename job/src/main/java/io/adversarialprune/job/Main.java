@@ -4,6 +4,7 @@ import io.adversarialprune.job.cli.QueryCommand;
 import io.adversarialprune.job.cli.ReportCommand;
 import io.adversarialprune.job.cli.RunCommand;
 import io.adversarialprune.job.ingest.IngestCommand;
+import io.adversarialprune.job.sweep.EngineCheckFailedException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -58,6 +59,13 @@ public final class Main {
       err.println("error: " + input.getMessage());
       err.flush();
       return EXIT_USAGE;
+    }
+    EngineCheckFailedException check = find(e, EngineCheckFailedException.class);
+    if (check != null) {
+      // A finding about the engine or the model, not a crash: the message says it all.
+      err.println("failed: " + check.getMessage());
+      err.flush();
+      return EXIT_FAILURE;
     }
     err.println("failed: " + e);
     for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {

@@ -10,6 +10,8 @@ import com.typesafe.config.ConfigValueType;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.udfs.attack.AttackConfig;
 import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.check.CheckPolicy;
+import io.adversarialprune.udfs.check.EngineCheck;
 import io.adversarialprune.udfs.model.MemoryFormat;
 import io.adversarialprune.udfs.model.Normalization;
 import io.adversarialprune.udfs.prune.PruneSpec;
@@ -44,6 +46,7 @@ public record SweepConfig(
     List<PruneSpec> grid,
     List<TransferTarget> transfer,
     EngineConfig engine,
+    CheckConfig check,
     String rendered,
     String hash)
     implements Serializable {
@@ -67,6 +70,15 @@ public record SweepConfig(
 
   /** {@code sweep.engine}. */
   public record EngineConfig(int intraOpThreads, long shardCacheMb, MemoryFormat memoryFormat)
+      implements Serializable {}
+
+  /**
+   * {@code sweep.engine.check}: the engine check every executor runs before it attacks.
+   *
+   * @param policy what a failed check does
+   * @param settings the check's sample counts, step and tolerances
+   */
+  public record CheckConfig(CheckPolicy policy, EngineCheck.Settings settings)
       implements Serializable {}
 
   /** Loads {@code file} (may be null: defaults only) with {@code key=value} overrides. */
@@ -133,6 +145,7 @@ public record SweepConfig(
     List<PruneSpec> grid = prune == null ? null : read(problems, () -> grid(s.getConfig("grid"), prune));
     List<TransferTarget> transfer = read(problems, () -> transfer(s));
     EngineConfig engine = read(problems, () -> engine(s.getConfig("engine")));
+    CheckConfig check = read(problems, () -> check(s.getConfig("engine.check")));
     if (grid != null && transfer != null && grid.isEmpty() && transfer.isEmpty()) {
       problems.add("sweep.grid is empty: enable sweep.grid.baseline or list E, S, R or composite values");
     }
@@ -143,7 +156,7 @@ public record SweepConfig(
         s.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
     String hash = sha256(s.root().render(ConfigRenderOptions.concise()));
     return new SweepConfig(
-        name, seeds, model, data, attack, prune, grid, transfer, engine, rendered, hash);
+        name, seeds, model, data, attack, prune, grid, transfer, engine, check, rendered, hash);
   }
 
   private static UserInputException problemsException(List<String> problems) {
@@ -419,6 +432,43 @@ public record SweepConfig(
     MemoryFormat format =
         MemoryFormat.parse("sweep.engine.memory-format", e.getString("memory-format"));
     return new EngineConfig(threads, cache, format);
+  }
+
+  private static CheckConfig check(Config c) {
+    String at = "sweep.engine.check.";
+    List<String> errors = new ArrayList<>();
+    CheckPolicy policy = null;
+    try {
+      policy = CheckPolicy.parse(at + "mode", c.getString("mode"));
+    } catch (IllegalArgumentException e) {
+      errors.add(e.getMessage());
+    }
+    int samples = c.getInt("samples");
+    int directions = c.getInt("directions");
+    double step = c.getDouble("step");
+    double gradient = c.getDouble("gradient-tolerance");
+    double logits = c.getDouble("logit-tolerance");
+    if (samples < 1) {
+      errors.add(at + "samples must be >= 1, got " + samples);
+    }
+    if (directions < 3) {
+      errors.add(at + "directions must be >= 3 (sign(g), g and at least one random), got "
+          + directions);
+    }
+    if (!(step > 0 && step <= 0.1)) {
+      errors.add(at + "step must be in (0, 0.1], got " + step);
+    }
+    if (!(gradient > 0 && gradient < 1)) {
+      errors.add(at + "gradient-tolerance must be in (0, 1), got " + gradient);
+    }
+    if (!(logits > 0 && logits < 1)) {
+      errors.add(at + "logit-tolerance must be in (0, 1), got " + logits);
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", errors));
+    }
+    return new CheckConfig(
+        policy, new EngineCheck.Settings(samples, directions, step, gradient, logits));
   }
 
   private static float[] floats(List<Double> values) {

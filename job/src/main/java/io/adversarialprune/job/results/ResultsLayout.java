@@ -11,6 +11,7 @@ import org.apache.hadoop.fs.Path;
  * ROOT/metrics/SWEEP/RUN_ID/part-*.parquet
  * ROOT/prune_stats/SWEEP/RUN_ID/part-*.parquet
  * ROOT/runs/SWEEP/RUN_ID/part-*.parquet
+ * ROOT/engine_checks/SWEEP/RUN_ID/part-*.parquet
  * ROOT/_staging/...   (attempts in flight; ignored by readers, cleaned at the end of a run)
  * </pre>
  *
@@ -23,6 +24,7 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   public static final String METRICS = "metrics";
   public static final String PRUNE_STATS = "prune_stats";
   public static final String RUNS = "runs";
+  public static final String ENGINE_CHECKS = "engine_checks";
   public static final String SAMPLE_FILE = "part-0.parquet";
 
   public Path table(String table) {

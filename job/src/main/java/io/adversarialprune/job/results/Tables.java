@@ -11,7 +11,8 @@ import org.apache.spark.sql.SparkSession;
 /** Reading the results tables and replacing one run's slice of a driver-written table. */
 public final class Tables {
   public static final String[] NAMES = {
-    ResultsLayout.SAMPLES, ResultsLayout.METRICS, ResultsLayout.PRUNE_STATS, ResultsLayout.RUNS
+    ResultsLayout.SAMPLES, ResultsLayout.METRICS, ResultsLayout.PRUNE_STATS, ResultsLayout.RUNS,
+    ResultsLayout.ENGINE_CHECKS
   };
 
   private Tables() {}
@@ -27,7 +28,7 @@ public final class Tables {
     return spark.read().option("recursiveFileLookup", "true").parquet(p.toString());
   }
 
-  /** Registers temp views samples, metrics, prune_stats and runs (those that exist). */
+  /** Registers temp views samples, metrics, prune_stats, runs and engine_checks (those that exist). */
   public static void registerViews(SparkSession spark, ResultsLayout layout) throws IOException {
     for (String t : NAMES) {
       Dataset<Row> df = read(spark, layout, t);
@@ -45,8 +46,19 @@ public final class Tables {
       SparkSession spark, ResultsLayout layout, String table, String sweep, String runId,
       Dataset<Row> rows)
       throws IOException {
-    Path target = layout.run(table, sweep, runId);
-    Path staging = new Path(layout.staging(sweep, runId), table + "-" + System.nanoTime());
+    replace(spark, layout, layout.run(table, sweep, runId), sweep, runId, rows);
+  }
+
+  /**
+   * Replaces the directory {@code target} (inside a run's slice of a table) with {@code rows}, by
+   * way of the run's staging directory.
+   */
+  public static void replace(
+      SparkSession spark, ResultsLayout layout, Path target, String sweep, String runId,
+      Dataset<Row> rows)
+      throws IOException {
+    Path staging =
+        new Path(layout.staging(sweep, runId), target.getName() + "-" + System.nanoTime());
     rows.coalesce(1).write().mode(SaveMode.Overwrite).parquet(staging.toString());
     FileSystem fs = target.getFileSystem(spark.sparkContext().hadoopConfiguration());
     fs.delete(target, true);

@@ -3,6 +3,7 @@ package io.adversarialprune.job.sweep;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.UnitInfo;
@@ -24,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -51,8 +53,11 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
    * @param info the committed unit's info when this task's attempt is the one committed, else null
    *     (committed already, e.g. by a failed earlier attempt of this task, or by another attempt:
    *     the driver then reads it from the unit's file)
+   * @param checks the engine checks this unit's model slot ran before it attacked (usually none:
+   *     a slot is checked once per JVM and batch size)
    */
-  public record Outcome(Unit unit, boolean computed, String device, UnitInfo info)
+  public record Outcome(
+      Unit unit, boolean computed, String device, UnitInfo info, List<EngineCheckRecord> checks)
       implements java.io.Serializable {}
 
   private static final String HOST = hostName();
@@ -90,7 +95,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     FileSystem fs = finalDir.getFileSystem(conf);
     Device device = taskDevice();
     if (fs.exists(finalDir)) {
-      return new Outcome(unit, false, device.toString(), null);
+      return new Outcome(unit, false, device.toString(), null, List.of());
     }
     setThreads(cfg);
     SweepConfig.ModelConfig m = cfg.model();
@@ -107,6 +112,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     Path modelFile = Path.of(LocalFiles.resolve(m.path(), "sweep.model.path"));
     RowResult result;
     PruneReport report;
+    List<EngineCheckRecord> checks;
     try (ModelPool.Lease lease =
         ModelPool.shared()
             .borrow(
@@ -118,6 +124,8 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
                     Classifier.Mode.DIFFERENTIABLE,
                     cfg.engine().memoryFormat()))) {
       Classifier source = lease.classifier();
+      // Before this slot attacks anything: its gradients, checked where they are computed.
+      checks = ExecutorChecks.ensure(cfg, source, shard, executorId(), HOST);
       WeightPruner pruner = PRUNERS.computeIfAbsent(source, c -> new WeightPruner(c.parameters()));
       boolean restored = false;
       try {
@@ -133,6 +141,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
         if (!restored) {
           // A slot whose weights may still be pruned must never serve another row.
           PRUNERS.remove(source);
+          ExecutorChecks.forget(source);
           pruner.close();
           lease.discard();
         }
@@ -142,7 +151,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
         UnitInfo.of(
             unit.configId(), unit.seed(), unit.shard(), result, device.toString(), HOST, report);
     boolean committed = commit(cfg, unit, result, info, fs, conf, finalDir);
-    return new Outcome(unit, true, device.toString(), committed ? info : null);
+    return new Outcome(unit, true, device.toString(), committed ? info : null, checks);
   }
 
   private static RowResult runTransfer(SweepConfig cfg, Unit unit, Classifier source, Batch shard) {
@@ -213,6 +222,11 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
       return false;
     }
     return true;
+  }
+
+  private static String executorId() {
+    SparkEnv env = SparkEnv.get();
+    return env == null ? "local" : env.executorId();
   }
 
   private static String hostName() {

@@ -7,6 +7,7 @@ import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.data.DatasetReader;
 import io.adversarialprune.job.data.ImageDataset;
+import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.Tables;
@@ -89,11 +90,15 @@ public final class SweepRunner {
         computed += o.computed() ? 1 : 0;
       }
       List<Row> configMetrics = aggregate(units, outcomes);
+      writeChecks(outcomes.stream().flatMap(o -> o.checks().stream()).toList());
       cleanStaging();
       writeRun("SUCCEEDED", started, Instant.now(), devices);
       return new Summary(runId, units.size(), computed, configMetrics);
     } catch (RuntimeException | IOException e) {
       try {
+        if (e instanceof EngineCheckFailedException failed) {
+          writeChecks(List.of(failed.record()));
+        }
         writeRun("FAILED", started, Instant.now(), Set.of());
       } catch (RuntimeException | IOException suppressed) {
         e.addSuppressed(suppressed);
@@ -261,6 +266,17 @@ public final class SweepRunner {
       return jsc.parallelize(pending, tasks).mapPartitions(
               new RunUnits(bc, layout, runId, spark.sparkContext().applicationId()))
           .collect();
+    } catch (Exception e) { // Spark's SparkException is checked but not declared by collect()
+      // An executor whose engine check failed says so itself, not as a stage failure.
+      for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+        if (c instanceof EngineCheckFailedException failed) {
+          throw failed;
+        }
+      }
+      if (e instanceof IOException io) {
+        throw io;
+      }
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
     } finally {
       bc.destroy();
     }
@@ -572,6 +588,25 @@ public final class SweepRunner {
         spark.createDataFrame(List.of(row), RUNS));
     LOG.info("run {} of sweep {}: {}{}", runId, config.name(), status,
         devices.isEmpty() ? "" : " on " + devices);
+  }
+
+  /**
+   * Writes this driver's engine checks to {@code engine_checks/SWEEP/RUN_ID/APP_ID}: a resumed run
+   * keeps the checks of the attempts whose units it reuses.
+   */
+  private void writeChecks(List<EngineCheckRecord> checks) throws IOException {
+    if (checks.isEmpty()) {
+      return;
+    }
+    org.apache.hadoop.fs.Path dir =
+        new org.apache.hadoop.fs.Path(
+            layout.run(ResultsLayout.ENGINE_CHECKS, config.name(), runId),
+            spark.sparkContext().applicationId());
+    Tables.replace(spark, layout, dir, config.name(), runId,
+        spark.createDataFrame(EngineCheckRecord.rows(checks, config.name(), runId),
+            EngineCheckRecord.SCHEMA));
+    long failed = checks.stream().filter(c -> !c.report().passed()).count();
+    LOG.info("engine checks: {} run, {} failed", checks.size(), failed);
   }
 
   private void cleanStaging() throws IOException {

@@ -1,0 +1,81 @@
+package io.adversarialprune.job.results;
+
+import io.adversarialprune.udfs.check.CheckPolicy;
+import io.adversarialprune.udfs.check.EngineCheck;
+import java.io.Serializable;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * One {@link EngineCheck} as an executor ran it: where (executor, host, device in words, the oneDNN
+ * ISA cap of its process), under which policy, and the figures. A row of the {@code
+ * engine_checks} table. Immutable; travels from executors to the driver.
+ *
+ * @param executor Spark executor id ({@code driver} in local mode)
+ * @param host the executor's host name
+ * @param platform the CPU model and ISA flags, or the CUDA device
+ * @param isaCap the process's {@code ONEDNN_MAX_CPU_ISA}, or {@code none}
+ * @param policy what a failure does ({@code sweep.engine.check.mode})
+ * @param report the figures
+ * @param checkedAt when the check ran
+ */
+public record EngineCheckRecord(
+    String executor,
+    String host,
+    String platform,
+    String isaCap,
+    CheckPolicy policy,
+    EngineCheck.Report report,
+    Instant checkedAt)
+    implements Serializable {
+
+  /** The {@code engine_checks} table's columns. */
+  public static final StructType SCHEMA =
+      new StructType()
+          .add("sweep", DataTypes.StringType)
+          .add("run_id", DataTypes.StringType)
+          .add("executor", DataTypes.StringType)
+          .add("host", DataTypes.StringType)
+          .add("device", DataTypes.StringType)
+          .add("platform", DataTypes.StringType)
+          .add("isa_cap", DataTypes.StringType)
+          .add("memory_format", DataTypes.StringType)
+          .add("threads", DataTypes.IntegerType)
+          .add("batch_size", DataTypes.IntegerType)
+          .add("samples", DataTypes.IntegerType)
+          .add("directions", DataTypes.IntegerType)
+          .add("gradient_max_error", DataTypes.DoubleType)
+          .add("gradient_median_error", DataTypes.DoubleType)
+          .add("gradient_rms_error", DataTypes.DoubleType)
+          .add("logits_error", DataTypes.DoubleType)
+          .add("passed", DataTypes.BooleanType)
+          .add("problem", DataTypes.StringType)
+          .add("policy", DataTypes.StringType)
+          .add("checked_at", DataTypes.TimestampType);
+
+  /** This check as a row of {@link #SCHEMA}. */
+  public Row row(String sweep, String runId) {
+    EngineCheck.Report r = report;
+    return RowFactory.create(
+        sweep, runId, executor, host, r.device(), platform, isaCap, r.memoryFormat(), r.threads(),
+        r.batchSize(), r.samples(), r.directions(), r.gradientMaxError(), r.gradientMedianError(),
+        r.gradientRmsError(), r.logitsError(), r.passed(), r.problem(), policy.configName(),
+        Timestamp.from(checkedAt));
+  }
+
+  /** Rows of {@link #SCHEMA} for {@code records}. */
+  public static List<Row> rows(List<EngineCheckRecord> records, String sweep, String runId) {
+    return records.stream().map(r -> r.row(sweep, runId)).toList();
+  }
+
+  /** Where and on what, in words, for logs and messages. */
+  public String where() {
+    return "executor " + executor + " on " + host + " (" + report.device() + ", " + platform
+        + ", oneDNN ISA cap " + isaCap + ")";
+  }
+}

@@ -1,0 +1,83 @@
+package io.adversarialprune.job.sweep;
+
+import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.results.EngineCheckRecord;
+import io.adversarialprune.udfs.check.CheckPolicy;
+import io.adversarialprune.udfs.check.EngineCheck;
+import io.adversarialprune.udfs.check.Platform;
+import io.adversarialprune.udfs.exec.Batch;
+import io.adversarialprune.udfs.model.Classifier;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine check where the numbers are computed: before a pooled classifier slot attacks
+ * anything, on this executor, in its layout and thread setting, for every batch size the attack
+ * will hand it (the full {@code sweep.attack.batch-size} and a shard's remainder), on the real
+ * images of the unit's shard. Each (slot, batch size) is checked once per JVM.
+ *
+ * <p>Thread-safety: a slot belongs to one task thread at a time (see {@code ModelPool}); the
+ * registry of checked slots is concurrent.
+ */
+final class ExecutorChecks {
+  private static final Logger LOG = LoggerFactory.getLogger(ExecutorChecks.class);
+
+  /** Batch sizes already checked per classifier slot (identity keys, like the pruners). */
+  private static final Map<Classifier, Set<Integer>> CHECKED = new ConcurrentHashMap<>();
+
+  private ExecutorChecks() {}
+
+  /**
+   * Checks {@code source} for the batch sizes {@code shard} will be attacked in that it has not
+   * been checked for yet, and returns the new records.
+   *
+   * @throws EngineCheckFailedException when a check fails under {@link CheckPolicy#FAIL}
+   */
+  static List<EngineCheckRecord> ensure(
+      SweepConfig cfg, Classifier source, Batch shard, String executor, String host) {
+    SweepConfig.CheckConfig check = cfg.check();
+    if (check.policy() == CheckPolicy.OFF) {
+      return List.of();
+    }
+    Set<Integer> done = CHECKED.computeIfAbsent(source, c -> ConcurrentHashMap.newKeySet());
+    int n = shard.size();
+    int full = Math.min(cfg.attack().batchSize(), n);
+    int rest = n > full ? n % full : 0;
+    List<EngineCheckRecord> out = new ArrayList<>();
+    for (int size : rest == 0 ? new int[] {full} : new int[] {full, rest}) {
+      if (done.contains(size)) {
+        continue;
+      }
+      Batch chunk = size == full ? shard.slice(0, full) : shard.slice(n - rest, n);
+      EngineCheck.Report report =
+          new EngineCheck(check.settings()).run(source, 0L, chunk.labels(), chunk.pixels());
+      EngineCheckRecord record =
+          new EngineCheckRecord(
+              executor, host, Platform.describe(source.device()), Platform.isaCap(),
+              check.policy(), report, Instant.now());
+      if (!report.passed()) {
+        if (check.policy() == CheckPolicy.FAIL) {
+          throw new EngineCheckFailedException(record);
+        }
+        LOG.warn("engine check failed on {} (sweep.engine.check.mode=warn, attacking anyway): {}",
+            record.where(), report.problem());
+      } else {
+        LOG.info("engine check passed on {}: {}", record.where(), report.figures());
+      }
+      done.add(size);
+      out.add(record);
+    }
+    return out;
+  }
+
+  /** Forgets a slot that is being closed. */
+  static void forget(Classifier source) {
+    CHECKED.remove(source);
+  }
+}
