@@ -13,6 +13,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../jvm-options.sh
 source "$repo/deploy/jvm-options.sh"
+# shellcheck source=../engine-env.sh
+source "$repo/deploy/engine-env.sh"
 [[ $# -ge 3 ]] || { echo "usage: $0 CONFIG RESULTS RUN_ID [run options...]" >&2; exit 2; }
 config=$1 results=$2 run_id=$3
 shift 3
@@ -35,6 +37,8 @@ conf=(
   --conf "spark.driver.extraJavaOptions=$SPARK_JAVA_OPTS"
   --conf "spark.executor.extraJavaOptions=$SPARK_JAVA_OPTS"
   --conf spark.task.maxFailures=4
+  "${ENGINE_ENV_CONF[@]}"
+  --conf "spark.kubernetes.driverEnv.ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA"
   --conf spark.kubernetes.driver.volumes.persistentVolumeClaim.results.options.claimName="$pvc"
   --conf spark.kubernetes.driver.volumes.persistentVolumeClaim.results.mount.path=/results
   --conf spark.kubernetes.executor.volumes.persistentVolumeClaim.results.options.claimName="$pvc"

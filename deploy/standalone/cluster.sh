@@ -21,6 +21,9 @@ timeout_s=${START_TIMEOUT_S:-90}
 # The master and workers need the same JDK 17 opens as the driver and executors.
 # shellcheck source=../jvm-options.sh
 source "$repo/deploy/jvm-options.sh"
+# Workers pass their environment to the executors they launch: the oneDNN ISA cap included.
+# shellcheck source=../engine-env.sh
+source "$repo/deploy/engine-env.sh"
 read -r -a opens <<< "$SPARK_JAVA_OPTS"
 export SPARK_HOME="$state/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
 # Without this the workers' executors would look for conf/ and logs in the current directory.

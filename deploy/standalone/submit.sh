@@ -28,6 +28,8 @@ app_jar=${APP_JAR:-$(ls "$repo"/job/target/adversarial-prune-job-*-app.jar 2>/de
 
 # shellcheck source=../jvm-options.sh
 source "$repo/deploy/jvm-options.sh"
+# shellcheck source=../engine-env.sh
+source "$repo/deploy/engine-env.sh"
 # Executors are separate JVMs: they need the opens and DJL's offline switch as much as the driver.
 java_opts="$SPARK_JAVA_OPTS"
 conf=(
@@ -42,6 +44,7 @@ conf=(
   --conf spark.ui.enabled="${SPARK_UI:-false}"
   # A killed executor's tasks are retried elsewhere; units commit by rename, so a retry is safe.
   --conf spark.task.maxFailures=4
+  "${ENGINE_ENV_CONF[@]}"
 )
 if [[ ${GPU:-0} == 1 ]]; then
   # One task slot per GPU: a task prunes the weights of the model its slot holds in place, and a

@@ -12,6 +12,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=../jvm-options.sh
 source "$repo/deploy/jvm-options.sh"
+# shellcheck source=../engine-env.sh
+source "$repo/deploy/engine-env.sh"
 [[ $# -ge 3 ]] || { echo "usage: $0 CONFIG RESULTS RUN_ID [run options...]" >&2; exit 2; }
 config=$1 results=$2 run_id=$3
 shift 3
@@ -31,6 +33,8 @@ conf=(
   # libtorch's native memory lives outside the heap.
   --conf spark.executor.memoryOverhead=4g
   --conf spark.task.maxFailures=4
+  "${ENGINE_ENV_CONF[@]}"
+  --conf "spark.yarn.appMasterEnv.ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA"
 )
 # The config (and the GPU discovery script) travel with the job into the containers' working
 # directories, where the driver and executors read them.

@@ -57,9 +57,49 @@ class DeployFilesTest {
     for (Path s : scripts) {
       Result r = run(List.of("bash", "-n", s.toString()), Map.of(), null);
       assertThat(r.code).as("bash -n %s: %s", s, r.out).isZero();
-      if (!s.getFileName().toString().equals("jvm-options.sh")) {
+      if (!List.of("jvm-options.sh", "engine-env.sh").contains(s.getFileName().toString())) {
         assertThat(Files.isExecutable(s)).as("%s is executable", s).isTrue();
       }
+    }
+  }
+
+  @Test
+  void engineEnvCapsTheOneDnnIsaUnlessTheUserSetIt() throws Exception {
+    String probe = "source \"$1\"; echo \"$ONEDNN_MAX_CPU_ISA ${ENGINE_ENV_CONF[*]}\"";
+    String env = DEPLOY.resolve("engine-env.sh").toString();
+    Result capped =
+        run(List.of("env", "-u", "ONEDNN_MAX_CPU_ISA", "bash", "-c", probe, "x", env), Map.of(),
+            null);
+    assertThat(capped.out.trim())
+        .isEqualTo("AVX2 --conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=AVX2");
+    Result lifted =
+        run(List.of("bash", "-c", probe, "x", env), Map.of("ONEDNN_MAX_CPU_ISA", "ALL"), null);
+    assertThat(lifted.out.trim()).isEqualTo("ALL --conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=ALL");
+  }
+
+  @Test
+  void everyLauncherAndImageCarriesTheIsaCap() throws IOException {
+    for (String launcher :
+        List.of("local/adversarial-prune", "local/bench", "standalone/cluster.sh",
+            "standalone/submit.sh", "yarn/submit.sh", "kubernetes/submit.sh")) {
+      assertThat(Files.readString(DEPLOY.resolve(launcher)))
+          .as(launcher)
+          .contains("source \"$repo/deploy/engine-env.sh\"");
+    }
+    for (String submit : List.of("standalone/submit.sh", "yarn/submit.sh", "kubernetes/submit.sh")) {
+      assertThat(Files.readString(DEPLOY.resolve(submit))).as(submit)
+          .contains("\"${ENGINE_ENV_CONF[@]}\"");
+    }
+    assertThat(Files.readString(DEPLOY.resolve("docker/Dockerfile")))
+        .contains("ONEDNN_MAX_CPU_ISA=AVX2");
+    Map<String, Object> spec =
+        map(map(new org.yaml.snakeyaml.Yaml()
+            .load(Files.readString(DEPLOY.resolve("kubernetes/nightly-scheduled.yaml"))))
+            .get("spec"));
+    Map<String, Object> app = map(spec.get("template"));
+    for (String role : List.of("driver", "executor")) {
+      assertThat(String.valueOf(map(app.get(role)).get("env")))
+          .as(role).contains("name=ONEDNN_MAX_CPU_ISA, value=AVX2");
     }
   }
 
