@@ -21,6 +21,7 @@ public final class HtmlReport {
       "body{font-family:sans-serif;margin:1.5em;color:#222;max-width:1400px}"
           + "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
           + "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+          + "tr.failed td{background:#fde0dc}"
           + "th{background:#f2f2f2}td.l,th.l{text-align:left}"
           + ".notes{background:#fff4e0;border:1px solid #e0a040;padding:0.5em 1em}"
           + ".flag{background:#fde0e0;font-weight:bold}"
@@ -62,6 +63,9 @@ public final class HtmlReport {
       summary(h, run.metrics());
     }
 
+    h.append("<h2>Engine checks</h2>\n");
+    engineChecks(h, run);
+
     h.append("<h2>Charts</h2>\n<p><small>Bands: 95% Wilson intervals over all images of all seeds"
         + " (the metrics table's <code>_lower</code>/<code>_upper</code> columns).</small></p>\n");
     if (charts.isEmpty()) {
@@ -100,6 +104,46 @@ public final class HtmlReport {
   }
 
   /** The study's table with its column labels put right (see {@code SummaryTable}). */
+  private static void engineChecks(StringBuilder h, ReportData.Run run) {
+    if (run.checks().isEmpty()) {
+      h.append("<p id=\"checks-missing\">No engine checks recorded for run ")
+          .append(esc(run.runId()))
+          .append(" (written before checks existed, every unit resumed, or"
+              + " <code>sweep.engine.check.mode = off</code>).</p>\n");
+      return;
+    }
+    h.append("<p><small>Before attacking, each executor compared the autograd input gradient with"
+        + " central differences of the forward pass, and logits across memory layouts, on its own"
+        + " device and batch sizes. Relative errors; the gradient check is gated on the rms"
+        + " figure.</small></p>\n");
+    h.append("<table id=\"engine-checks\"><thead><tr><th class=\"l\">executor</th>"
+        + "<th class=\"l\">device</th><th class=\"l\">oneDNN ISA cap</th><th>layout</th>"
+        + "<th>batch</th><th>threads</th><th>gradient rms</th><th>median</th><th>max</th>"
+        + "<th>logits</th><th class=\"l\">result</th></tr></thead><tbody>\n");
+    for (EngineCheckLine c : run.checks()) {
+      h.append("<tr class=\"").append(c.passed() ? "passed" : "failed").append("\">")
+          .append("<td class=\"l\">").append(esc(c.executor())).append("</td>")
+          .append("<td class=\"l\">").append(esc(c.device())).append(", ")
+          .append(esc(c.platform())).append("</td>")
+          .append("<td class=\"l\">").append(esc(c.isaCap())).append("</td>")
+          .append("<td>").append(esc(c.memoryFormat())).append("</td>")
+          .append("<td>").append(c.batchSize()).append("</td>")
+          .append("<td>").append(c.threads()).append("</td>")
+          .append("<td>").append(sci(c.rmsError())).append("</td>")
+          .append("<td>").append(sci(c.medianError())).append("</td>")
+          .append("<td>").append(sci(c.maxError())).append("</td>")
+          .append("<td>").append(sci(c.logitsError())).append("</td>")
+          .append("<td class=\"l\">")
+          .append(c.passed() ? "passed" : "FAILED (" + esc(c.policy()) + "): " + esc(c.problem()))
+          .append("</td></tr>\n");
+    }
+    h.append("</tbody></table>\n");
+  }
+
+  private static String sci(double v) {
+    return String.format(java.util.Locale.ROOT, "%.2g", v);
+  }
+
   private static void summary(StringBuilder h, List<ConfigMetrics> rows) {
     h.append("<table id=\"summary\"><thead><tr><th class=\"l\">Model</th><th>prune_ratio</th>"
         + "<th>clean_acc</th><th>remnant_acc</th><th>pred_change_rate<br><small>changed / total"

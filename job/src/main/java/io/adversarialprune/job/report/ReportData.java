@@ -17,6 +17,7 @@ public record ReportData(
    * of its (config, seed, shard) units were committed.
    *
    * @param expectedUnits from the run's recorded config; null when that config cannot be read
+   * @param checks the run's engine checks (every executor's, every attempt's)
    */
   public record Run(
       String runId,
@@ -26,7 +27,8 @@ public record ReportData(
       String device,
       List<ConfigMetrics> metrics,
       long committedUnits,
-      Integer expectedUnits) {
+      Integer expectedUnits,
+      List<EngineCheckLine> checks) {
 
     public boolean complete() {
       return "SUCCEEDED".equals(status) && !metrics.isEmpty();

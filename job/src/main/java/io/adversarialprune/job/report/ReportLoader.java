@@ -85,9 +85,10 @@ public final class ReportLoader {
 
     List<String> notes = new ArrayList<>();
     Dataset<Row> metrics = Tables.read(spark, layout, ResultsLayout.METRICS);
-    ReportData.Run run = run(sweep, row(sweepRuns, chosen), metrics, notes);
+    Dataset<Row> checks = Tables.read(spark, layout, ResultsLayout.ENGINE_CHECKS);
+    ReportData.Run run = run(sweep, row(sweepRuns, chosen), metrics, checks, notes);
     ReportData.Run prev =
-        previous == null ? null : run(sweep, row(sweepRuns, previous), metrics, notes);
+        previous == null ? null : run(sweep, row(sweepRuns, previous), metrics, checks, notes);
     if (prev == null) {
       notes.add(ids.size() == 1
           ? "Sweep " + sweep + " has only one run (" + chosen + "): no night-over-night comparison."
@@ -112,7 +113,8 @@ public final class ReportLoader {
     return runs.stream().filter(r -> id.equals(r.getAs("run_id"))).findFirst().orElseThrow();
   }
 
-  private ReportData.Run run(String sweep, Row r, Dataset<Row> metrics, List<String> notes)
+  private ReportData.Run run(
+      String sweep, Row r, Dataset<Row> metrics, Dataset<Row> checkTable, List<String> notes)
       throws IOException {
     String id = r.getAs("run_id");
     String status = r.getAs("status");
@@ -126,6 +128,20 @@ public final class ReportLoader {
                 .map(ConfigMetrics::from)
                 .sorted(Comparator.comparingInt(ConfigMetrics::order))
                 .toList();
+    List<EngineCheckLine> checks =
+        checkTable == null
+            ? List.of()
+            : checkTable
+                .filter(col("sweep").equalTo(sweep).and(col("run_id").equalTo(id)))
+                .orderBy("checked_at", "executor", "batch_size")
+                .collectAsList().stream()
+                .map(EngineCheckLine::from)
+                .toList();
+    long failedChecks = checks.stream().filter(c -> !c.passed()).count();
+    if (failedChecks > 0) {
+      notes.add("Run " + id + ": " + failedChecks + " of " + checks.size()
+          + " engine checks failed (see Engine checks): numbers computed there cannot be trusted.");
+    }
     long committed = committedUnits(sweep, id);
     Integer expected = expectedUnits(r.getAs("config"));
     if (!"SUCCEEDED".equals(status)) {
@@ -145,7 +161,7 @@ public final class ReportLoader {
     return new ReportData.Run(
         id, status, String.valueOf(r.<Object>getAs("started_at")),
         r.getAs("ended_at") == null ? null : String.valueOf(r.<Object>getAs("ended_at")),
-        r.getAs("device"), rows, committed, expected);
+        r.getAs("device"), rows, committed, expected, checks);
   }
 
   /** Unit directories ({@code CONFIG/seed-K/shard-H}) present: each one's existence is a commit. */

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * The engine check where the numbers are computed: before a pooled classifier slot attacks
  * anything, on this executor, in its layout and thread setting, for every batch size the attack
  * will hand it (the full {@code sweep.attack.batch-size} and a shard's remainder), on the real
- * images of the unit's shard. Each (slot, batch size) is checked once per JVM.
+ * images of the unit's shard. Each (slot, batch size) is checked once per run in each JVM, so every
+ * run records the checks that vouch for the units it computes.
  *
  * <p>Thread-safety: a slot belongs to one task thread at a time (see {@code ModelPool}); the
  * registry of checked slots is concurrent.
@@ -28,30 +29,31 @@ import org.slf4j.LoggerFactory;
 final class ExecutorChecks {
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorChecks.class);
 
-  /** Batch sizes already checked per classifier slot (identity keys, like the pruners). */
-  private static final Map<Classifier, Set<Integer>> CHECKED = new ConcurrentHashMap<>();
+  /** "run/batch size" already checked per classifier slot (identity keys, like the pruners). */
+  private static final Map<Classifier, Set<String>> CHECKED = new ConcurrentHashMap<>();
 
   private ExecutorChecks() {}
 
   /**
    * Checks {@code source} for the batch sizes {@code shard} will be attacked in that it has not
-   * been checked for yet, and returns the new records.
+   * been checked for yet in run {@code run}, and returns the new records.
    *
    * @throws EngineCheckFailedException when a check fails under {@link CheckPolicy#FAIL}
    */
   static List<EngineCheckRecord> ensure(
-      SweepConfig cfg, Classifier source, Batch shard, String executor, String host) {
+      SweepConfig cfg, Classifier source, Batch shard, String run, String executor, String host) {
     SweepConfig.CheckConfig check = cfg.check();
     if (check.policy() == CheckPolicy.OFF) {
       return List.of();
     }
-    Set<Integer> done = CHECKED.computeIfAbsent(source, c -> ConcurrentHashMap.newKeySet());
+    Set<String> done = CHECKED.computeIfAbsent(source, c -> ConcurrentHashMap.newKeySet());
     int n = shard.size();
     int full = Math.min(cfg.attack().batchSize(), n);
     int rest = n > full ? n % full : 0;
     List<EngineCheckRecord> out = new ArrayList<>();
     for (int size : rest == 0 ? new int[] {full} : new int[] {full, rest}) {
-      if (done.contains(size)) {
+      String key = run + "/" + size;
+      if (done.contains(key)) {
         continue;
       }
       Batch chunk = size == full ? shard.slice(0, full) : shard.slice(n - rest, n);
@@ -70,7 +72,7 @@ final class ExecutorChecks {
       } else {
         LOG.info("engine check passed on {}: {}", record.where(), report.figures());
       }
-      done.add(size);
+      done.add(key);
       out.add(record);
     }
     return out;

@@ -125,7 +125,8 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
                     cfg.engine().memoryFormat()))) {
       Classifier source = lease.classifier();
       // Before this slot attacks anything: its gradients, checked where they are computed.
-      checks = ExecutorChecks.ensure(cfg, source, shard, executorId(), HOST);
+      checks = ExecutorChecks.ensure(
+          cfg, source, shard, appId + "/" + runId, executorId(), HOST);
       WeightPruner pruner = PRUNERS.computeIfAbsent(source, c -> new WeightPruner(c.parameters()));
       boolean restored = false;
       try {

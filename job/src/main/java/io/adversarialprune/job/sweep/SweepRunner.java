@@ -258,28 +258,40 @@ public final class SweepRunner {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<SweepConfig> bc = jsc.broadcast(config);
     int tasks = tasks(pending.size(), jsc.defaultParallelism());
-    spark.sparkContext().setJobDescription(
+    String group = "sweep-" + config.name() + "-" + runId;
+    spark.sparkContext().setJobGroup(group,
         "sweep " + config.name() + " run " + runId + ": " + pending.size() + " units in " + tasks
-            + " tasks");
-    try (Progress progress = new Progress(all, pending.size())) {
+            + " tasks", false);
+    try (Progress progress = new Progress(all, pending.size());
+        CheckFailureWatch watch = new CheckFailureWatch(spark.sparkContext(), group)) {
       progress.start();
-      return jsc.parallelize(pending, tasks).mapPartitions(
-              new RunUnits(bc, layout, runId, spark.sparkContext().applicationId()))
-          .collect();
-    } catch (Exception e) { // Spark's SparkException is checked but not declared by collect()
-      // An executor whose engine check failed says so itself, not as a stage failure.
-      for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
-        if (c instanceof EngineCheckFailedException failed) {
-          throw failed;
+      List<RunUnits.Outcome> outcomes;
+      try {
+        outcomes = jsc.parallelize(pending, tasks).mapPartitions(
+                new RunUnits(bc, layout, runId, spark.sparkContext().applicationId()))
+            .collect();
+      } catch (Exception e) { // Spark's SparkException is checked but not declared by collect()
+        // An executor whose engine check failed says so itself, not as a stage failure.
+        for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+          if (c instanceof EngineCheckFailedException failed) {
+            throw failed;
+          }
         }
+        throw watch.failure().orElseThrow(() -> jobFailure(e));
       }
-      if (e instanceof IOException io) {
-        throw io;
+      // A failed check whose task a retry on another executor then completed.
+      if (watch.failure().isPresent()) {
+        throw watch.failure().get();
       }
-      throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+      return outcomes;
     } finally {
+      spark.sparkContext().clearJobGroup();
       bc.destroy();
     }
+  }
+
+  private static RuntimeException jobFailure(Exception e) {
+    return e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
   }
 
   /**

@@ -123,9 +123,11 @@ class ReportBrowserTest {
     }
     return new ReportData("/results", "nightly",
         new ReportData.Run("r2", "SUCCEEDED", "2026-01-02 01:00:00", "2026-01-02 02:00:00", "cpu()",
-            after, 16, 16),
+            after, 16, 16, List.of(new EngineCheckLine("driver", "cpu()", "AMD EPYC [avx2 avx512f]",
+                "AVX2", "channels-last", 100, 2, 1.3e-3, 6.6e-4, 0.16, 2.2e-7, true, null,
+                "fail"))),
         new ReportData.Run("r1", "SUCCEEDED", "2026-01-01 01:00:00", "2026-01-01 02:00:00", "cpu()",
-            before, 16, 16),
+            before, 16, 16, List.of()),
         List.of());
   }
 

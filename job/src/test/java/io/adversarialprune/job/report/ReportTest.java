@@ -56,6 +56,9 @@ class ReportTest {
         "id=\"chart-rates-S\" data-x-scale=\"linear\"", "<figcaption>Accuracy and strict ASR vs E");
     // same config, same seeds, deterministic sweep: nothing can move between the two runs
     assertThat(html).contains("0 changes flagged; 0 configs only in n2, 0 only in n1");
+    // every executor's engine check, all passed
+    assertThat(html).contains("<table id=\"engine-checks\">", "<tr class=\"passed\">")
+        .doesNotContain("<tr class=\"failed\">");
     assertThat(html).doesNotContain("<script", "<link", "src=\"http", "href=\"http", "@import");
   }
 
@@ -70,6 +73,7 @@ class ReportTest {
     assertThat(report("--results", root.toString(), "--out", out.toString())).isZero();
     String html = Files.readString(out);
     assertThat(html).contains("has only one run (n1)").contains("id=\"compare-missing\"");
+    assertThat(html).contains("id=\"checks-missing\"");
     assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(10);
   }
 

@@ -124,6 +124,15 @@ class EngineCheckSweepTest {
     assertThat(check.getBoolean(0)).isFalse();
     assertThat(check.getString(1)).contains("disagrees with the forward pass");
     assertThat(check.getDouble(2)).isGreaterThan(1.5); // sign-flipped: 2
+
+    Path html = root.resolve("report.html");
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(new StringWriter()));
+    assertThat(cli.execute("report", "--results", root.toString(), "--out", html.toString()))
+        .isZero();
+    assertThat(Files.readString(html))
+        .contains("<tr class=\"failed\">", "FAILED (fail): the autograd input gradient disagrees")
+        .contains("1 of 1 engine checks failed");
   }
 
   @Test
