@@ -7,6 +7,7 @@ import io.adversarialprune.job.sweep.LocalFiles;
 import io.adversarialprune.job.sweep.ShardCache;
 import io.adversarialprune.job.sweep.SweepRunner;
 import io.adversarialprune.udfs.attack.PgdAttack;
+import io.adversarialprune.udfs.check.Platform;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.exec.RowExecutor;
 import io.adversarialprune.udfs.model.Classifier;
@@ -66,6 +67,7 @@ public final class SweepBench {
     double raw = 0;
     double rawNchw = 0;
     double torch = 0;
+    double torchCapped = 0;
     double raw1 = 0;
     double torch1 = 0;
     double workers = 0;
@@ -75,11 +77,12 @@ public final class SweepBench {
       for (int round = 0; round < 3; round++) {
         raw = Math.max(raw, raw(nhwc, base, shard, CORES, round));
         rawNchw = Math.max(rawNchw, raw(nchw, base, shard, CORES, round));
-        torch = Math.max(torch, pytorch(model, CORES));
+        torch = Math.max(torch, pytorch(model, CORES, false));
+        torchCapped = Math.max(torchCapped, pytorch(model, CORES, true));
       }
       for (int round = 0; round < 2; round++) {
         raw1 = Math.max(raw1, raw(nhwc, base, shard, 1, round));
-        torch1 = Math.max(torch1, pytorch(model, 1));
+        torch1 = Math.max(torch1, pytorch(model, 1, false));
         workers = Math.max(workers, twoWorkers(nhwc, second, base, shard, round));
       }
     }
@@ -109,6 +112,8 @@ public final class SweepBench {
 
       table.add(row("(c) PyTorch eager, " + CORES + " threads", torch,
           fmt(raw / torch) + " = (a)/(c), target >= 1.0"));
+      table.add(row("(c) PyTorch eager, " + CORES + " threads, same ISA cap as (a)", torchCapped,
+          fmt(raw / torchCapped) + " = (a)/(c) at the same oneDNN ISA"));
       table.add(row("(a1) raw DJL loop, 1 thread", raw1, ""));
       table.add(row("(c1) PyTorch eager, 1 thread", torch1, fmt(raw1 / torch1) + " = (a1)/(c1)"));
       table.add(row("(a) with NCHW batches (memory-format contiguous)", rawNchw,
@@ -173,6 +178,9 @@ public final class SweepBench {
     }
 
     System.out.println();
+    System.out.println("CPU: " + Platform.cpu() + "; libtorch 2.7.1 (DJL) with "
+        + Platform.ISA_CAP_VARIABLE + "=" + Platform.isaCap()
+        + "; PyTorch 1.13 reference uncapped unless noted");
     System.out.printf(Locale.ROOT, "| %-52s | %-22s | %-40s |%n", "measure", "value", "ratio / note");
     System.out.println("|" + "-".repeat(54) + "|" + "-".repeat(24) + "|" + "-".repeat(42) + "|");
     for (String[] r : table) {
@@ -330,11 +338,21 @@ public final class SweepBench {
         "sweep.grid.R=[" + String.join(",", r.subList(0, nr)) + "]");
   }
 
-  private static double pytorch(Path model, int threads) throws Exception {
-    Process p = new ProcessBuilder("/usr/bin/python3", "job/src/test/python/pgd_reference_bench.py",
+  /**
+   * PyTorch eager's PGD throughput. Uncapped unless {@code capped}: Debian's PyTorch 1.13 (oneDNN
+   * 2.6) is exact on every CPU seen, so the reference runs as its users run it, whatever ISA cap
+   * this JVM's libtorch 2.7.1 needs (deploy/engine-env.sh).
+   */
+  private static double pytorch(Path model, int threads, boolean capped) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3",
+        "job/src/test/python/pgd_reference_bench.py",
         model.toString(), "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz",
         String.valueOf(IMAGES), String.valueOf(threads), "0.03", "0.003", String.valueOf(STEPS),
-        "100", "0.2860", "0.3530", "1").redirectErrorStream(true).start();
+        "100", "0.2860", "0.3530", "1").redirectErrorStream(true);
+    if (!capped) {
+      pb.environment().remove(Platform.ISA_CAP_VARIABLE);
+    }
+    Process p = pb.start();
     String last = null;
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = r.readLine(); line != null; line = r.readLine()) {
