@@ -56,6 +56,7 @@ public record EngineCheckRecord(
           .add("passed", DataTypes.BooleanType)
           .add("problem", DataTypes.StringType)
           .add("policy", DataTypes.StringType)
+          .add("seconds", DataTypes.DoubleType)
           .add("checked_at", DataTypes.TimestampType);
 
   /** This check as a row of {@link #SCHEMA}. */
@@ -65,7 +66,7 @@ public record EngineCheckRecord(
         sweep, runId, executor, host, r.device(), platform, isaCap, r.memoryFormat(), r.threads(),
         r.batchSize(), r.samples(), r.directions(), r.gradientMaxError(), r.gradientMedianError(),
         r.gradientRmsError(), r.logitsError(), r.passed(), r.problem(), policy.configName(),
-        Timestamp.from(checkedAt));
+        r.seconds(), Timestamp.from(checkedAt));
   }
 
   /** Rows of {@link #SCHEMA} for {@code records}. */

@@ -99,6 +99,7 @@ public final class EngineCheck {
    * @param gradientRmsError the root-mean-square one
    * @param logitsError the largest logit difference across kernels and repeats, relative
    * @param problem why the check failed, or null when it passed
+   * @param seconds how long the check took
    */
   public record Report(
       String device,
@@ -111,7 +112,8 @@ public final class EngineCheck {
       double gradientMedianError,
       double gradientRmsError,
       double logitsError,
-      String problem)
+      String problem,
+      double seconds)
       implements java.io.Serializable {
 
     /** Whether every figure is within its tolerance. */
@@ -124,9 +126,9 @@ public final class EngineCheck {
       return String.format(
           Locale.ROOT,
           "gradient error max %.3g median %.3g rms %.3g over %d samples x %d directions,"
-              + " logits error %.3g; %s, %s, batch %d, %d threads",
+              + " logits error %.3g; %s, %s, batch %d, %d threads; %.3f s",
           gradientMaxError, gradientMedianError, gradientRmsError, samples, directions,
-          logitsError, device, memoryFormat, batchSize, threads);
+          logitsError, device, memoryFormat, batchSize, threads, seconds);
     }
   }
 
@@ -165,6 +167,7 @@ public final class EngineCheck {
     }
     int classes = model.classes();
     boolean gradMode = JniUtils.isGradMode();
+    long start = System.nanoTime();
     SplittableRandom random = new SplittableRandom(seed);
     pixels = jittered(pixels, random);
     try (NDManager scope = model.manager().newSubManager()) {
@@ -239,7 +242,8 @@ public final class EngineCheck {
           median,
           rms,
           logitsError,
-          problem);
+          problem,
+          (System.nanoTime() - start) / 1e9);
     } finally {
       JniUtils.setGradMode(gradMode);
     }
