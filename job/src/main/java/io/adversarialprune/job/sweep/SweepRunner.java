@@ -3,6 +3,7 @@ package io.adversarialprune.job.sweep;
 import static org.apache.spark.sql.functions.col;
 
 import ai.djl.Device;
+import io.adversarialprune.job.RunFailedException;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.data.DatasetReader;
@@ -92,14 +93,43 @@ public final class SweepRunner {
       cleanStaging();
       writeRun("SUCCEEDED", started, Instant.now(), devices);
       return new Summary(runId, units.size(), computed, configMetrics);
-    } catch (RuntimeException | IOException e) {
-      try {
-        writeRun("FAILED", started, Instant.now(), Set.of());
-      } catch (RuntimeException | IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
+    } catch (Throwable e) {
+      // Not only RuntimeException and IOException: a failed Spark job throws SparkException, which
+      // Java's compiler cannot see, and an Error (a native library that fails to load) ends the run
+      // too. Every way out records that the run ended.
+      throw failed(started, e);
     }
+  }
+
+  /** Records the run as FAILED and says why; an {@link Error} is rethrown as it is. */
+  private RuntimeException failed(Instant started, Throwable cause) {
+    try {
+      writeRun("FAILED", started, Instant.now(), Set.of());
+    } catch (Throwable suppressed) {
+      cause.addSuppressed(suppressed);
+    }
+    if (cause instanceof Error error) {
+      throw error;
+    }
+    return new RunFailedException(
+        "run " + runId + " of sweep " + config.name() + " failed (runs status FAILED): "
+            + reason(cause),
+        cause);
+  }
+
+  /**
+   * The first message below Spark's wrappers: a failed job's SparkException carries the executor's
+   * stack trace in its message, while its cause is the task's own exception.
+   */
+  private static String reason(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (!(c instanceof org.apache.spark.SparkException) && c.getMessage() != null) {
+        return c.toString();
+      }
+    }
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
   }
 
   // ---- step 1: inputs, before anything is written -------------------------------------------

@@ -191,6 +191,23 @@ class SweepTest {
   }
 
   @Test
+  void aTaskThatFailsEndsTheRunAsFailedWithExitOne() throws IOException {
+    // The header of id 2 reads fine on the driver; its pixels fail to decode on the executor.
+    List<DatasetFixtures.Sample> samples =
+        DatasetFixtures.with(DatasetFixtures.good(4),
+            DatasetFixtures.sample(2, DatasetFixtures.truncated(DatasetFixtures.png(2, 28, 28))));
+    String data = DatasetFixtures.write(spark, tmp.resolve("truncated-data"), samples);
+    Path results = tmp.resolve("truncated");
+    CliRun r = cli(results, "f", "sweep.name=broken", "sweep.data.path=\"" + data + "\"",
+        "sweep.data.limit=0", "sweep.data.shards=1", "sweep.attack.steps=1");
+    assertThat(r.code()).as(r.err()).isEqualTo(1);
+    assertThat(r.err()).contains("run f of sweep broken failed (runs status FAILED)", "id 2");
+    Row run = Tables.read(spark, new ResultsLayout(results.toString()), ResultsLayout.RUNS).first();
+    assertThat(run.<String>getAs("status")).isEqualTo("FAILED");
+    assertThat(run.<Object>getAs("ended_at")).isNotNull();
+  }
+
+  @Test
   void unitsAreSpreadOverAboutFourEqualTasksPerSlotAtMostOnePerUnit() {
     assertThat(SweepRunner.tasks(12, 2)).isEqualTo(6); // 2 units each, 3 tasks per slot
     assertThat(SweepRunner.tasks(8, 2)).isEqualTo(8);
@@ -217,6 +234,24 @@ class SweepTest {
         .hasMessageContaining("sweep.grid.E")
         .hasMessageContaining(
             "sweep.engine.memory-format must be one of auto, contiguous, channels-last, got \"nhwc\"");
+  }
+
+  private record CliRun(int code, String err) {}
+
+  /** {@code run} through the command line, as a user runs it, with {@code --set} overrides. */
+  private static CliRun cli(Path results, String runId, String... sets) {
+    List<String> args = new ArrayList<>(List.of("run", "--results", results.toString(),
+        "--run-id", runId));
+    for (String set : sets) {
+      args.add("--set");
+      args.add(set);
+    }
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setErr(new java.io.PrintWriter(err));
+    cli.setOut(new java.io.PrintWriter(new java.io.StringWriter()));
+    int code = cli.execute(args.toArray(String[]::new));
+    return new CliRun(code, err.toString());
   }
 
   private long count(String sql) {
