@@ -1,13 +1,9 @@
 package io.adversarialprune.job.sweep;
 
-import static org.apache.spark.sql.functions.col;
-
 import ai.djl.Device;
 import io.adversarialprune.job.RunFailedException;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
-import io.adversarialprune.job.data.DatasetReader;
-import io.adversarialprune.job.data.ImageDataset;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.Tables;
@@ -36,13 +32,10 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,25 +129,11 @@ public final class SweepRunner {
 
   private long[] validateInputs() throws IOException {
     SweepConfig.ModelConfig m = config.model();
-    String dataset = LocalFiles.resolve(config.data().path(), "sweep.data.path");
-    Dataset<Row> data;
-    try {
-      DatasetReader.files(dataset, hadoopConf());
-      data = spark.read().option("recursiveFileLookup", "true").parquet(dataset);
-    } catch (IOException | RuntimeException e) {
-      throw new UserInputException(
-          "sweep.data.path: cannot read dataset " + config.data().path() + ": " + e.getMessage(), e);
-    }
-    checkColumns(data.schema(), config.data().path());
-    Dataset<Row> ids = data.select(col(ImageDataset.ID)).orderBy(col(ImageDataset.ID));
-    if (config.data().limit() > 0) {
-      ids = ids.limit((int) Math.min(Integer.MAX_VALUE, config.data().limit()));
-    }
-    long[] sorted = ids.as(Encoders.LONG()).collectAsList().stream().mapToLong(Long::longValue).toArray();
-    if (sorted.length == 0) {
-      throw new UserInputException("sweep.data.path: dataset " + config.data().path() + " is empty");
-    }
-    long[] bounds = SweepPlan.shardBounds(sorted, config.data().shards());
+    DatasetCheck dataset = new DatasetCheck(spark, config.data(), hadoopConf());
+    long[] bounds = dataset.shardBounds();
+    ImagePreprocessor preprocessor =
+        new ImagePreprocessor(m.input().channels(), m.resize(), m.crop());
+    DatasetCheck.Labels labels = dataset.checkRows(bounds, preprocessor, m.input());
 
     int classes;
     Path modelFile = Path.of(LocalFiles.resolve(m.path(), "sweep.model.path"));
@@ -177,66 +156,9 @@ public final class SweepRunner {
         throw new UserInputException("sweep.transfer " + t.name() + ": " + e.getMessage(), e);
       }
     }
-    Row range =
-        data.where(col(ImageDataset.ID).between(bounds[0], bounds[bounds.length - 1] - 1))
-            .selectExpr("min(label)", "max(label)")
-            .first();
-    long min = ((Number) range.get(0)).longValue();
-    long max = ((Number) range.get(1)).longValue();
-    if (min < 0 || max >= classes) {
-      throw new UserInputException(
-          "column label of dataset " + config.data().path() + " has values in [" + min + ", " + max
-              + "], outside the model's classes [0, " + classes + ")");
-    }
-    // One image through the configured preprocessing proves the model takes the dataset's images.
-    DatasetReader.Record first = DatasetReader.read(dataset, bounds[0], bounds[0] + 1, hadoopConf()).get(0);
-    try {
-      new ImagePreprocessor(m.input().channels(), m.resize(), m.crop())
-          .pixels(first.bytes(), "id " + first.id(), m.input());
-    } catch (IllegalArgumentException e) {
-      throw new UserInputException(
-          "dataset " + config.data().path() + " does not fit sweep.model.input: " + e.getMessage(), e);
-    }
+    labels.checkWithin(classes);
+    dataset.checkFirstImageDecodes(bounds, preprocessor, m.input());
     return bounds;
-  }
-
-  private static void checkColumns(StructType schema, String path) {
-    StructField image = field(schema, ImageDataset.IMAGE, path);
-    if (!(image.dataType() instanceof StructType s)
-        || !hasField(s, ImageDataset.BYTES, DataTypes.BinaryType)) {
-      throw new UserInputException(
-          "dataset " + path + ": column image must be struct<bytes: binary, path: string>, got "
-              + image.dataType().simpleString());
-    }
-    DataType label = field(schema, ImageDataset.LABEL, path).dataType();
-    if (!(label.equals(DataTypes.IntegerType) || label.equals(DataTypes.LongType)
-        || label.equals(DataTypes.ShortType) || label.equals(DataTypes.ByteType))) {
-      throw new UserInputException(
-          "dataset " + path + ": column label must be an integer, got " + label.simpleString());
-    }
-    if (!field(schema, ImageDataset.ID, path).dataType().equals(DataTypes.LongType)) {
-      throw new UserInputException("dataset " + path + ": column id must be a long (see `ingest`)");
-    }
-  }
-
-  private static StructField field(StructType schema, String name, String path) {
-    for (StructField f : schema.fields()) {
-      if (f.name().equals(name)) {
-        return f;
-      }
-    }
-    throw new UserInputException(
-        "dataset " + path + " has no column " + name + " (has " + String.join(", ", schema.fieldNames())
-            + "); convert it with `ingest`");
-  }
-
-  private static boolean hasField(StructType s, String name, DataType type) {
-    for (StructField f : s.fields()) {
-      if (f.name().equals(name) && f.dataType().equals(type)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** A run id may be resumed only with the config it started with. */

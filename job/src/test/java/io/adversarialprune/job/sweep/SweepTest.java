@@ -167,6 +167,17 @@ class SweepTest {
     Files.writeString(model, "not torchscript");
     Path noImage = tmp.resolve("no-image.parquet");
     spark.sql("SELECT 1L AS id, 2 AS label").write().parquet(noImage.toString());
+    List<DatasetFixtures.Sample> good = DatasetFixtures.good(4);
+    String nullImage = fixture("null-image",
+        DatasetFixtures.with(good, new DatasetFixtures.Sample(1, 1, null)));
+    List<DatasetFixtures.Sample> duplicated = new ArrayList<>(good);
+    duplicated.add(DatasetFixtures.sample(2, DatasetFixtures.png(9, 28, 28)));
+    String duplicateIds = fixture("duplicate-ids", duplicated);
+    String mixedSizes = fixture("mixed-sizes",
+        DatasetFixtures.with(good, DatasetFixtures.sample(2, DatasetFixtures.png(2, 32, 32))));
+    String corrupt = fixture("corrupt",
+        DatasetFixtures.with(good, DatasetFixtures.sample(3, "not an image".getBytes())));
+    // Each case: --set overrides, then what the message must say.
     String[][] cases = {
       {"sweep.atack.eps=0.1", "sweep.atack"},
       {"sweep.attack.eps=abc", "sweep.attack.eps"},
@@ -177,17 +188,34 @@ class SweepTest {
       {"sweep.data.path=/nonexistent/data", "/nonexistent/data"},
       {"sweep.data.path=\"" + noImage + "\"", "column image"},
       {"sweep.model.input.height=32", "sweep.model.input"},
+      {"sweep.data.path=\"" + nullImage + "\"", "sweep.data.limit=0",
+          "column image is null for id 1"},
+      {"sweep.data.path=\"" + duplicateIds + "\"", "sweep.data.limit=0",
+          "column id is not unique: id 2 appears 2 times"},
+      {"sweep.data.path=\"" + mixedSizes + "\"", "sweep.data.limit=0",
+          "does not fit sweep.model.input: image id 2 (img-2.png) is 32x32"},
+      {"sweep.data.path=\"" + corrupt + "\"", "sweep.data.limit=0",
+          "image id 3 (img-3.png) cannot be read"},
+      {"sweep.data.limit=20000", "sweep.data.limit is 20000, but dataset"},
+      {"sweep.data.limit=4", "sweep.data.shards=5",
+          "sweep.data.shards is 5, but only 4 images are selected"},
     };
-    for (String[] c : cases) {
-      Path results = tmp.resolve("bad-" + Math.abs(c[0].hashCode()));
-      java.io.StringWriter err = new java.io.StringWriter();
-      picocli.CommandLine cli = Main.commandLine();
-      cli.setErr(new java.io.PrintWriter(err));
-      int code = cli.execute("run", "--set", c[0], "--results", results.toString(), "--run-id", "x");
-      assertThat(code).as(c[0] + " -> " + err).isEqualTo(2);
-      assertThat(err.toString()).as(c[0]).contains(c[1]);
-      assertThat(Files.exists(results)).as("nothing written for " + c[0]).isFalse();
+    org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
+    for (int i = 0; i < cases.length; i++) {
+      String[] c = cases[i];
+      String[] sets = java.util.Arrays.copyOf(c, c.length - 1);
+      String expected = c[c.length - 1];
+      Path results = tmp.resolve("bad-" + i);
+      CliRun r = cli(results, "x", sets);
+      soft.assertThat(r.code()).as(List.of(sets) + " -> " + r.err()).isEqualTo(2);
+      soft.assertThat(r.err()).as(List.of(sets).toString()).contains(expected);
+      soft.assertThat(Files.exists(results)).as("nothing written for " + List.of(sets)).isFalse();
     }
+    soft.assertAll();
+  }
+
+  private static String fixture(String name, List<DatasetFixtures.Sample> samples) {
+    return DatasetFixtures.write(spark, tmp.resolve("data-" + name), samples);
   }
 
   @Test
