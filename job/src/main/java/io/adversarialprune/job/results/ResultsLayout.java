@@ -24,6 +24,8 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   public static final String PRUNE_STATS = "prune_stats";
   public static final String RUNS = "runs";
   public static final String SAMPLE_FILE = "part-0.parquet";
+  /** Attempts and driver writes in flight, under the root. */
+  public static final String STAGING = "_staging";
 
   public Path table(String table) {
     return new Path(root, table);
@@ -40,7 +42,7 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   }
 
   public Path staging(String sweep, String runId) {
-    return new Path(new Path(new Path(root, "_staging"), sweep), runId);
+    return new Path(new Path(new Path(root, STAGING), sweep), runId);
   }
 
   /** A unique staging directory for one attempt of one unit. */

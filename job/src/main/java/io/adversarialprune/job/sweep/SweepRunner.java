@@ -5,6 +5,7 @@ import io.adversarialprune.job.RunFailedException;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.ResultsRoot;
 import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.Tables;
 import io.adversarialprune.job.results.UnitInfo;
@@ -64,6 +65,7 @@ public final class SweepRunner {
   }
 
   public Summary run() throws IOException {
+    ResultsRoot.checkWritable(layout, hadoopConf());
     long[] bounds = validateInputs();
     checkRunIdentity();
     Instant started = Instant.now();

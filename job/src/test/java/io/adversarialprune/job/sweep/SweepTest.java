@@ -214,6 +214,38 @@ class SweepTest {
     soft.assertAll();
   }
 
+  @Test
+  void aResultsRootThatCannotBeWrittenExitsTwoBeforeAnyOtherCheck() throws IOException {
+    Path file = Files.writeString(tmp.resolve("results-file"), "a file");
+    // The model path is bad too: the root is checked first, in milliseconds, not after seconds of
+    // model and dataset checks.
+    String badModel = "sweep.model.path=/nonexistent/model.pt";
+    CliRun isFile = cli(file, "x", badModel);
+    assertThat(isFile.code()).as(isFile.err()).isEqualTo(2);
+    assertThat(isFile.err()).contains("results root " + file + " is a file, not a directory");
+    CliRun under = cli(file.resolve("sub"), "x", badModel);
+    assertThat(under.code()).as(under.err()).isEqualTo(2);
+    assertThat(under.err()).contains("cannot be created: " + file.toUri().getPath() + " is a file");
+    Path tableIsFile = Files.createDirectories(tmp.resolve("runs-is-a-file"));
+    Files.writeString(tableIsFile.resolve("runs"), "");
+    CliRun table = cli(tableIsFile, "x", badModel);
+    assertThat(table.code()).as(table.err()).isEqualTo(2);
+    assertThat(table.err()).contains("where the directory runs belongs");
+    assertThat(Files.readString(file)).isEqualTo("a file");
+  }
+
+  @Test
+  void aResultsRootThatIsNotWritableExitsTwo() throws IOException {
+    Path readOnly = Files.createDirectories(tmp.resolve("read-only"));
+    Files.setPosixFilePermissions(
+        readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+    // root may write anywhere
+    org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(readOnly), "running as root");
+    CliRun notWritable = cli(readOnly.resolve("results"), "x", "sweep.model.path=/nonexistent");
+    assertThat(notWritable.code()).as(notWritable.err()).isEqualTo(2);
+    assertThat(notWritable.err()).contains("is not writable");
+  }
+
   private static String fixture(String name, List<DatasetFixtures.Sample> samples) {
     return DatasetFixtures.write(spark, tmp.resolve("data-" + name), samples);
   }

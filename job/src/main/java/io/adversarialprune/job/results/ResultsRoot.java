@@ -1,0 +1,109 @@
+package io.adversarialprune.job.results;
+
+import io.adversarialprune.job.UserInputException;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.hadoop.fs.permission.FsAction;
+import org.apache.hadoop.security.AccessControlException;
+
+/**
+ * The results root as a place on a file system: whether a run can write there, checked before
+ * anything else (a few file-system calls, where the model and dataset checks take seconds), so a
+ * root that is a file, lies under a file, or is not writable exits 2 naming the path instead of
+ * failing at the first write with Hadoop's or Spark's words. Static helpers, thread-safe.
+ */
+public final class ResultsRoot {
+  /** Directories a run creates directly under the root besides the tables. */
+  static final String[] BOOKKEEPING = {ResultsLayout.STAGING};
+
+  private ResultsRoot() {}
+
+  /**
+   * Checks that a run can write under {@code root}: it is a directory, or can be created as one,
+   * and is writable; the tables and bookkeeping directories under it, where they exist, are
+   * directories. Writes nothing.
+   *
+   * @throws UserInputException naming the path when it is not
+   */
+  public static void checkWritable(ResultsLayout layout, Configuration conf) {
+    String root = layout.root();
+    try {
+      Path p = new Path(root);
+      FileSystem fs = p.getFileSystem(conf);
+      Path existing = p;
+      FileStatus status = status(fs, existing);
+      while (status == null && existing.getParent() != null) {
+        existing = existing.getParent();
+        status = status(fs, existing);
+      }
+      if (status == null) {
+        return; // nothing of the path exists, not even its file system's root: let the run say
+      }
+      if (!status.isDirectory()) {
+        throw new UserInputException(
+            existing.equals(p)
+                ? "results root " + root + " is a file, not a directory"
+                : "results root " + root + " cannot be created: " + existing + " is a file");
+      }
+      if (!writable(fs, existing)) {
+        throw new UserInputException(
+            "results root " + root + " is not writable"
+                + (existing.equals(p) ? "" : ": cannot create it in " + existing));
+      }
+      if (existing.equals(p)) {
+        for (String name : names()) {
+          FileStatus sub = status(fs, new Path(p, name));
+          if (sub != null && !sub.isDirectory()) {
+            throw new UserInputException(
+                "results root " + root + " holds a file " + sub.getPath()
+                    + " where the directory " + name + " belongs; is it a results root?");
+          }
+        }
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      throw new UserInputException("results root " + root + " cannot be used: " + e, e);
+    }
+  }
+
+  private static String[] names() {
+    String[] out = new String[Tables.NAMES.length + BOOKKEEPING.length];
+    System.arraycopy(Tables.NAMES, 0, out, 0, Tables.NAMES.length);
+    System.arraycopy(BOOKKEEPING, 0, out, Tables.NAMES.length, BOOKKEEPING.length);
+    return out;
+  }
+
+  private static FileStatus status(FileSystem fs, Path p) throws IOException {
+    try {
+      return fs.getFileStatus(p);
+    } catch (FileNotFoundException e) {
+      return null;
+    }
+  }
+
+  private static boolean writable(FileSystem fs, Path dir) throws IOException {
+    if (isLocal(fs)) {
+      // access(2): the process's real rights (root's included), which Hadoop's permission-bit
+      // emulation for local files does not model.
+      return Files.isWritable(Paths.get(fs.makeQualified(dir).toUri()));
+    }
+    try {
+      fs.access(dir, FsAction.WRITE);
+      return true;
+    } catch (AccessControlException e) {
+      return false;
+    }
+  }
+
+  /** Whether {@code fs} is the local file system, where java.nio's atomic operations apply. */
+  static boolean isLocal(FileSystem fs) {
+    return fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem;
+  }
+}
