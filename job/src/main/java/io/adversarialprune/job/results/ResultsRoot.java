@@ -22,7 +22,7 @@ import org.apache.hadoop.security.AccessControlException;
  */
 public final class ResultsRoot {
   /** Directories a run creates directly under the root besides the tables. */
-  static final String[] BOOKKEEPING = {ResultsLayout.STAGING};
+  static final String[] BOOKKEEPING = {ResultsLayout.STAGING, ResultsLayout.LEASES};
 
   private ResultsRoot() {}
 
@@ -70,6 +70,27 @@ public final class ResultsRoot {
       }
     } catch (IOException | IllegalArgumentException e) {
       throw new UserInputException("results root " + root + " cannot be used: " + e, e);
+    }
+  }
+
+  /**
+   * Deletes {@code dir} if it is empty, then its parent if that is empty now, {@code levels}
+   * directories up at most; best effort, tidying only. Never deletes a directory that is not
+   * empty, even one that another driver fills at the same moment: a local disk's rmdir(2) refuses
+   * it, and so does HDFS's non-recursive delete.
+   */
+  static void deleteEmptyDirs(FileSystem fs, Path dir, int levels) {
+    Path p = dir;
+    for (int i = 0; i < levels && p != null; i++, p = p.getParent()) {
+      try {
+        if (isLocal(fs)) {
+          Files.delete(Paths.get(fs.makeQualified(p).toUri()));
+        } else if (fs.listStatus(p).length > 0 || !fs.delete(p, false)) {
+          return;
+        }
+      } catch (IOException e) {
+        return; // not empty, gone, or not ours to delete
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.ResultsRoot;
+import io.adversarialprune.job.results.RunLease;
 import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.Tables;
 import io.adversarialprune.job.results.UnitInfo;
@@ -67,6 +68,16 @@ public final class SweepRunner {
   public Summary run() throws IOException {
     ResultsRoot.checkWritable(layout, hadoopConf());
     long[] bounds = validateInputs();
+    // One writer per run id; the lease is released however the run ends.
+    scala.Option<String> attempt = spark.sparkContext().applicationAttemptId();
+    try (RunLease lease =
+        RunLease.acquire(layout, config.name(), runId, spark.sparkContext().applicationId(),
+            attempt.isEmpty() ? null : attempt.get(), hadoopConf())) {
+      return runHoldingLease(bounds, lease);
+    }
+  }
+
+  private Summary runHoldingLease(long[] bounds, RunLease lease) throws IOException {
     checkRunIdentity();
     Instant started = Instant.now();
     writeRun("RUNNING", started, null, Set.of());
@@ -85,6 +96,7 @@ public final class SweepRunner {
         computed += o.computed() ? 1 : 0;
       }
       List<Row> configMetrics = aggregate(units, outcomes);
+      lease.checkHeld(); // before touching staging, which a driver that took over shares
       cleanStaging();
       writeRun("SUCCEEDED", started, Instant.now(), devices);
       return new Summary(runId, units.size(), computed, configMetrics);
@@ -92,22 +104,29 @@ public final class SweepRunner {
       // Not only RuntimeException and IOException: a failed Spark job throws SparkException, which
       // Java's compiler cannot see, and an Error (a native library that fails to load) ends the run
       // too. Every way out records that the run ended.
-      throw failed(started, e);
+      throw failed(started, e, lease);
     }
   }
 
-  /** Records the run as FAILED and says why; an {@link Error} is rethrown as it is. */
-  private RuntimeException failed(Instant started, Throwable cause) {
-    try {
-      writeRun("FAILED", started, Instant.now(), Set.of());
-    } catch (Throwable suppressed) {
-      cause.addSuppressed(suppressed);
+  /**
+   * Records the run as FAILED, unless its lease was lost (then the driver that took it over owns
+   * the runs row), and says why; an {@link Error} is rethrown as it is.
+   */
+  private RuntimeException failed(Instant started, Throwable cause, RunLease lease) {
+    boolean owner = lease.lost() == null;
+    if (owner) {
+      try {
+        writeRun("FAILED", started, Instant.now(), Set.of());
+      } catch (Throwable suppressed) {
+        cause.addSuppressed(suppressed);
+      }
     }
     if (cause instanceof Error error) {
       throw error;
     }
     return new RunFailedException(
-        "run " + runId + " of sweep " + config.name() + " failed (runs status FAILED): "
+        "run " + runId + " of sweep " + config.name() + " failed"
+            + (owner ? " (runs status FAILED): " : " (another driver took its lease over): ")
             + reason(cause),
         cause);
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.adversarialprune.job.Main;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.RunLease;
 import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.io.InputStream;
@@ -244,6 +245,25 @@ class SweepTest {
     CliRun notWritable = cli(readOnly.resolve("results"), "x", "sweep.model.path=/nonexistent");
     assertThat(notWritable.code()).as(notWritable.err()).isEqualTo(2);
     assertThat(notWritable.err()).contains("is not writable");
+  }
+
+  @Test
+  void aSecondDriverOfARunIdExitsTwoNamingTheFirstAndWritesNothing() throws IOException {
+    Path results = tmp.resolve("leased");
+    String[] tiny = {"sweep.name=leased", "sweep.data.limit=8", "sweep.data.shards=1",
+        "sweep.attack.steps=1", "sweep.attack.batch-size=8"};
+    try (RunLease first = RunLease.acquire(new ResultsLayout(results.toString()), "leased", "r",
+        "app-first", null, spark.sparkContext().hadoopConfiguration())) {
+      CliRun second = cli(results, "r", tiny);
+      assertThat(second.code()).as(second.err()).isEqualTo(2);
+      assertThat(second.err()).contains("run r of sweep leased is being written by app app-first");
+      try (Stream<Path> s = Files.list(results)) {
+        assertThat(s.map(p -> p.getFileName().toString())).containsExactly("_leases");
+      }
+    }
+    CliRun after = cli(results, "r", tiny);
+    assertThat(after.code()).as(after.err()).isZero();
+    assertThat(results.resolve("_leases")).doesNotExist();
   }
 
   private static String fixture(String name, List<DatasetFixtures.Sample> samples) {
