@@ -198,6 +198,8 @@ class SweepTest {
       {"sweep.data.path=\"" + corrupt + "\"", "sweep.data.limit=0",
           "image id 3 (img-3.png) cannot be read"},
       {"sweep.data.limit=20000", "sweep.data.limit is 20000, but dataset"},
+      {"sweep.attack.alpha=0.05", "sweep.data.path=/nonexistent/data",
+          "warning: sweep.attack.alpha (0.05) is larger than sweep.attack.eps (0.03)"},
       {"sweep.data.limit=4", "sweep.data.shards=5",
           "sweep.data.shards is 5, but only 4 images are selected"},
     };
