@@ -278,12 +278,15 @@ public record SweepConfig(
 
   /**
    * Why {@code value} is not an integer of the key's width, or null: Typesafe Config's getInt and
-   * getLong truncate 2.5 to 2 without a word, and their range errors name the key without its block.
+   * getLong truncate 2.5 to 2 without a word, and their range errors name the key without its
+   * block.
    */
   static String integerProblem(String key, Number value, boolean wide) {
     double d = value.doubleValue();
     boolean integral =
-        value instanceof Integer || value instanceof Long || (d == Math.rint(d) && !Double.isInfinite(d));
+        value instanceof Integer
+            || value instanceof Long
+            || (d == Math.rint(d) && !Double.isInfinite(d));
     if (!integral) {
       return key + " must be an integer, got " + value;
     }

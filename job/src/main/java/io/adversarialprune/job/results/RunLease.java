@@ -33,10 +33,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li><b>Acquire</b> creates the file atomically, create-if-absent: {@code O_EXCL} on a local
- *       disk, {@code create(overwrite=false)} elsewhere (atomic on HDFS, where the NameNode decides;
- *       object stores without conditional writes give no such guarantee). A second driver finds
- *       the file and stops with a {@link UserInputException} (exit 2) naming the holder, before
- *       it writes anything.
+ *       disk, {@code create(overwrite=false)} elsewhere (atomic on HDFS, where the NameNode
+ *       decides; object stores without conditional writes give no such guarantee). A second
+ *       driver finds the file and stops with a {@link UserInputException} (exit 2) naming the
+ *       holder, before it writes anything.
  *   <li><b>Heartbeat</b>: while held, a daemon thread sets the file's modification time every
  *       {@link Timing#heartbeat()}, and checks that the file still names this holder.
  *   <li><b>Stale leases</b> are taken over, so that a rerun resumes a run whose driver was killed:

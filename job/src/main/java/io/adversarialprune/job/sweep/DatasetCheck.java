@@ -158,7 +158,8 @@ final class DatasetCheck {
   /** Decodes the first selected image fully: proves the decoder reads the dataset's format. */
   void checkFirstImageDecodes(long[] bounds, ImagePreprocessor preprocessor, InputShape input)
       throws IOException {
-    DatasetReader.Record first = DatasetReader.read(location, bounds[0], bounds[0] + 1, conf).get(0);
+    DatasetReader.Record first =
+        DatasetReader.read(location, bounds[0], bounds[0] + 1, conf).get(0);
     try {
       preprocessor.pixels(first.bytes(), "id " + first.id(), input);
     } catch (IllegalArgumentException e) {
@@ -288,8 +289,8 @@ final class DatasetCheck {
       int bytesField = image.fieldIndex(ImageDataset.BYTES);
       byte[] bytes = image.isNullAt(bytesField) ? null : (byte[]) image.get(bytesField);
       if (bytes == null || bytes.length == 0) {
-        return "dataset " + dataset + ": column image.bytes is " + (bytes == null ? "null" : "empty")
-            + " for id " + id;
+        return "dataset " + dataset + ": column image.bytes is "
+            + (bytes == null ? "null" : "empty") + " for id " + id;
       }
       if (row.isNullAt(1)) {
         return "dataset " + dataset + ": column label is null for id " + id;

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code query} through the command line on real results roots, in the session {@link Spark} builds. */
+/** {@code query} from the command line on real results roots, in a session {@link Spark} makes. */
 class QueryCommandTest {
   private static SparkSession spark;
 
@@ -51,7 +51,8 @@ class QueryCommandTest {
   void aRootThatDoesNotExistOrHoldsNoResultsSaysSo() throws Exception {
     Result missing = query(tmp.resolve("missing"), "SELECT * FROM samples");
     assertThat(missing.code()).isEqualTo(2);
-    assertThat(missing.err()).contains("results root " + tmp.resolve("missing") + " does not exist");
+    assertThat(missing.err())
+        .contains("results root " + tmp.resolve("missing") + " does not exist");
 
     Path empty = Files.createDirectories(tmp.resolve("empty"));
     Result none = query(empty, "SELECT * FROM samples");
