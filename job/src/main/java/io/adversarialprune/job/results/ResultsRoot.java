@@ -13,14 +13,20 @@ import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RawLocalFileSystem;
 import org.apache.hadoop.fs.permission.FsAction;
 import org.apache.hadoop.security.AccessControlException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The results root as a place on a file system: whether a run can write there, checked before
  * anything else (a few file-system calls, where the model and dataset checks take seconds), so a
  * root that is a file, lies under a file, or is not writable exits 2 naming the path instead of
- * failing at the first write with Hadoop's or Spark's words. Static helpers, thread-safe.
+ * failing at the first write with Hadoop's or Spark's words; and the tidying of a run's
+ * bookkeeping directories, so that a finished run leaves only its tables. Static helpers,
+ * thread-safe.
  */
 public final class ResultsRoot {
+  private static final Logger LOG = LoggerFactory.getLogger(ResultsRoot.class);
+
   /** Directories a run creates directly under the root besides the tables. */
   static final String[] BOOKKEEPING = {ResultsLayout.STAGING, ResultsLayout.LEASES};
 
@@ -70,6 +76,23 @@ public final class ResultsRoot {
       }
     } catch (IOException | IllegalArgumentException e) {
       throw new UserInputException("results root " + root + " cannot be used: " + e, e);
+    }
+  }
+
+  /**
+   * Deletes a run's staging directory, {@code _staging/SWEEP/RUN_ID}, and the directories above it
+   * that are left empty; best effort (a failure is logged): what is left is ignored by readers and
+   * removed by the run's next success.
+   */
+  public static void removeStaging(
+      ResultsLayout layout, String sweep, String runId, Configuration conf) {
+    Path staging = layout.staging(sweep, runId);
+    try {
+      FileSystem fs = staging.getFileSystem(conf);
+      fs.delete(staging, true);
+      deleteEmptyDirs(fs, staging.getParent(), 2);
+    } catch (IOException e) {
+      LOG.warn("could not remove {}: {}", staging, e.toString());
     }
   }
 

@@ -96,9 +96,10 @@ public final class SweepRunner {
         computed += o.computed() ? 1 : 0;
       }
       List<Row> configMetrics = aggregate(units, outcomes);
-      lease.checkHeld(); // before touching staging, which a driver that took over shares
-      cleanStaging();
+      lease.checkHeld(); // before the commit and the staging cleanup: a new holder shares staging
       writeRun("SUCCEEDED", started, Instant.now(), devices);
+      // After the last write, which stages too; tidying only, it cannot fail the run.
+      ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
       return new Summary(runId, units.size(), computed, configMetrics);
     } catch (Throwable e) {
       // Not only RuntimeException and IOException: a failed Spark job throws SparkException, which
@@ -120,6 +121,7 @@ public final class SweepRunner {
       } catch (Throwable suppressed) {
         cause.addSuppressed(suppressed);
       }
+      ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
     }
     if (cause instanceof Error error) {
       throw error;
@@ -545,11 +547,6 @@ public final class SweepRunner {
         spark.createDataFrame(List.of(row), RUNS));
     LOG.info("run {} of sweep {}: {}{}", runId, config.name(), status,
         devices.isEmpty() ? "" : " on " + devices);
-  }
-
-  private void cleanStaging() throws IOException {
-    org.apache.hadoop.fs.Path staging = layout.staging(config.name(), runId);
-    staging.getFileSystem(hadoopConf()).delete(staging, true);
   }
 
   private Configuration hadoopConf() {

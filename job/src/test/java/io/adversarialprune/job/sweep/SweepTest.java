@@ -265,7 +265,11 @@ class SweepTest {
     }
     CliRun after = cli(results, "r", tiny);
     assertThat(after.code()).as(after.err()).isZero();
-    assertThat(results.resolve("_leases")).doesNotExist();
+    try (Stream<Path> s = Files.list(results)) {
+      assertThat(s.map(p -> p.getFileName().toString()))
+          .as("the tables and nothing else: no _leases, no _staging")
+          .containsExactlyInAnyOrder("samples", "metrics", "prune_stats", "runs");
+    }
   }
 
   private static String fixture(String name, List<DatasetFixtures.Sample> samples) {
@@ -287,6 +291,8 @@ class SweepTest {
     Row run = Tables.read(spark, new ResultsLayout(results.toString()), ResultsLayout.RUNS).first();
     assertThat(run.<String>getAs("status")).isEqualTo("FAILED");
     assertThat(run.<Object>getAs("ended_at")).isNotNull();
+    assertThat(results.resolve("_staging")).doesNotExist();
+    assertThat(results.resolve("_leases")).doesNotExist();
   }
 
   @Test
