@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The job's entry point: {@code adversarial-prune <command> ...}. Exit codes: 0 success, 2 usage
- * or input/config error (the message names the key, file or column), 1 job failure.
+ * or input/config error (the message names the key, file or column; nothing was written), 1 job
+ * failure (a {@link RunFailedException}: the run's {@code runs} row says FAILED).
  *
  * <p>{@code main} never sets a Spark master: spark-submit (or the local launcher's
  * {@code spark.master}) does.
@@ -55,7 +56,8 @@ public final class Main {
       Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
     PrintWriter err = cli.getErr();
     UserInputException input = find(e, UserInputException.class);
-    if (input != null) {
+    // A run that wrote something and then failed is a job failure, whatever its cause.
+    if (input != null && find(e, RunFailedException.class) == null) {
       err.println("error: " + input.getMessage());
       err.flush();
       return EXIT_USAGE;

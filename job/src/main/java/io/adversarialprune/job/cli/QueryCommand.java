@@ -45,16 +45,21 @@ public final class QueryCommand implements Callable<Integer> {
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = Spark.session("adversarial-prune query");
     try {
-      Tables.registerViews(spark, new ResultsLayout(results));
+      List<String> views = views(spark);
       Dataset<Row> df;
       try {
         df = spark.sql(sql);
       } catch (Exception e) {
         // Spark's AnalysisException (unknown table/column, bad syntax) is a user error.
-        if (!((Object) e instanceof AnalysisException)) {
+        if (!((Object) e instanceof AnalysisException analysis)) {
           throw e;
         }
-        throw new UserInputException("query failed: " + e.getMessage(), e);
+        throw new UserInputException(
+            "query failed: " + e.getMessage()
+                + ("TABLE_OR_VIEW_NOT_FOUND".equals(analysis.getCondition())
+                    ? "\n  results root " + results + " has the views " + String.join(", ", views)
+                    : ""),
+            e);
       }
       PrintWriter out = spec.commandLine().getOut();
       if (format == Format.table) {
@@ -72,6 +77,27 @@ public final class QueryCommand implements Callable<Integer> {
         spark.stop();
       }
     }
+  }
+
+  /**
+   * Registers the root's tables as views.
+   *
+   * @throws UserInputException when the root does not exist or holds no results, rather than
+   *     letting the query fail on a missing view
+   */
+  private List<String> views(SparkSession spark) throws java.io.IOException {
+    ResultsLayout layout = new ResultsLayout(results);
+    org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(results);
+    if (!root.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(root)) {
+      throw new UserInputException("results root " + results + " does not exist");
+    }
+    List<String> views = Tables.registerViews(spark, layout);
+    if (views.isEmpty()) {
+      throw new UserInputException(
+          "results root " + results + " has no results (none of the tables "
+              + String.join(", ", Tables.NAMES) + "); is it the --results of a run?");
+    }
+    return views;
   }
 
   /** A plain-text grid like Spark's {@code show()}, without truncating values. */

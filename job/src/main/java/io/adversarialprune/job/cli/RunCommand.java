@@ -61,6 +61,10 @@ public final class RunCommand implements Callable<Integer> {
     }
     // Every config problem is reported here, before a Spark session exists.
     SweepConfig sweep = SweepConfig.load(config, overrides);
+    for (String warning : sweep.warnings()) {
+      spec.commandLine().getErr().println("warning: " + warning);
+    }
+    spec.commandLine().getErr().flush();
     boolean ownSession = SparkSession.getDefaultSession().isEmpty();
     SparkSession spark = Spark.session("adversarial-prune " + sweep.name() + " " + id);
     try {

@@ -24,8 +24,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -81,6 +83,22 @@ public record SweepConfig(
   public record CheckConfig(CheckPolicy policy, EngineCheck.Settings settings)
       implements Serializable {}
 
+  /**
+   * Settings that are valid but probably not what was meant, one sentence each naming the keys;
+   * {@code run} prints them before it starts.
+   */
+  public List<String> warnings() {
+    List<String> out = new ArrayList<>();
+    if (attack.alpha() > attack.eps()) {
+      out.add(
+          "sweep.attack.alpha (" + attack.alpha() + ") is larger than sweep.attack.eps ("
+              + attack.eps() + "): one step crosses the whole eps-ball, so the first step already"
+              + " jumps to its corner (every pixel at +-eps) instead of searching inside it; PGD"
+              + " usually takes alpha well below eps");
+    }
+    return out;
+  }
+
   /** Loads {@code file} (may be null: defaults only) with {@code key=value} overrides. */
   public static SweepConfig load(File file, List<String> overrides) {
     Config user = ConfigFactory.empty();
@@ -122,18 +140,23 @@ public record SweepConfig(
       throw new UserInputException("config does not resolve: " + e.getMessage());
     }
     findUnknownKeys(user.resolve(), reference, problems);
+    Set<String> badTypes = new LinkedHashSet<>();
     try {
       config.checkValid(reference, "sweep");
     } catch (ConfigException.ValidationFailed e) {
       for (ConfigException.ValidationProblem p : e.problems()) {
         problems.add(p.path() + ": " + p.problem());
+        badTypes.add(p.path());
       }
     }
     // Typed reads of every reference key by its full path, so messages name e.g. sweep.attack.eps.
-    int before = problems.size();
-    checkTypes(config, reference, problems);
-    if (problems.size() > before) {
-      throw problemsException(problems);
+    checkTypes(config, reference, problems, badTypes);
+    // A key of the wrong type is reported once, above; the blocks are then read with its default
+    // in its place, so that the other keys' problems are reported in the same go.
+    for (String path : badTypes) {
+      if (reference.hasPath(path)) {
+        config = config.withValue(path, reference.getValue(path));
+      }
     }
     Config s = config.getConfig("sweep");
     String name = read(problems, () -> checkName(s.getString("name"), "sweep.name"));
@@ -166,13 +189,17 @@ public record SweepConfig(
             : "invalid config (" + problems.size() + " problems):\n  " + String.join("\n  ", problems));
   }
 
+  /**
+   * Runs one block's reader; its problems join {@code problems}. A block reports all its problems
+   * in one message, separated by "; " before each key.
+   */
   private static <T> T read(List<String> problems, Supplier<T> reader) {
     try {
       return reader.get();
     } catch (ConfigException e) {
       problems.add(withoutOrigin(e.getMessage()));
     } catch (IllegalArgumentException e) {
-      problems.add(e.getMessage());
+      problems.addAll(List.of(e.getMessage().split("; (?=sweep\\.|unknown key )")));
     }
     return null;
   }
@@ -193,34 +220,99 @@ public record SweepConfig(
     }
   }
 
-  private static void checkTypes(Config config, Config reference, List<String> problems) {
+  /**
+   * Keys read as 64-bit integers; every other key whose default is an integer is read as a 32-bit
+   * one.
+   */
+  private static final Set<String> LONG_KEYS =
+      Set.of("sweep.data.limit", "sweep.engine.shard-cache-mb", "sweep.seeds");
+
+  private static void checkTypes(
+      Config config, Config reference, List<String> problems, Set<String> badTypes) {
     for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
       String path = e.getKey();
-      if (!path.startsWith("sweep.") || path.equals("sweep.transfer")) {
-        continue;
+      if (!path.startsWith("sweep.") || path.equals("sweep.transfer")
+          || badTypes.stream().anyMatch(b -> path.equals(b) || path.startsWith(b + "."))) {
+        continue; // reported by checkValid already
       }
+      String problem;
       try {
-        switch (e.getValue().valueType()) {
-          case NUMBER -> config.getDouble(path);
-          case BOOLEAN -> config.getBoolean(path);
-          case STRING -> config.getString(path);
-          case LIST -> checkListType(config, path);
-          default -> { }
-        }
+        problem =
+            switch (e.getValue().valueType()) {
+              case NUMBER -> e.getValue().unwrapped() instanceof Double
+                  ? checkDouble(config, path)
+                  : integerProblem(path, config.getNumber(path), LONG_KEYS.contains(path));
+              case BOOLEAN -> checkBoolean(config, path);
+              case STRING -> checkString(config, path);
+              case LIST -> checkListType(config, path);
+              default -> null;
+            };
       } catch (ConfigException ex) {
-        problems.add(withoutOrigin(ex.getMessage()));
+        problem = withoutOrigin(ex.getMessage());
+      }
+      if (problem != null) {
+        problems.add(problem);
+        badTypes.add(path);
       }
     }
   }
 
-  private static void checkListType(Config config, String path) {
+  private static String checkDouble(Config config, String path) {
+    config.getDouble(path);
+    return null;
+  }
+
+  private static String checkBoolean(Config config, String path) {
+    config.getBoolean(path);
+    return null;
+  }
+
+  private static String checkString(Config config, String path) {
+    config.getString(path);
+    return null;
+  }
+
+  private static String checkListType(Config config, String path) {
     if (path.endsWith(".composite")) {
       config.getStringList(path);
     } else if (path.equals("sweep.seeds")) {
-      config.getLongList(path);
+      List<Number> values = config.getNumberList(path);
+      for (int i = 0; i < values.size(); i++) {
+        String problem = integerProblem(path + "[" + i + "]", values.get(i), true);
+        if (problem != null) {
+          return problem;
+        }
+      }
     } else {
       config.getDoubleList(path);
     }
+    return null;
+  }
+
+  /**
+   * Why {@code value} is not an integer of the key's width, or null: Typesafe Config's getInt and
+   * getLong truncate 2.5 to 2 without a word, and their range errors name the key without its
+   * block.
+   */
+  static String integerProblem(String key, Number value, boolean wide) {
+    double d = value.doubleValue();
+    boolean integral =
+        value instanceof Integer
+            || value instanceof Long
+            || (d == Math.rint(d) && !Double.isInfinite(d));
+    if (!integral) {
+      return key + " must be an integer, got " + value;
+    }
+    boolean fits =
+        wide
+            ? value instanceof Long || value instanceof Integer || (d >= -0x1p63 && d < 0x1p63)
+            : value.longValue() >= Integer.MIN_VALUE && value.longValue() <= Integer.MAX_VALUE
+                && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE;
+    if (!fits) {
+      return key + " must be a " + (wide ? "64" : "32") + "-bit integer (at most "
+          + (wide ? Long.MAX_VALUE : Integer.MAX_VALUE) + "), got " + value;
+    }
+    return null;
   }
 
   /** "String: 1: sweep.x has type..." -> "sweep.x has type...": the origin of --set is noise. */
@@ -298,14 +390,18 @@ public record SweepConfig(
     String path = d.getString("path");
     long limit = d.getLong("limit");
     int shards = d.getInt("shards");
+    List<String> errors = new ArrayList<>();
     if (path.isBlank()) {
-      throw new IllegalArgumentException("sweep.data.path must name a dataset");
+      errors.add("sweep.data.path must name a dataset");
     }
     if (limit < 0) {
-      throw new IllegalArgumentException("sweep.data.limit must be >= 0 (0 = all), got " + limit);
+      errors.add("sweep.data.limit must be >= 0 (0 = all), got " + limit);
     }
     if (shards < 1) {
-      throw new IllegalArgumentException("sweep.data.shards must be >= 1, got " + shards);
+      errors.add("sweep.data.shards must be >= 1, got " + shards);
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", errors));
     }
     return new DataConfig(path, limit, shards);
   }
@@ -423,14 +519,22 @@ public record SweepConfig(
   private static EngineConfig engine(Config e) {
     int threads = e.getInt("intra-op-threads");
     long cache = e.getLong("shard-cache-mb");
+    List<String> errors = new ArrayList<>();
     if (threads < 0) {
-      throw new IllegalArgumentException("sweep.engine.intra-op-threads must be >= 0, got " + threads);
+      errors.add("sweep.engine.intra-op-threads must be >= 0, got " + threads);
     }
     if (cache < 0) {
-      throw new IllegalArgumentException("sweep.engine.shard-cache-mb must be >= 0, got " + cache);
+      errors.add("sweep.engine.shard-cache-mb must be >= 0, got " + cache);
     }
-    MemoryFormat format =
-        MemoryFormat.parse("sweep.engine.memory-format", e.getString("memory-format"));
+    MemoryFormat format = null;
+    try {
+      format = MemoryFormat.parse("sweep.engine.memory-format", e.getString("memory-format"));
+    } catch (IllegalArgumentException ex) {
+      errors.add(ex.getMessage());
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", errors));
+    }
     return new EngineConfig(threads, cache, format);
   }
 

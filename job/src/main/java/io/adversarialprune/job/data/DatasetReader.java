@@ -67,12 +67,26 @@ public final class DatasetReader {
           if (id < fromId || id >= toId) {
             continue;
           }
+          // Parquet's own message for a missing value ("not found 0(image) element number 0 in
+          // group") names neither the column nor the sample.
+          if (g.getFieldRepetitionCount(ImageDataset.IMAGE) == 0) {
+            throw new IllegalArgumentException(
+                "dataset " + location + ": column image is null for id " + id);
+          }
           Group image = g.getGroup(ImageDataset.IMAGE, 0);
+          if (image.getFieldRepetitionCount(ImageDataset.BYTES) == 0) {
+            throw new IllegalArgumentException(
+                "dataset " + location + ": column image.bytes is null for id " + id);
+          }
           byte[] bytes = image.getBinary(ImageDataset.BYTES, 0).getBytes();
           String path =
               image.getFieldRepetitionCount(ImageDataset.PATH) == 0
                   ? null
                   : image.getString(ImageDataset.PATH, 0);
+          if (g.getFieldRepetitionCount(ImageDataset.LABEL) == 0) {
+            throw new IllegalArgumentException(
+                "dataset " + location + ": column label is null for id " + id);
+          }
           out.add(new Record(id, label(g), bytes, path));
         }
       }

@@ -13,6 +13,7 @@ import org.apache.hadoop.fs.Path;
  * ROOT/runs/SWEEP/RUN_ID/part-*.parquet
  * ROOT/engine_checks/SWEEP/RUN_ID/part-*.parquet
  * ROOT/_staging/...   (attempts in flight; ignored by readers, cleaned at the end of a run)
+ * ROOT/_leases/SWEEP/RUN_ID   (the driver writing that run, while it runs: {@link RunLease})
  * </pre>
  *
  * Directory names carry no {@code key=value}, so Spark does no partition discovery: every column is
@@ -26,6 +27,10 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   public static final String RUNS = "runs";
   public static final String ENGINE_CHECKS = "engine_checks";
   public static final String SAMPLE_FILE = "part-0.parquet";
+  /** Attempts and driver writes in flight, under the root. */
+  public static final String STAGING = "_staging";
+  /** Run leases (see {@link RunLease}), under the root. */
+  public static final String LEASES = "_leases";
 
   public Path table(String table) {
     return new Path(root, table);
@@ -42,7 +47,12 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   }
 
   public Path staging(String sweep, String runId) {
-    return new Path(new Path(new Path(root, "_staging"), sweep), runId);
+    return new Path(new Path(new Path(root, STAGING), sweep), runId);
+  }
+
+  /** The lease file of a run (see {@link RunLease}). */
+  public Path lease(String sweep, String runId) {
+    return new Path(new Path(new Path(root, LEASES), sweep), runId);
   }
 
   /** A unique staging directory for one attempt of one unit. */

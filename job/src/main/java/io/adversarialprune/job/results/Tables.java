@@ -1,6 +1,8 @@
 package io.adversarialprune.job.results;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -28,14 +30,25 @@ public final class Tables {
     return spark.read().option("recursiveFileLookup", "true").parquet(p.toString());
   }
 
-  /** Registers temp views samples, metrics, prune_stats, runs and engine_checks (those that exist). */
-  public static void registerViews(SparkSession spark, ResultsLayout layout) throws IOException {
+  /**
+   * Registers temp views samples, metrics, prune_stats, runs and engine_checks over the root's
+   * tables, those that exist; a view of that name left from another root is dropped.
+   *
+   * @return the names of the views registered, in {@link #NAMES} order (empty: no results)
+   */
+  public static List<String> registerViews(SparkSession spark, ResultsLayout layout)
+      throws IOException {
+    List<String> views = new ArrayList<>();
     for (String t : NAMES) {
       Dataset<Row> df = read(spark, layout, t);
       if (df != null) {
         df.createOrReplaceTempView(t);
+        views.add(t);
+      } else {
+        spark.catalog().dropTempView(t);
       }
     }
+    return views;
   }
 
   /**

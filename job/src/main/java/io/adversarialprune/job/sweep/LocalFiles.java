@@ -44,10 +44,12 @@ public final class LocalFiles {
         throw new UserInputException(key + ": resource " + location + " is not in the application jar");
       }
       Path dir = Files.createTempDirectory("adversarial-prune-");
-      Path file = dir.resolve(Path.of(resource).getFileName().toString());
-      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-      file.toFile().deleteOnExit();
+      // deleteOnExit deletes in the reverse order of registration, and a directory only when it
+      // is empty: the directory first, so that its file goes before it.
       dir.toFile().deleteOnExit();
+      Path file = dir.resolve(Path.of(resource).getFileName().toString());
+      file.toFile().deleteOnExit();
+      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
       return file.toString();
     } catch (IOException e) {
       throw new UncheckedIOException("could not extract " + location, e);

@@ -1,6 +1,5 @@
 package io.adversarialprune.job.sweep;
 
-import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.data.DatasetReader;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
@@ -101,7 +100,9 @@ public final class ShardCache {
       try {
         p = key.preprocessor().pixels(r.bytes(), name, shape);
       } catch (IllegalArgumentException e) {
-        throw new UserInputException("dataset " + key.dataset() + ": " + e.getMessage(), e);
+        // Found on an executor, once the run has written: a job failure, not a user error (exit
+        // 2 promises that nothing was written). The driver's DatasetCheck finds what it can first.
+        throw new IllegalArgumentException("dataset " + key.dataset() + ": " + e.getMessage(), e);
       }
       System.arraycopy(p, 0, pixels, i * shape.pixels(), p.length);
     }

@@ -1,14 +1,13 @@
 package io.adversarialprune.job.sweep;
 
-import static org.apache.spark.sql.functions.col;
-
 import ai.djl.Device;
+import io.adversarialprune.job.RunFailedException;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
-import io.adversarialprune.job.data.DatasetReader;
-import io.adversarialprune.job.data.ImageDataset;
 import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.ResultsRoot;
+import io.adversarialprune.job.results.RunLease;
 import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.Tables;
 import io.adversarialprune.job.results.UnitInfo;
@@ -36,13 +35,10 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,7 +67,18 @@ public final class SweepRunner {
   }
 
   public Summary run() throws IOException {
+    ResultsRoot.checkWritable(layout, hadoopConf());
     long[] bounds = validateInputs();
+    // One writer per run id; the lease is released however the run ends.
+    scala.Option<String> attempt = spark.sparkContext().applicationAttemptId();
+    try (RunLease lease =
+        RunLease.acquire(layout, config.name(), runId, spark.sparkContext().applicationId(),
+            attempt.isEmpty() ? null : attempt.get(), hadoopConf())) {
+      return runHoldingLease(bounds, lease);
+    }
+  }
+
+  private Summary runHoldingLease(long[] bounds, RunLease lease) throws IOException {
     checkRunIdentity();
     Instant started = Instant.now();
     writeRun("RUNNING", started, null, Set.of());
@@ -91,45 +98,70 @@ public final class SweepRunner {
       }
       List<Row> configMetrics = aggregate(units, outcomes);
       writeChecks(outcomes.stream().flatMap(o -> o.checks().stream()).toList());
-      cleanStaging();
+      lease.checkHeld(); // before the commit and the staging cleanup: a new holder shares staging
       writeRun("SUCCEEDED", started, Instant.now(), devices);
+      // After the last write, which stages too; tidying only, it cannot fail the run.
+      ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
       return new Summary(runId, units.size(), computed, configMetrics);
-    } catch (RuntimeException | IOException e) {
+    } catch (Throwable e) {
+      // Not only RuntimeException and IOException: a failed Spark job throws SparkException, which
+      // Java's compiler cannot see, and an Error (a native library that fails to load) ends the run
+      // too. Every way out records that the run ended.
+      throw failed(started, e, lease);
+    }
+  }
+
+  /**
+   * Records the run as FAILED, unless its lease was lost (then the driver that took it over owns
+   * the runs row), and says why; an {@link Error} is rethrown as it is.
+   */
+  private RuntimeException failed(Instant started, Throwable cause, RunLease lease) {
+    boolean owner = lease.lost() == null;
+    if (owner) {
       try {
-        if (e instanceof EngineCheckFailedException failed) {
+        if (cause instanceof EngineCheckFailedException failed) {
           writeChecks(List.of(failed.record()));
         }
         writeRun("FAILED", started, Instant.now(), Set.of());
-      } catch (RuntimeException | IOException suppressed) {
-        e.addSuppressed(suppressed);
+      } catch (Throwable suppressed) {
+        cause.addSuppressed(suppressed);
       }
-      throw e;
+      ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
     }
+    if (cause instanceof Error error) {
+      throw error;
+    }
+    return new RunFailedException(
+        "run " + runId + " of sweep " + config.name() + " failed"
+            + (owner ? " (runs status FAILED): " : " (another driver took its lease over): ")
+            + reason(cause),
+        cause);
+  }
+
+  /**
+   * The first message below Spark's wrappers: a failed job's SparkException carries the executor's
+   * stack trace in its message, while its cause is the task's own exception.
+   */
+  private static String reason(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (!(c instanceof org.apache.spark.SparkException) && c.getMessage() != null) {
+        return c.toString();
+      }
+    }
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
   }
 
   // ---- step 1: inputs, before anything is written -------------------------------------------
 
   private long[] validateInputs() throws IOException {
     SweepConfig.ModelConfig m = config.model();
-    String dataset = LocalFiles.resolve(config.data().path(), "sweep.data.path");
-    Dataset<Row> data;
-    try {
-      DatasetReader.files(dataset, hadoopConf());
-      data = spark.read().option("recursiveFileLookup", "true").parquet(dataset);
-    } catch (IOException | RuntimeException e) {
-      throw new UserInputException(
-          "sweep.data.path: cannot read dataset " + config.data().path() + ": " + e.getMessage(), e);
-    }
-    checkColumns(data.schema(), config.data().path());
-    Dataset<Row> ids = data.select(col(ImageDataset.ID)).orderBy(col(ImageDataset.ID));
-    if (config.data().limit() > 0) {
-      ids = ids.limit((int) Math.min(Integer.MAX_VALUE, config.data().limit()));
-    }
-    long[] sorted = ids.as(Encoders.LONG()).collectAsList().stream().mapToLong(Long::longValue).toArray();
-    if (sorted.length == 0) {
-      throw new UserInputException("sweep.data.path: dataset " + config.data().path() + " is empty");
-    }
-    long[] bounds = SweepPlan.shardBounds(sorted, config.data().shards());
+    DatasetCheck dataset = new DatasetCheck(spark, config.data(), hadoopConf());
+    long[] bounds = dataset.shardBounds();
+    ImagePreprocessor preprocessor =
+        new ImagePreprocessor(m.input().channels(), m.resize(), m.crop());
+    DatasetCheck.Labels labels = dataset.checkRows(bounds, preprocessor, m.input());
 
     int classes;
     Path modelFile = Path.of(LocalFiles.resolve(m.path(), "sweep.model.path"));
@@ -152,66 +184,9 @@ public final class SweepRunner {
         throw new UserInputException("sweep.transfer " + t.name() + ": " + e.getMessage(), e);
       }
     }
-    Row range =
-        data.where(col(ImageDataset.ID).between(bounds[0], bounds[bounds.length - 1] - 1))
-            .selectExpr("min(label)", "max(label)")
-            .first();
-    long min = ((Number) range.get(0)).longValue();
-    long max = ((Number) range.get(1)).longValue();
-    if (min < 0 || max >= classes) {
-      throw new UserInputException(
-          "column label of dataset " + config.data().path() + " has values in [" + min + ", " + max
-              + "], outside the model's classes [0, " + classes + ")");
-    }
-    // One image through the configured preprocessing proves the model takes the dataset's images.
-    DatasetReader.Record first = DatasetReader.read(dataset, bounds[0], bounds[0] + 1, hadoopConf()).get(0);
-    try {
-      new ImagePreprocessor(m.input().channels(), m.resize(), m.crop())
-          .pixels(first.bytes(), "id " + first.id(), m.input());
-    } catch (IllegalArgumentException e) {
-      throw new UserInputException(
-          "dataset " + config.data().path() + " does not fit sweep.model.input: " + e.getMessage(), e);
-    }
+    labels.checkWithin(classes);
+    dataset.checkFirstImageDecodes(bounds, preprocessor, m.input());
     return bounds;
-  }
-
-  private static void checkColumns(StructType schema, String path) {
-    StructField image = field(schema, ImageDataset.IMAGE, path);
-    if (!(image.dataType() instanceof StructType s)
-        || !hasField(s, ImageDataset.BYTES, DataTypes.BinaryType)) {
-      throw new UserInputException(
-          "dataset " + path + ": column image must be struct<bytes: binary, path: string>, got "
-              + image.dataType().simpleString());
-    }
-    DataType label = field(schema, ImageDataset.LABEL, path).dataType();
-    if (!(label.equals(DataTypes.IntegerType) || label.equals(DataTypes.LongType)
-        || label.equals(DataTypes.ShortType) || label.equals(DataTypes.ByteType))) {
-      throw new UserInputException(
-          "dataset " + path + ": column label must be an integer, got " + label.simpleString());
-    }
-    if (!field(schema, ImageDataset.ID, path).dataType().equals(DataTypes.LongType)) {
-      throw new UserInputException("dataset " + path + ": column id must be a long (see `ingest`)");
-    }
-  }
-
-  private static StructField field(StructType schema, String name, String path) {
-    for (StructField f : schema.fields()) {
-      if (f.name().equals(name)) {
-        return f;
-      }
-    }
-    throw new UserInputException(
-        "dataset " + path + " has no column " + name + " (has " + String.join(", ", schema.fieldNames())
-            + "); convert it with `ingest`");
-  }
-
-  private static boolean hasField(StructType s, String name, DataType type) {
-    for (StructField f : s.fields()) {
-      if (f.name().equals(name) && f.dataType().equals(type)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** A run id may be resumed only with the config it started with. */
@@ -619,11 +594,6 @@ public final class SweepRunner {
             EngineCheckRecord.SCHEMA));
     long failed = checks.stream().filter(c -> !c.report().passed()).count();
     LOG.info("engine checks: {} run, {} failed", checks.size(), failed);
-  }
-
-  private void cleanStaging() throws IOException {
-    org.apache.hadoop.fs.Path staging = layout.staging(config.name(), runId);
-    staging.getFileSystem(hadoopConf()).delete(staging, true);
   }
 
   private Configuration hadoopConf() {

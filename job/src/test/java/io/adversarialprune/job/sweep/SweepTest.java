@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.adversarialprune.job.Main;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.RunLease;
 import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.io.InputStream;
@@ -167,6 +168,17 @@ class SweepTest {
     Files.writeString(model, "not torchscript");
     Path noImage = tmp.resolve("no-image.parquet");
     spark.sql("SELECT 1L AS id, 2 AS label").write().parquet(noImage.toString());
+    List<DatasetFixtures.Sample> good = DatasetFixtures.good(4);
+    String nullImage = fixture("null-image",
+        DatasetFixtures.with(good, new DatasetFixtures.Sample(1, 1, null)));
+    List<DatasetFixtures.Sample> duplicated = new ArrayList<>(good);
+    duplicated.add(DatasetFixtures.sample(2, DatasetFixtures.png(9, 28, 28)));
+    String duplicateIds = fixture("duplicate-ids", duplicated);
+    String mixedSizes = fixture("mixed-sizes",
+        DatasetFixtures.with(good, DatasetFixtures.sample(2, DatasetFixtures.png(2, 32, 32))));
+    String corrupt = fixture("corrupt",
+        DatasetFixtures.with(good, DatasetFixtures.sample(3, "not an image".getBytes())));
+    // Each case: --set overrides, then what the message must say.
     String[][] cases = {
       {"sweep.atack.eps=0.1", "sweep.atack"},
       {"sweep.attack.eps=abc", "sweep.attack.eps"},
@@ -177,17 +189,110 @@ class SweepTest {
       {"sweep.data.path=/nonexistent/data", "/nonexistent/data"},
       {"sweep.data.path=\"" + noImage + "\"", "column image"},
       {"sweep.model.input.height=32", "sweep.model.input"},
+      {"sweep.data.path=\"" + nullImage + "\"", "sweep.data.limit=0",
+          "column image is null for id 1"},
+      {"sweep.data.path=\"" + duplicateIds + "\"", "sweep.data.limit=0",
+          "column id is not unique: id 2 appears 2 times"},
+      {"sweep.data.path=\"" + mixedSizes + "\"", "sweep.data.limit=0",
+          "does not fit sweep.model.input: image id 2 (img-2.png) is 32x32"},
+      {"sweep.data.path=\"" + corrupt + "\"", "sweep.data.limit=0",
+          "image id 3 (img-3.png) cannot be read"},
+      {"sweep.data.limit=20000", "sweep.data.limit is 20000, but dataset"},
+      {"sweep.attack.alpha=0.05", "sweep.data.path=/nonexistent/data",
+          "warning: sweep.attack.alpha (0.05) is larger than sweep.attack.eps (0.03)"},
+      {"sweep.data.limit=4", "sweep.data.shards=5",
+          "sweep.data.shards is 5, but only 4 images are selected"},
     };
-    for (String[] c : cases) {
-      Path results = tmp.resolve("bad-" + Math.abs(c[0].hashCode()));
-      java.io.StringWriter err = new java.io.StringWriter();
-      picocli.CommandLine cli = Main.commandLine();
-      cli.setErr(new java.io.PrintWriter(err));
-      int code = cli.execute("run", "--set", c[0], "--results", results.toString(), "--run-id", "x");
-      assertThat(code).as(c[0] + " -> " + err).isEqualTo(2);
-      assertThat(err.toString()).as(c[0]).contains(c[1]);
-      assertThat(Files.exists(results)).as("nothing written for " + c[0]).isFalse();
+    org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
+    for (int i = 0; i < cases.length; i++) {
+      String[] c = cases[i];
+      String[] sets = java.util.Arrays.copyOf(c, c.length - 1);
+      String expected = c[c.length - 1];
+      Path results = tmp.resolve("bad-" + i);
+      CliRun r = cli(results, "x", sets);
+      soft.assertThat(r.code()).as(List.of(sets) + " -> " + r.err()).isEqualTo(2);
+      soft.assertThat(r.err()).as(List.of(sets).toString()).contains(expected);
+      soft.assertThat(Files.exists(results)).as("nothing written for " + List.of(sets)).isFalse();
     }
+    soft.assertAll();
+  }
+
+  @Test
+  void aResultsRootThatCannotBeWrittenExitsTwoBeforeAnyOtherCheck() throws IOException {
+    Path file = Files.writeString(tmp.resolve("results-file"), "a file");
+    // The model path is bad too: the root is checked first, in milliseconds, not after seconds of
+    // model and dataset checks.
+    String badModel = "sweep.model.path=/nonexistent/model.pt";
+    CliRun isFile = cli(file, "x", badModel);
+    assertThat(isFile.code()).as(isFile.err()).isEqualTo(2);
+    assertThat(isFile.err()).contains("results root " + file + " is a file, not a directory");
+    CliRun under = cli(file.resolve("sub"), "x", badModel);
+    assertThat(under.code()).as(under.err()).isEqualTo(2);
+    assertThat(under.err()).contains("cannot be created: " + file.toUri().getPath() + " is a file");
+    Path tableIsFile = Files.createDirectories(tmp.resolve("runs-is-a-file"));
+    Files.writeString(tableIsFile.resolve("runs"), "");
+    CliRun table = cli(tableIsFile, "x", badModel);
+    assertThat(table.code()).as(table.err()).isEqualTo(2);
+    assertThat(table.err()).contains("where the directory runs belongs");
+    assertThat(Files.readString(file)).isEqualTo("a file");
+  }
+
+  @Test
+  void aResultsRootThatIsNotWritableExitsTwo() throws IOException {
+    Path readOnly = Files.createDirectories(tmp.resolve("read-only"));
+    Files.setPosixFilePermissions(
+        readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+    // root may write anywhere
+    org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(readOnly), "running as root");
+    CliRun notWritable = cli(readOnly.resolve("results"), "x", "sweep.model.path=/nonexistent");
+    assertThat(notWritable.code()).as(notWritable.err()).isEqualTo(2);
+    assertThat(notWritable.err()).contains("is not writable");
+  }
+
+  @Test
+  void aSecondDriverOfARunIdExitsTwoNamingTheFirstAndWritesNothing() throws IOException {
+    Path results = tmp.resolve("leased");
+    String[] tiny = {"sweep.name=leased", "sweep.data.limit=8", "sweep.data.shards=1",
+        "sweep.attack.steps=1", "sweep.attack.batch-size=8"};
+    try (RunLease first = RunLease.acquire(new ResultsLayout(results.toString()), "leased", "r",
+        "app-first", null, spark.sparkContext().hadoopConfiguration())) {
+      CliRun second = cli(results, "r", tiny);
+      assertThat(second.code()).as(second.err()).isEqualTo(2);
+      assertThat(second.err()).contains("run r of sweep leased is being written by app app-first");
+      try (Stream<Path> s = Files.list(results)) {
+        assertThat(s.map(p -> p.getFileName().toString())).containsExactly("_leases");
+      }
+    }
+    CliRun after = cli(results, "r", tiny);
+    assertThat(after.code()).as(after.err()).isZero();
+    try (Stream<Path> s = Files.list(results)) {
+      assertThat(s.map(p -> p.getFileName().toString()))
+          .as("the tables and nothing else: no _leases, no _staging")
+          .containsExactlyInAnyOrder("samples", "metrics", "prune_stats", "runs");
+    }
+  }
+
+  private static String fixture(String name, List<DatasetFixtures.Sample> samples) {
+    return DatasetFixtures.write(spark, tmp.resolve("data-" + name), samples);
+  }
+
+  @Test
+  void aTaskThatFailsEndsTheRunAsFailedWithExitOne() throws IOException {
+    // The header of id 2 reads fine on the driver; its pixels fail to decode on the executor.
+    List<DatasetFixtures.Sample> samples =
+        DatasetFixtures.with(DatasetFixtures.good(4),
+            DatasetFixtures.sample(2, DatasetFixtures.truncated(DatasetFixtures.png(2, 28, 28))));
+    String data = DatasetFixtures.write(spark, tmp.resolve("truncated-data"), samples);
+    Path results = tmp.resolve("truncated");
+    CliRun r = cli(results, "f", "sweep.name=broken", "sweep.data.path=\"" + data + "\"",
+        "sweep.data.limit=0", "sweep.data.shards=1", "sweep.attack.steps=1");
+    assertThat(r.code()).as(r.err()).isEqualTo(1);
+    assertThat(r.err()).contains("run f of sweep broken failed (runs status FAILED)", "id 2");
+    Row run = Tables.read(spark, new ResultsLayout(results.toString()), ResultsLayout.RUNS).first();
+    assertThat(run.<String>getAs("status")).isEqualTo("FAILED");
+    assertThat(run.<Object>getAs("ended_at")).isNotNull();
+    assertThat(results.resolve("_staging")).doesNotExist();
+    assertThat(results.resolve("_leases")).doesNotExist();
   }
 
   @Test
@@ -217,6 +322,24 @@ class SweepTest {
         .hasMessageContaining("sweep.grid.E")
         .hasMessageContaining(
             "sweep.engine.memory-format must be one of auto, contiguous, channels-last, got \"nhwc\"");
+  }
+
+  private record CliRun(int code, String err) {}
+
+  /** {@code run} through the command line, as a user runs it, with {@code --set} overrides. */
+  private static CliRun cli(Path results, String runId, String... sets) {
+    List<String> args = new ArrayList<>(List.of("run", "--results", results.toString(),
+        "--run-id", runId));
+    for (String set : sets) {
+      args.add("--set");
+      args.add(set);
+    }
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setErr(new java.io.PrintWriter(err));
+    cli.setOut(new java.io.PrintWriter(new java.io.StringWriter()));
+    int code = cli.execute(args.toArray(String[]::new));
+    return new CliRun(code, err.toString());
   }
 
   private long count(String sql) {

@@ -22,19 +22,26 @@ public record AttackConfig(
   /** Path of this block in the sweep config, used in validation messages. */
   public static final String PATH = "sweep.attack";
 
-  /** Validates every field; messages name the config key. */
+  /**
+   * Validates every field; messages name the config key. All problems are reported at once, in
+   * one message, separated by {@code "; "}.
+   */
   public AttackConfig {
+    java.util.List<String> problems = new java.util.ArrayList<>();
     if (!(eps > 0 && eps <= 1)) {
-      throw new IllegalArgumentException(PATH + ".eps must be in (0, 1], got " + eps);
+      problems.add(PATH + ".eps must be in (0, 1], got " + eps);
     }
     if (!(alpha > 0) || Double.isInfinite(alpha)) {
-      throw new IllegalArgumentException(PATH + ".alpha must be > 0, got " + alpha);
+      problems.add(PATH + ".alpha must be > 0, got " + alpha);
     }
     if (steps < 1) {
-      throw new IllegalArgumentException(PATH + ".steps must be >= 1, got " + steps);
+      problems.add(PATH + ".steps must be >= 1, got " + steps);
     }
     if (batchSize < 1) {
-      throw new IllegalArgumentException(PATH + ".batch-size must be >= 1, got " + batchSize);
+      problems.add(PATH + ".batch-size must be >= 1, got " + batchSize);
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems));
     }
   }
 

@@ -57,32 +57,46 @@ public record ImagePreprocessor(int channels, int resize, int crop) implements j
               + expected.describe(1));
     }
     Image image = decode(encoded, imageId);
-    if (resize > 0) {
-      int w = image.getWidth();
-      int h = image.getHeight();
-      int newW = w <= h ? resize : (int) Math.round((double) w * resize / h);
-      int newH = w <= h ? (int) Math.round((double) h * resize / w) : resize;
-      if (newW != w || newH != h) {
-        image = image.resize(newW, newH, true);
-      }
+    checkSize(image.getWidth(), image.getHeight(), imageId, expected);
+    int[] resized = resized(image.getWidth(), image.getHeight());
+    if (resized[0] != image.getWidth() || resized[1] != image.getHeight()) {
+      image = image.resize(resized[0], resized[1], true);
     }
     if (crop > 0) {
       int w = image.getWidth();
       int h = image.getHeight();
+      image = image.getSubImage((w - crop) / 2, (h - crop) / 2, crop, crop);
+    }
+    return toChw((BufferedImage) image.getWrappedImage());
+  }
+
+  /**
+   * Checks that an image of {@code width x height} pixels becomes the model's input size after
+   * this preprocessing, as {@link #pixels} does, without decoding it: a caller that reads only an
+   * image's header learns whether {@link #pixels} will accept its size.
+   *
+   * @throws IllegalArgumentException naming the image and both sizes when it will not
+   */
+  public void checkSize(int width, int height, String imageId, InputShape expected) {
+    int[] resized = resized(width, height);
+    int w = resized[0];
+    int h = resized[1];
+    if (crop > 0) {
       if (w < crop || h < crop) {
         throw new IllegalArgumentException(
             "image " + imageId + " is " + w + "x" + h + ", smaller than the crop " + crop);
       }
-      image = image.getSubImage((w - crop) / 2, (h - crop) / 2, crop, crop);
+      w = crop;
+      h = crop;
     }
-    if (image.getWidth() != expected.width() || image.getHeight() != expected.height()) {
+    if (w != expected.width() || h != expected.height()) {
       throw new IllegalArgumentException(
           "image "
               + imageId
               + " is "
-              + image.getWidth()
+              + w
               + "x"
-              + image.getHeight()
+              + h
               + " (width x height) after resize "
               + resize
               + " and crop "
@@ -90,7 +104,16 @@ public record ImagePreprocessor(int channels, int resize, int crop) implements j
               + ", but the model input is "
               + expected.describe(1));
     }
-    return toChw((BufferedImage) image.getWrappedImage());
+  }
+
+  /** The size after the shorter side is resized to {@code resize} (unchanged when 0). */
+  private int[] resized(int w, int h) {
+    if (resize == 0) {
+      return new int[] {w, h};
+    }
+    int newW = w <= h ? resize : (int) Math.round((double) w * resize / h);
+    int newH = w <= h ? (int) Math.round((double) h * resize / w) : resize;
+    return new int[] {newW, newH};
   }
 
   private static Image decode(byte[] encoded, String imageId) {

@@ -1,0 +1,83 @@
+package io.adversarialprune.job.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.adversarialprune.job.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code query} from the command line on real results roots, in a session {@link Spark} makes. */
+class QueryCommandTest {
+  private static SparkSession spark;
+
+  @TempDir static Path tmp;
+
+  @BeforeAll
+  static void startSpark() {
+    spark =
+        Spark.builder("QueryCommandTest")
+            .master("local[1]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .getOrCreate();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  private record Result(int code, String out, String err) {}
+
+  private static Result query(Path root, String sql) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute("query", "--results", root.toString(), sql);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void aRootThatDoesNotExistOrHoldsNoResultsSaysSo() throws Exception {
+    Result missing = query(tmp.resolve("missing"), "SELECT * FROM samples");
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err())
+        .contains("results root " + tmp.resolve("missing") + " does not exist");
+
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    Result none = query(empty, "SELECT * FROM samples");
+    assertThat(none.code()).isEqualTo(2);
+    assertThat(none.err()).contains("results root " + empty + " has no results");
+  }
+
+  @Test
+  void anUnknownTableIsAnErrorThatListsTheViewsAndLeavesNoWarehouseBehind() throws Exception {
+    Path root = tmp.resolve("runs-only");
+    spark.sql("SELECT 's' AS sweep, 'r' AS run_id, 'FAILED' AS status")
+        .write().parquet(root.resolve("runs").resolve("s").resolve("r").toString());
+    Path cwdWarehouse = Path.of(System.getProperty("user.dir"), "spark-warehouse");
+    boolean existedBefore = Files.exists(cwdWarehouse);
+
+    Result ok = query(root, "SELECT status FROM runs");
+    assertThat(ok.code()).as(ok.err()).isZero();
+    assertThat(ok.out()).contains("FAILED", "1 row");
+
+    Result unknown = query(root, "SELECT * FROM samples");
+    assertThat(unknown.code()).isEqualTo(2);
+    assertThat(unknown.err()).contains("`samples`", "results root " + root + " has the views runs");
+    // Spark made its warehouse directory to look the table up: not in the current directory.
+    String warehouse = spark.conf().get("spark.sql.warehouse.dir");
+    assertThat(warehouse).doesNotContain(System.getProperty("user.dir"));
+    assertThat(Files.exists(cwdWarehouse)).isEqualTo(existedBefore);
+  }
+}

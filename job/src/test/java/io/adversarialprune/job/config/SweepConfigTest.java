@@ -1,0 +1,61 @@
+package io.adversarialprune.job.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.adversarialprune.job.UserInputException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Validation of the typed sweep config: what is refused, all at once, and what is warned of. */
+class SweepConfigTest {
+
+  @Test
+  void integersMustBeIntegersOfTheirWidthNamedByTheirFullKey() {
+    assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.attack.steps=2.5")))
+        .isInstanceOf(UserInputException.class)
+        .hasMessageContaining("sweep.attack.steps must be an integer, got 2.5");
+    assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.data.shards=3000000000")))
+        .hasMessageContaining(
+            "sweep.data.shards must be a 32-bit integer (at most 2147483647), got 3000000000");
+    assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.seeds=[1, 2.5]")))
+        .hasMessageContaining("sweep.seeds[1] must be an integer, got 2.5");
+    // 64-bit keys take 64-bit values; an integral double is an integer.
+    SweepConfig ok =
+        SweepConfig.load(null, List.of("sweep.data.limit=3000000000", "sweep.attack.steps=3.0"));
+    assertThat(ok.data().limit()).isEqualTo(3_000_000_000L);
+    assertThat(ok.attack().steps()).isEqualTo(3);
+  }
+
+  @Test
+  void everyProblemIsReportedInOneGo() {
+    assertThatThrownBy(
+            () ->
+                SweepConfig.load(
+                    null,
+                    List.of("sweep.attack.alpha=-1", "sweep.attack.batch-size=0",
+                        "sweep.attack.steps=2.5", "sweep.data.limit=-1", "sweep.data.shards=0",
+                        "sweep.engine.intra-op-threads=-1", "sweep.engine.memory-format=nhwc",
+                        "sweep.attack.eps=abc")))
+        .hasMessageContaining("invalid config (8 problems)")
+        .hasMessageContaining("\n  sweep.attack.alpha must be > 0, got -1.0\n")
+        .hasMessageContaining("\n  sweep.attack.batch-size must be >= 1, got 0")
+        .hasMessageContaining("\n  sweep.attack.steps must be an integer, got 2.5")
+        .hasMessageContaining("\n  sweep.attack.eps has type STRING")
+        .hasMessageContaining("\n  sweep.data.limit must be >= 0 (0 = all), got -1")
+        .hasMessageContaining("\n  sweep.data.shards must be >= 1, got 0")
+        .hasMessageContaining("\n  sweep.engine.intra-op-threads must be >= 0, got -1")
+        .hasMessageContaining("\n  sweep.engine.memory-format must be one of");
+  }
+
+  @Test
+  void aStepLargerThanTheRadiusIsWarnedOf() {
+    assertThat(SweepConfig.load(null, List.of()).warnings()).isEmpty();
+    assertThat(
+            SweepConfig.load(null, List.of("sweep.attack.eps=0.03", "sweep.attack.alpha=0.05"))
+                .warnings())
+        .singleElement()
+        .asString()
+        .contains("sweep.attack.alpha (0.05) is larger than sweep.attack.eps (0.03)");
+  }
+}
