@@ -59,9 +59,14 @@ public final class EngineCheckFailedException extends RuntimeException {
         + Platform.ISA_CAP_VARIABLE
         + "="
         + r.isaCap()
-        + ", so the model's own gradient most likely disagrees with its forward pass (masked or"
-        + " obfuscated gradients, e.g. a detach() trick or a non-differentiable layer): a white-box"
-        + " attack on it would overstate its robustness. sweep.engine.check.mode=warn records the"
-        + " failure and attacks anyway.";
+        + ". Capped to AVX2, libtorch 2.7.1 still computes wrong input gradients for some"
+        + " convolutions on some CPUs (one input channel without padding, docs/ONEDNN-AVX512.md):"
+        + " rerun with "
+        + Platform.ISA_CAP_VARIABLE
+        + "=AVX (slower; exact on every convolution shape tried). If it fails with that too, the"
+        + " model's own gradient disagrees with its forward pass (masked or obfuscated gradients,"
+        + " e.g. a detach() trick or a non-differentiable layer), and a white-box attack on it"
+        + " would overstate its robustness; sweep.engine.check.mode=warn records the failure and"
+        + " attacks anyway.";
   }
 }
