@@ -60,7 +60,7 @@ public final class EngineCheckFailedException extends RuntimeException {
         + "="
         + r.isaCap()
         + ". Capped to AVX2, libtorch 2.7.1 still computes wrong input gradients for some"
-        + " convolutions on some CPUs (one input channel without padding, docs/ONEDNN-AVX512.md):"
+        + " convolutions on some CPUs (seen with 1 to 4 output channels, docs/ONEDNN-AVX512.md):"
         + " rerun with "
         + Platform.ISA_CAP_VARIABLE
         + "=AVX (slower; exact on every convolution shape tried). If it fails with that too, the"
