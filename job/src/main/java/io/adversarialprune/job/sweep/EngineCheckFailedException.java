@@ -50,8 +50,9 @@ public final class EngineCheckFailedException extends RuntimeException {
           + "=AVX2 in their environment, set before libtorch loads (the launchers in deploy/ set"
           + " it unless it is set already; on a cluster: --conf spark.executorEnv."
           + Platform.ISA_CAP_VARIABLE
-          + "=AVX2): libtorch 2.7.1's AVX-512 oneDNN kernels compute wrong convolutions on some"
-          + " CPUs (docs/ONEDNN-AVX512.md). If it still fails with the cap, the model's own"
+          + "=AVX2): libtorch 2.7.1's oneDNN computes wrong convolution gradients on machines"
+          + " that report no cache sizes (docs/ONEDNN-AVX512.md). If it still fails with the cap,"
+          + " try AVX (slower, exact on every convolution shape tried); then the model's own"
           + " gradient disagrees with its forward pass (masked or obfuscated gradients):"
           + " sweep.engine.check.mode=warn records that and attacks anyway.";
     }
@@ -60,7 +61,8 @@ public final class EngineCheckFailedException extends RuntimeException {
         + "="
         + r.isaCap()
         + ". Capped to AVX2, libtorch 2.7.1 still computes wrong input gradients for some"
-        + " convolutions on some CPUs (seen with 1 to 4 output channels, docs/ONEDNN-AVX512.md):"
+        + " convolutions on some machines (output channels not a multiple of 8,"
+        + " docs/ONEDNN-AVX512.md):"
         + " rerun with "
         + Platform.ISA_CAP_VARIABLE
         + "=AVX (slower; exact on every convolution shape tried). If it fails with that too, the"

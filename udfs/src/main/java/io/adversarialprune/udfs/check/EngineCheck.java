@@ -252,7 +252,7 @@ public final class EngineCheck {
   private String problem(double median, double rms, double logitsError) {
     // Gated on the rms error, which weighs each pair by its size: the median also counts random
     // directions along which the loss barely changes and float32 noise dominates (up to 0.04 on a
-    // ResNet-18 that is right, against >= 0.14 for the wrong AVX-512 kernels and >= 0.5 for every
+    // ResNet-18 that is right, against >= 0.14 for the wrong oneDNN kernels and >= 0.5 for every
     // lie).
     List<String> problems = new ArrayList<>();
     if (!(rms <= settings.gradientTolerance())) {
