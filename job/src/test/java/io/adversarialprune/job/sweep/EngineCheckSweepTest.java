@@ -3,6 +3,7 @@ package io.adversarialprune.job.sweep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Main;
+import io.adversarialprune.job.report.TinySweep;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
@@ -56,15 +57,7 @@ class EngineCheckSweepTest {
 
   @BeforeAll
   static void startSpark() {
-    spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("EngineCheckSweepTest")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.driver.bindAddress", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", "4")
-            .getOrCreate();
+    spark = TinySweep.session("EngineCheckSweepTest");
   }
 
   @AfterAll
