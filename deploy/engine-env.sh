@@ -11,7 +11,17 @@
 # Either way every executor's engine check (sweep.engine.check) verifies the numbers it computes.
 # shellcheck shell=bash
 export ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-AVX2}"
+#
+# GLIBC_TUNABLES keeps libtorch's freed activation buffers in the process. With glibc's defaults
+# every buffer above its dynamic mmap threshold is unmapped when a step frees it and page-faulted
+# back in by the next step; on VMs where a page fault is expensive that is most of a PGD step
+# (the AVX-512 EPYC VM: 2857 -> 1104 us per image, docs/BENCHMARKS.md). Both are needed: a trim
+# threshold alone freezes the mmap threshold at 128 KiB and makes a step 3x slower. 32 MiB is the
+# largest mmap threshold glibc accepts; 1 GiB of free heap is kept before it is returned. A value
+# already in the environment wins (an empty one keeps glibc's defaults).
+export GLIBC_TUNABLES="${GLIBC_TUNABLES-glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824}"
 # The same for executors started by a cluster manager, which do not inherit this shell.
 ENGINE_ENV_CONF=(
   --conf "spark.executorEnv.ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA"
+  --conf "spark.executorEnv.GLIBC_TUNABLES=$GLIBC_TUNABLES"
 )

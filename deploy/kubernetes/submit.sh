@@ -39,6 +39,7 @@ conf=(
   --conf spark.task.maxFailures=4
   "${ENGINE_ENV_CONF[@]}"
   --conf "spark.kubernetes.driverEnv.ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA"
+  --conf "spark.kubernetes.driverEnv.GLIBC_TUNABLES=$GLIBC_TUNABLES"
   --conf spark.kubernetes.driver.volumes.persistentVolumeClaim.results.options.claimName="$pvc"
   --conf spark.kubernetes.driver.volumes.persistentVolumeClaim.results.mount.path=/results
   --conf spark.kubernetes.executor.volumes.persistentVolumeClaim.results.options.claimName="$pvc"

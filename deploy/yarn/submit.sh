@@ -35,6 +35,7 @@ conf=(
   --conf spark.task.maxFailures=4
   "${ENGINE_ENV_CONF[@]}"
   --conf "spark.yarn.appMasterEnv.ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA"
+  --conf "spark.yarn.appMasterEnv.GLIBC_TUNABLES=$GLIBC_TUNABLES"
 )
 # The config (and the GPU discovery script) travel with the job into the containers' working
 # directories, where the driver and executors read them.

@@ -32,6 +32,8 @@ import org.yaml.snakeyaml.Yaml;
  */
 class DeployFilesTest {
   private static final Path DEPLOY = Path.of("../deploy").toAbsolutePath().normalize();
+  private static final String TUNABLES =
+      "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824";
   private static final Pattern KEY = Pattern.compile("(?<![\\w.:/-])spark\\.[A-Za-z0-9_.-]+");
   /** Keys Spark documents as templates: not single config entries. */
   private static final List<Pattern> TEMPLATED =
@@ -68,13 +70,16 @@ class DeployFilesTest {
     String probe = "source \"$1\"; echo \"$ONEDNN_MAX_CPU_ISA ${ENGINE_ENV_CONF[*]}\"";
     String env = DEPLOY.resolve("engine-env.sh").toString();
     Result capped =
-        run(List.of("env", "-u", "ONEDNN_MAX_CPU_ISA", "bash", "-c", probe, "x", env), Map.of(),
-            null);
+        run(List.of("env", "-u", "ONEDNN_MAX_CPU_ISA", "-u", "GLIBC_TUNABLES", "bash", "-c", probe,
+            "x", env), Map.of(), null);
     assertThat(capped.out.trim())
-        .isEqualTo("AVX2 --conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=AVX2");
+        .isEqualTo("AVX2 --conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=AVX2 --conf "
+            + "spark.executorEnv.GLIBC_TUNABLES=" + TUNABLES);
     Result lifted =
-        run(List.of("bash", "-c", probe, "x", env), Map.of("ONEDNN_MAX_CPU_ISA", "ALL"), null);
-    assertThat(lifted.out.trim()).isEqualTo("ALL --conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=ALL");
+        run(List.of("bash", "-c", probe, "x", env),
+            Map.of("ONEDNN_MAX_CPU_ISA", "ALL", "GLIBC_TUNABLES", ""), null);
+    assertThat(lifted.out.trim()).isEqualTo("ALL --conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=ALL"
+        + " --conf spark.executorEnv.GLIBC_TUNABLES=");
   }
 
   @Test
@@ -91,7 +96,7 @@ class DeployFilesTest {
           .contains("\"${ENGINE_ENV_CONF[@]}\"");
     }
     assertThat(Files.readString(DEPLOY.resolve("docker/Dockerfile")))
-        .contains("ONEDNN_MAX_CPU_ISA=AVX2");
+        .contains("ONEDNN_MAX_CPU_ISA=AVX2", "GLIBC_TUNABLES=" + TUNABLES);
     Map<String, Object> spec =
         map(map(new org.yaml.snakeyaml.Yaml()
             .load(Files.readString(DEPLOY.resolve("kubernetes/nightly-scheduled.yaml"))))
@@ -99,7 +104,8 @@ class DeployFilesTest {
     Map<String, Object> app = map(spec.get("template"));
     for (String role : List.of("driver", "executor")) {
       assertThat(String.valueOf(map(app.get(role)).get("env")))
-          .as(role).contains("name=ONEDNN_MAX_CPU_ISA, value=AVX2");
+          .as(role).contains("name=ONEDNN_MAX_CPU_ISA, value=AVX2",
+              "name=GLIBC_TUNABLES, value=" + TUNABLES);
     }
   }
 
