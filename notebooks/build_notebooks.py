@@ -48,6 +48,13 @@ NOTEBOOKS = {
              "(baseline)"),
             ("05_parameters_changed_most.sql", "## Which parameters pruning changed most"),
             ("06_spread_across_seeds.sql", "## Spread across seeds"),
+            ("08_attacks_vs_worst_case.sql", "## Each attack vs the worst case over all attacks\n\n"
+             "A sample counts as robust only if it survives every attack of the run (AutoAttack's "
+             "robust accuracy); a single attack that leaves much more is too weak to judge by."),
+            ("09_gradient_masking.sql", "## Gradient masking: white-box vs transfer from baseline"
+             "\n\nEach pruned model judged on the unpruned model's adversarial images of the same "
+             "samples and attack. Far more robust to its own attack than to those images: likely "
+             "masked gradients, not robustness."),
         ],
     ),
     "nightly.ipynb": (

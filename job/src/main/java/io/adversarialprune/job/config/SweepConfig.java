@@ -8,7 +8,8 @@ import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.adversarialprune.job.UserInputException;
-import io.adversarialprune.udfs.attack.AttackConfig;
+import io.adversarialprune.udfs.attack.AttackSpec;
+import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.model.InputShape;
 import io.adversarialprune.udfs.check.CheckPolicy;
 import io.adversarialprune.udfs.check.EngineCheck;
@@ -43,7 +44,8 @@ public record SweepConfig(
     List<Long> seeds,
     ModelConfig model,
     DataConfig data,
-    AttackConfig attack,
+    AttackOptions attack,
+    List<NamedAttack> attacks,
     PruneOptions prune,
     List<PruneSpec> grid,
     List<TransferTarget> transfer,
@@ -62,6 +64,21 @@ public record SweepConfig(
 
   /** {@code sweep.data}. */
   public record DataConfig(String path, long limit, int shards) implements Serializable {}
+
+  /**
+   * {@code sweep.attack}: what every attack shares. (The block's other keys are the defaults every
+   * entry of {@code sweep.attacks} inherits; they are read into each entry's {@link AttackSpec}.)
+   *
+   * @param batchSize images per forward/backward pass ({@code sweep.attack.batch-size}); results do
+   *     not depend on it
+   */
+  public record AttackOptions(int batchSize) implements Serializable {}
+
+  /**
+   * One entry of {@code sweep.attacks}: an attack and the name its results carry in the {@code
+   * attack} column of every table.
+   */
+  public record NamedAttack(String name, AttackSpec spec) implements Serializable {}
 
   /** {@code sweep.prune}: options shared by every spec of the grid. */
   public record PruneOptions(boolean normalityGate, String include, String exclude)
@@ -89,12 +106,16 @@ public record SweepConfig(
    */
   public List<String> warnings() {
     List<String> out = new ArrayList<>();
-    if (attack.alpha() > attack.eps()) {
-      out.add(
-          "sweep.attack.alpha (" + attack.alpha() + ") is larger than sweep.attack.eps ("
-              + attack.eps() + "): one step crosses the whole eps-ball, so the first step already"
-              + " jumps to its corner (every pixel at +-eps) instead of searching inside it; PGD"
-              + " usually takes alpha well below eps");
+    for (int i = 0; i < attacks.size(); i++) {
+      if (attacks.get(i).spec() instanceof PgdLinf p && p.alpha() > p.eps()) {
+        out.add(
+            "sweep.attacks[" + i + "] ('" + attacks.get(i).name() + "'): alpha (" + p.alpha()
+                + ") is larger than eps (" + p.eps() + "; sweep.attack.alpha and .eps unless the"
+                + " entry sets its own): one"
+                + " step crosses the whole eps-ball, so the first step already jumps to its corner"
+                + " (every pixel at +-eps) instead of searching inside it; PGD usually takes alpha"
+                + " well below eps");
+      }
     }
     return out;
   }
@@ -163,7 +184,8 @@ public record SweepConfig(
     List<Long> seeds = read(problems, () -> seeds(s));
     ModelConfig model = read(problems, () -> model(s.getConfig("model")));
     DataConfig data = read(problems, () -> data(s.getConfig("data")));
-    AttackConfig attack = read(problems, () -> AttackConfig.from(s.getConfig("attack")));
+    AttackOptions attack = read(problems, () -> attackOptions(s.getConfig("attack")));
+    List<NamedAttack> attacks = read(problems, () -> attacks(s));
     PruneOptions prune = read(problems, () -> prune(s.getConfig("prune")));
     List<PruneSpec> grid = prune == null ? null : read(problems, () -> grid(s.getConfig("grid"), prune));
     List<TransferTarget> transfer = read(problems, () -> transfer(s));
@@ -179,7 +201,8 @@ public record SweepConfig(
         s.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
     String hash = sha256(s.root().render(ConfigRenderOptions.concise()));
     return new SweepConfig(
-        name, seeds, model, data, attack, prune, grid, transfer, engine, check, rendered, hash);
+        name, seeds, model, data, attack, attacks, prune, grid, transfer, engine, check, rendered,
+        hash);
   }
 
   private static UserInputException problemsException(List<String> problems) {
@@ -211,7 +234,7 @@ public record SweepConfig(
         problems.add("unknown key " + key + " (every key lives under sweep.)");
         continue;
       }
-      if (key.startsWith("sweep.transfer")) {
+      if (key.startsWith("sweep.transfer") || key.startsWith("sweep.attacks")) {
         continue; // a list of objects, checked entry by entry
       }
       if (!reference.hasPathOrNull(key)) {
@@ -231,7 +254,7 @@ public record SweepConfig(
       Config config, Config reference, List<String> problems, Set<String> badTypes) {
     for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
       String path = e.getKey();
-      if (!path.startsWith("sweep.") || path.equals("sweep.transfer")
+      if (!path.startsWith("sweep.") || path.equals("sweep.transfer") || path.equals("sweep.attacks")
           || badTypes.stream().anyMatch(b -> path.equals(b) || path.startsWith(b + "."))) {
         continue; // reported by checkValid already
       }
@@ -477,6 +500,113 @@ public record SweepConfig(
       steps.add(new PruneStep(PruneType.parse(kv[0].trim()), value));
     }
     return steps;
+  }
+
+  private static AttackOptions attackOptions(Config a) {
+    int batchSize = a.getInt("batch-size");
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("sweep.attack.batch-size must be >= 1, got " + batchSize);
+    }
+    return new AttackOptions(batchSize);
+  }
+
+  /** The keys an entry of {@code sweep.attacks} of each type may set, besides name and type. */
+  static final Map<String, List<String>> ATTACK_KEYS =
+      Map.of(
+          "fgsm", List.of("eps", "round-8bit", "early-stop"),
+          "pgd-linf",
+          List.of("eps", "alpha", "steps", "random-start", "restarts", "round-8bit", "early-stop"),
+          "pgd-l2",
+          List.of("eps", "alpha", "steps", "random-start", "restarts", "round-8bit", "early-stop"),
+          "apgd-ce", List.of("eps", "steps", "restarts", "rho", "round-8bit", "early-stop"),
+          "apgd-dlr", List.of("eps", "steps", "restarts", "rho", "round-8bit", "early-stop"));
+
+  /**
+   * {@code sweep.attacks}: each entry is its type's keys, each one it does not set taken from the
+   * shared {@code sweep.attack} block; problems name the key where the value came from.
+   */
+  private static List<NamedAttack> attacks(Config s) {
+    List<? extends Config> entries;
+    try {
+      entries = s.getConfigList("attacks");
+    } catch (ConfigException.WrongType e) {
+      throw new IllegalArgumentException(
+          "sweep.attacks must be a list of attack objects, e.g. [ { type = \"pgd-linf\" } ]");
+    }
+    Config shared = s.getConfig("attack").withoutPath("batch-size");
+    Set<String> errors = new LinkedHashSet<>();
+    List<NamedAttack> out = new ArrayList<>();
+    if (entries.isEmpty()) {
+      errors.add("sweep.attacks must list at least one attack");
+    }
+    for (int i = 0; i < entries.size(); i++) {
+      Config e = entries.get(i);
+      String at = "sweep.attacks[" + i + "]";
+      if (!e.hasPath("type") || e.getValue("type").valueType() != ConfigValueType.STRING) {
+        errors.add(at + ".type must name the attack, one of " + new java.util.TreeSet<>(ATTACK_KEYS.keySet()));
+        continue;
+      }
+      String type = e.getString("type");
+      List<String> keys = ATTACK_KEYS.get(type);
+      if (keys == null) {
+        errors.add(at + ".type must be one of " + new java.util.TreeSet<>(ATTACK_KEYS.keySet())
+            + ", got '" + type + "'");
+        continue;
+      }
+      for (String key : e.root().keySet()) {
+        if (!key.equals("name") && !key.equals("type") && !keys.contains(key)) {
+          errors.add("unknown key " + at + "." + key + " (a " + type + " attack takes name, type, "
+              + String.join(", ", keys) + ")");
+        }
+      }
+      String name = type;
+      if (e.hasPath("name")) {
+        try {
+          name = checkName(e.getString("name"), at + ".name");
+        } catch (RuntimeException ex) {
+          errors.add(ex instanceof ConfigException ? at + ".name must be a string" : ex.getMessage());
+        }
+      }
+      if (name.equals("worst-case")) {
+        errors.add(at + ".name 'worst-case' is reserved for the metrics over all attacks");
+      }
+      Config inherited = ConfigFactory.empty();
+      for (String key : keys) {
+        if (shared.hasPath(key)) {
+          inherited = inherited.withValue(key, shared.getValue(key));
+        }
+      }
+      Config merged = e.withoutPath("name").withFallback(inherited);
+      try {
+        out.add(new NamedAttack(name, AttackSpec.from(merged, at)));
+      } catch (ConfigException ex) {
+        errors.add(inherited(withoutOrigin(ex.getMessage()), e, at));
+      } catch (IllegalArgumentException ex) {
+        for (String problem : ex.getMessage().split("; (?=sweep\\.)")) {
+          errors.add(inherited(problem, e, at));
+        }
+      }
+    }
+    List<String> names = out.stream().map(NamedAttack::name).toList();
+    if (names.stream().distinct().count() != names.size()) {
+      errors.add("sweep.attacks names must be unique (name defaults to the type), got " + names);
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", errors));
+    }
+    return List.copyOf(out);
+  }
+
+  /** Names the shared block's key in a problem with a value the entry did not set itself. */
+  private static String inherited(String problem, Config entry, String at) {
+    String out = problem;
+    for (String key : List.of("eps", "alpha", "steps", "random-start", "restarts", "rho",
+        "round-8bit", "early-stop")) {
+      if (!entry.hasPath(key)) {
+        out = out.replace(at + "." + key, "sweep.attack." + key);
+      }
+    }
+    return out;
   }
 
   private static List<TransferTarget> transfer(Config s) {

@@ -34,13 +34,25 @@ public final class Charts {
   public record Chart(String id, String title, boolean logX, String svg) {}
 
   /**
-   * For each single-step prune type (E, S, R) present: rates with 95% bands, prune ratio and
-   * perturbation norms against the prune value.
+   * For each single-step prune type present: rates with 95% bands, prune ratio and perturbation
+   * norms against the prune value; of the worst case over attacks when the run has several.
    */
-  public static List<Chart> forRun(List<ConfigMetrics> metrics) throws IOException {
+  public static List<Chart> forRun(List<ConfigMetrics> all) throws IOException {
     System.setProperty("java.awt.headless", "true");
+    // With several attacks the charts show the worst case over them, else the one attack.
+    List<ConfigMetrics> metrics =
+        all.stream().anyMatch(ConfigMetrics::worstCase)
+            ? all.stream().filter(ConfigMetrics::worstCase).toList()
+            : all;
+    String suffix = metrics == all ? "" : " (worst case over attacks)";
     List<Chart> out = new ArrayList<>();
-    for (String type : List.of("E", "S", "R")) {
+    List<String> types =
+        metrics.stream()
+            .filter(m -> m.target() == null && m.pruneValue() != null)
+            .map(ConfigMetrics::pruneType)
+            .distinct()
+            .toList();
+    for (String type : types) {
       List<ConfigMetrics> rows =
           metrics.stream()
               .filter(m -> type.equals(m.pruneType()) && m.pruneValue() != null)
@@ -52,7 +64,8 @@ public final class Charts {
       double[] x = rows.stream().mapToDouble(ConfigMetrics::pruneValue).toArray();
       boolean log = spansDecades(x);
 
-      XYChart rates = chart("Accuracy and strict ASR vs " + type, type, "rate", log);
+      XYChart rates =
+          chart("Accuracy and strict ASR vs " + type + suffix, type, "rate", log);
       rates.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
       int c = 0;
       for (Rate rate : List.of(Rate.CLEAN_ACC, Rate.REMNANT_ACC, Rate.STRICT_ASR)) {
@@ -64,10 +77,12 @@ public final class Charts {
       line(ratio, "prune_ratio", x, values(rows, ConfigMetrics::pruneRatio), COLORS[0]);
       out.add(new Chart("ratio-" + type, ratio.getTitle(), log, svg(ratio)));
 
-      XYChart norms = chart("Perturbation norms vs " + type, type, "norm", log);
-      line(norms, "mean_linf", x, values(rows, ConfigMetrics::meanLinf), COLORS[0]);
-      line(norms, "mean_l2", x, values(rows, ConfigMetrics::meanL2), COLORS[1]);
-      out.add(new Chart("norms-" + type, norms.getTitle(), log, svg(norms)));
+      if (rows.stream().anyMatch(m -> m.meanLinf() != null)) { // a worst case has no norms
+        XYChart norms = chart("Perturbation norms vs " + type, type, "norm", log);
+        line(norms, "mean_linf", x, values(rows, ConfigMetrics::meanLinf), COLORS[0]);
+        line(norms, "mean_l2", x, values(rows, ConfigMetrics::meanL2), COLORS[1]);
+        out.add(new Chart("norms-" + type, norms.getTitle(), log, svg(norms)));
+      }
     }
     Chart byRatio = accuracyVsRatio(metrics);
     if (byRatio != null) {
@@ -100,13 +115,11 @@ public final class Charts {
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
     int c = 0;
-    for (String type : List.of("E", "S", "R", "composite")) {
+    for (String type : rows.stream().map(ConfigMetrics::pruneType).distinct().toList()) {
       List<ConfigMetrics> ofType = rows.stream().filter(m -> type.equals(m.pruneType())).toList();
-      if (!ofType.isEmpty()) {
-        line(chart, type, ofType.stream().mapToDouble(ConfigMetrics::pruneRatio).toArray(),
-            ofType.stream().mapToDouble(m -> m.cleanAcc().value()).toArray(), COLORS[c]);
-      }
-      c++;
+      line(chart, type, ofType.stream().mapToDouble(ConfigMetrics::pruneRatio).toArray(),
+          ofType.stream().mapToDouble(m -> m.cleanAcc().value()).toArray(),
+          COLORS[c++ % COLORS.length]);
     }
     return new Chart("acc-vs-ratio", chart.getTitle(), log, svg(chart));
   }

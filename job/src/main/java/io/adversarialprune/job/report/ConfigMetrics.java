@@ -3,8 +3,9 @@ package io.adversarialprune.job.report;
 import org.apache.spark.sql.Row;
 
 /**
- * One config's over-seeds metrics row ({@code metrics} with {@code level = 'config'}), copied out
- * of Spark so the report renders without a session.
+ * One (config, attack)'s over-seeds metrics row ({@code metrics} with {@code level = 'config'}),
+ * copied out of Spark so the report renders without a session. The attack is one of the run's, or
+ * {@code worst-case} (per sample, the worst over all of them).
  */
 public record ConfigMetrics(
     String configId,
@@ -13,6 +14,9 @@ public record ConfigMetrics(
     String pruneType,
     Double pruneValue,
     String target,
+    String attack,
+    String attackType,
+    int attackOrder,
     int seeds,
     long total,
     long correct,
@@ -22,6 +26,8 @@ public record ConfigMetrics(
     Interval remnantAcc,
     Interval predChangeRate,
     Interval strictAsr,
+    Interval baselineAdvAcc,
+    Boolean maskingSuspect,
     Double pruneRatio,
     Double meanLinf,
     Double meanL2) {
@@ -65,6 +71,16 @@ public record ConfigMetrics(
     return "none".equals(prune) ? "baseline" : "prune " + prune;
   }
 
+  /** Identifies the row across runs: config and attack. */
+  public String key() {
+    return configId + "/" + attack;
+  }
+
+  /** Whether this is the worst case over the run's attacks. */
+  public boolean worstCase() {
+    return "worst-case".equals(attackType);
+  }
+
   static ConfigMetrics from(Row r) {
     return new ConfigMetrics(
         r.getAs("config_id"),
@@ -73,6 +89,9 @@ public record ConfigMetrics(
         r.getAs("prune_type"),
         r.getAs("prune_value"),
         r.getAs("target"),
+        r.getAs("attack"),
+        r.getAs("attack_type"),
+        r.<Integer>getAs("attack_order"),
         r.<Integer>getAs("seeds"),
         r.<Long>getAs("total"),
         r.<Long>getAs("correct"),
@@ -82,6 +101,8 @@ public record ConfigMetrics(
         interval(r, "remnant_acc"),
         interval(r, "pred_change_rate"),
         interval(r, "strict_asr"),
+        r.getAs("baseline_adv_acc") == null ? null : interval(r, "baseline_adv_acc"),
+        r.getAs("masking_suspect"),
         r.getAs("prune_ratio"),
         r.getAs("mean_linf"),
         r.getAs("mean_l2"));

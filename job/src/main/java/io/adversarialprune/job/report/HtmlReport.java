@@ -24,7 +24,7 @@ public final class HtmlReport {
           + "tr.failed td{background:#fde0dc}"
           + "th{background:#f2f2f2}td.l,th.l{text-align:left}"
           + ".notes{background:#fff4e0;border:1px solid #e0a040;padding:0.5em 1em}"
-          + ".flag{background:#fde0e0;font-weight:bold}"
+          + ".flag{background:#fde0e0;font-weight:bold}tr.worst td{font-weight:bold}"
           + ".charts{display:flex;flex-wrap:wrap;gap:12px}"
           + "figure.chart{margin:0;border:1px solid #ddd}figure.chart svg{display:block}"
           + "figcaption{font-size:small;color:#666;padding:2px 6px}"
@@ -61,6 +61,7 @@ public final class HtmlReport {
           .append(": nothing to tabulate.</p>\n");
     } else {
       summary(h, run.metrics());
+      masking(h, run.metrics());
     }
 
     h.append("<h2>Engine checks</h2>\n");
@@ -145,23 +146,64 @@ public final class HtmlReport {
   }
 
   private static void summary(StringBuilder h, List<ConfigMetrics> rows) {
-    h.append("<table id=\"summary\"><thead><tr><th class=\"l\">Model</th><th>prune_ratio</th>"
+    h.append("<table id=\"summary\"><thead><tr><th class=\"l\">Model</th><th class=\"l\">Attack</th>"
+        + "<th>prune_ratio</th>"
         + "<th>clean_acc</th><th>remnant_acc</th><th>pred_change_rate<br><small>changed / total"
-        + "</small></th><th>strict_asr<br><small>attacked / correct</small></th><th>seeds</th>"
+        + "</small></th><th>strict_asr<br><small>attacked / correct</small></th>"
+        + "<th>baseline_adv_acc<br><small>on the unpruned model's adversarial images</small></th>"
+        + "<th>seeds</th>"
         + "<th>images</th><th>mean_linf</th><th>mean_l2</th></tr></thead><tbody>\n");
     for (ConfigMetrics m : rows) {
-      h.append("<tr><td class=\"l\">").append(esc(m.label())).append("</td><td>")
+      h.append(m.worstCase() ? "<tr class=\"worst\">" : "<tr>").append("<td class=\"l\">")
+          .append(esc(m.label())).append("</td><td class=\"l\">").append(esc(m.attack()))
+          .append("</td><td>")
           .append(m.pruneRatio() == null ? "" : pct(m.pruneRatio(), 4)).append("</td>");
       for (Rate r : Rate.values()) {
         Interval iv = r.of(m);
         h.append("<td title=\"95% interval ").append(pct(iv.lower(), 2)).append(" to ")
             .append(pct(iv.upper(), 2)).append("\">").append(pct(iv.value(), 2)).append("</td>");
       }
+      Interval t = m.baselineAdvAcc();
+      if (t == null) {
+        h.append("<td></td>");
+      } else {
+        boolean suspect = Boolean.TRUE.equals(m.maskingSuspect());
+        h.append(suspect ? "<td class=\"flag masking\" title=\"likely gradient masking:" : "<td title=\"")
+            .append(" 95% interval ").append(pct(t.lower(), 2)).append(" to ")
+            .append(pct(t.upper(), 2)).append("\">").append(pct(t.value(), 2)).append("</td>");
+      }
       h.append("<td>").append(m.seeds()).append("</td><td>").append(m.total()).append("</td><td>")
           .append(num(m.meanLinf())).append("</td><td>").append(num(m.meanL2()))
           .append("</td></tr>\n");
     }
     h.append("</tbody></table>\n");
+  }
+
+  /**
+   * The gradient-masking check: each pruned config's accuracy on the unpruned model's adversarial
+   * images against its white-box remnant accuracy.
+   */
+  private static void masking(StringBuilder h, List<ConfigMetrics> rows) {
+    List<ConfigMetrics> judged = rows.stream().filter(m -> m.baselineAdvAcc() != null).toList();
+    if (judged.isEmpty()) {
+      return;
+    }
+    List<ConfigMetrics> suspects =
+        judged.stream().filter(m -> Boolean.TRUE.equals(m.maskingSuspect())).toList();
+    h.append("<p id=\"masking\"><small>baseline_adv_acc: each pruned model judged on the"
+        + " unpruned model's adversarial images of the same samples and attack (transfer from"
+        + " baseline). A pruned model that resists its own white-box attack far better than these"
+        + " images (remnant_acc above baseline_adv_acc, 95% intervals apart) likely masks its"
+        + " gradients rather than being robust.</small> ");
+    if (suspects.isEmpty()) {
+      h.append("No row of ").append(judged.size()).append(" looks like gradient masking.");
+    } else {
+      h.append("<span class=\"flag\">Likely gradient masking</span>: ");
+      h.append(String.join(", ",
+          suspects.stream().map(m -> esc(m.label() + " / " + m.attack())).toList()));
+      h.append(".");
+    }
+    h.append("</p>\n");
   }
 
   private static void compare(StringBuilder h, ReportData.Run now, ReportData.Run before) {
@@ -171,7 +213,7 @@ public final class HtmlReport {
             + "</p>\n");
     // grid order of the old run, for the rows missing from the new one
     Map<String, ConfigMetrics> old = new LinkedHashMap<>();
-    before.metrics().forEach(m -> old.put(m.configId(), m));
+    before.metrics().forEach(m -> old.put(m.key(), m));
     h.append("<table id=\"compare\"><thead><tr><th class=\"l\">Model</th>");
     for (Rate r : Rate.values()) {
       h.append("<th>").append(r.column).append("<br><small>old &rarr; new (&Delta;)</small></th>");
@@ -180,8 +222,9 @@ public final class HtmlReport {
     int flagged = 0;
     int onlyNew = 0;
     for (ConfigMetrics m : now.metrics()) {
-      ConfigMetrics o = old.remove(m.configId());
-      h.append("<tr><td class=\"l\">").append(esc(m.label())).append("</td>");
+      ConfigMetrics o = old.remove(m.key());
+      h.append("<tr><td class=\"l\">").append(esc(m.label() + " / " + m.attack()))
+          .append("</td>");
       if (o == null) {
         onlyNew++;
         h.append("<td class=\"l\" colspan=\"4\">not in run ").append(esc(before.runId()))
@@ -200,13 +243,13 @@ public final class HtmlReport {
       h.append("</tr>\n");
     }
     for (ConfigMetrics o : old.values()) {
-      h.append("<tr><td class=\"l\">").append(esc(o.label()))
+      h.append("<tr><td class=\"l\">").append(esc(o.label() + " / " + o.attack()))
           .append("</td><td class=\"l\" colspan=\"4\">missing from run ")
           .append(esc(now.runId())).append("</td></tr>\n");
     }
     h.append("</tbody></table>\n<p id=\"compare-summary\">").append(flagged)
         .append(flagged == 1 ? " change" : " changes").append(" flagged; ").append(onlyNew)
-        .append(" configs only in ").append(esc(now.runId())).append(", ").append(old.size())
+        .append(" rows only in ").append(esc(now.runId())).append(", ").append(old.size())
         .append(" only in ").append(esc(before.runId())).append(".</p>\n");
   }
 

@@ -6,7 +6,7 @@ import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.Tables;
-import io.adversarialprune.job.sweep.SweepPlan;
+import io.adversarialprune.job.plan.SweepPlan;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -126,7 +126,8 @@ public final class ReportLoader {
                     .and(col("level").equalTo("config")))
                 .collectAsList().stream()
                 .map(ConfigMetrics::from)
-                .sorted(Comparator.comparingInt(ConfigMetrics::order))
+                .sorted(Comparator.comparingInt(ConfigMetrics::order)
+                    .thenComparingInt(ConfigMetrics::attackOrder))
                 .toList();
     List<EngineCheckLine> checks =
         checkTable == null
@@ -151,7 +152,7 @@ public final class ReportLoader {
     }
     if (expected != null && committed < expected) {
       notes.add("Run " + id + ": " + committed + " of " + expected
-          + " (config, seed, shard) units committed; " + (expected - committed) + " missing.");
+          + " (config, attack, seed, shard) units committed; " + (expected - committed) + " missing.");
     }
     if (rows.isEmpty()) {
       notes.add("Run " + id + " has no metrics rows: no table or chart can show it"
@@ -164,7 +165,10 @@ public final class ReportLoader {
         r.getAs("device"), rows, committed, expected, checks);
   }
 
-  /** Unit directories ({@code CONFIG/seed-K/shard-H}) present: each one's existence is a commit. */
+  /**
+   * Unit directories ({@code CONFIG/ATTACK/seed-K/shard-H}) present: each one's existence is a
+   * commit.
+   */
   private long committedUnits(String sweep, String runId) throws IOException {
     Path runDir = layout.run(ResultsLayout.SAMPLES, sweep, runId);
     FileSystem fs = runDir.getFileSystem(spark.sparkContext().hadoopConfiguration());
@@ -176,11 +180,16 @@ public final class ReportLoader {
       if (!config.isDirectory()) {
         continue;
       }
-      for (FileStatus seed : fs.listStatus(config.getPath())) {
-        if (seed.isDirectory()) {
-          for (FileStatus shard : fs.listStatus(seed.getPath())) {
-            if (shard.isDirectory() && shard.getPath().getName().startsWith("shard-")) {
-              n++;
+      for (FileStatus attack : fs.listStatus(config.getPath())) {
+        if (!attack.isDirectory()) {
+          continue;
+        }
+        for (FileStatus seed : fs.listStatus(attack.getPath())) {
+          if (seed.isDirectory()) {
+            for (FileStatus shard : fs.listStatus(seed.getPath())) {
+              if (shard.isDirectory() && shard.getPath().getName().startsWith("shard-")) {
+                n++;
+              }
             }
           }
         }
@@ -190,7 +199,7 @@ public final class ReportLoader {
   }
 
   /**
-   * configs x seeds x shards of the run's recorded config ({@code runs.config} holds the
+   * configs x attacks x seeds x shards of the run's recorded config ({@code runs.config} holds the
    * {@code sweep} block's content); null if it cannot be read.
    */
   private static Integer expectedUnits(String rendered) {
@@ -200,7 +209,7 @@ public final class ReportLoader {
     try {
       SweepConfig c = SweepConfig.from(
               ConfigFactory.parseString(rendered).atKey("sweep"), new ArrayList<>());
-      return SweepPlan.configs(c).size() * c.seeds().size() * c.data().shards();
+      return SweepPlan.unitCount(c);
     } catch (RuntimeException e) {
       // An older or hand-edited config: the report still shows what was written.
       return null;

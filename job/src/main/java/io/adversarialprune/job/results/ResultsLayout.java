@@ -1,5 +1,6 @@
 package io.adversarialprune.job.results;
 
+import io.adversarialprune.job.plan.Unit;
 import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 
@@ -7,7 +8,7 @@ import org.apache.hadoop.fs.Path;
  * Where everything lives under one results root, so many sweeps and nightly runs coexist:
  *
  * <pre>
- * ROOT/samples/SWEEP/RUN_ID/CONFIG_ID/seed-K/shard-H/part-0.parquet  (unit info in its footer)
+ * ROOT/samples/SWEEP/RUN_ID/CONFIG_ID/ATTACK/seed-K/shard-H/part-0.parquet  (unit info in its footer)
  * ROOT/metrics/SWEEP/RUN_ID/part-*.parquet
  * ROOT/prune_stats/SWEEP/RUN_ID/part-*.parquet
  * ROOT/runs/SWEEP/RUN_ID/part-*.parquet
@@ -17,7 +18,7 @@ import org.apache.hadoop.fs.Path;
  * </pre>
  *
  * Directory names carry no {@code key=value}, so Spark does no partition discovery: every column is
- * inside the files; readers use {@code recursiveFileLookup}. A (config, seed, shard) unit directory
+ * inside the files; readers use {@code recursiveFileLookup}. A (config, attack, seed, shard) unit directory
  * appears by one atomic rename once its samples are complete: its existence is the commit.
  */
 public record ResultsLayout(String root) implements java.io.Serializable {
@@ -40,10 +41,13 @@ public record ResultsLayout(String root) implements java.io.Serializable {
     return new Path(new Path(table(table), sweep), runId);
   }
 
-  public Path unit(String sweep, String runId, String configId, long seed, int shard) {
+  /** The directory of a committed unit: its existence is the commit. */
+  public Path unit(String sweep, String runId, Unit unit) {
     return new Path(
-        new Path(new Path(run(SAMPLES, sweep, runId), configId), "seed-" + seed),
-        "shard-" + shard);
+        new Path(
+            new Path(new Path(run(SAMPLES, sweep, runId), unit.configId()), unit.attackName()),
+            "seed-" + unit.seed()),
+        "shard-" + unit.shard());
   }
 
   public Path staging(String sweep, String runId) {
@@ -56,10 +60,10 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   }
 
   /** A unique staging directory for one attempt of one unit. */
-  public Path unitAttempt(
-      String sweep, String runId, String configId, long seed, int shard, String attempt) {
+  public Path unitAttempt(String sweep, String runId, Unit unit, String attempt) {
     return new Path(
         staging(sweep, runId),
-        String.format(Locale.ROOT, "%s.seed-%d.shard-%d.attempt-%s", configId, seed, shard, attempt));
+        String.format(Locale.ROOT, "%s.%s.seed-%d.shard-%d.attempt-%s", unit.configId(),
+            unit.attackName(), unit.seed(), unit.shard(), attempt));
   }
 }

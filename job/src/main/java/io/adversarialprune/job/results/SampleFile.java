@@ -7,7 +7,7 @@ import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.FLOAT;
 import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32;
 import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT64;
 
-import io.adversarialprune.job.sweep.Unit;
+import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +28,9 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Types;
 
 /**
- * Writes one unit's per-sample outcomes (the {@code samples} table) as one Parquet file, with the
+ * Writes one unit's per-sample outcomes (with, for a pruned config of a grid with a baseline, the
+ * pruned model's prediction on the baseline's adversarial image of the sample: {@code
+ * baseline_adv_pred}) (the {@code samples} table) as one Parquet file, with the
  * unit's {@link UnitInfo} as JSON in the file's key-value metadata ({@link #UNIT_INFO_KEY}), and
  * reads that back. Executors write these themselves so that a unit commits as a whole, one file,
  * independent of any Spark job commit. Spark ignores the metadata when it reads the table.
@@ -46,12 +48,15 @@ public final class SampleFile {
           .required(BINARY).as(stringType()).named("prune_type")
           .optional(DOUBLE).named("prune_value")
           .optional(BINARY).as(stringType()).named("target")
+          .required(BINARY).as(stringType()).named("attack")
+          .required(BINARY).as(stringType()).named("attack_type")
           .required(INT64).named("seed")
           .required(INT32).named("shard")
           .required(INT64).named("id")
           .required(INT32).named("label")
           .required(INT32).named("clean_pred")
           .required(INT32).named("adv_pred")
+          .optional(INT32).named("baseline_adv_pred")
           .required(FLOAT).named("clean_loss")
           .required(FLOAT).named("adv_loss")
           .required(FLOAT).named("linf")
@@ -63,7 +68,7 @@ public final class SampleFile {
   /** Writes (overwrites) {@code file}, creating its parent directories. */
   public static void write(
       Path file, String sweep, String runId, Unit unit, List<SampleOutcome> samples,
-      UnitInfo info, Configuration conf)
+      int[] baselineAdvPred, UnitInfo info, Configuration conf)
       throws IOException {
     SimpleGroupFactory groups = new SimpleGroupFactory(SCHEMA);
     try (ParquetWriter<Group> w =
@@ -75,25 +80,31 @@ public final class SampleFile {
             .withCompressionCodec(CompressionCodecName.SNAPPY)
             .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
             .build()) {
-      for (SampleOutcome s : samples) {
+      for (int i = 0; i < samples.size(); i++) {
+        SampleOutcome s = samples.get(i);
         Group g = groups.newGroup();
         g.append("sweep", sweep);
         g.append("run_id", runId);
         g.append("config_id", unit.configId());
-        g.append("prune", unit.prune());
-        g.append("prune_type", unit.pruneType());
-        if (unit.pruneValue() != null) {
-          g.append("prune_value", unit.pruneValue());
+        g.append("prune", unit.config().pruneLabel());
+        g.append("prune_type", unit.config().pruneType());
+        if (unit.config().pruneValue() != null) {
+          g.append("prune_value", unit.config().pruneValue());
         }
-        if (unit.targetName() != null) {
-          g.append("target", unit.targetName());
+        if (unit.config().targetName() != null) {
+          g.append("target", unit.config().targetName());
         }
+        g.append("attack", unit.attackName());
+        g.append("attack_type", unit.attack().spec().type());
         g.append("seed", unit.seed());
         g.append("shard", unit.shard());
         g.append("id", s.id());
         g.append("label", s.label());
         g.append("clean_pred", s.cleanPred());
         g.append("adv_pred", s.advPred());
+        if (baselineAdvPred != null) {
+          g.append("baseline_adv_pred", baselineAdvPred[i]);
+        }
         g.append("clean_loss", s.cleanLoss());
         g.append("adv_loss", s.advLoss());
         g.append("linf", s.linf());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.udfs.exec.RowResult;
 import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
@@ -22,9 +23,12 @@ import java.util.List;
  * {@code samples} table.
  *
  * @param configId the unit's config
+ * @param attack the unit's attack (its name in the sweep)
  * @param seed the unit's seed
  * @param shard the unit's shard
  * @param counts outcome counts of the unit's samples
+ * @param baselineAdvCorrect of its samples, how many the unit's model classifies correctly on the
+ *     baseline's adversarial image (transfer from baseline); null when the unit judges none
  * @param linfSum sum over samples of L-infinity distance (double precision, shard order)
  * @param l2Sum sum over samples of L2 distance
  * @param seconds attack and evaluation wall time
@@ -36,9 +40,11 @@ import java.util.List;
  */
 public record UnitInfo(
     String configId,
+    String attack,
     long seed,
     int shard,
     OutcomeCounts counts,
+    Long baselineAdvCorrect,
     double linfSum,
     double l2Sum,
     double seconds,
@@ -53,10 +59,9 @@ public record UnitInfo(
 
   /** Summarizes one computed unit: its row's counts and timing, plus the samples' distance sums. */
   public static UnitInfo of(
-      String configId,
-      long seed,
-      int shard,
+      Unit unit,
       RowResult result,
+      int[] baselineAdvPred,
       String device,
       String host,
       PruneReport report) {
@@ -66,9 +71,24 @@ public record UnitInfo(
       linf += s.linf();
       l2 += s.l2();
     }
+    Long baselineAdvCorrect = null;
+    if (baselineAdvPred != null) {
+      long correct = 0;
+      for (int i = 0; i < baselineAdvPred.length; i++) {
+        correct += baselineAdvPred[i] == result.samples().get(i).label() ? 1 : 0;
+      }
+      baselineAdvCorrect = correct;
+    }
     return new UnitInfo(
-        configId, seed, shard, result.counts(), linf, l2, result.seconds(), device, host,
+        unit.configId(), unit.attackName(), unit.seed(), unit.shard(), result.counts(),
+        baselineAdvCorrect, linf, l2, result.seconds(), device, host,
         report.elements(), report.changed(), List.copyOf(report.parameters()));
+  }
+
+  /** Whether this info is about {@code unit} (a file's footer against its directory). */
+  public boolean describes(Unit unit) {
+    return configId.equals(unit.configId()) && attack.equals(unit.attackName())
+        && seed == unit.seed() && shard == unit.shard();
   }
 
   /** The fraction of considered elements the prune changed (0 when none were considered). */
@@ -80,6 +100,7 @@ public record UnitInfo(
   public byte[] toJson() throws IOException {
     ObjectNode n = JSON.createObjectNode();
     n.put("config_id", configId);
+    n.put("attack", attack);
     n.put("seed", seed);
     n.put("shard", shard);
     n.put("total", counts.total());
@@ -87,6 +108,9 @@ public record UnitInfo(
     n.put("adv_correct", counts.advCorrect());
     n.put("changed", counts.changed());
     n.put("attacked", counts.attacked());
+    if (baselineAdvCorrect != null) {
+      n.put("baseline_adv_correct", baselineAdvCorrect);
+    }
     n.put("linf_sum", linfSum);
     n.put("l2_sum", l2Sum);
     n.put("seconds", seconds);
@@ -121,7 +145,7 @@ public record UnitInfo(
   public static UnitInfo parse(byte[] json, String where) throws IOException {
     JsonNode n = JSON.readTree(json);
     for (String field :
-        List.of("config_id", "seed", "shard", "total", "correct", "adv_correct", "changed",
+        List.of("config_id", "attack", "seed", "shard", "total", "correct", "adv_correct", "changed",
             "attacked", "linf_sum", "l2_sum", "seconds", "prune_elements", "prune_changed",
             "parameters")) {
       if (n == null || !n.has(field)) {
@@ -140,10 +164,11 @@ public record UnitInfo(
               p.has("normality_p") ? p.get("normality_p").asDouble() : null));
     }
     return new UnitInfo(
-        n.get("config_id").asText(), n.get("seed").asLong(), n.get("shard").asInt(),
+        n.get("config_id").asText(), n.get("attack").asText(), n.get("seed").asLong(), n.get("shard").asInt(),
         new OutcomeCounts(
             n.get("total").asLong(), n.get("correct").asLong(), n.get("adv_correct").asLong(),
             n.get("changed").asLong(), n.get("attacked").asLong()),
+        n.has("baseline_adv_correct") ? n.get("baseline_adv_correct").asLong() : null,
         n.get("linf_sum").asDouble(), n.get("l2_sum").asDouble(), n.get("seconds").asDouble(),
         n.path("device").asText(null), n.path("host").asText(null),
         n.get("prune_elements").asLong(), n.get("prune_changed").asLong(), List.copyOf(params));

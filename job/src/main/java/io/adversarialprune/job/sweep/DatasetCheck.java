@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.data.DatasetReader;
 import io.adversarialprune.job.data.ImageDataset;
 import io.adversarialprune.udfs.model.ImagePreprocessor;

@@ -3,10 +3,13 @@ package io.adversarialprune.job.sweep;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.plan.Unit;
+import io.adversarialprune.job.results.AdversarialImages;
 import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.UnitInfo;
+import io.adversarialprune.udfs.attack.Predictions;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.exec.ModelPool;
 import io.adversarialprune.udfs.exec.RowExecutor;
@@ -14,6 +17,7 @@ import io.adversarialprune.udfs.exec.RowResult;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
 import io.adversarialprune.udfs.prune.PruneReport;
+import io.adversarialprune.udfs.prune.PruneSpec;
 import io.adversarialprune.udfs.prune.WeightPruner;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -33,8 +37,11 @@ import org.apache.spark.resource.ResourceInformation;
 
 /**
  * The executor side of the sweep: runs each unit of its partition (a task runs several units, in
- * order) on a model slot borrowed from the per-JVM {@link ModelPool} (one classifier per concurrent
- * task, loaded once and restored between rows), with the shard from the per-JVM {@link ShardCache},
+ * order) on a model slot borrowed from the per-JVM {@link ModelPool} for the whole task (one
+ * classifier per concurrent task, loaded once), with the shard from the per-JVM {@link ShardCache}.
+ * Consecutive units of one (config, seed) share one pruning: the plan orders a (config, seed, shard)'s
+ * attacks next to each other, the slot is pruned when the (prune spec, seed) changes and restored
+ * when the task ends,
  * and commits each unit's samples file (with its {@link UnitInfo} in the footer) by one rename. A unit already committed (by
  * an earlier run with the same run id, or an earlier attempt of this task) is skipped, so retries
  * and reruns never duplicate rows.
@@ -83,19 +90,20 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     SweepConfig cfg = config.value();
     Configuration conf = new Configuration();
     List<Outcome> out = new ArrayList<>();
-    while (units.hasNext()) {
-      out.add(runOne(cfg, units.next(), conf));
+    try (Slot slot = new Slot(cfg, taskDevice())) {
+      while (units.hasNext()) {
+        out.add(runOne(cfg, units.next(), conf, slot));
+      }
     }
     return out.iterator();
   }
 
-  private Outcome runOne(SweepConfig cfg, Unit unit, Configuration conf) throws IOException {
-    org.apache.hadoop.fs.Path finalDir =
-        layout.unit(cfg.name(), runId, unit.configId(), unit.seed(), unit.shard());
+  private Outcome runOne(SweepConfig cfg, Unit unit, Configuration conf, Slot slot)
+      throws IOException {
+    org.apache.hadoop.fs.Path finalDir = layout.unit(cfg.name(), runId, unit);
     FileSystem fs = finalDir.getFileSystem(conf);
-    Device device = taskDevice();
     if (fs.exists(finalDir)) {
-      return new Outcome(unit, false, device.toString(), null, List.of());
+      return new Outcome(unit, false, slot.device.toString(), null, List.of());
     }
     setThreads(cfg);
     SweepConfig.ModelConfig m = cfg.model();
@@ -109,58 +117,123 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
                     new ImagePreprocessor(m.input().channels(), m.resize(), m.crop()),
                     m.input()),
                 cfg.engine().shardCacheMb() << 20);
-    Path modelFile = Path.of(LocalFiles.resolve(m.path(), "sweep.model.path"));
+    Classifier source = slot.classifier();
+    // Before this slot attacks anything: its gradients, checked where they are computed.
+    List<EngineCheckRecord> checks =
+        ExecutorChecks.ensure(cfg, source, shard, appId + "/" + runId, executorId(), HOST);
+    PruneReport report = slot.prune(unit.config().prune(), unit.seed());
     RowResult result;
-    PruneReport report;
-    List<EngineCheckRecord> checks;
-    try (ModelPool.Lease lease =
-        ModelPool.shared()
-            .borrow(
-                new ModelPool.Key(
-                    modelFile,
-                    device,
-                    m.normalization(),
-                    m.input(),
-                    Classifier.Mode.DIFFERENTIABLE,
-                    cfg.engine().memoryFormat()))) {
-      Classifier source = lease.classifier();
-      // Before this slot attacks anything: its gradients, checked where they are computed.
-      checks = ExecutorChecks.ensure(
-          cfg, source, shard, appId + "/" + runId, executorId(), HOST);
-      WeightPruner pruner = PRUNERS.computeIfAbsent(source, c -> new WeightPruner(c.parameters()));
-      boolean restored = false;
+    try {
+      if (unit.config().target() == null) {
+        result = RowExecutor.run(source, null, unit.seed(), List.of(shard),
+            unit.attack().spec().attack(), cfg.attack().batchSize(), unit.keepAdversarial());
+      } else {
+        result = runTransfer(cfg, unit, source, shard);
+      }
+    } catch (RuntimeException | Error e) {
+      slot.broken = true;
+      throw e;
+    }
+    int[] baselineAdvPred =
+        unit.baseline() == null ? null : judgeBaseline(cfg, unit, source, shard, conf);
+    UnitInfo info =
+        UnitInfo.of(unit, result, baselineAdvPred, slot.device.toString(), HOST, report);
+    boolean committed = commit(cfg, unit, result, baselineAdvPred, info, fs, conf, finalDir);
+    return new Outcome(unit, true, slot.device.toString(), committed ? info : null, checks);
+  }
+
+  /**
+   * One task's model slot: borrowed on first use and held until the task ends, pruned for one
+   * (prune spec, seed) at a time. A slot whose weights may still be pruned never goes back to the
+   * pool: if a restore (or anything while pruned) fails, the classifier is discarded.
+   */
+  private static final class Slot implements AutoCloseable {
+    private final SweepConfig cfg;
+    private final Device device;
+    private ModelPool.Lease lease;
+    private WeightPruner pruner;
+    private PruneSpec prunedSpec;
+    private long prunedSeed;
+    private PruneReport report;
+    private boolean pruned;
+    private boolean broken;
+
+    Slot(SweepConfig cfg, Device device) {
+      this.cfg = cfg;
+      this.device = device;
+    }
+
+    Classifier classifier() {
+      if (lease == null) {
+        SweepConfig.ModelConfig m = cfg.model();
+        lease = ModelPool.shared().borrow(
+            new ModelPool.Key(
+                Path.of(LocalFiles.resolve(m.path(), "sweep.model.path")),
+                device,
+                m.normalization(),
+                m.input(),
+                Classifier.Mode.DIFFERENTIABLE,
+                cfg.engine().memoryFormat()));
+      }
+      return lease.classifier();
+    }
+
+    /** The slot's model pruned by {@code spec} for {@code seed} (a no-op when it already is). */
+    PruneReport prune(PruneSpec spec, long seed) {
+      if (pruned && spec.equals(prunedSpec) && seed == prunedSeed) {
+        return report;
+      }
+      Classifier source = classifier();
+      if (pruner == null) {
+        pruner = PRUNERS.computeIfAbsent(source, c -> new WeightPruner(c.parameters()));
+      }
       try {
-        report = pruner.apply(SweepPlan.spec(cfg, unit), unit.seed());
-        if (unit.targetName() == null) {
-          result = RowExecutor.run(source, null, unit.seed(), List.of(shard), cfg.attack());
-        } else {
-          result = runTransfer(cfg, unit, source, shard);
+        if (pruned) {
+          pruned = false;
+          pruner.restore();
         }
-        pruner.restore();
-        restored = true;
-      } finally {
-        if (!restored) {
-          // A slot whose weights may still be pruned must never serve another row.
-          PRUNERS.remove(source);
-          ExecutorChecks.forget(source);
-          pruner.close();
-          lease.discard();
-        }
+        pruned = true;
+        report = pruner.apply(spec, seed);
+        prunedSpec = spec;
+        prunedSeed = seed;
+        return report;
+      } catch (RuntimeException | Error e) {
+        broken = true;
+        throw e;
       }
     }
-    UnitInfo info =
-        UnitInfo.of(
-            unit.configId(), unit.seed(), unit.shard(), result, device.toString(), HOST, report);
-    boolean committed = commit(cfg, unit, result, info, fs, conf, finalDir);
-    return new Outcome(unit, true, device.toString(), committed ? info : null, checks);
+
+    @Override
+    public void close() {
+      if (lease == null) {
+        return;
+      }
+      try {
+        if (pruned && !broken) {
+          pruner.restore();
+          pruned = false;
+        }
+      } catch (RuntimeException | Error e) {
+        broken = true;
+        throw e;
+      } finally {
+        if (broken || pruned) {
+          // A slot whose weights may still be pruned must never serve another unit.
+          Classifier source = lease.classifier();
+          PRUNERS.remove(source);
+          ExecutorChecks.forget(source);
+          if (pruner != null) {
+            pruner.close();
+          }
+          lease.discard();
+        }
+        lease.close();
+      }
+    }
   }
 
   private static RowResult runTransfer(SweepConfig cfg, Unit unit, Classifier source, Batch shard) {
-    SweepConfig.TransferTarget t =
-        cfg.transfer().stream()
-            .filter(x -> x.name().equals(unit.targetName()))
-            .findFirst()
-            .orElseThrow();
+    SweepConfig.TransferTarget t = unit.config().target();
     SweepConfig.ModelConfig m = cfg.model();
     Path file = Path.of(LocalFiles.resolve(t.path(), "sweep.transfer." + t.name()));
     // Quantized targets run on CPU only.
@@ -173,23 +246,59 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
             Classifier.Mode.INFERENCE,
             cfg.engine().memoryFormat());
     try (ModelPool.Lease target = ModelPool.shared().borrow(key)) {
-      return RowExecutor.run(source, target.classifier(), unit.seed(), List.of(shard), cfg.attack());
+      return RowExecutor.run(source, target.classifier(), unit.seed(), List.of(shard),
+          unit.attack().spec().attack(), cfg.attack().batchSize(), false);
     }
+  }
+
+  /**
+   * The (pruned) source's predictions on the baseline unit's adversarial images of the same
+   * attack, seed and shard: transfer from baseline. One forward pass per batch; the baseline is
+   * never attacked again.
+   */
+  private int[] judgeBaseline(
+      SweepConfig cfg, Unit unit, Classifier source, Batch shard, Configuration conf)
+      throws IOException {
+    org.apache.hadoop.fs.Path file =
+        new org.apache.hadoop.fs.Path(
+            layout.unit(cfg.name(), runId, unit.baselineUnit()), AdversarialImages.FILE);
+    AdversarialImages adv = AdversarialImages.read(file, conf);
+    if (!java.util.Arrays.equals(adv.ids(), shard.ids())
+        || adv.perImage() != source.inputShape().pixels()) {
+      throw new IOException(file + " holds other images than shard " + unit.shard()
+          + " of this unit (" + unit.describe() + ")");
+    }
+    int n = shard.size();
+    int batch = cfg.attack().batchSize();
+    int per = adv.perImage();
+    int[] out = new int[n];
+    for (int from = 0; from < n; from += batch) {
+      int to = Math.min(n, from + batch);
+      int[] labels = java.util.Arrays.copyOfRange(shard.labels(), from, to);
+      float[] pixels = java.util.Arrays.copyOfRange(adv.pixels(), from * per, to * per);
+      System.arraycopy(Predictions.of(source, labels, pixels).predictions(), 0, out, from,
+          to - from);
+    }
+    return out;
   }
 
   /** Writes the unit to staging and renames it into place; false if another attempt won. */
   private boolean commit(
-      SweepConfig cfg, Unit unit, RowResult result, UnitInfo info, FileSystem fs,
-      Configuration conf, org.apache.hadoop.fs.Path finalDir)
+      SweepConfig cfg, Unit unit, RowResult result, int[] baselineAdvPred, UnitInfo info,
+      FileSystem fs, Configuration conf, org.apache.hadoop.fs.Path finalDir)
       throws IOException {
     TaskContext task = TaskContext.get();
     // Unique across drivers too: task attempt ids restart at 0 in every application.
     String attempt = appId + "-" + (task == null ? System.nanoTime() : task.taskAttemptId());
-    org.apache.hadoop.fs.Path staging =
-        layout.unitAttempt(cfg.name(), runId, unit.configId(), unit.seed(), unit.shard(), attempt);
+    org.apache.hadoop.fs.Path staging = layout.unitAttempt(cfg.name(), runId, unit, attempt);
     SampleFile.write(
         new org.apache.hadoop.fs.Path(staging, ResultsLayout.SAMPLE_FILE),
-        cfg.name(), runId, unit, result.samples(), info, conf);
+        cfg.name(), runId, unit, result.samples(), baselineAdvPred, info, conf);
+    if (unit.keepAdversarial()) {
+      long[] ids = result.samples().stream().mapToLong(s -> s.id()).toArray();
+      new AdversarialImages(ids, result.adversarial(), cfg.model().input().pixels())
+          .write(new org.apache.hadoop.fs.Path(staging, AdversarialImages.FILE), conf);
+    }
     return commitDir(fs, staging, finalDir);
   }
 

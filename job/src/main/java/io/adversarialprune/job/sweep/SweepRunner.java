@@ -1,52 +1,42 @@
 package io.adversarialprune.job.sweep;
 
-import ai.djl.Device;
 import io.adversarialprune.job.RunFailedException;
-import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.plan.SweepPlan;
+import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.job.results.EngineCheckRecord;
+import io.adversarialprune.job.results.MetricsTable;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.ResultsRoot;
 import io.adversarialprune.job.results.RunLease;
+import io.adversarialprune.job.results.RunsTable;
 import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.Tables;
 import io.adversarialprune.job.results.UnitInfo;
-import io.adversarialprune.udfs.metrics.OutcomeCounts;
-import io.adversarialprune.udfs.metrics.Rate;
-import io.adversarialprune.udfs.model.Classifier;
-import io.adversarialprune.udfs.model.ImagePreprocessor;
-import io.adversarialprune.udfs.prune.ParameterStats;
+import io.adversarialprune.job.results.WorstCase;
 import java.io.IOException;
-import java.nio.file.Path;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The driver side of a sweep, as named steps: validate every input before anything is written,
- * plan the units, skip those already committed under this run id, run the rest on executors,
- * aggregate counts into metrics, and write {@code metrics}, {@code prune_stats} and {@code runs}.
+ * The driver side of a sweep, as named steps: check every input before anything is written
+ * ({@link InputCheck}), take the run's lease, plan the units ({@link SweepPlan}), skip those already
+ * committed under this run id, run the rest on executors ({@link RunUnits}), aggregate their counts
+ * ({@link MetricsTable}, {@link WorstCase}) and write {@code metrics}, {@code prune_stats}, {@code
+ * engine_checks} and {@code runs}.
  */
 public final class SweepRunner {
   private static final Logger LOG = LoggerFactory.getLogger(SweepRunner.class);
@@ -68,7 +58,7 @@ public final class SweepRunner {
 
   public Summary run() throws IOException {
     ResultsRoot.checkWritable(layout, hadoopConf());
-    long[] bounds = validateInputs();
+    long[] bounds = InputCheck.inputs(spark, config, hadoopConf());
     // One writer per run id; the lease is released however the run ends.
     scala.Option<String> attempt = spark.sparkContext().applicationAttemptId();
     try (RunLease lease =
@@ -79,16 +69,15 @@ public final class SweepRunner {
   }
 
   private Summary runHoldingLease(long[] bounds, RunLease lease) throws IOException {
-    checkRunIdentity();
+    InputCheck.runIdentity(spark, layout, config, runId, hadoopConf());
     Instant started = Instant.now();
-    writeRun("RUNNING", started, null, Set.of());
+    writeRun(RunsTable.RUNNING, started, null, Set.of());
     try {
-      List<Unit> units = SweepPlan.units(config, bounds);
+      SweepPlan plan = SweepPlan.of(config, bounds);
+      List<Unit> units = plan.units();
       List<Unit> pending = pending(units);
-      LOG.info(
-          "sweep {} run {}: {} units ({} configs x {} seeds x {} shards), {} already committed",
-          config.name(), runId, units.size(), SweepPlan.configs(config).size(),
-          config.seeds().size(), bounds.length - 1, units.size() - pending.size());
+      LOG.info("sweep {} run {}: {} units ({}), {} already committed", config.name(), runId,
+          units.size(), plan, units.size() - pending.size());
       List<RunUnits.Outcome> outcomes = execute(units, pending);
       Set<String> devices = new TreeSet<>();
       int computed = 0;
@@ -96,10 +85,10 @@ public final class SweepRunner {
         devices.add(o.device());
         computed += o.computed() ? 1 : 0;
       }
-      List<Row> configMetrics = aggregate(units, outcomes);
+      List<Row> configMetrics = aggregate(plan, outcomes);
       writeChecks(outcomes.stream().flatMap(o -> o.checks().stream()).toList());
       lease.checkHeld(); // before the commit and the staging cleanup: a new holder shares staging
-      writeRun("SUCCEEDED", started, Instant.now(), devices);
+      writeRun(RunsTable.SUCCEEDED, started, Instant.now(), devices);
       // After the last write, which stages too; tidying only, it cannot fail the run.
       ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
       return new Summary(runId, units.size(), computed, configMetrics);
@@ -122,7 +111,7 @@ public final class SweepRunner {
         if (cause instanceof EngineCheckFailedException failed) {
           writeChecks(List.of(failed.record()));
         }
-        writeRun("FAILED", started, Instant.now(), Set.of());
+        writeRun(RunsTable.FAILED, started, Instant.now(), Set.of());
       } catch (Throwable suppressed) {
         cause.addSuppressed(suppressed);
       }
@@ -153,67 +142,13 @@ public final class SweepRunner {
     return nl < 0 ? m : m.substring(0, nl);
   }
 
-  // ---- step 1: inputs, before anything is written -------------------------------------------
-
-  private long[] validateInputs() throws IOException {
-    SweepConfig.ModelConfig m = config.model();
-    DatasetCheck dataset = new DatasetCheck(spark, config.data(), hadoopConf());
-    long[] bounds = dataset.shardBounds();
-    ImagePreprocessor preprocessor =
-        new ImagePreprocessor(m.input().channels(), m.resize(), m.crop());
-    DatasetCheck.Labels labels = dataset.checkRows(bounds, preprocessor, m.input());
-
-    int classes;
-    Path modelFile = Path.of(LocalFiles.resolve(m.path(), "sweep.model.path"));
-    try (Classifier c = Classifier.load(modelFile, Device.cpu(), m.normalization(), m.input())) {
-      classes = c.classes();
-    } catch (RuntimeException e) {
-      throw new UserInputException("sweep.model.path: " + e.getMessage(), e);
-    }
-    for (SweepConfig.TransferTarget t : config.transfer()) {
-      Path file = Path.of(LocalFiles.resolve(t.path(), "sweep.transfer." + t.name()));
-      try (Classifier c = Classifier.loadForInference(file, Device.cpu(), m.normalization(), m.input())) {
-        if (c.classes() != classes) {
-          throw new UserInputException(
-              "sweep.transfer " + t.name() + ": model " + t.path() + " has " + c.classes()
-                  + " classes, the source model " + classes);
-        }
-      } catch (UserInputException e) {
-        throw e;
-      } catch (RuntimeException e) {
-        throw new UserInputException("sweep.transfer " + t.name() + ": " + e.getMessage(), e);
-      }
-    }
-    labels.checkWithin(classes);
-    dataset.checkFirstImageDecodes(bounds, preprocessor, m.input());
-    return bounds;
-  }
-
-  /** A run id may be resumed only with the config it started with. */
-  private void checkRunIdentity() throws IOException {
-    org.apache.hadoop.fs.Path p = layout.run(ResultsLayout.RUNS, config.name(), runId);
-    FileSystem fs = p.getFileSystem(hadoopConf());
-    if (!fs.exists(p)) {
-      return;
-    }
-    Row prior = spark.read().parquet(p.toString()).select("config_hash").first();
-    if (!prior.getString(0).equals(config.hash())) {
-      throw new UserInputException(
-          "run id " + runId + " of sweep " + config.name() + " was started with a different config"
-              + " (hash " + prior.getString(0).substring(0, 12) + ", now "
-              + config.hash().substring(0, 12) + "; the hash covers the whole resolved config,"
-              + " defaults included, so a newer version of the job changes it too); use a new"
-              + " --run-id");
-    }
-  }
-
   // ---- step 2: plan and resume -------------------------------------------------------------
 
   private List<Unit> pending(List<Unit> units) throws IOException {
     FileSystem fs = layout.table(ResultsLayout.SAMPLES).getFileSystem(hadoopConf());
     List<Unit> out = new ArrayList<>();
     for (Unit u : units) {
-      if (!fs.exists(layout.unit(config.name(), runId, u.configId(), u.seed(), u.shard()))) {
+      if (!fs.exists(layout.unit(config.name(), runId, u))) {
         out.add(u);
       }
     }
@@ -225,38 +160,51 @@ public final class SweepRunner {
   /**
    * Runs the pending units as {@link #tasks} Spark tasks of consecutive units, without a shuffle.
    * Several units per task amortize the task's fixed cost; each unit still commits on its own.
+   * The baseline units that keep their adversarial images run first, in a job of their own, so
+   * that every pruned unit finds the images it judges (transfer from baseline).
    */
   private List<RunUnits.Outcome> execute(List<Unit> all, List<Unit> pending) throws IOException {
     if (pending.isEmpty()) {
       return List.of();
     }
+    List<List<Unit>> phases = new ArrayList<>();
+    List<Unit> baseline = pending.stream().filter(Unit::keepAdversarial).toList();
+    List<Unit> rest = pending.stream().filter(u -> !u.keepAdversarial()).toList();
+    for (List<Unit> phase : List.of(baseline, rest)) {
+      if (!phase.isEmpty()) {
+        phases.add(phase);
+      }
+    }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<SweepConfig> bc = jsc.broadcast(config);
-    int tasks = tasks(pending.size(), jsc.defaultParallelism());
     String group = "sweep-" + config.name() + "-" + runId;
-    spark.sparkContext().setJobGroup(group,
-        "sweep " + config.name() + " run " + runId + ": " + pending.size() + " units in " + tasks
-            + " tasks", false);
-    try (Progress progress = new Progress(all, pending.size());
+    try (Progress progress =
+            new Progress(layout, config.name(), runId, hadoopConf(), all, pending.size());
         CheckFailureWatch watch = new CheckFailureWatch(spark.sparkContext(), group)) {
       progress.start();
-      List<RunUnits.Outcome> outcomes;
-      try {
-        outcomes = jsc.parallelize(pending, tasks).mapPartitions(
-                new RunUnits(bc, layout, runId, spark.sparkContext().applicationId()))
-            .collect();
-      } catch (Exception e) { // Spark's SparkException is checked but not declared by collect()
-        // An executor whose engine check failed says so itself, not as a stage failure.
-        for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
-          if (c instanceof EngineCheckFailedException failed) {
-            throw failed;
+      List<RunUnits.Outcome> outcomes = new ArrayList<>();
+      for (List<Unit> phase : phases) {
+        int tasks = tasks(phase.size(), jsc.defaultParallelism());
+        spark.sparkContext().setJobGroup(group,
+            "sweep " + config.name() + " run " + runId + ": " + phase.size() + " units in "
+                + tasks + " tasks" + (phase == baseline ? " (the baseline first)" : ""), false);
+        try {
+          outcomes.addAll(jsc.parallelize(phase, tasks).mapPartitions(
+                  new RunUnits(bc, layout, runId, spark.sparkContext().applicationId()))
+              .collect());
+        } catch (Exception e) { // Spark's SparkException is checked but not declared by collect()
+          // An executor whose engine check failed says so itself, not as a stage failure.
+          for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+            if (c instanceof EngineCheckFailedException failed) {
+              throw failed;
+            }
           }
+          throw watch.failure().orElseThrow(() -> jobFailure(e));
         }
-        throw watch.failure().orElseThrow(() -> jobFailure(e));
-      }
-      // A failed check whose task a retry on another executor then completed.
-      if (watch.failure().isPresent()) {
-        throw watch.failure().get();
+        // A failed check whose task a retry on another executor then completed.
+        if (watch.failure().isPresent()) {
+          throw watch.failure().get();
+        }
       }
       return outcomes;
     } finally {
@@ -290,229 +238,22 @@ public final class SweepRunner {
     return (a + b - 1) / b;
   }
 
-  /** Logs each finished config (done/total and an ETA) by watching committed unit directories. */
-  private final class Progress extends Thread implements AutoCloseable {
-    private final Map<String, List<Unit>> byConfig = new LinkedHashMap<>();
-    private final Set<String> reported = new LinkedHashSet<>();
-    private final int alreadyDone;
-    private final int byConfigUnits;
-    private final long start = System.nanoTime();
-    private volatile boolean stop;
-
-    Progress(List<Unit> all, int toRun) {
-      super("sweep-progress");
-      setDaemon(true);
-      this.alreadyDone = all.size() - toRun;
-      this.byConfigUnits = all.size();
-      for (Unit u : all) {
-        byConfig.computeIfAbsent(u.configId(), k -> new ArrayList<>()).add(u);
-      }
-    }
-
-    @Override
-    public void run() {
-      try {
-        while (!stop) {
-          poll();
-          Thread.sleep(2000);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (IOException e) {
-        LOG.warn("progress polling stopped: {}", e.toString());
-      }
-    }
-
-    private void poll() throws IOException {
-      FileSystem fs = layout.table(ResultsLayout.SAMPLES).getFileSystem(hadoopConf());
-      Map<String, Boolean> finished = new LinkedHashMap<>();
-      int committedUnits = 0;
-      for (Map.Entry<String, List<Unit>> e : byConfig.entrySet()) {
-        int done = 0;
-        for (Unit u : e.getValue()) {
-          if (fs.exists(layout.unit(config.name(), runId, u.configId(), u.seed(), u.shard()))) {
-            done++;
-          }
-        }
-        committedUnits += done;
-        finished.put(e.getKey(), done == e.getValue().size());
-      }
-      for (Map.Entry<String, Boolean> e : finished.entrySet()) {
-        if (e.getValue() && reported.add(e.getKey())) {
-          LOG.info("config {} done ({}/{} configs){}", e.getKey(), reported.size(),
-              byConfig.size(), eta(committedUnits));
-        }
-      }
-    }
-
-    /** Remaining time at the pace of the units this run has committed so far. */
-    private String eta(int committedUnits) {
-      int ranNow = committedUnits - alreadyDone;
-      int remaining = byConfigUnits - committedUnits;
-      if (ranNow <= 0 || remaining <= 0) {
-        return remaining <= 0 ? ", all units committed" : "";
-      }
-      double elapsed = (System.nanoTime() - start) / 1e9;
-      return String.format(Locale.ROOT, ", %d/%d units, ETA %.0fs", committedUnits,
-          byConfigUnits, elapsed / ranNow * remaining);
-    }
-
-    @Override
-    public void close() {
-      stop = true;
-      interrupt();
-      try {
-        join(5000);
-        poll(); // report the configs that finished since the last poll
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } catch (IOException e) {
-        LOG.warn("progress polling failed: {}", e.toString());
-      }
-    }
-  }
-
   // ---- step 4: aggregate -------------------------------------------------------------------
 
-  private static final StructType METRICS =
-      new StructType()
-          .add("sweep", DataTypes.StringType)
-          .add("run_id", DataTypes.StringType)
-          .add("config_id", DataTypes.StringType)
-          .add("config_order", DataTypes.IntegerType)
-          .add("prune", DataTypes.StringType)
-          .add("prune_type", DataTypes.StringType)
-          .add("prune_value", DataTypes.DoubleType)
-          .add("target", DataTypes.StringType)
-          .add("level", DataTypes.StringType)
-          .add("seed", DataTypes.LongType)
-          .add("seeds", DataTypes.IntegerType)
-          .add("total", DataTypes.LongType)
-          .add("correct", DataTypes.LongType)
-          .add("adv_correct", DataTypes.LongType)
-          .add("changed", DataTypes.LongType)
-          .add("attacked", DataTypes.LongType)
-          .add("clean_acc", DataTypes.DoubleType)
-          .add("clean_acc_lower", DataTypes.DoubleType)
-          .add("clean_acc_upper", DataTypes.DoubleType)
-          .add("remnant_acc", DataTypes.DoubleType)
-          .add("remnant_acc_lower", DataTypes.DoubleType)
-          .add("remnant_acc_upper", DataTypes.DoubleType)
-          .add("pred_change_rate", DataTypes.DoubleType)
-          .add("pred_change_rate_lower", DataTypes.DoubleType)
-          .add("pred_change_rate_upper", DataTypes.DoubleType)
-          .add("strict_asr", DataTypes.DoubleType)
-          .add("strict_asr_lower", DataTypes.DoubleType)
-          .add("strict_asr_upper", DataTypes.DoubleType)
-          .add("prune_ratio", DataTypes.DoubleType)
-          .add("mean_linf", DataTypes.DoubleType)
-          .add("mean_l2", DataTypes.DoubleType)
-          .add("images_per_sec", DataTypes.DoubleType);
-
-  private static final StructType PRUNE_STATS =
-      new StructType()
-          .add("sweep", DataTypes.StringType)
-          .add("run_id", DataTypes.StringType)
-          .add("config_id", DataTypes.StringType)
-          .add("seed", DataTypes.LongType)
-          .add("parameter", DataTypes.StringType)
-          .add("elements", DataTypes.LongType)
-          .add("changed", DataTypes.LongType)
-          .add("mean_before", DataTypes.DoubleType)
-          .add("std_before", DataTypes.DoubleType)
-          .add("mean_after", DataTypes.DoubleType)
-          .add("std_after", DataTypes.DoubleType)
-          .add("normality_p", DataTypes.DoubleType);
-
-  /**
-   * Per (config, seed) and per config: counts summed over the units' {@link UnitInfo} (returned by
-   * the tasks that committed them, else read from their files), rates with Wilson intervals.
-   */
-  private List<Row> aggregate(List<Unit> units, List<RunUnits.Outcome> outcomes)
+  /** Writes {@code metrics} and {@code prune_stats}; returns the config-level metrics rows. */
+  private List<Row> aggregate(SweepPlan plan, List<RunUnits.Outcome> outcomes)
       throws IOException {
-    Map<String, SweepPlan.ConfigEntry> entries = new LinkedHashMap<>();
-    for (SweepPlan.ConfigEntry c : SweepPlan.configs(config)) {
-      entries.put(c.configId(), c);
-    }
-    Map<Unit, UnitInfo> infos = unitInfos(units, outcomes);
-    // config -> seed (ascending) -> that seed's units in shard order
-    Map<String, TreeMap<Long, List<UnitInfo>>> perConfig = new LinkedHashMap<>();
-    for (String id : entries.keySet()) {
-      perConfig.put(id, new TreeMap<>());
-    }
-    for (Unit u : units) {
-      perConfig.get(u.configId()).computeIfAbsent(u.seed(), k -> new ArrayList<>()).add(infos.get(u));
-    }
-    List<Row> metrics = new ArrayList<>();
-    List<Row> configLevel = new ArrayList<>();
-    List<Row> pruneStats = new ArrayList<>();
-    for (Map.Entry<String, TreeMap<Long, List<UnitInfo>>> e : perConfig.entrySet()) {
-      SweepPlan.ConfigEntry c = entries.get(e.getKey());
-      OutcomeCounts sum = OutcomeCounts.ZERO;
-      double linf = 0;
-      double l2 = 0;
-      double seconds = 0;
-      double ratio = 0;
-      for (Map.Entry<Long, List<UnitInfo>> s : e.getValue().entrySet()) {
-        OutcomeCounts oc = OutcomeCounts.ZERO;
-        double seedLinf = 0;
-        double seedL2 = 0;
-        double seedSeconds = 0;
-        for (UnitInfo u : s.getValue()) {
-          oc = oc.plus(u.counts());
-          seedLinf += u.linfSum();
-          seedL2 += u.l2Sum();
-          seedSeconds += u.seconds();
-        }
-        // Every shard of a (config, seed) prunes the same model: the first shard's report stands.
-        UnitInfo first = s.getValue().get(0);
-        for (ParameterStats p : first.parameters()) {
-          pruneStats.add(
-              RowFactory.create(
-                  config.name(), runId, e.getKey(), s.getKey(), p.name(), p.elements(),
-                  p.changed(), p.meanBefore(), p.stdBefore(), p.meanAfter(), p.stdAfter(),
-                  p.normalityP()));
-        }
-        metrics.add(
-            metricsRow(c, "seed", s.getKey(), 1, oc, first.pruneRatio(), seedLinf, seedL2,
-                seedSeconds));
-        sum = sum.plus(oc);
-        linf += seedLinf;
-        l2 += seedL2;
-        seconds += seedSeconds;
-        ratio += first.pruneRatio();
-      }
-      int seeds = e.getValue().size();
-      if (seeds > 0) {
-        Row row = metricsRow(c, "config", null, seeds, sum, ratio / seeds, linf, l2, seconds);
-        metrics.add(row);
-        configLevel.add(row);
-      }
-    }
+    Map<Unit, UnitInfo> infos = unitInfos(plan.units(), outcomes);
+    Map<WorstCase.Key, WorstCase.Counts> worst =
+        plan.attacks().size() > 1
+            ? WorstCase.counts(spark, layout, config.name(), runId, plan.attacks().size())
+            : Map.of();
+    MetricsTable.Aggregate a = MetricsTable.aggregate(config.name(), runId, plan, infos, worst);
     Tables.replaceRun(spark, layout, ResultsLayout.METRICS, config.name(), runId,
-        spark.createDataFrame(metrics, METRICS));
+        spark.createDataFrame(a.metrics(), MetricsTable.SCHEMA));
     Tables.replaceRun(spark, layout, ResultsLayout.PRUNE_STATS, config.name(), runId,
-        spark.createDataFrame(pruneStats, PRUNE_STATS));
-    return configLevel;
-  }
-
-  private Row metricsRow(
-      SweepPlan.ConfigEntry c, String level, Long seed, int seeds, OutcomeCounts oc,
-      double pruneRatio, double linfSum, double l2Sum, double seconds) {
-    Rate clean = Rate.of(oc.correct(), oc.total());
-    Rate remnant = Rate.of(oc.advCorrect(), oc.total());
-    Rate change = Rate.of(oc.changed(), oc.total());
-    Rate asr = Rate.of(oc.attacked(), oc.correct());
-    return new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(new Object[] {
-        config.name(), runId, c.configId(), c.order(), c.prune(), c.pruneType(), c.pruneValue(),
-        c.target(), level, seed, seeds, oc.total(), oc.correct(), oc.advCorrect(), oc.changed(),
-        oc.attacked(),
-        clean.value(), clean.lower(), clean.upper(),
-        remnant.value(), remnant.lower(), remnant.upper(),
-        change.value(), change.lower(), change.upper(),
-        asr.value(), asr.lower(), asr.upper(),
-        pruneRatio, linfSum / oc.total(), l2Sum / oc.total(),
-        seconds > 0 ? oc.total() / seconds : null}, METRICS);
+        spark.createDataFrame(a.pruneStats(), MetricsTable.PRUNE_STATS));
+    return a.configLevel();
   }
 
   /**
@@ -534,13 +275,12 @@ public final class SweepRunner {
       }
       org.apache.hadoop.fs.Path file =
           new org.apache.hadoop.fs.Path(
-              layout.unit(config.name(), runId, u.configId(), u.seed(), u.shard()),
-              ResultsLayout.SAMPLE_FILE);
+              layout.unit(config.name(), runId, u), ResultsLayout.SAMPLE_FILE);
       UnitInfo info = SampleFile.readInfo(file, hadoopConf());
-      if (!info.configId().equals(u.configId()) || info.seed() != u.seed()
-          || info.shard() != u.shard()) {
-        throw new IOException(file + " holds unit " + info.configId() + " seed " + info.seed()
-            + " shard " + info.shard() + ", not the unit its directory names");
+      if (!info.describes(u)) {
+        throw new IOException(file + " holds unit " + info.configId() + "/" + info.attack()
+            + "/seed-" + info.seed() + "/shard-" + info.shard()
+            + ", not the unit its directory names");
       }
       infos.put(u, info);
     }
@@ -549,30 +289,14 @@ public final class SweepRunner {
 
   // ---- step 5: the runs table ----------------------------------------------------------------
 
-  private static final StructType RUNS =
-      new StructType()
-          .add("sweep", DataTypes.StringType)
-          .add("run_id", DataTypes.StringType)
-          .add("status", DataTypes.StringType)
-          .add("started_at", DataTypes.TimestampType)
-          .add("ended_at", DataTypes.TimestampType)
-          .add("device", DataTypes.StringType)
-          .add("spark_master", DataTypes.StringType)
-          .add("app_id", DataTypes.StringType)
-          .add("config_hash", DataTypes.StringType)
-          .add("config", DataTypes.StringType);
-
   private void writeRun(String status, Instant started, Instant ended, Set<String> devices)
       throws IOException {
     Row row =
-        RowFactory.create(
-            config.name(), runId, status, Timestamp.from(started),
-            ended == null ? null : Timestamp.from(ended),
-            devices.isEmpty() ? null : String.join(",", devices),
-            spark.sparkContext().master(), spark.sparkContext().applicationId(),
-            config.hash(), config.rendered());
+        RunsTable.row(config.name(), runId, status, started, ended, devices,
+            spark.sparkContext().master(), spark.sparkContext().applicationId(), config.hash(),
+            config.rendered());
     Tables.replaceRun(spark, layout, ResultsLayout.RUNS, config.name(), runId,
-        spark.createDataFrame(List.of(row), RUNS));
+        spark.createDataFrame(List.of(row), RunsTable.SCHEMA));
     LOG.info("run {} of sweep {}: {}{}", runId, config.name(), status,
         devices.isEmpty() ? "" : " on " + devices);
   }

@@ -6,7 +6,8 @@ import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.sweep.LocalFiles;
 import io.adversarialprune.job.sweep.ShardCache;
 import io.adversarialprune.job.sweep.SweepRunner;
-import io.adversarialprune.udfs.attack.PgdAttack;
+import io.adversarialprune.udfs.attack.Attack;
+import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.check.Platform;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.exec.RowExecutor;
@@ -163,7 +164,7 @@ public final class SweepBench {
     // RSS over 1,000 attack batches of 10 images, 1 step each.
     try (Classifier c = Classifier.load(model, Device.cpu(), base.model().normalization(),
         base.model().input())) {
-      PgdAttack pgd = new PgdAttack(new io.adversarialprune.udfs.attack.AttackConfig(0.03, 0.003, 1, true, true, 10));
+      Attack pgd = new PgdLinf(0.03, 0.003, 1, true, 1, true, false).attack();
       Batch small = shard.slice(0, 10);
       long rss100 = 0;
       for (int i = 1; i <= 1000; i++) {
@@ -194,7 +195,8 @@ public final class SweepBench {
         base.model().input(), Classifier.Mode.DIFFERENTIABLE, format);
     for (int threads : new int[] {1, CORES}) {
       JniUtils.setNumThreads(threads);
-      RowExecutor.run(c, null, 0, List.of(shard.slice(0, 200)), base.attack());
+      RowExecutor.run(c, null, 0, List.of(shard.slice(0, 200)), base.attacks().get(0).spec().attack(),
+          base.attack().batchSize(), false);
     }
     return c;
   }
@@ -215,7 +217,8 @@ public final class SweepBench {
       threads[w] = new Thread(() -> {
         try {
           JniUtils.setNumThreads(1);
-          RowExecutor.run(c, null, seed, List.of(half), base.attack());
+          RowExecutor.run(c, null, seed, List.of(half), base.attacks().get(0).spec().attack(),
+          base.attack().batchSize(), false);
         } catch (RuntimeException e) {
           failed[0] = e;
         }
@@ -234,7 +237,8 @@ public final class SweepBench {
   /** Image-steps per second of one {@code RowExecutor.run} on the whole shard. */
   private static double raw(Classifier c, SweepConfig base, Batch shard, int threads, long seed) {
     JniUtils.setNumThreads(threads);
-    return IMAGES * STEPS / RowExecutor.run(c, null, seed, List.of(shard), base.attack()).seconds();
+    return IMAGES * STEPS / RowExecutor.run(c, null, seed, List.of(shard), base.attacks().get(0).spec().attack(),
+        base.attack().batchSize(), false).seconds();
   }
 
   /**

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.udfs.prune.PruneSpec;
 import java.io.File;
+import io.adversarialprune.udfs.attack.PgdLinf;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -28,9 +29,12 @@ class ShippedConfigsTest {
         .containsExactly(
             "none", "E=0.00001", "E=0.0001", "E=0.001", "E=0.005", "E=0.007", "E=0.01", "E=0.02",
             "E=0.05", "S=9", "S=7", "S=5", "S=3", "R=0.001", "R=0.01", "R=0.1");
-    assertThat(c.attack().eps()).isEqualTo(0.03);
-    assertThat(c.attack().alpha()).isEqualTo(0.001);
-    assertThat(c.attack().steps()).isEqualTo(10);
+    // the study's PGD as the one attack
+    assertThat(c.attacks()).singleElement().extracting(SweepConfig.NamedAttack::spec)
+        .isEqualTo(pgd(c));
+    assertThat(pgd(c).eps()).isEqualTo(0.03);
+    assertThat(pgd(c).alpha()).isEqualTo(0.001);
+    assertThat(pgd(c).steps()).isEqualTo(10);
     assertThat(c.model().input().channels()).isEqualTo(3);
     assertThat(c.model().resize()).isEqualTo(256);
     assertThat(c.model().crop()).isEqualTo(224);
@@ -53,7 +57,11 @@ class ShippedConfigsTest {
             new File(CONF, "default.conf"),
             List.of("sweep.grid.E=[]", "sweep.grid.E=[0.5]", "sweep.attack.eps=0.2"));
     assertThat(labels(c)).contains("E=0.5").doesNotContain("E=0.001");
-    assertThat(c.attack().eps()).isEqualTo(0.2);
+    assertThat(pgd(c).eps()).isEqualTo(0.2);
+  }
+
+  static PgdLinf pgd(SweepConfig c) {
+    return (PgdLinf) c.attacks().get(0).spec();
   }
 
   private static List<String> labels(SweepConfig c) {

@@ -24,7 +24,7 @@ class SweepConfigTest {
     SweepConfig ok =
         SweepConfig.load(null, List.of("sweep.data.limit=3000000000", "sweep.attack.steps=3.0"));
     assertThat(ok.data().limit()).isEqualTo(3_000_000_000L);
-    assertThat(ok.attack().steps()).isEqualTo(3);
+    assertThat(ShippedConfigsTest.pgd(ok).steps()).isEqualTo(3);
   }
 
   @Test
@@ -56,6 +56,27 @@ class SweepConfigTest {
                 .warnings())
         .singleElement()
         .asString()
-        .contains("sweep.attack.alpha (0.05) is larger than sweep.attack.eps (0.03)");
+        .contains("sweep.attacks[0] ('pgd-linf'): alpha (0.05) is larger than eps (0.03");
+  }
+
+  @Test
+  void attacksInheritTheSharedBlockAndNameTheKeyAProblemCameFrom() {
+    SweepConfig c = SweepConfig.load(null, List.of("sweep.attack.eps=0.05",
+        "sweep.attacks=[{type=pgd-linf, name=pgd}, {type=fgsm, eps=0.1}, {type=apgd-ce}]"));
+    assertThat(c.attacks()).extracting(SweepConfig.NamedAttack::name)
+        .containsExactly("pgd", "fgsm", "apgd-ce");
+    assertThat(c.attacks()).extracting(a -> a.spec().eps()).containsExactly(0.05, 0.1, 0.05);
+    assertThat(c.attacks()).extracting(a -> a.spec().type())
+        .containsExactly("pgd-linf", "fgsm", "apgd-ce");
+    assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.attack.eps=2",
+            "sweep.attacks=[{type=pgd-linf}, {type=fgsm, eps=-1}, {type=fgsm, name=worst-case},"
+                + " {type=pgd-l2, rho=0.5}, {type=nope}]")))
+        .isInstanceOf(UserInputException.class)
+        // the shared value, named where it was set, once though two attacks inherit it
+        .hasMessageContaining("\n  sweep.attack.eps must be in (0, 1]")
+        .hasMessageContaining("\n  sweep.attacks[1].eps must be in (0, 1]")
+        .hasMessageContaining("sweep.attacks[2].name 'worst-case' is reserved")
+        .hasMessageContaining("unknown key sweep.attacks[3].rho (a pgd-l2 attack takes")
+        .hasMessageContaining("sweep.attacks[4].type must be one of");
   }
 }

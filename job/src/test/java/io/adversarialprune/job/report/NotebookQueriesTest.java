@@ -52,7 +52,9 @@ class NotebookQueriesTest {
           "04_classes_lost_under_attack.sql", NotebookQueriesTest::classes,
           "05_parameters_changed_most.sql", NotebookQueriesTest::parameters,
           "06_spread_across_seeds.sql", NotebookQueriesTest::seedSpread,
-          "07_latest_vs_previous_run.sql", NotebookQueriesTest::nightOverNight);
+          "07_latest_vs_previous_run.sql", NotebookQueriesTest::nightOverNight,
+          "08_attacks_vs_worst_case.sql", NotebookQueriesTest::attacksVsWorstCase,
+          "09_gradient_masking.sql", NotebookQueriesTest::masking);
 
   @Test
   void everyNotebookQueryRunsAndHoldsItsProperty() throws IOException {
@@ -92,11 +94,13 @@ class NotebookQueriesTest {
   }
 
   private static void summary(Dataset<Row> df) {
-    assertThat(df.columns()).containsExactly("model", "prune_ratio", "clean_acc", "remnant_acc",
+    assertThat(df.columns()).containsExactly("model", "attack", "prune_ratio", "clean_acc", "remnant_acc",
         "pred_change_rate", "strict_asr", "seeds", "total", "correct", "changed", "attacked");
     List<Row> rows = df.collectAsList();
-    assertThat(rows).hasSize(TinySweep.CONFIGS);
+    assertThat(rows).hasSize(TinySweep.ROWS);
     assertThat(rows.get(0).<String>getAs("model")).isEqualTo("baseline");
+    assertThat(rows.subList(0, 3)).extracting(r -> r.<String>getAs("attack"))
+        .containsExactly("pgd", "fgsm", "worst-case");
     for (Row r : rows) {
       long total = r.getAs("total");
       assertThat(total).isEqualTo(2 * 40);
@@ -111,10 +115,10 @@ class NotebookQueriesTest {
   }
 
   private static void ratesVsValue(Dataset<Row> df) {
-    assertThat(df.columns()).startsWith("prune_type", "prune_value", "clean_acc",
+    assertThat(df.columns()).startsWith("attack", "prune_type", "prune_value", "clean_acc",
         "clean_acc_lower", "clean_acc_upper");
     List<Row> rows = df.collectAsList();
-    assertThat(rows).hasSize(TinySweep.CONFIGS - 1);
+    assertThat(rows).hasSize(TinySweep.ROWS - (TinySweep.ATTACKS.size() + 1));
     for (Row r : rows) {
       for (String c : List.of("clean_acc", "remnant_acc", "strict_asr")) {
         double v = r.getAs(c);
@@ -125,19 +129,22 @@ class NotebookQueriesTest {
   }
 
   private static void accuracyVsRatio(Dataset<Row> df) {
-    assertThat(df.columns()).containsExactly("prune_type", "prune", "prune_ratio", "clean_acc",
-        "remnant_acc", "strict_asr");
+    assertThat(df.columns()).containsExactly("attack", "prune_type", "prune", "prune_ratio",
+        "clean_acc", "remnant_acc", "strict_asr");
     List<Double> ratios = df.collectAsList().stream().map(r -> r.<Double>getAs("prune_ratio"))
         .toList();
-    assertThat(ratios).hasSize(TinySweep.CONFIGS).isSorted().allMatch(x -> x >= 0 && x <= 1);
+    assertThat(ratios).hasSize(TinySweep.ROWS).isSorted().allMatch(x -> x >= 0 && x <= 1);
   }
 
   private static void classes(Dataset<Row> df) {
-    assertThat(df.columns()).containsExactly("label", "total", "clean_correct", "adv_correct",
-        "acc_lost");
+    assertThat(df.columns()).containsExactly("attack", "label", "total", "clean_correct",
+        "adv_correct", "acc_lost");
     List<Row> rows = df.collectAsList();
-    // baseline: 40 images x 2 seeds
-    assertThat(rows.stream().mapToLong(r -> r.getAs("total")).sum()).isEqualTo(80);
+    // baseline: 40 images x 2 seeds, under each attack
+    for (String attack : TinySweep.ATTACKS) {
+      assertThat(rows.stream().filter(r -> attack.equals(r.getAs("attack")))
+          .mapToLong(r -> r.getAs("total")).sum()).as(attack).isEqualTo(80);
+    }
     for (Row r : rows) {
       assertThat(r.<Long>getAs("clean_correct")).isBetween(0L, r.getAs("total"));
       assertThat(r.<java.math.BigDecimal>getAs("acc_lost").doubleValue()).isBetween(-1.0, 1.0);
@@ -158,10 +165,11 @@ class NotebookQueriesTest {
   }
 
   private static void seedSpread(Dataset<Row> df) {
-    assertThat(df.columns()).containsExactly("config_id", "prune", "seeds", "clean_acc_min",
-        "clean_acc_max", "clean_acc_sd", "strict_asr_min", "strict_asr_max", "strict_asr_sd");
+    assertThat(df.columns()).containsExactly("config_id", "prune", "attack", "seeds",
+        "clean_acc_min", "clean_acc_max", "clean_acc_sd", "strict_asr_min", "strict_asr_max",
+        "strict_asr_sd");
     List<Row> rows = df.collectAsList();
-    assertThat(rows).hasSize(TinySweep.CONFIGS);
+    assertThat(rows).hasSize(TinySweep.ROWS);
     for (Row r : rows) {
       assertThat(r.<Long>getAs("seeds")).isEqualTo(2L);
       assertThat(r.<Double>getAs("clean_acc_min")).isLessThanOrEqualTo(r.getAs("clean_acc_max"));
@@ -170,9 +178,10 @@ class NotebookQueriesTest {
   }
 
   private static void nightOverNight(Dataset<Row> df) {
-    assertThat(df.columns()).startsWith("config_id", "prune", "previous_run", "latest_run");
+    assertThat(df.columns()).startsWith("config_id", "prune", "attack", "previous_run",
+        "latest_run");
     List<Row> rows = df.collectAsList();
-    assertThat(rows).hasSize(TinySweep.CONFIGS);
+    assertThat(rows).hasSize(TinySweep.ROWS);
     for (Row r : rows) {
       assertThat(r.<String>getAs("latest_run")).isEqualTo("night-2");
       assertThat(r.<String>getAs("previous_run")).isEqualTo("night-1");
@@ -180,6 +189,30 @@ class NotebookQueriesTest {
       assertThat(r.<Double>getAs("clean_acc_delta")).isZero();
       assertThat(r.<Boolean>getAs("clean_acc_flagged")).isFalse();
       assertThat(r.<Boolean>getAs("strict_asr_flagged")).isFalse();
+    }
+  }
+
+  private static void attacksVsWorstCase(Dataset<Row> df) {
+    assertThat(df.columns()).containsExactly("config_id", "prune", "attack", "attack_label",
+        "remnant_acc", "worst_case_remnant_acc", "above_worst_case");
+    List<Row> rows = df.collectAsList();
+    assertThat(rows).hasSize(TinySweep.CONFIGS * TinySweep.ATTACKS.size());
+    for (Row r : rows) {
+      // a sample robust in the worst case is robust under every attack
+      assertThat(r.<Double>getAs("above_worst_case")).as(r.toString()).isGreaterThanOrEqualTo(0.0);
+    }
+  }
+
+  private static void masking(Dataset<Row> df) {
+    assertThat(df.columns()).containsExactly("config_id", "prune", "attack", "remnant_acc",
+        "baseline_adv_acc", "white_box_minus_transfer", "masking_suspect");
+    List<Row> rows = df.collectAsList();
+    // every pruned config (not the baseline) under each attack and the worst case
+    assertThat(rows).hasSize(TinySweep.ROWS - (TinySweep.ATTACKS.size() + 1));
+    for (Row r : rows) {
+      assertThat(r.<String>getAs("config_id")).isNotEqualTo("none");
+      assertThat(r.<Double>getAs("baseline_adv_acc")).isBetween(0.0, 1.0);
+      assertThat(r.<Boolean>getAs("masking_suspect")).isNotNull();
     }
   }
 

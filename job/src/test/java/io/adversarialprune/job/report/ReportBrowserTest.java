@@ -137,9 +137,13 @@ class ReportBrowserTest {
     long adv = 20;
     long attacked = correct - adv;
     long changed = attacked + 5;
+    boolean baseline = "none".equals(g[0]);
     return new ConfigMetrics("c" + order, order, (String) g[0], (String) g[1], (Double) g[2], null,
+        "pgd-linf", "pgd-linf", 0,
         2, total, correct, changed, attacked, wilson(correct, total), wilson(adv, total),
-        wilson(changed, total), wilson(attacked, correct), (Double) g[3], 0.031, 0.6);
+        wilson(changed, total), wilson(attacked, correct),
+        baseline ? null : wilson(adv + 2, total), baseline ? null : false,
+        (Double) g[3], 0.031, 0.6);
   }
 
   private static Interval wilson(long k, long n) {

@@ -47,15 +47,21 @@ class ReportTest {
 
     assertThat(html).contains("run n2").contains("Compared to <strong>n1</strong>");
     // the study's rows, its corrected column names
-    assertThat(count(html, "<tr><td class=\"l\">")).isEqualTo(2 * TinySweep.CONFIGS);
+    // summary: every config under each attack, and its worst case; comparison: each of those
+    assertThat(count(html, "<tr class=\"worst\">")).isEqualTo(TinySweep.CONFIGS);
+    assertThat(count(html, "<tr><td class=\"l\">"))
+        .isEqualTo(TinySweep.ROWS - TinySweep.CONFIGS + TinySweep.ROWS);
+    assertThat(html).contains("<th class=\"l\">Attack</th>", "<td class=\"l\">pgd</td>",
+        "<td class=\"l\">fgsm</td>", "<td class=\"l\">worst-case</td>");
     assertThat(html).contains("<th>clean_acc</th>", "<th>remnant_acc</th>", "pred_change_rate",
         "strict_asr", "baseline", "prune E=0.001", "prune S=3", "prune R=0.01");
-    // E, S, R x (rates, ratio, norms) + accuracy vs ratio; E spans decades: a log axis
-    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(10);
+    // of the worst case: E, S, R x (rates, ratio) + accuracy vs ratio (a worst case has no
+    // perturbation of its own, so no norms); E spans decades: a log axis
+    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(7);
     assertThat(html).contains("id=\"chart-rates-E\" data-x-scale=\"log\"",
-        "id=\"chart-rates-S\" data-x-scale=\"linear\"", "<figcaption>Accuracy and strict ASR vs E");
+        "id=\"chart-rates-S\" data-x-scale=\"linear\"", "<figcaption>Accuracy and strict ASR vs E (worst case over attacks)");
     // same config, same seeds, deterministic sweep: nothing can move between the two runs
-    assertThat(html).contains("0 changes flagged; 0 configs only in n2, 0 only in n1");
+    assertThat(html).contains("0 changes flagged; 0 rows only in n2, 0 only in n1");
     // every executor's engine check, all passed
     assertThat(html).contains("<table id=\"engine-checks\">", "<tr class=\"passed\">")
         .doesNotContain("<tr class=\"failed\">");
@@ -74,7 +80,7 @@ class ReportTest {
     String html = Files.readString(out);
     assertThat(html).contains("has only one run (n1)").contains("id=\"compare-missing\"");
     assertThat(html).contains("id=\"checks-missing\"");
-    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(10);
+    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(7);
   }
 
   @Test
@@ -96,18 +102,19 @@ class ReportTest {
     }
     copyTree(someConfig, samples.resolve("n3").resolve(someConfig.getFileName()));
 
+    // 2 seeds x 1 shard x each attack, of every config
+    int units = 2 * TinySweep.ATTACKS.size() * TinySweep.CONFIGS;
     Path out = tmp.resolve("died.html");
     assertThat(report("--results", root.toString(), "--out", out.toString())).isZero();
     String html = Files.readString(out);
     assertThat(html)
         .contains("Run n3 has status FAILED")
-        .contains("Run n3: 2 of " + 2 * TinySweep.CONFIGS
-            + " (config, seed, shard) units committed; "
-            + (2 * TinySweep.CONFIGS - 2) + " missing.")
+        .contains("Run n3: 4 of " + units
+            + " (config, attack, seed, shard) units committed; " + (units - 4) + " missing.")
         .contains("Run n3 has no metrics rows")
         .contains("id=\"summary-missing\"", "id=\"charts-missing\"")
         // compared to n2: every config of n2 is missing from n3
-        .contains("0 configs only in n3, " + TinySweep.CONFIGS + " only in n2");
+        .contains("0 rows only in n3, " + TinySweep.ROWS + " only in n2");
 
     // the last good run can still be reported against the failed one
     Path back = tmp.resolve("back.html");

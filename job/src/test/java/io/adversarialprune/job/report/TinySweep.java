@@ -5,7 +5,10 @@ import io.adversarialprune.job.sweep.SweepRunner;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 
-/** Two real runs of a tiny sweep on the embedded default model and data (2 seeds, 40 images). */
+/**
+ * Two real runs of a tiny sweep on the embedded default model and data (2 seeds, 40 images, two
+ * attacks and so a worst case).
+ */
 public final class TinySweep {
   public static final String NAME = "tiny";
 
@@ -18,11 +21,18 @@ public final class TinySweep {
           "sweep.data.shards=1",
           "sweep.attack.steps=2",
           "sweep.attack.batch-size=20",
+          "sweep.attacks=[{type=pgd-linf, name=pgd}, {type=fgsm}]",
           "sweep.grid.E=[0.001, 0.05]",
           "sweep.grid.S=[3]",
           "sweep.grid.R=[0.01]");
 
   public static final int CONFIGS = 5;
+
+  /** The attacks; each config also has a worst-case row. */
+  public static final List<String> ATTACKS = List.of("pgd", "fgsm");
+
+  /** Config-level metrics rows per run: each config under each attack and the worst case. */
+  public static final int ROWS = CONFIGS * (ATTACKS.size() + 1);
 
   private TinySweep() {}
 

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SweepTest {
   private static SparkSession spark;
 
-  /** 3 configs x 2 seeds x 2 shards on 40 images, a short attack. */
+  /** 3 configs x 2 attacks x 2 seeds x 2 shards on 40 images, short attacks. */
   private static final List<String> SMALL =
       List.of(
           "sweep.name=small",
@@ -37,6 +37,7 @@ class SweepTest {
           "sweep.attack.alpha=0.02",
           "sweep.attack.steps=3",
           "sweep.attack.batch-size=16",
+          "sweep.attacks=[{type=pgd-linf, name=pgd}, {type=fgsm}]",
           "sweep.grid.E=[0.05]",
           "sweep.grid.R=[0.01]");
 
@@ -68,28 +69,34 @@ class SweepTest {
     long loads = io.adversarialprune.udfs.exec.ModelPool.shared().loads();
     long decodes = ShardCache.shared().decodes();
     SweepRunner.Summary first = new SweepRunner(spark, config, root, "r1").run();
-    assertThat(first.units()).isEqualTo(3 * 2 * 2);
-    assertThat(first.computed()).isEqualTo(12);
+    assertThat(first.units()).isEqualTo(3 * 2 * 2 * 2);
+    assertThat(first.computed()).isEqualTo(24);
 
     Tables.registerViews(spark, new ResultsLayout(root));
-    assertThat(count("SELECT * FROM samples WHERE run_id = 'r1'")).isEqualTo(3 * 2 * 40);
-    assertThat(count("SELECT DISTINCT config_id, seed, id FROM samples WHERE run_id = 'r1'"))
-        .isEqualTo(3 * 2 * 40);
-    assertThat(count("SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'seed'")).isEqualTo(6);
-    assertThat(count("SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'config'")).isEqualTo(3);
+    assertThat(count("SELECT * FROM samples WHERE run_id = 'r1'")).isEqualTo(3 * 2 * 2 * 40);
+    assertThat(count("SELECT DISTINCT config_id, attack, seed, id FROM samples"
+        + " WHERE run_id = 'r1'")).isEqualTo(3 * 2 * 2 * 40);
+    // per config and seed: each attack and the worst case
+    assertThat(count("SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'seed'"))
+        .isEqualTo(3 * 2 * 3);
+    assertThat(count("SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'config'"))
+        .isEqualTo(3 * 3);
+    // One model per (config, seed): the clean predictions agree across the attacks.
+    assertThat(count("SELECT config_id, seed, id FROM samples WHERE run_id = 'r1'"
+        + " GROUP BY config_id, seed, id HAVING min(clean_pred) <> max(clean_pred)")).isZero();
 
     // metrics recomputed from samples with SQL equal the metrics table
     List<Row> mismatches =
         spark.sql(
-                "WITH s AS (SELECT config_id, seed, count(*) total,"
+                "WITH s AS (SELECT config_id, attack, seed, count(*) total,"
                     + " sum(cast(clean_pred = label AS long)) correct,"
                     + " sum(cast(adv_pred = label AS long)) adv_correct,"
                     + " sum(cast(adv_pred <> clean_pred AS long)) changed,"
                     + " sum(cast(clean_pred = label AND adv_pred <> label AS long)) attacked,"
                     + " avg(cast(linf AS double)) linf, avg(cast(l2 AS double)) l2"
-                    + " FROM samples WHERE run_id = 'r1' GROUP BY config_id, seed)"
+                    + " FROM samples WHERE run_id = 'r1' GROUP BY config_id, attack, seed)"
                     + " SELECT * FROM s JOIN metrics m ON m.run_id = 'r1' AND m.level = 'seed'"
-                    + " AND m.config_id = s.config_id AND m.seed = s.seed"
+                    + " AND m.config_id = s.config_id AND m.attack = s.attack AND m.seed = s.seed"
                     + " WHERE m.total <> s.total OR m.correct <> s.correct"
                     + " OR m.adv_correct <> s.adv_correct OR m.changed <> s.changed"
                     + " OR m.attacked <> s.attacked"
@@ -98,10 +105,39 @@ class SweepTest {
                     + " OR abs(m.mean_linf - s.linf) > 1e-9 OR abs(m.mean_l2 - s.l2) > 1e-9")
             .collectAsList();
     assertThat(mismatches).isEmpty();
-    assertThat(count("SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'seed'")).isEqualTo(
-        count("SELECT * FROM metrics m JOIN (SELECT config_id, seed FROM samples WHERE run_id = 'r1'"
-            + " GROUP BY config_id, seed) s USING (config_id, seed) WHERE m.run_id = 'r1'"
-            + " AND m.level = 'seed'"));
+    assertThat(count("SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'seed'"
+        + " AND attack <> 'worst-case'")).isEqualTo(
+        count("SELECT * FROM metrics m JOIN (SELECT config_id, attack, seed FROM samples"
+            + " WHERE run_id = 'r1' GROUP BY config_id, attack, seed) s"
+            + " USING (config_id, attack, seed) WHERE m.run_id = 'r1' AND m.level = 'seed'"));
+    // The worst case, recomputed per sample from the samples: robust only if robust under both.
+    List<Row> worst =
+        spark.sql(
+                "WITH p AS (SELECT config_id, seed, id,"
+                    + " min(cast(clean_pred = label AS int)) correct,"
+                    + " min(cast(adv_pred = label AS int)) adv_ok,"
+                    + " max(cast(adv_pred <> clean_pred AS int)) changed"
+                    + " FROM samples WHERE run_id = 'r1' GROUP BY config_id, seed, id),"
+                    + " w AS (SELECT config_id, seed, count(*) total, sum(correct) correct,"
+                    + " sum(adv_ok) adv_correct, sum(changed) changed,"
+                    + " sum(correct * (1 - adv_ok)) attacked FROM p GROUP BY config_id, seed)"
+                    + " SELECT * FROM w JOIN metrics m ON m.run_id = 'r1' AND m.level = 'seed'"
+                    + " AND m.attack = 'worst-case' AND m.config_id = w.config_id"
+                    + " AND m.seed = w.seed")
+            .collectAsList();
+    assertThat(worst).hasSize(3 * 2);
+    for (Row r : worst) {
+      assertThat(r.<Long>getAs("total")).isEqualTo(40L);
+      assertThat(List.of(r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5), r.getLong(6)))
+          .as(r.toString())
+          .containsExactly(r.<Long>getAs("total"), r.<Long>getAs("correct"),
+              r.<Long>getAs("adv_correct"), r.<Long>getAs("changed"), r.<Long>getAs("attacked"));
+    }
+    // ... and so at most each attack's remnant accuracy, for every config and seed
+    assertThat(count("SELECT * FROM metrics w JOIN metrics a ON w.run_id = a.run_id"
+        + " AND w.config_id = a.config_id AND w.level = a.level AND w.seed <=> a.seed"
+        + " WHERE w.run_id = 'r1' AND w.attack = 'worst-case' AND a.attack <> 'worst-case'"
+        + " AND w.remnant_acc > a.remnant_acc")).isZero();
     // rates lie within their Wilson intervals and within [0, 1]
     assertThat(count("SELECT * FROM metrics WHERE NOT (clean_acc BETWEEN clean_acc_lower AND"
         + " clean_acc_upper AND clean_acc_lower >= 0 AND clean_acc_upper <= 1)")).isZero();
@@ -124,7 +160,7 @@ class SweepTest {
     try (Stream<Path> s = Files.find(run, 4, (p, a) -> p.getFileName().toString().startsWith("shard-"))) {
       units = s.sorted().toList();
     }
-    assertThat(units).hasSize(12);
+    assertThat(units).hasSize(24);
     for (Path u : units.subList(0, 5)) {
       deleteTree(u);
     }
@@ -135,12 +171,12 @@ class SweepTest {
     Tables.registerViews(spark, new ResultsLayout(root));
     assertThat(metricsOf("r2")).isEqualTo(metricsOf("r1"));
     assertThat(samplesOf("r2")).isEqualTo(samplesOf("r1"));
-    assertThat(count("SELECT * FROM samples WHERE run_id = 'r2'")).isEqualTo(3 * 2 * 40);
+    assertThat(count("SELECT * FROM samples WHERE run_id = 'r2'")).isEqualTo(3 * 2 * 2 * 40);
 
     // A finished run resumed again computes nothing and changes nothing.
     assertThat(new SweepRunner(spark, config, root, "r2").run().computed()).isZero();
 
-    // 41 units ran in this test (local[2]): the model was loaded at most once per concurrent task
+    // 53 units ran in this test (local[2]): the model was loaded at most once per concurrent task
     // slot, never per unit (none if another test left its classifiers in the pool), and each of
     // the two shards decoded at most once.
     assertThat(io.adversarialprune.udfs.exec.ModelPool.shared().loads() - loads).isBetween(0L, 2L);
@@ -203,7 +239,11 @@ class SweepTest {
           "image id 3 (img-3.png) cannot be read"},
       {"sweep.data.limit=20000", "sweep.data.limit is 20000, but dataset"},
       {"sweep.attack.alpha=0.05", "sweep.data.path=/nonexistent/data",
-          "warning: sweep.attack.alpha (0.05) is larger than sweep.attack.eps (0.03)"},
+          "warning: sweep.attacks[0] ('pgd-linf'): alpha (0.05) is larger than eps (0.03"},
+      {"sweep.attacks=[{type=pgd-l3}]", "sweep.attacks[0].type must be one of"},
+      {"sweep.attacks=[{type=fgsm, alpha=0.1}]", "unknown key sweep.attacks[0].alpha"},
+      {"sweep.attacks=[{type=fgsm}, {type=fgsm}]", "sweep.attacks names must be unique"},
+      {"sweep.attacks=[{type=apgd-ce, rho=2}]", "sweep.attacks[0].rho"},
       {"sweep.data.limit=4", "sweep.data.shards=5",
           "sweep.data.shards is 5, but only 4 images are selected"},
     };

@@ -1,0 +1,259 @@
+package io.adversarialprune.job.results;
+
+import io.adversarialprune.job.config.SweepConfig.NamedAttack;
+import io.adversarialprune.job.plan.ConfigEntry;
+import io.adversarialprune.job.plan.SweepPlan;
+import io.adversarialprune.job.plan.Unit;
+import io.adversarialprune.udfs.metrics.OutcomeCounts;
+import io.adversarialprune.udfs.metrics.Rate;
+import io.adversarialprune.udfs.prune.ParameterStats;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The {@code metrics} and {@code prune_stats} tables of one run, aggregated from its units' {@link
+ * UnitInfo}s: per (config, attack, seed) and per (config, attack) over seeds, counts summed and
+ * rates (with Wilson intervals) from {@link OutcomeCounts}' own rate methods; plus, when the run has
+ * several attacks, per config the {@link SweepPlan#WORST_CASE} rows ({@link WorstCase}).
+ *
+ * <p>Gradient-masking evidence: for a pruned config of a grid with a baseline, {@code
+ * baseline_adv_acc} is the pruned model's accuracy on the baseline's adversarial images of the same
+ * samples and attack (transfer from baseline). A defence that only breaks gradients resists its own
+ * white-box attack but not images crafted on the unpruned model; {@code masking_suspect} flags a
+ * row whose white-box remnant accuracy lies above its transfer-from-baseline accuracy with the two
+ * 95 % Wilson intervals apart.
+ */
+public final class MetricsTable {
+  private MetricsTable() {}
+
+  /** {@code level}: one seed, or over the run's seeds. */
+  public static final String SEED = "seed";
+
+  public static final String CONFIG = "config";
+
+  public static final StructType SCHEMA =
+      new StructType()
+          .add("sweep", DataTypes.StringType)
+          .add("run_id", DataTypes.StringType)
+          .add("config_id", DataTypes.StringType)
+          .add("config_order", DataTypes.IntegerType)
+          .add("prune", DataTypes.StringType)
+          .add("prune_type", DataTypes.StringType)
+          .add("prune_value", DataTypes.DoubleType)
+          .add("target", DataTypes.StringType)
+          .add("attack", DataTypes.StringType)
+          .add("attack_type", DataTypes.StringType)
+          .add("attack_label", DataTypes.StringType)
+          .add("attack_order", DataTypes.IntegerType)
+          .add("level", DataTypes.StringType)
+          .add("seed", DataTypes.LongType)
+          .add("seeds", DataTypes.IntegerType)
+          .add("total", DataTypes.LongType)
+          .add("correct", DataTypes.LongType)
+          .add("adv_correct", DataTypes.LongType)
+          .add("changed", DataTypes.LongType)
+          .add("attacked", DataTypes.LongType)
+          .add("clean_acc", DataTypes.DoubleType)
+          .add("clean_acc_lower", DataTypes.DoubleType)
+          .add("clean_acc_upper", DataTypes.DoubleType)
+          .add("remnant_acc", DataTypes.DoubleType)
+          .add("remnant_acc_lower", DataTypes.DoubleType)
+          .add("remnant_acc_upper", DataTypes.DoubleType)
+          .add("pred_change_rate", DataTypes.DoubleType)
+          .add("pred_change_rate_lower", DataTypes.DoubleType)
+          .add("pred_change_rate_upper", DataTypes.DoubleType)
+          .add("strict_asr", DataTypes.DoubleType)
+          .add("strict_asr_lower", DataTypes.DoubleType)
+          .add("strict_asr_upper", DataTypes.DoubleType)
+          .add("baseline_adv_acc", DataTypes.DoubleType)
+          .add("baseline_adv_acc_lower", DataTypes.DoubleType)
+          .add("baseline_adv_acc_upper", DataTypes.DoubleType)
+          .add("masking_suspect", DataTypes.BooleanType)
+          .add("prune_ratio", DataTypes.DoubleType)
+          .add("mean_linf", DataTypes.DoubleType)
+          .add("mean_l2", DataTypes.DoubleType)
+          .add("images_per_sec", DataTypes.DoubleType);
+
+  public static final StructType PRUNE_STATS =
+      new StructType()
+          .add("sweep", DataTypes.StringType)
+          .add("run_id", DataTypes.StringType)
+          .add("config_id", DataTypes.StringType)
+          .add("seed", DataTypes.LongType)
+          .add("parameter", DataTypes.StringType)
+          .add("elements", DataTypes.LongType)
+          .add("changed", DataTypes.LongType)
+          .add("mean_before", DataTypes.DoubleType)
+          .add("std_before", DataTypes.DoubleType)
+          .add("mean_after", DataTypes.DoubleType)
+          .add("std_after", DataTypes.DoubleType)
+          .add("normality_p", DataTypes.DoubleType);
+
+  /**
+   * A run's aggregated tables.
+   *
+   * @param metrics every {@code metrics} row (seed and config level)
+   * @param configLevel the config-level rows, in plan order (config, then attack, worst case last)
+   * @param pruneStats every {@code prune_stats} row
+   */
+  public record Aggregate(List<Row> metrics, List<Row> configLevel, List<Row> pruneStats) {}
+
+  /**
+   * Aggregates a run.
+   *
+   * @param infos the info of every unit of {@code plan}
+   * @param worst per (config, seed) the worst case over the plan's attacks ({@link WorstCase});
+   *     ignored (may be empty) when the plan has one attack
+   */
+  public static Aggregate aggregate(
+      String sweep, String runId, SweepPlan plan, Map<Unit, UnitInfo> infos,
+      Map<WorstCase.Key, WorstCase.Counts> worst) {
+    List<Row> metrics = new ArrayList<>();
+    List<Row> configLevel = new ArrayList<>();
+    List<Row> pruneStats = new ArrayList<>();
+    // (config, attack, seed) -> its units' infos in shard order
+    Map<String, List<UnitInfo>> groups = new HashMap<>();
+    for (Unit u : plan.units()) {
+      UnitInfo info = infos.get(u);
+      if (info == null) {
+        throw new IllegalStateException("no info for unit " + u.describe());
+      }
+      groups.computeIfAbsent(key(u.configId(), u.attackName(), u.seed()), k -> new ArrayList<>())
+          .add(info);
+    }
+    for (ConfigEntry c : plan.configs()) {
+      for (int a = 0; a < plan.attacks().size(); a++) {
+        NamedAttack attack = plan.attacks().get(a);
+        Column col = new Column(attack.name(), attack.spec().type(), attack.spec().label(), a);
+        Sum overSeeds = new Sum();
+        for (long seed : plan.seeds()) {
+          Sum s = new Sum();
+          List<UnitInfo> group = groups.get(key(c.id(), attack.name(), seed));
+          group.forEach(s::add);
+          UnitInfo first = group.get(0);
+          // Every shard and attack of a (config, seed) prunes the same model: one report stands.
+          if (a == 0) {
+            for (ParameterStats p : first.parameters()) {
+              pruneStats.add(
+                  RowFactory.create(
+                      sweep, runId, c.id(), seed, p.name(), p.elements(), p.changed(),
+                      p.meanBefore(), p.stdBefore(), p.meanAfter(), p.stdAfter(),
+                      p.normalityP()));
+            }
+          }
+          s.pruneRatio = first.pruneRatio();
+          metrics.add(row(sweep, runId, c, col, SEED, seed, 1, s));
+          overSeeds.plus(s);
+        }
+        Row row = row(sweep, runId, c, col, CONFIG, null, plan.seeds().size(), overSeeds);
+        metrics.add(row);
+        configLevel.add(row);
+      }
+      if (plan.attacks().size() > 1) {
+        Column col =
+            new Column(SweepPlan.WORST_CASE, SweepPlan.WORST_CASE,
+                "per sample, the worst of "
+                    + plan.attacks().stream().map(NamedAttack::name)
+                        .collect(Collectors.joining(", ")),
+                plan.attacks().size());
+        Sum overSeeds = new Sum();
+        for (long seed : plan.seeds()) {
+          Sum s = new Sum();
+          WorstCase.Counts w = worst.get(new WorstCase.Key(c.id(), seed));
+          if (w == null) {
+            throw new IllegalStateException("no worst case for " + c.id() + " seed " + seed);
+          }
+          s.counts = w.counts();
+          s.baselineAdvCorrect = w.baselineAdvCorrect();
+          s.pruneRatio = groups.get(key(c.id(), plan.attacks().get(0).name(), seed)).get(0)
+              .pruneRatio();
+          s.distances = false;
+          metrics.add(row(sweep, runId, c, col, SEED, seed, 1, s));
+          overSeeds.plus(s);
+        }
+        Row row = row(sweep, runId, c, col, CONFIG, null, plan.seeds().size(), overSeeds);
+        metrics.add(row);
+        configLevel.add(row);
+      }
+    }
+    return new Aggregate(metrics, configLevel, pruneStats);
+  }
+
+  private static String key(String configId, String attack, long seed) {
+    return configId + "/" + attack + "/" + seed;
+  }
+
+  /** What a metrics row says about its attack. */
+  private record Column(String name, String type, String label, int order) {}
+
+  /** Counts and sums of one row; over seeds the prune ratio is their mean. */
+  private static final class Sum {
+    OutcomeCounts counts = OutcomeCounts.ZERO;
+    /** Null as soon as one part has none. */
+    Long baselineAdvCorrect = 0L;
+    double linf;
+    double l2;
+    double seconds;
+    double pruneRatio;
+    int seeds;
+    boolean distances = true;
+
+    void add(UnitInfo u) {
+      counts = counts.plus(u.counts());
+      baselineAdvCorrect = sumOrNull(baselineAdvCorrect, u.baselineAdvCorrect());
+      linf += u.linfSum();
+      l2 += u.l2Sum();
+      seconds += u.seconds();
+    }
+
+    void plus(Sum s) {
+      counts = counts.plus(s.counts);
+      baselineAdvCorrect = sumOrNull(baselineAdvCorrect, s.baselineAdvCorrect);
+      linf += s.linf;
+      l2 += s.l2;
+      seconds += s.seconds;
+      pruneRatio = (pruneRatio * seeds + s.pruneRatio) / (seeds + 1);
+      seeds++;
+      distances = s.distances;
+    }
+  }
+
+  private static Long sumOrNull(Long a, Long b) {
+    return a == null || b == null ? null : a + b;
+  }
+
+  private static Row row(
+      String sweep, String runId, ConfigEntry c, Column a, String level, Long seed, int seeds,
+      Sum s) {
+    OutcomeCounts oc = s.counts;
+    Rate clean = oc.cleanAcc();
+    Rate remnant = oc.remnantAcc();
+    Rate change = oc.predChangeRate();
+    Rate asr = oc.strictAsr();
+    Rate transfer = s.baselineAdvCorrect == null ? null : Rate.of(s.baselineAdvCorrect, oc.total());
+    Boolean suspect = transfer == null ? null : remnant.lower() > transfer.upper();
+    return new GenericRowWithSchema(new Object[] {
+        sweep, runId, c.id(), c.order(), c.pruneLabel(), c.pruneType(), c.pruneValue(),
+        c.targetName(), a.name(), a.type(), a.label(), a.order(),
+        level, seed, seeds, oc.total(), oc.correct(), oc.advCorrect(), oc.changed(),
+        oc.attacked(),
+        clean.value(), clean.lower(), clean.upper(),
+        remnant.value(), remnant.lower(), remnant.upper(),
+        change.value(), change.lower(), change.upper(),
+        asr.value(), asr.lower(), asr.upper(),
+        transfer == null ? null : transfer.value(), transfer == null ? null : transfer.lower(),
+        transfer == null ? null : transfer.upper(), suspect,
+        s.pruneRatio,
+        s.distances ? s.linf / oc.total() : null,
+        s.distances ? s.l2 / oc.total() : null,
+        s.distances && s.seconds > 0 ? oc.total() / s.seconds : null}, SCHEMA);
+  }
+}

@@ -1,0 +1,91 @@
+package io.adversarialprune.job.sweep;
+
+import ai.djl.Device;
+import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.ImagePreprocessor;
+import java.io.IOException;
+import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Everything a sweep checks before it writes anything: the dataset (rows, ids, labels, the first
+ * image), the model and transfer targets (they load, and agree on the classes), labels within the
+ * model's classes, and that a resumed run id has the config it started with.
+ */
+final class InputCheck {
+  private InputCheck() {}
+
+  /**
+   * Checks the inputs and returns the shard boundaries of the data.
+   *
+   * @throws UserInputException naming the key, file or column at fault
+   */
+  static long[] inputs(SparkSession spark, SweepConfig config, Configuration hadoop)
+      throws IOException {
+    SweepConfig.ModelConfig m = config.model();
+    DatasetCheck dataset = new DatasetCheck(spark, config.data(), hadoop);
+    long[] bounds = dataset.shardBounds();
+    ImagePreprocessor preprocessor =
+        new ImagePreprocessor(m.input().channels(), m.resize(), m.crop());
+    DatasetCheck.Labels labels = dataset.checkRows(bounds, preprocessor, m.input());
+
+    int classes;
+    Path modelFile = Path.of(LocalFiles.resolve(m.path(), "sweep.model.path"));
+    try (Classifier c = Classifier.load(modelFile, Device.cpu(), m.normalization(), m.input())) {
+      classes = c.classes();
+    } catch (RuntimeException e) {
+      throw new UserInputException("sweep.model.path: " + e.getMessage(), e);
+    }
+    for (SweepConfig.TransferTarget t : config.transfer()) {
+      Path file = Path.of(LocalFiles.resolve(t.path(), "sweep.transfer." + t.name()));
+      try (Classifier c =
+          Classifier.loadForInference(file, Device.cpu(), m.normalization(), m.input())) {
+        if (c.classes() != classes) {
+          throw new UserInputException(
+              "sweep.transfer " + t.name() + ": model " + t.path() + " has " + c.classes()
+                  + " classes, the source model " + classes);
+        }
+      } catch (UserInputException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new UserInputException("sweep.transfer " + t.name() + ": " + e.getMessage(), e);
+      }
+    }
+    for (SweepConfig.NamedAttack a : config.attacks()) {
+      if (a.spec().type().equals("apgd-dlr") && classes < 3) {
+        throw new UserInputException(
+            "sweep.attacks: attack '" + a.name() + "' (apgd-dlr) needs a model with at least 3"
+                + " classes, the model has " + classes);
+      }
+    }
+    labels.checkWithin(classes);
+    dataset.checkFirstImageDecodes(bounds, preprocessor, m.input());
+    return bounds;
+  }
+
+  /** A run id may be resumed only with the config it started with. */
+  static void runIdentity(
+      SparkSession spark, ResultsLayout layout, SweepConfig config, String runId,
+      Configuration hadoop) throws IOException {
+    org.apache.hadoop.fs.Path p = layout.run(ResultsLayout.RUNS, config.name(), runId);
+    FileSystem fs = p.getFileSystem(hadoop);
+    if (!fs.exists(p)) {
+      return;
+    }
+    Row prior = spark.read().parquet(p.toString()).select("config_hash").first();
+    if (!prior.getString(0).equals(config.hash())) {
+      throw new UserInputException(
+          "run id " + runId + " of sweep " + config.name() + " was started with a different config"
+              + " (hash " + prior.getString(0).substring(0, 12) + ", now "
+              + config.hash().substring(0, 12) + "; the hash covers the whole resolved config,"
+              + " defaults included, so a newer version of the job changes it too); use a new"
+              + " --run-id");
+    }
+  }
+}
