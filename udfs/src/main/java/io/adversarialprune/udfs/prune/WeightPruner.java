@@ -290,28 +290,34 @@ public final class WeightPruner implements AutoCloseable {
     if (k == 0) {
       return;
     }
-    if (total > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException(
-          "global L1 prune over " + total + " elements: more than one Java array holds");
-    }
-    // |w| of a non-NaN float orders as its bit pattern with the sign cleared; NaN sorts last, as
-    // torch's comparator puts it.
-    int[] keys = new int[(int) total];
-    int at = 0;
+    // |w| of a non-NaN float orders as its bit pattern with the sign cleared (NaN sorts last, as
+    // torch's comparator puts it). The k-th smallest pattern comes from two 16-bit histogram
+    // passes (a radix select): O(n), and no copy of the tensors.
+    long[] high = new long[1 << 16];
     for (float[] w : ws) {
       for (float v : w) {
-        keys[at++] = Float.floatToRawIntBits(v) & 0x7fffffff;
+        high[(Float.floatToRawIntBits(v) & 0x7fffffff) >>> 16]++;
       }
     }
-    Arrays.sort(keys);
-    int threshold = keys[(int) k - 1];
+    int hi = 0;
     long below = 0;
-    for (int key : keys) {
-      if (key >= threshold) {
-        break;
-      }
-      below++;
+    while (below + high[hi] < k) {
+      below += high[hi++];
     }
+    long[] low = new long[1 << 16];
+    for (float[] w : ws) {
+      for (float v : w) {
+        int key = Float.floatToRawIntBits(v) & 0x7fffffff;
+        if (key >>> 16 == hi) {
+          low[key & 0xffff]++;
+        }
+      }
+    }
+    int lo = 0;
+    while (below + low[lo] < k) {
+      below += low[lo++];
+    }
+    int threshold = hi << 16 | lo;
     long ties = k - below;
     for (int t = 0; t < ws.length; t++) {
       float[] w = ws[t];

@@ -143,7 +143,9 @@ class TorchPruneKindsTest {
       for (Map.Entry<String, JsonElement> e : c.getAsJsonObject("masks").entrySet()) {
         String mask = e.getValue().getAsString();
         long zeros = mask.chars().filter(ch -> ch == '0').count();
-        assertThat(wantCounts.get(e.getKey())).as(label + " mask of " + e.getKey()).isEqualTo(zeros);
+        assertThat(wantCounts.get(e.getKey()))
+            .as(label + " mask of " + e.getKey())
+            .isEqualTo(zeros);
         float[] o = m.original.get(e.getKey());
         float[] w = now.get(e.getKey());
         for (int i = 0; i < o.length; i++) {
