@@ -192,7 +192,8 @@ public record SweepConfig(
     EngineConfig engine = read(problems, () -> engine(s.getConfig("engine")));
     CheckConfig check = read(problems, () -> check(s.getConfig("engine.check")));
     if (grid != null && transfer != null && grid.isEmpty() && transfer.isEmpty()) {
-      problems.add("sweep.grid is empty: enable sweep.grid.baseline or list E, S, R or composite values");
+      problems.add("sweep.grid is empty: enable sweep.grid.baseline or list values under one of"
+          + " E, S, R, L1, L1G, LN1, LN2, RANDOM, Q, QC or composite");
     }
     if (!problems.isEmpty()) {
       throw problemsException(problems);
@@ -447,13 +448,21 @@ public record SweepConfig(
     return value;
   }
 
+  /**
+   * {@code sweep.grid}: the baseline, one single-step spec per value of each type's list (the keys
+   * are the {@link PruneType} names: E, S, R, L1, L1G, LN1, LN2, RANDOM, Q, QC), then the
+   * composites. Every bad value, composite and duplicate is reported, each under its key.
+   */
   private static List<PruneSpec> grid(Config g, PruneOptions options) {
     List<PruneSpec> specs = new ArrayList<>();
     List<String> errors = new ArrayList<>();
     if (g.getBoolean("baseline")) {
       specs.add(spec(List.of(), options));
     }
-    for (PruneType type : List.of(PruneType.E, PruneType.S, PruneType.R)) {
+    for (PruneType type : PruneType.values()) {
+      if (type == PruneType.NONE) {
+        continue;
+      }
       for (double v : g.getDoubleList(type.name())) {
         try {
           specs.add(spec(List.of(new PruneStep(type, v)), options));
@@ -469,9 +478,16 @@ public record SweepConfig(
         errors.add("sweep.grid.composite entry '" + c + "': " + e.getMessage());
       }
     }
-    List<String> labels = specs.stream().map(PruneSpec::label).toList();
-    if (labels.stream().distinct().count() != labels.size()) {
-      errors.add("sweep.grid lists the same config twice: " + labels);
+    Set<String> seen = new LinkedHashSet<>();
+    Set<String> twice = new LinkedHashSet<>();
+    for (PruneSpec spec : specs) {
+      if (!seen.add(spec.label())) {
+        twice.add(spec.label());
+      }
+    }
+    if (!twice.isEmpty()) {
+      errors.add("sweep.grid lists the same config twice: " + String.join(", ", twice)
+          + " (a composite's steps are sorted, and 0.50 is 0.5)");
     }
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", errors));
@@ -483,13 +499,14 @@ public record SweepConfig(
     return new PruneSpec(steps, o.include(), o.exclude(), o.normalityGate());
   }
 
-  /** Parses "E=0.01+R=0.001". */
+  /** Parses "E=0.01+R=0.001" or "L1G=0.5+QC=8": TYPE=VALUE steps joined by '+'. */
   static List<PruneStep> parseComposite(String text) {
     List<PruneStep> steps = new ArrayList<>();
     for (String part : text.split("\\+")) {
       String[] kv = part.trim().split("=");
       if (kv.length != 2) {
-        throw new IllegalArgumentException("expected TYPE=VALUE[+TYPE=VALUE...], e.g. E=0.01+R=0.001");
+        throw new IllegalArgumentException(
+            "expected TYPE=VALUE[+TYPE=VALUE...], e.g. E=0.01+R=0.001 or L1=0.5+Q=8");
       }
       double value;
       try {

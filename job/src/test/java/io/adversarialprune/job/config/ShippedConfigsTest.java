@@ -43,6 +43,24 @@ class ShippedConfigsTest {
   }
 
   @Test
+  void torchPruneSweepsTheTorchKindsUnderTheDefaultsAttack() {
+    SweepConfig c = SweepConfig.load(new File(CONF, "torch-prune.conf"), List.of());
+    SweepConfig d = SweepConfig.load(new File(CONF, "default.conf"), List.of());
+    List<String> want = new java.util.ArrayList<>(List.of("none"));
+    for (String type : List.of("L1", "L1G", "LN1", "LN2", "RANDOM")) {
+      for (String amount : List.of("0.1", "0.3", "0.5", "0.7", "0.9")) {
+        want.add(type + "=" + amount);
+      }
+    }
+    want.addAll(List.of("Q=8", "QC=8"));
+    assertThat(labels(c)).containsExactlyElementsOf(want);
+    assertThat(c.name()).isEqualTo("torch-prune");
+    assertThat(c.attack()).isEqualTo(d.attack());
+    assertThat(c.model()).usingRecursiveComparison().isEqualTo(d.model());
+    assertThat(c.data()).isEqualTo(d.data());
+  }
+
+  @Test
   void nightlyExtendsTheDefaultWithSeeds() {
     SweepConfig c = SweepConfig.load(new File(CONF, "nightly.conf"), List.of());
     assertThat(c.name()).isEqualTo("nightly");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.udfs.prune.PruneSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -78,5 +79,54 @@ class SweepConfigTest {
         .hasMessageContaining("sweep.attacks[2].name 'worst-case' is reserved")
         .hasMessageContaining("unknown key sweep.attacks[3].rho (a pgd-l2 attack takes")
         .hasMessageContaining("sweep.attacks[4].type must be one of");
+  }
+
+  @Test
+  void torchKindsAreGridKeysWithPathSafeLabels() {
+    SweepConfig c =
+        SweepConfig.load(
+            null,
+            List.of("sweep.grid.baseline=false", "sweep.grid.L1=[0.5]", "sweep.grid.L1G=[0.25]",
+                "sweep.grid.LN1=[0.1]", "sweep.grid.LN2=[1]", "sweep.grid.RANDOM=[0]",
+                "sweep.grid.Q=[8]", "sweep.grid.QC=[8.0]",
+                "sweep.grid.composite=[\"qc=8+l1=0.3+E=0.01\"]"));
+    assertThat(c.grid().stream().map(PruneSpec::label))
+        .containsExactly("L1=0.5", "L1G=0.25", "LN1=0.1", "LN2=1", "RANDOM=0", "Q=8", "QC=8",
+            "E=0.01+L1=0.3+QC=8");
+    assertThat(c.grid()).allSatisfy(
+        s -> assertThat(s.label().replace('=', '_')).matches("[A-Za-z0-9._+-]+"));
+  }
+
+  @Test
+  void badTorchKindValuesAreReportedUnderTheirKeysInOneGo() {
+    assertThatThrownBy(
+            () ->
+                SweepConfig.load(
+                    null,
+                    List.of("sweep.grid.L1=[1.5]", "sweep.grid.RANDOM=[-0.1]",
+                        "sweep.grid.Q=[7.5]", "sweep.grid.L1G=[0.5, 0.50]",
+                        "sweep.grid.composite=[\"L3=0.1\", \"Q=8+QC=8\", \"LN1=0.5\"]",
+                        "sweep.grid.LN1=[0.5]")))
+        .isInstanceOf(UserInputException.class)
+        .hasMessageContaining("invalid config (6 problems)")
+        .hasMessageContaining(
+            "\n  sweep.grid.L1: prune value for L1 is the fraction to prune and must be in [0, 1],"
+                + " got 1.5\n")
+        .hasMessageContaining("\n  sweep.grid.RANDOM: prune value for RANDOM is the fraction")
+        .hasMessageContaining(
+            "\n  sweep.grid.Q: prune value for Q is the number of bits and must be an integer in"
+                + " [2, 16], got 7.5")
+        .hasMessageContaining("\n  sweep.grid.composite entry 'L3=0.1': prune type must be one of")
+        .hasMessageContaining(
+            "\n  sweep.grid.composite entry 'Q=8+QC=8': prune steps Q and QC do not combine")
+        .hasMessageContaining("\n  sweep.grid lists the same config twice: L1G=0.5, LN1=0.5 (");
+  }
+
+  @Test
+  void aTorchKindKeyTakesNumbersOnly() {
+    assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.grid.Q=[\"tensor\"]")))
+        .hasMessageContaining("sweep.grid.Q");
+    assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.grid.L2=[0.5]")))
+        .hasMessageContaining("unknown key sweep.grid.L2");
   }
 }

@@ -13,13 +13,17 @@ import java.util.stream.Collectors;
  * What to do to the weights in one run: up to one step per {@link PruneType}, an optional
  * parameter-name filter, and whether S is gated by the normality test.
  *
- * <p>Steps are stored sorted in the study's application order (E, then S, then R) whatever order
- * they were given in; {@link PruneType#NONE} steps are dropped (they change nothing).
+ * <p>Steps are stored sorted in application order, the declaration order of {@link PruneType}
+ * (E, S, R, L1, L1G, LN1, LN2, RANDOM, then Q or QC), whatever order they were given in; {@link
+ * PruneType#NONE} steps are dropped (they change nothing). Q and QC do not combine: a model is
+ * quantized once.
  *
- * @param steps at most one per type; stored sorted E, S, R, without NONE
+ * @param steps at most one per type, not both Q and QC; stored sorted, without NONE
  * @param include optional Java regex; a parameter is eligible only if it is found in its name
  *     ({@link java.util.regex.Matcher#find()}); null = all parameters
- * @param exclude optional Java regex; a parameter whose name it is found in is never pruned
+ * @param exclude optional Java regex; a parameter whose name it is found in is never pruned. The
+ *     torch kinds further restrict themselves to conv and linear weights (see {@link
+ *     #selects(PruneType, String, int)})
  * @param normalityGate when true (the study's code) S clamps only tensors whose D'Agostino-Pearson
  *     normaltest p-value is below {@value #NORMALITY_ALPHA}, i.e. tensors that are NOT normal
  *     (the study's comment says the opposite; its code does this). Tensors with fewer than 8
@@ -50,6 +54,10 @@ public record PruneSpec(
         kept.add(step);
       }
     }
+    if (seen.contains(PruneType.Q) && seen.contains(PruneType.QC)) {
+      throw new IllegalArgumentException(
+          "prune steps Q and QC do not combine (a model is quantized once): " + steps);
+    }
     kept.sort(Comparator.comparing(PruneStep::type));
     steps = List.copyOf(kept);
     checkRegex("include", include);
@@ -66,7 +74,10 @@ public record PruneSpec(
     return new PruneSpec(List.of(steps), null, null, true);
   }
 
-  /** {@code "none"}, {@code "E=0.01"}, {@code "E=0.01+R=0.001"} (steps in application order). */
+  /**
+   * {@code "none"}, {@code "E=0.01"}, {@code "E=0.01+R=0.001"}, {@code "L1G=0.5+Q=8"} (steps in
+   * application order).
+   */
   public String label() {
     if (steps.isEmpty()) {
       return "none";
@@ -78,6 +89,19 @@ public record PruneSpec(
   public boolean selects(String parameterName) {
     return (include == null || Pattern.compile(include).matcher(parameterName).find())
         && (exclude == null || !Pattern.compile(exclude).matcher(parameterName).find());
+  }
+
+  /**
+   * Whether a step of {@code type} touches the parameter {@code parameterName} of rank {@code
+   * rank}: the include/exclude filters for every type; for the torch kinds ({@link
+   * PruneType#selectsOnlyMatrixWeights()}) also a name ending in {@code weight} and rank >= 2, i.e.
+   * conv and linear weights but not batch-norm weights or biases.
+   */
+  public boolean selects(PruneType type, String parameterName, int rank) {
+    if (!selects(parameterName)) {
+      return false;
+    }
+    return !type.selectsOnlyMatrixWeights() || (parameterName.endsWith("weight") && rank >= 2);
   }
 
   private static void checkRegex(String field, String regex) {

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.jni.JniUtils;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +28,7 @@ import java.util.SplittableRandom;
  * Only parameters are touched; buffers such as batch-norm running statistics are not in the
  * map and are never written.
  *
- * <p>Semantics (the study's):
+ * <p>Semantics (the study's E, S, R, then the torch kinds):
  *
  * <ul>
  *   <li>E: {@code w = 0 where |w| < E}. Every element with {@code |w| < E} counts as changed,
@@ -44,8 +45,22 @@ import java.util.SplittableRandom;
  *       {@link SplittableRandom} seeded only by (seed, parameter name), drawn in element order
  *       and added in float, so every task, thread and JVM builds the same model for the same
  *       seed. An element counts as changed when the addition changed its value.
- *   <li>Composite: E, then S, then R; an element changed by several steps counts once, and the
- *       report's ratio is over all parameter elements.
+ *   <li>L1, L1G, LN1, LN2, RANDOM ({@code torch.nn.utils.prune}'s l1_unstructured,
+ *       global_unstructured with L1Unstructured, ln_structured with n = 1 or 2 on dim 0, and a
+ *       seeded random_unstructured): zero {@code round(amount * n)} elements (channels for LN),
+ *       by multiplying with 0 as torch's mask does (a negative weight becomes {@code -0.0}); every
+ *       masked element counts as changed. Ties at the boundary go by index (see {@link
+ *       #pruneSmallest} and {@link #pruneChannels}); RANDOM draws from a {@link SplittableRandom}
+ *       seeded by (seed, parameter name), independent of R's stream.
+ *   <li>Q, QC: symmetric fake quantization, per tensor or per output channel, as {@code
+ *       torch.fake_quantize_per_tensor_affine} / {@code _per_channel_affine} compute it (see
+ *       {@link #quantize}); an element counts as changed when its value changed.
+ *   <li>The torch kinds touch only conv and linear weights (name ending in {@code weight}, rank
+ *       >= 2) within the include/exclude filters; E, S and R every parameter the filters select
+ *       ({@link PruneSpec#selects(PruneType, String, int)}).
+ *   <li>Composite: in {@link PruneType} order (E, S, R, L1, L1G, LN1, LN2, RANDOM, then Q or QC),
+ *       each step on the result of the previous ones; an element changed by several steps counts
+ *       once, and the report's ratio is over all parameter elements.
  * </ul>
  *
  * <p>Writes run with grad mode off (restored afterwards), so they work whether or not the
@@ -58,6 +73,12 @@ public final class WeightPruner implements AutoCloseable {
 
   /** The whole tensor, whatever its rank. */
   private static final NDIndex ALL = new NDIndex("...");
+
+  /** {@code torch.finfo(torch.float32).eps}, torch's observers' lower bound on a scale. */
+  static final float FLOAT32_EPS = Math.ulp(1.0f);
+
+  /** Makes RANDOM's stream for a parameter independent of R's. */
+  private static final String RANDOM_SALT = "#RANDOM";
 
   private final List<Entry> entries;
   private Map<String, Double> pValues;
@@ -81,7 +102,8 @@ public final class WeightPruner implements AutoCloseable {
             "parameter " + e.getKey() + " must be float32 to be pruned, got "
                 + array.getDataType());
       }
-      list.add(new Entry(e.getKey(), array, array.toFloatArray()));
+      list.add(
+          new Entry(e.getKey(), array, array.getShape().getShape(), array.toFloatArray()));
     }
     this.entries = List.copyOf(list);
     // Fail at construction, not mid-sweep, if the tensors refuse in-place writes.
@@ -91,50 +113,86 @@ public final class WeightPruner implements AutoCloseable {
   /**
    * Restores the originals bitwise, then applies {@code spec}.
    *
-   * @param seed seeds R's noise together with each parameter's name; unused without R
+   * @param seed seeds R's noise and RANDOM's choice together with each parameter's name; unused
+   *     without R or RANDOM
    */
   public PruneReport apply(PruneSpec spec, long seed) {
     checkOpen();
     Map<String, Double> p = normalityPValues();
-    List<ParameterStats> stats = new ArrayList<>(entries.size());
-    for (Entry entry : entries) {
-      float[] orig = entry.original;
-      double[] moments = entry.moments();
-      Double pValue = p.get(entry.name);
-      if (spec.steps().isEmpty() || !spec.selects(entry.name)) {
-        write(entry, orig);
-        stats.add(
-            new ParameterStats(entry.name, orig.length, 0, moments[0], moments[1],
-                moments[0], moments[1], pValue));
+    int count = entries.size();
+    // Pruned values, cloned from the snapshot on a parameter's first step; null = untouched.
+    float[][] values = new float[count][];
+    boolean[][] changed = new boolean[count][];
+    for (PruneStep step : spec.steps()) {
+      List<Integer> selected = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        Entry entry = entries.get(i);
+        if (spec.selects(step.type(), entry.name, entry.shape.length)) {
+          selected.add(i);
+          if (values[i] == null) {
+            values[i] = entry.original.clone();
+            changed[i] = new boolean[values[i].length];
+          }
+        }
+      }
+      if (step.type() == PruneType.L1G) {
+        // One ranking over all selected tensors together, in the model's parameter order.
+        pruneSmallest(
+            selected.stream().map(i -> values[i]).toArray(float[][]::new),
+            selected.stream().map(i -> changed[i]).toArray(boolean[][]::new),
+            step.value());
         continue;
       }
-      float[] w = orig.clone();
-      boolean[] changed = new boolean[w.length];
-      for (PruneStep step : spec.steps()) {
+      for (int i : selected) {
+        Entry entry = entries.get(i);
+        float[] w = values[i];
+        boolean[] c = changed[i];
+        double v = step.value();
         switch (step.type()) {
-          case E -> pruneE(w, changed, step.value());
+          case E -> pruneE(w, c, v);
           case S -> {
+            Double pValue = p.get(entry.name);
             boolean gatedIn =
                 !spec.normalityGate() || (pValue != null && pValue < PruneSpec.NORMALITY_ALPHA);
             if (gatedIn) {
-              pruneS(w, changed, moments[0], moments[1], step.value());
+              double[] moments = entry.moments();
+              pruneS(w, c, moments[0], moments[1], v);
             }
           }
-          case R -> pruneR(w, changed, step.value(), noiseSeed(seed, entry.name));
-          case NONE -> { }
+          case R -> pruneR(w, c, v, noiseSeed(seed, entry.name));
+          case L1 -> pruneSmallest(new float[][] {w}, new boolean[][] {c}, v);
+          case LN1 -> pruneChannels(w, c, channels(entry), 1, v);
+          case LN2 -> pruneChannels(w, c, channels(entry), 2, v);
+          case RANDOM -> pruneRandom(w, c, v, noiseSeed(seed, entry.name + RANDOM_SALT));
+          case Q -> quantize(w, c, 1, (int) v);
+          case QC -> quantize(w, c, channels(entry), (int) v);
+          case L1G, NONE -> { }
         }
       }
-      long count = 0;
-      for (boolean c : changed) {
+    }
+    List<ParameterStats> stats = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      Entry entry = entries.get(i);
+      double[] moments = entry.moments();
+      Double pValue = p.get(entry.name);
+      if (values[i] == null) {
+        write(entry, entry.original);
+        stats.add(
+            new ParameterStats(entry.name, entry.original.length, 0, moments[0], moments[1],
+                moments[0], moments[1], pValue));
+        continue;
+      }
+      long touched = 0;
+      for (boolean c : changed[i]) {
         if (c) {
-          count++;
+          touched++;
         }
       }
-      write(entry, w);
-      double[] after = meanStd(w);
+      write(entry, values[i]);
+      double[] after = meanStd(values[i]);
       stats.add(
-          new ParameterStats(entry.name, w.length, count, moments[0], moments[1], after[0],
-              after[1], pValue));
+          new ParameterStats(entry.name, values[i].length, touched, moments[0], moments[1],
+              after[0], after[1], pValue));
     }
     return new PruneReport(stats);
   }
@@ -216,6 +274,174 @@ public final class WeightPruner implements AutoCloseable {
     }
   }
 
+  /**
+   * L1 (unstructured) on the concatenation of {@code ws}: zeroes the {@code round(amount * N)}
+   * elements of smallest {@code |w|}, as {@code torch.topk(|t|.view(-1), k, largest=False)} picks
+   * them; among equal {@code |w|} at the boundary the earlier element (lower flat index in the
+   * concatenation) goes first. Zeroing multiplies by 0 as torch's mask does, so a negative weight
+   * becomes {@code -0.0}. Every masked element counts as changed, also one that was already 0.
+   */
+  static void pruneSmallest(float[][] ws, boolean[][] changed, double amount) {
+    long total = 0;
+    for (float[] w : ws) {
+      total += w.length;
+    }
+    long k = elementsToPrune(amount, total);
+    if (k == 0) {
+      return;
+    }
+    // |w| of a non-NaN float orders as its bit pattern with the sign cleared (NaN sorts last, as
+    // torch's comparator puts it). The k-th smallest pattern comes from two 16-bit histogram
+    // passes (a radix select): O(n), and no copy of the tensors.
+    long[] high = new long[1 << 16];
+    for (float[] w : ws) {
+      for (float v : w) {
+        high[(Float.floatToRawIntBits(v) & 0x7fffffff) >>> 16]++;
+      }
+    }
+    int hi = 0;
+    long below = 0;
+    while (below + high[hi] < k) {
+      below += high[hi++];
+    }
+    long[] low = new long[1 << 16];
+    for (float[] w : ws) {
+      for (float v : w) {
+        int key = Float.floatToRawIntBits(v) & 0x7fffffff;
+        if (key >>> 16 == hi) {
+          low[key & 0xffff]++;
+        }
+      }
+    }
+    int lo = 0;
+    while (below + low[lo] < k) {
+      below += low[lo++];
+    }
+    int threshold = hi << 16 | lo;
+    long ties = k - below;
+    for (int t = 0; t < ws.length; t++) {
+      float[] w = ws[t];
+      for (int i = 0; i < w.length; i++) {
+        int key = Float.floatToRawIntBits(w[i]) & 0x7fffffff;
+        if (key < threshold || (key == threshold && ties-- > 0)) {
+          w[i] = w[i] * 0f;
+          changed[t][i] = true;
+        }
+      }
+    }
+  }
+
+  /**
+   * Ln structured on dim 0: zeroes the {@code round(amount * C)} output channels of smallest Ln
+   * norm (torch keeps {@code torch.topk(norms, C - k, largest=True)}); among equal norms the
+   * lower channel index is pruned first. Norms are summed in double (torch sums in float32), so
+   * the ranking can differ from torch's only where two channel norms agree to float precision.
+   */
+  static void pruneChannels(float[] w, boolean[] changed, int channels, int n, double amount) {
+    int k = (int) elementsToPrune(amount, channels);
+    if (k == 0) {
+      return;
+    }
+    int per = w.length / channels;
+    double[] norms = new double[channels];
+    for (int ch = 0; ch < channels; ch++) {
+      double sum = 0;
+      for (int i = ch * per; i < (ch + 1) * per; i++) {
+        double v = w[i];
+        sum += n == 1 ? Math.abs(v) : v * v;
+      }
+      norms[ch] = n == 1 ? sum : Math.sqrt(sum);
+    }
+    Integer[] order = new Integer[channels];
+    for (int ch = 0; ch < channels; ch++) {
+      order[ch] = ch;
+    }
+    // Stable: equal norms keep index order.
+    Arrays.sort(order, (a, b) -> Double.compare(norms[a], norms[b]));
+    for (int r = 0; r < k; r++) {
+      int ch = order[r];
+      for (int i = ch * per; i < (ch + 1) * per; i++) {
+        w[i] = w[i] * 0f;
+        changed[i] = true;
+      }
+    }
+  }
+
+  /**
+   * Random unstructured: zeroes {@code round(amount * n)} elements chosen uniformly (a partial
+   * Fisher-Yates shuffle of the indices driven by {@code seed}). Zeroes and counts as the L1 kinds
+   * do.
+   */
+  static void pruneRandom(float[] w, boolean[] changed, double amount, long seed) {
+    int n = w.length;
+    int k = (int) elementsToPrune(amount, n);
+    if (k == 0) {
+      return;
+    }
+    SplittableRandom rng = new SplittableRandom(seed);
+    int[] index = new int[n];
+    for (int i = 0; i < n; i++) {
+      index[i] = i;
+    }
+    for (int i = 0; i < k; i++) {
+      int j = i + rng.nextInt(n - i);
+      int pick = index[j];
+      index[j] = index[i];
+      index[i] = pick;
+      w[pick] = w[pick] * 0f;
+      changed[pick] = true;
+    }
+  }
+
+  /**
+   * Symmetric fake quantization to {@code bits} with one scale per channel of dim 0 ({@code
+   * channels} = 1: per tensor): {@code scale = max(max|w| / qmax, FLOAT32_EPS)} in float ({@code
+   * qmax = 2^(bits-1) - 1}; the lower bound is the one torch's observers apply, and it keeps an
+   * all-zero channel from dividing by 0), zero point 0, then torch 1.13's CPU kernel exactly:
+   * {@code q = clamp(nearbyint(w * (1f / scale)), qmin, qmax)} (multiplying by the float inverse,
+   * not dividing, and rounding half to even; q goes through an integer, so it is never -0), {@code
+   * w = q * scale} in float. An element counts as changed when its value changed ({@code -0.0} to
+   * {@code +0.0} is no change).
+   */
+  static void quantize(float[] w, boolean[] changed, int channels, int bits) {
+    int qmax = (1 << (bits - 1)) - 1;
+    int qmin = -(1 << (bits - 1));
+    int per = w.length / channels;
+    for (int ch = 0; ch < channels; ch++) {
+      int from = ch * per;
+      int to = from + per;
+      float maxAbs = 0f;
+      for (int i = from; i < to; i++) {
+        maxAbs = Math.max(maxAbs, Math.abs(w[i]));
+      }
+      float scale = Math.max(maxAbs / qmax, FLOAT32_EPS);
+      float inverse = 1.0f / scale;
+      for (int i = from; i < to; i++) {
+        float v = w[i];
+        long q = (long) Math.rint(v * inverse);
+        float out = Math.min(Math.max(q, qmin), qmax) * scale;
+        // Written even when equal: torch turns -0.0 (e.g. from an earlier mask) into +0.0.
+        w[i] = out;
+        if (out != v) {
+          changed[i] = true;
+        }
+      }
+    }
+  }
+
+  /**
+   * torch's {@code _compute_nparams_toprune} for a float amount: {@code round(amount * n)},
+   * Python's round half to even on the double product.
+   */
+  static long elementsToPrune(double amount, long n) {
+    return (long) Math.rint(amount * n);
+  }
+
+  /** Output channels (dim 0) of a tensor of rank >= 2. */
+  private static int channels(Entry entry) {
+    return (int) entry.shape[0];
+  }
+
   /** Mixes the run's seed with a stable 64-bit hash (FNV-1a) of the parameter's name. */
   static long noiseSeed(long seed, String name) {
     long h = 0xcbf29ce484222325L;
@@ -279,14 +505,16 @@ public final class WeightPruner implements AutoCloseable {
   private static final class Entry {
     final String name;
     final NDArray array;
+    final long[] shape;
     float[] original;
     private double[] moments;
     private Double pValue;
     private boolean pComputed;
 
-    Entry(String name, NDArray array, float[] original) {
+    Entry(String name, NDArray array, long[] shape, float[] original) {
       this.name = name;
       this.array = array;
+      this.shape = shape;
       this.original = original;
     }
 
