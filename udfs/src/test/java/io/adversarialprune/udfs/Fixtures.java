@@ -67,7 +67,8 @@ public final class Fixtures {
     return json("check-fixtures.json");
   }
 
-  private static JsonObject json(String name) {
+  /** A JSON fixture by file name. */
+  public static JsonObject json(String name) {
     try {
       return JsonParser.parseString(Files.readString(file(name), StandardCharsets.UTF_8))
           .getAsJsonObject();
@@ -81,6 +82,15 @@ public final class Fixtures {
     float[] out = new float[a.size()];
     for (int i = 0; i < out.length; i++) {
       out[i] = a.get(i).getAsFloat();
+    }
+    return out;
+  }
+
+  public static long[] longs(JsonElement array) {
+    JsonArray a = array.getAsJsonArray();
+    long[] out = new long[a.size()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = a.get(i).getAsLong();
     }
     return out;
   }

@@ -30,15 +30,55 @@ public final class Gradients {
    * @param labels int64 labels {@code [N]}
    */
   public static NDArray inputGradient(Classifier source, NDArray leaf, NDArray labels) {
+    return lossGradient(source, leaf, labels, Losses.Loss.CE).gradient();
+  }
+
+  /**
+   * The gradient of {@code loss} summed over the batch with respect to {@code leaf}, with the
+   * per-sample losses and the logits of the same forward pass (what the attacks need for
+   * best-point tracking and early stopping at no extra pass). Same contract as {@link
+   * #inputGradient}.
+   */
+  static Evaluation lossGradient(
+      Classifier source, NDArray leaf, NDArray labels, Losses.Loss loss) {
     leaf.setRequiresGradient(true);
     JniUtils.setGradMode(true);
+    NDArray logits;
+    NDArray losses;
     try {
-      NDArray loss = Losses.crossEntropy(source.logits(leaf), labels).sum();
+      logits = source.logits(leaf);
+      losses = loss.of(logits, labels);
+      NDArray total = losses.sum();
       JniUtils.backward(
-          (PtNDArray) loss, (PtNDArray) leaf.getManager().ones(loss.getShape()), false, false);
+          (PtNDArray) total, (PtNDArray) leaf.getManager().ones(total.getShape()), false, false);
     } finally {
       JniUtils.setGradMode(false);
     }
-    return leaf.getGradient();
+    return new Evaluation(leaf.getGradient(), losses, logits);
+  }
+
+  /**
+   * Per-sample losses and logits with grad mode off (a forward pass only), attached to {@code x}'s
+   * manager. The calling thread's grad mode is left off.
+   */
+  static Evaluation loss(Classifier source, NDArray x, NDArray labels, Losses.Loss loss) {
+    JniUtils.setGradMode(false);
+    NDArray logits = source.logits(x);
+    return new Evaluation(null, loss.of(logits, labels), logits);
+  }
+
+  /**
+   * One pass's results, attached to the leaf's manager.
+   *
+   * @param gradient the input gradient, {@code null} for a forward-only pass
+   * @param losses per-sample losses {@code [N]}
+   * @param logits {@code [N, classes]}
+   */
+  record Evaluation(NDArray gradient, NDArray losses, NDArray logits) {
+
+    /** The arg-max class per sample (lowest index on ties, as {@code torch.argmax}). */
+    long[] predictions() {
+      return logits.argMax(1).toLongArray();
+    }
   }
 }

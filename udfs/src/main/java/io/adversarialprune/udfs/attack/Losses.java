@@ -2,10 +2,26 @@ package io.adversarialprune.udfs.attack;
 
 import ai.djl.ndarray.NDArray;
 
-/** Loss helpers shared by the attack and the evaluation. Stateless. */
+/** Loss helpers shared by the attacks and the evaluation. Stateless. */
 final class Losses {
 
+  /** Added to the DLR denominator, as in the paper, so that equal logits do not divide by 0. */
+  static final float DLR_EPSILON = 1e-12f;
+
   private Losses() {}
+
+  /** The per-sample loss an attack maximizes. */
+  enum Loss {
+    /** Cross entropy, {@link #crossEntropy}. */
+    CE,
+    /** Difference of logits ratio, {@link #dlr}; needs at least 3 classes. */
+    DLR;
+
+    /** The per-sample loss, shape {@code [N]}. */
+    NDArray of(NDArray logits, NDArray labels) {
+      return this == CE ? crossEntropy(logits, labels) : dlr(logits, labels);
+    }
+  }
 
   /**
    * Per-sample cross entropy {@code -log softmax(logits)[label]}, shape {@code [N]}, the same ops
@@ -16,5 +32,32 @@ final class Losses {
   static NDArray crossEntropy(NDArray logits, NDArray labels) {
     long n = logits.getShape().get(0);
     return logits.logSoftmax(1).gather(labels.reshape(n, 1), 1).reshape(n).neg();
+  }
+
+  /**
+   * Per-sample difference of logits ratio (Croce and Hein, ICML 2020, eq. 5), shape {@code [N]}:
+   *
+   * <pre>
+   *   DLR(z, y) = -(z_y - max_{i != y} z_i) / (z_pi1 - z_pi3 + 1e-12)
+   * </pre>
+   *
+   * where {@code z_pi1 >= z_pi2 >= z_pi3} are the three largest logits. Positive exactly when the
+   * sample is misclassified; invariant to shifting and scaling the logits. {@code max_{i != y}} is
+   * taken over the logits with the label's entry pushed to {@code -1e30} (a subtraction of {@code
+   * 0} leaves every other entry exact), so its gradient goes to the largest other class.
+   *
+   * @param labels int64 labels, shape {@code [N]}; the logits need at least 3 classes
+   */
+  static NDArray dlr(NDArray logits, NDArray labels) {
+    long n = logits.getShape().get(0);
+    long classes = logits.getShape().get(1);
+    NDArray index = labels.reshape(n, 1);
+    NDArray zy = logits.gather(index, 1).reshape(n);
+    NDArray mask = labels.oneHot((int) classes).toType(logits.getDataType(), false);
+    NDArray zOther = logits.sub(mask.mul(1e30f)).max(new int[] {1});
+    NDArray sorted = logits.sort(1);
+    NDArray top1 = sorted.get(":, " + (classes - 1));
+    NDArray top3 = sorted.get(":, " + (classes - 3));
+    return zy.sub(zOther).div(top1.sub(top3).add(DLR_EPSILON)).neg();
   }
 }

@@ -6,21 +6,27 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
-import java.util.Arrays;
 
 /**
- * The study's L-infinity PGD in [0, 1] pixel space.
+ * Projected gradient descent on the cross entropy in [0, 1] pixel space, L-infinity (the study's
+ * attack, {@link PgdLinf}; one step of it is {@link Fgsm}) or L2 ({@link PgdL2}).
  *
  * <pre>
+ *   L-infinity:
  *   x0     = clamp(x + U(-eps, eps), 0, 1)                       (or x, random start off)
- *   x(k+1) = clamp(x + clamp(x(k) + alpha sign(grad CE) - x, -eps, eps), 0, 1)
+ *   x(k+1) = clamp(x + clamp(x(k) + alpha sign(g) - x, -eps, eps), 0, 1),  g = grad CE at x(k)
+ *   L2:
+ *   x0     = clamp(x + uniform point of the eps ball, 0, 1)      (or x)
+ *   m      = x(k) + alpha g / max(|g|_2, 1e-12)
+ *   x(k+1) = clamp(x + (m - x) eps / max(|m - x|_2, eps), 0, 1)
  *   result = round(255 x(steps)) / 255                           (or x(steps), rounding off)
  * </pre>
  *
- * <p>The projection is computed as {@code min(max(x(k) + alpha sign(g), lower), upper)} with {@code
- * lower = clamp(x - eps, 0, 1)} and {@code upper = clamp(x + eps, 0, 1)} made once per batch: the
- * same set, and values that differ from the study's formula by at most one float rounding inside
- * the ball (bit-identical on its faces), for two elementwise ops per step instead of five.
+ * <p>The L-infinity projection is computed as {@code min(max(x(k) + alpha sign(g), lower), upper)}
+ * with {@code lower = clamp(x - eps, 0, 1)} and {@code upper = clamp(x + eps, 0, 1)} made once per
+ * batch: the same set, and values that differ from the study's formula by at most one float
+ * rounding inside the ball (bit-identical on its faces), for two elementwise ops per step instead
+ * of five. The L2 norms are per sample, over all its pixels.
  *
  * <p>As in the study, the rounding comes after the last projection, so a rounded image may be up to
  * {@code 0.5 / 255} outside the eps ball (and is always inside [0, 1]).
@@ -31,9 +37,18 @@ import java.util.Arrays;
  * loss; after {@code sign()} the two agree except for a sample whose loss is exactly 0, where the
  * study's step is 0 and this one follows the (tiny) gradient's sign.
  *
- * <p>The random start is drawn per sample from {@code (seed, sample id)} ({@link SampleNoise}), so
- * on CPU the result for a sample is bit-identical for the same input, label, id and seed, whatever
- * the batching or sharding.
+ * <p>Random starts are drawn per sample from {@code (seed, sample id, restart)} ({@link
+ * SampleNoise}; restart 0 is the stream PGD always used), so on CPU the result for a sample is
+ * bit-identical for the same input, label, id and seed, whatever the batching or sharding.
+ *
+ * <p>Restarts (more than one): each restart's final (rounded) image is scored by one forward pass;
+ * a sample keeps the restart whose image is misclassified, else the one with the highest cross
+ * entropy, and only samples not yet misclassified are restarted. With one restart there is no
+ * scoring pass, and the computation is exactly the one PGD always did.
+ *
+ * <p>Early stop: the forward pass of each step's gradient also gives the predictions at {@code
+ * x(k)}; a sample misclassified there keeps {@code x(k)} (rounded like any result) and leaves the
+ * batch, so later steps run on fewer images. The last iterate is not checked (no step follows).
  *
  * <p>Autograd: each step gets a fresh leaf input (DJL does not zero gradients), turns grad mode on
  * for the calling thread only ({@code JniUtils.setGradMode}) and calls {@code JniUtils.backward}
@@ -41,112 +56,214 @@ import java.util.Arrays;
  * parameters are frozen, so only the input gets a gradient and the weights and batch-norm
  * statistics are never written.
  *
- * <p>Native memory: everything of one call lives in a sub-manager of the source's manager, and
+ * <p>Native memory: everything of one restart lives in a sub-manager of the source's manager, and
  * everything of one step in a sub-manager of that; results leave as Java arrays.
  *
  * <p>Immutable; thread-safe as long as each thread uses its own {@link Classifier}. The calling
  * thread's grad mode is restored on return.
  */
-public final class PgdAttack {
+public final class PgdAttack implements Attack {
 
-  private final AttackConfig config;
-
-  /** An attack with the given settings. */
-  public PgdAttack(AttackConfig config) {
-    this.config = config;
+  /** The threat model. */
+  enum Norm {
+    LINF,
+    L2
   }
 
-  /** The settings. */
-  public AttackConfig config() {
-    return config;
+  private static final float GRADIENT_NORM_FLOOR = 1e-12f;
+
+  private final Norm norm;
+  private final double eps;
+  private final double alpha;
+  private final int steps;
+  private final boolean randomStart;
+  private final int restarts;
+  private final boolean round8bit;
+  private final boolean earlyStop;
+
+  /** Made by {@link PgdLinf}, {@link PgdL2} and {@link Fgsm}, which validate the values. */
+  PgdAttack(
+      Norm norm,
+      double eps,
+      double alpha,
+      int steps,
+      boolean randomStart,
+      int restarts,
+      boolean round8bit,
+      boolean earlyStop) {
+    this.norm = norm;
+    this.eps = eps;
+    this.alpha = alpha;
+    this.steps = steps;
+    this.randomStart = randomStart;
+    this.restarts = restarts;
+    this.round8bit = round8bit;
+    this.earlyStop = earlyStop;
   }
 
-  /**
-   * Crafts adversarial images for one batch on {@code source} (which must be {@link
-   * Classifier.Mode#DIFFERENTIABLE}). The batch is processed as given; {@link
-   * AttackConfig#batchSize()} is the caller's business.
-   *
-   * @param source the model whose input gradient drives the attack
-   * @param seed the row seed for the random start
-   * @param ids sample ids, one per image, for the random start
-   * @param labels true labels, one per image, in {@code [0, source.classes())}
-   * @param pixels {@code N * C * H * W} values in [0, 1], NCHW, of {@code source.inputShape()}
-   * @return the adversarial images, same layout as {@code pixels}
-   */
+  @Override
   public float[] perturb(Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
-    if (source.mode() != Classifier.Mode.DIFFERENTIABLE) {
-      throw new IllegalArgumentException(
-          "PGD needs input gradients, but model " + source.file() + " was loaded for inference");
-    }
+    AttackSupport.checkDifferentiable(source, "PGD");
     InputShape shape = source.inputShape();
-    int n = checkBatch(shape, ids, labels, pixels);
+    int n = AttackSupport.checkBatch(shape, ids, labels, pixels);
     int per = shape.pixels();
-    float[] start = pixels;
-    if (config.randomStart()) {
-      start = new float[pixels.length];
-      for (int i = 0; i < n; i++) {
-        SampleNoise.randomStart(seed, ids[i], config.eps(), pixels, i * per, per, start);
-      }
-    }
     boolean gradMode = JniUtils.isGradMode();
-    try (NDManager batch = source.manager().newSubManager()) {
-      Shape batchShape = new Shape(shape.batchShape(n));
-      NDArray clean = batch.create(pixels, batchShape);
-      NDArray y = batch.create(Arrays.stream(labels).asLongStream().toArray());
-      NDArray x = batch.create(start, batchShape);
-      // The projection clamp(x0 + clamp(m - x0, -eps, eps), 0, 1) as one max and one min against
-      // bounds made once per batch: two elementwise ops per step instead of five.
-      NDArray lower = clean.sub(config.eps()).clip(0, 1);
-      NDArray upper = clean.add(config.eps()).clip(0, 1);
-      for (int step = 0; step < config.steps(); step++) {
-        NDArray next = step(source, batch, lower, upper, y, x);
-        x.close();
-        x = next;
+    try {
+      if (restarts == 1) {
+        return descend(source, labels, pixels, start(seed, ids, 0, pixels, n, per));
       }
-      if (config.round8bit()) {
-        x = x.mul(255f).round().div(255f);
+      float[] best = new float[pixels.length];
+      float[] bestLoss = new float[n];
+      int[] todo = AttackSupport.identity(n);
+      for (int r = 0; r < restarts && todo.length > 0; r++) {
+        float[] clean = AttackSupport.pick(pixels, per, todo);
+        int[] y = AttackSupport.pick(labels, todo);
+        long[] restartIds = new long[todo.length];
+        for (int k = 0; k < todo.length; k++) {
+          restartIds[k] = ids[todo[k]];
+        }
+        float[] x0 = start(seed, restartIds, r, clean, todo.length, per);
+        float[] adv = descend(source, y, clean, x0);
+        Predictions scored = Predictions.of(source, y, adv);
+        boolean[] again = new boolean[todo.length];
+        for (int k = 0; k < todo.length; k++) {
+          boolean wrong = scored.predictions()[k] != y[k];
+          float loss = scored.losses()[k];
+          if (r == 0 || AttackSupport.better(wrong, loss, bestLoss[todo[k]])) {
+            AttackSupport.put(adv, k, best, todo[k], per);
+            bestLoss[todo[k]] = loss;
+          }
+          again[k] = !wrong;
+        }
+        todo = AttackSupport.pick(todo, AttackSupport.where(again));
       }
-      return x.toFloatArray();
+      return best;
     } finally {
       JniUtils.setGradMode(gradMode);
     }
   }
 
-  /** One PGD step; the returned array is attached to {@code batch}, all else to a step scope. */
-  private NDArray step(
-      Classifier source, NDManager batch, NDArray lower, NDArray upper, NDArray y, NDArray x) {
-    try (NDManager scope = batch.newSubManager()) {
-      // A fresh leaf each step: DJL never zeroes .grad, and the old leaf's graph must not grow.
-      NDArray leaf = x.duplicate();
-      leaf.attach(scope);
-      NDArray grad = Gradients.inputGradient(source, leaf, y);
-      NDArray moved = leaf.add(grad.sign().mul((float) config.alpha()));
-      NDArray next = moved.maximum(lower).minimum(upper);
-      next.attach(batch);
-      return next;
+  /** The starting points of one restart for {@code n} samples, NCHW. */
+  private float[] start(long seed, long[] ids, int restart, float[] clean, int n, int per) {
+    if (!randomStart) {
+      return clean;
     }
+    float[] start = new float[clean.length];
+    for (int i = 0; i < n; i++) {
+      if (norm == Norm.LINF) {
+        SampleNoise.randomStart(seed, ids[i], restart, eps, clean, i * per, per, start);
+      } else {
+        SampleNoise.ballStart(seed, ids[i], restart, eps, clean, i * per, per, start);
+      }
+    }
+    return start;
   }
 
-  /** Checks array lengths against each other and the shape; returns the batch size. */
-  static int checkBatch(InputShape shape, long[] ids, int[] labels, float[] pixels) {
-    int n = labels.length;
-    if (ids.length != n) {
-      throw new IllegalArgumentException("batch has " + ids.length + " ids but " + n + " labels");
+  /** One restart: {@code steps} steps from {@code start}; rounded if so configured. */
+  private float[] descend(Classifier source, int[] labels, float[] clean, float[] start) {
+    InputShape shape = source.inputShape();
+    int per = shape.pixels();
+    float[] out = new float[clean.length];
+    int[] rows = AttackSupport.identity(labels.length);
+    try (NDManager batch = source.manager().newSubManager()) {
+      Bounds bounds = new Bounds(batch, shape, clean, labels);
+      NDArray x = batch.create(start, new Shape(shape.batchShape(rows.length)));
+      for (int step = 0; step < steps && rows.length > 0; step++) {
+        try (NDManager scope = batch.newSubManager()) {
+          // A fresh leaf each step: DJL never zeroes .grad, and the old leaf's graph must not grow.
+          NDArray leaf = x.duplicate();
+          leaf.attach(scope);
+          Gradients.Evaluation at = Gradients.lossGradient(source, leaf, bounds.y, Losses.Loss.CE);
+          NDArray from = leaf;
+          NDArray grad = at.gradient();
+          if (earlyStop) {
+            boolean[] keep = correct(at.predictions(), AttackSupport.pick(labels, rows));
+            int[] kept = AttackSupport.where(keep);
+            if (kept.length < rows.length) {
+              float[] xs = x.toFloatArray();
+              for (int k = 0; k < rows.length; k++) {
+                if (!keep[k]) {
+                  AttackSupport.put(xs, k, out, rows[k], per);
+                }
+              }
+              rows = AttackSupport.pick(rows, kept);
+              if (rows.length == 0) {
+                break;
+              }
+              Shape kShape = new Shape(shape.batchShape(rows.length));
+              bounds.close();
+              bounds = new Bounds(batch, shape, AttackSupport.pick(clean, per, rows),
+                  AttackSupport.pick(labels, rows));
+              from = scope.create(AttackSupport.pick(xs, per, kept), kShape);
+              grad = scope.create(AttackSupport.pick(grad.toFloatArray(), per, kept), kShape);
+            }
+          }
+          NDArray next = step(scope, bounds, from, grad);
+          next.attach(batch);
+          x.close();
+          x = next;
+        }
+      }
+      if (rows.length > 0) {
+        float[] xs = x.toFloatArray();
+        for (int k = 0; k < rows.length; k++) {
+          AttackSupport.put(xs, k, out, rows[k], per);
+        }
+      }
     }
-    if (n == 0) {
-      throw new IllegalArgumentException("batch is empty");
+    if (round8bit) {
+      AttackSupport.round8bit(source.manager(), shape, out);
     }
-    if (pixels.length != (long) n * shape.pixels()) {
-      throw new IllegalArgumentException(
-          "batch of "
-              + n
-              + " images of shape "
-              + shape.describe(n)
-              + " needs "
-              + (long) n * shape.pixels()
-              + " pixel values, got "
-              + pixels.length);
+    return out;
+  }
+
+  /** One step from {@code x} along {@code grad}; attached to {@code scope}. */
+  private NDArray step(NDManager scope, Bounds bounds, NDArray x, NDArray grad) {
+    if (norm == Norm.LINF) {
+      NDArray moved = x.add(grad.sign().mul((float) alpha));
+      return moved.maximum(bounds.lower).minimum(bounds.upper);
     }
-    return n;
+    int[] pixelAxes = {1, 2, 3};
+    NDArray gradNorm = grad.square().sum(pixelAxes, true).sqrt().maximum(GRADIENT_NORM_FLOOR);
+    NDArray moved = x.add(grad.div(gradNorm).mul((float) alpha));
+    NDArray delta = moved.sub(bounds.clean);
+    NDArray deltaNorm = delta.square().sum(pixelAxes, true).sqrt().maximum((float) eps);
+    NDArray factor = scope.create((float) eps).div(deltaNorm);
+    return bounds.clean.add(delta.mul(factor)).clip(0, 1);
+  }
+
+  private static boolean[] correct(long[] predictions, int[] labels) {
+    boolean[] out = new boolean[labels.length];
+    for (int k = 0; k < labels.length; k++) {
+      out[k] = predictions[k] == labels[k];
+    }
+    return out;
+  }
+
+  /** The clean batch, its labels and the L-infinity box, on the restart's manager. */
+  private final class Bounds implements AutoCloseable {
+    final NDArray clean;
+    final NDArray y;
+    final NDArray lower;
+    final NDArray upper;
+
+    Bounds(NDManager batch, InputShape shape, float[] pixels, int[] labels) {
+      clean = batch.create(pixels, new Shape(shape.batchShape(labels.length)));
+      y = AttackSupport.labels(batch, labels);
+      // The projection clamp(x0 + clamp(m - x0, -eps, eps), 0, 1) as one max and one min against
+      // bounds made once per batch: two elementwise ops per step instead of five.
+      lower = norm == Norm.LINF ? clean.sub(eps).clip(0, 1) : null;
+      upper = norm == Norm.LINF ? clean.add(eps).clip(0, 1) : null;
+    }
+
+    @Override
+    public void close() {
+      clean.close();
+      y.close();
+      if (lower != null) {
+        lower.close();
+        upper.close();
+      }
+    }
   }
 }

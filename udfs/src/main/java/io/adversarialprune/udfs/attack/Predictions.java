@@ -27,7 +27,7 @@ public record Predictions(float[] logits, int[] predictions, float[] losses) {
     InputShape shape = model.inputShape();
     int n = labels.length;
     long[] ids = new long[n];
-    PgdAttack.checkBatch(shape, ids, labels, pixels);
+    AttackSupport.checkBatch(shape, ids, labels, pixels);
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try (NDManager scope = model.manager().newSubManager()) {

@@ -3,9 +3,13 @@ package io.adversarialprune.udfs.attack;
 import java.util.SplittableRandom;
 
 /**
- * The PGD random start, drawn per sample from {@code (row seed, sample id)} with a Java generator,
- * so the noise of a sample does not depend on how samples are batched, sharded or scheduled, nor on
- * the device. Stateless and thread-safe.
+ * The attacks' random starts, drawn per sample from {@code (row seed, sample id, restart)} with a
+ * Java generator, so the noise of a sample does not depend on how samples are batched, sharded or
+ * scheduled, nor on the device. Restart 0 uses the generator seeded with {@link #mix(long, long)},
+ * the stream every earlier PGD result was made with; restart {@code r >= 1} uses {@code
+ * mix(mix(seed, id), r)}. Each start draws from a fresh {@link SplittableRandom}, whose algorithm
+ * (SplitMix64, {@code nextDouble() = (nextLong() >>> 11) * 2^-53}) is fixed by its specification,
+ * so the fixture script re-implements it exactly. Stateless and thread-safe.
  */
 public final class SampleNoise {
 
@@ -14,15 +18,109 @@ public final class SampleNoise {
   /**
    * Writes {@code clamp(clean + U(-eps, eps), 0, 1)} for one sample: {@code length} values from
    * {@code clean[offset]} to {@code out[offset]}. The noise is a function of {@code (seed, id)}
-   * only.
+   * only; this is the PGD L-infinity start of restart 0.
    */
   public static void randomStart(
       long seed, long id, double eps, float[] clean, int offset, int length, float[] out) {
-    SplittableRandom random = new SplittableRandom(mix(seed, id));
+    randomStart(seed, id, 0, eps, clean, offset, length, out);
+  }
+
+  /**
+   * The PGD L-infinity start of restart {@code restart}: per value {@code u = nextDouble()}, {@code
+   * noise = (float) ((2u - 1) eps)}, {@code out = min(1, max(0, clean + noise))} in float.
+   */
+  public static void randomStart(
+      long seed,
+      long id,
+      int restart,
+      double eps,
+      float[] clean,
+      int offset,
+      int length,
+      float[] out) {
+    SplittableRandom random = generator(seed, id, restart);
     for (int i = offset; i < offset + length; i++) {
       float noise = (float) ((2 * random.nextDouble() - 1) * eps);
       out[i] = Math.min(1f, Math.max(0f, clean[i] + noise));
     }
+  }
+
+  /**
+   * The APGD L-infinity start as AutoAttack draws it: {@code t = 2u - 1} per value, then {@code x +
+   * eps t / max|t|} clipped to [0, 1], so the largest coordinate of the noise sits exactly on the
+   * eps face. Computed as {@code noise = (float) (eps * (t / max|t|))} in double, then {@code
+   * min(1, max(0, clean + noise))} in float.
+   */
+  public static void scaledStart(
+      long seed,
+      long id,
+      int restart,
+      double eps,
+      float[] clean,
+      int offset,
+      int length,
+      float[] out) {
+    SplittableRandom random = generator(seed, id, restart);
+    double[] t = new double[length];
+    double max = 0;
+    for (int i = 0; i < length; i++) {
+      t[i] = 2 * random.nextDouble() - 1;
+      max = Math.max(max, Math.abs(t[i]));
+    }
+    for (int i = 0; i < length; i++) {
+      float noise = max == 0 ? 0f : (float) (eps * (t[i] / max));
+      out[offset + i] = Math.min(1f, Math.max(0f, clean[offset + i] + noise));
+    }
+  }
+
+  /**
+   * A start drawn uniformly from the L2 ball of radius {@code eps} around the sample (then clipped
+   * to [0, 1]), for {@code d = length} values:
+   *
+   * <ol>
+   *   <li>{@code d} standard normals by Box-Muller, one per pair of uniforms {@code (u1, u2)} drawn
+   *       in that order: {@code g = sqrt(-2 ln(1 - u1)) cos(2 pi u2)} (the sine half is not used,
+   *       so the stream is simple to re-implement);
+   *   <li>one more uniform {@code u}, radius {@code r = eps u^(1/d)} (the radius of a uniform point
+   *       of a d-ball has CDF {@code (r/eps)^d});
+   *   <li>{@code noise_i = (float) (g_i (r / |g|))}, {@code |g|} summed in index order in double;
+   *       {@code out = min(1, max(0, clean + noise))} in float.
+   * </ol>
+   *
+   * All transcendental functions are {@link StrictMath}'s (fdlibm), so the start is the same on
+   * every JVM.
+   */
+  public static void ballStart(
+      long seed,
+      long id,
+      int restart,
+      double eps,
+      float[] clean,
+      int offset,
+      int length,
+      float[] out) {
+    SplittableRandom random = generator(seed, id, restart);
+    double[] g = new double[length];
+    double sumSq = 0;
+    for (int i = 0; i < length; i++) {
+      double u1 = random.nextDouble();
+      double u2 = random.nextDouble();
+      g[i] =
+          StrictMath.sqrt(-2 * StrictMath.log(1 - u1)) * StrictMath.cos(2 * StrictMath.PI * u2);
+      sumSq += g[i] * g[i];
+    }
+    double radius = eps * StrictMath.pow(random.nextDouble(), 1.0 / length);
+    double norm = StrictMath.sqrt(sumSq);
+    for (int i = 0; i < length; i++) {
+      float noise = norm == 0 ? 0f : (float) (g[i] * (radius / norm));
+      out[offset + i] = Math.min(1f, Math.max(0f, clean[offset + i] + noise));
+    }
+  }
+
+  /** The generator of one start; restart 0 is seeded exactly as before restarts existed. */
+  static SplittableRandom generator(long seed, long id, int restart) {
+    long sample = mix(seed, id);
+    return new SplittableRandom(restart == 0 ? sample : mix(sample, restart));
   }
 
   /** A well-mixed 64-bit generator seed for one sample of one row. */

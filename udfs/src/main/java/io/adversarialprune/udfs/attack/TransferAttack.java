@@ -7,21 +7,21 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * PGD crafted on a source model, judged on a target model: clean and adversarial predictions and
- * losses come from the target. With the source as target this is the white-box attack; with, for
- * example, an int8 quantized copy loaded by {@link Classifier#loadForInference} it is the study's
- * transfer attack ("pretrained-qt").
+ * An attack crafted on a source model, judged on a target model: clean and adversarial predictions
+ * and losses come from the target. With the source as target this is the white-box attack; with,
+ * for example, an int8 quantized copy loaded by {@link Classifier#loadForInference} it is the
+ * study's transfer attack ("pretrained-qt").
  *
  * <p>Immutable; thread-safe as long as each thread uses its own classifiers. Native memory is
- * scoped inside {@link PgdAttack} and {@link Predictions}.
+ * scoped inside the {@link Attack} and {@link Predictions}.
  */
 public final class TransferAttack {
 
-  private final PgdAttack pgd;
+  private final Attack attack;
 
-  /** A transfer attack using {@code pgd} on the source. */
-  public TransferAttack(PgdAttack pgd) {
-    this.pgd = pgd;
+  /** A transfer attack crafting with {@code attack} on the source. */
+  public TransferAttack(Attack attack) {
+    this.attack = attack;
   }
 
   /**
@@ -29,7 +29,7 @@ public final class TransferAttack {
    *
    * @param source the differentiable model the adversarial images are crafted on
    * @param target the model that is judged; {@code null} means {@code source}
-   * @param seed the row seed (random start)
+   * @param seed the row seed (random starts)
    * @param ids sample ids
    * @param labels true labels
    * @param pixels NCHW pixels in [0, 1]
@@ -60,7 +60,7 @@ public final class TransferAttack {
               + " has "
               + source.classes());
     }
-    float[] adv = pgd.perturb(source, seed, ids, labels, pixels);
+    float[] adv = attack.perturb(source, seed, ids, labels, pixels);
     Predictions clean = Predictions.of(judge, labels, pixels);
     Predictions attacked = Predictions.of(judge, labels, adv);
     int per = shape.pixels();

@@ -1,5 +1,7 @@
 /**
- * The study's L-infinity PGD, white-box or transfer, with per-sample seeded random starts; no
- * Spark, no pruning.
+ * The attacks of the sweep's attack axis: typed specs ({@link
+ * io.adversarialprune.udfs.attack.AttackSpec}: FGSM, PGD L-infinity and L2, APGD-CE and APGD-DLR)
+ * and their executor-side algorithms ({@link io.adversarialprune.udfs.attack.Attack}), white-box or
+ * transfer, with per-sample seeded random starts; no Spark, no pruning.
  */
 package io.adversarialprune.udfs.attack;

@@ -1,7 +1,6 @@
 package io.adversarialprune.udfs.exec;
 
-import io.adversarialprune.udfs.attack.AttackConfig;
-import io.adversarialprune.udfs.attack.PgdAttack;
+import io.adversarialprune.udfs.attack.Attack;
 import io.adversarialprune.udfs.attack.TransferAttack;
 import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
@@ -17,7 +16,7 @@ import java.util.List;
  * in {@link RowResult#seconds()} is the attack and evaluation only.
  *
  * <p>Stateless and thread-safe; each concurrent call needs its own classifiers (see {@link
- * ModelPool}). Native memory is scoped per batch and per PGD step inside the attack, so a call
+ * ModelPool}). Native memory is scoped per batch and per step inside the attack, so a call
  * leaves nothing behind on the classifiers' managers.
  */
 public final class RowExecutor {
@@ -30,27 +29,36 @@ public final class RowExecutor {
    * @param source the (possibly pruned) differentiable model the attack runs on
    * @param target the judged model; {@code null} means {@code source} (white-box)
    * @param seed the row seed; with the sample id it fixes each sample's random start
-   * @param shard the shard's batches; they are re-split into {@code cfg.batchSize()} chunks
-   * @param cfg attack settings
+   * @param shard the shard's batches; they are re-split into chunks of {@code batchSize}
+   * @param attack the attack, e.g. {@code spec.attack()} of an {@code AttackSpec}
+   * @param batchSize images per forward/backward pass, {@code >= 1}; results do not depend on it
    * @throws IllegalArgumentException before any work when a batch's shape or a label does not fit
-   *     the source model
+   *     the source model, or {@code batchSize < 1}
    */
   public static RowResult run(
-      Classifier source, Classifier target, long seed, List<Batch> shard, AttackConfig cfg) {
+      Classifier source,
+      Classifier target,
+      long seed,
+      List<Batch> shard,
+      Attack attack,
+      int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+    }
     for (Batch batch : shard) {
       batch.validate(source.classes(), source.inputShape());
     }
     long start = System.nanoTime();
-    TransferAttack attack = new TransferAttack(new PgdAttack(cfg));
+    TransferAttack transfer = new TransferAttack(attack);
     List<SampleOutcome> samples = new ArrayList<>();
     for (Batch batch : shard) {
-      for (int from = 0; from < batch.size(); from += cfg.batchSize()) {
+      for (int from = 0; from < batch.size(); from += batchSize) {
         Batch chunk =
-            from == 0 && batch.size() <= cfg.batchSize()
+            from == 0 && batch.size() <= batchSize
                 ? batch
-                : batch.slice(from, Math.min(batch.size(), from + cfg.batchSize()));
+                : batch.slice(from, Math.min(batch.size(), from + batchSize));
         samples.addAll(
-            attack.run(source, target, seed, chunk.ids(), chunk.labels(), chunk.pixels()));
+            transfer.run(source, target, seed, chunk.ids(), chunk.labels(), chunk.pixels()));
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;

@@ -35,21 +35,23 @@ class PgdAttackTest {
     model.close();
   }
 
-  private static AttackConfig config(JsonObject c, boolean randomStart) {
-    return new AttackConfig(
-        c.get("eps").getAsDouble(),
-        c.get("alpha").getAsDouble(),
-        c.get("steps").getAsInt(),
-        randomStart,
-        c.get("round").getAsBoolean(),
-        64);
+  private static Attack config(JsonObject c, boolean randomStart) {
+    return new PgdLinf(
+            c.get("eps").getAsDouble(),
+            c.get("alpha").getAsDouble(),
+            c.get("steps").getAsInt(),
+            randomStart,
+            1,
+            c.get("round").getAsBoolean(),
+            false)
+        .attack();
   }
 
   @Test
   void pgdWithoutRandomStartMatchesPyTorch() {
     for (JsonElement e : EXPECTED.getAsJsonArray("pgd")) {
       JsonObject c = e.getAsJsonObject();
-      float[] adv = new PgdAttack(config(c, false)).perturb(model, 1L, IDS, LABELS, X);
+      float[] adv = config(c, false).perturb(model, 1L, IDS, LABELS, X);
       float[] expected = Fixtures.floats(c.get("adv"));
       int bad = Fixtures.firstMismatch(adv, expected, 0, 1e-5);
       assertThat(bad)
@@ -64,8 +66,7 @@ class PgdAttackTest {
 
   @Test
   void randomStartIsPerSampleAndIndependentOfBatching() {
-    AttackConfig cfg = new AttackConfig(0.03, 0.001, 3, true, false, 64);
-    PgdAttack pgd = new PgdAttack(cfg);
+    Attack pgd = new PgdLinf(0.03, 0.001, 3, true, 1, false, false).attack();
     float[] whole = pgd.perturb(model, 42L, IDS, LABELS, X);
     float[] again = pgd.perturb(model, 42L, IDS, LABELS, X);
     assertThat(again).isEqualTo(whole);
@@ -116,8 +117,7 @@ class PgdAttackTest {
     Map<String, float[]> before = new LinkedHashMap<>();
     model.parameters().forEach((k, v) -> before.put(k, v.toFloatArray()));
     float[] cleanBefore = Predictions.of(model, LABELS, X).logits();
-    new PgdAttack(new AttackConfig(0.1, 0.02, 8, true, true, 64))
-        .perturb(model, 5L, IDS, LABELS, X);
+    new PgdLinf(0.1, 0.02, 8, true, 1, true, false).attack().perturb(model, 5L, IDS, LABELS, X);
     // Eval-mode outputs depend on the batch-norm running statistics: any update shows here.
     assertThat(Predictions.of(model, LABELS, X).logits()).isEqualTo(cleanBefore);
     model.parameters().forEach((k, v) -> assertThat(v.toFloatArray()).isEqualTo(before.get(k)));
@@ -134,7 +134,7 @@ class PgdAttackTest {
       for (int k = 0; k < 3; k++) {
         JsonObject c = EXPECTED.getAsJsonArray("pgd").get(k).getAsJsonObject();
         JsonObject q = int8.getAsJsonArray("pgd").get(k).getAsJsonObject();
-        PgdAttack pgd = new PgdAttack(config(c, false));
+        Attack pgd = config(c, false);
         List<SampleOutcome> outcomes =
             new TransferAttack(pgd).run(model, target, 1L, IDS, LABELS, X);
         float[] adv = pgd.perturb(model, 1L, IDS, LABELS, X);
@@ -168,7 +168,7 @@ class PgdAttackTest {
   void whiteBoxOutcomesCarryLossesAndNorms() {
     JsonObject c = EXPECTED.getAsJsonArray("pgd").get(2).getAsJsonObject();
     List<SampleOutcome> outcomes =
-        new TransferAttack(new PgdAttack(config(c, false))).run(model, null, 1L, IDS, LABELS, X);
+        new TransferAttack(config(c, false)).run(model, null, 1L, IDS, LABELS, X);
     float[] loss = Fixtures.floats(EXPECTED.get("loss"));
     int[] adv = Fixtures.ints(c.get("adv_pred"));
     for (int i = 0; i < outcomes.size(); i++) {
@@ -184,31 +184,12 @@ class PgdAttackTest {
   }
 
   @Test
-  void configIsValidatedWithKeyNames() {
-    assertThatThrownBy(() -> new AttackConfig(3.0, 0.001, 10, true, true, 8))
-        .hasMessageContaining("sweep.attack.eps must be in (0, 1], got 3.0");
-    assertThatThrownBy(() -> new AttackConfig(0, 0.001, 10, true, true, 8))
-        .hasMessageContaining("sweep.attack.eps must be in (0, 1]");
-    assertThatThrownBy(() -> new AttackConfig(0.03, 0, 10, true, true, 8))
-        .hasMessageContaining("sweep.attack.alpha must be > 0");
-    assertThatThrownBy(() -> new AttackConfig(0.03, 0.001, 0, true, true, 8))
-        .hasMessageContaining("sweep.attack.steps must be >= 1");
-    assertThatThrownBy(() -> new AttackConfig(0.03, 0.001, 10, true, true, 0))
-        .hasMessageContaining("sweep.attack.batch-size must be >= 1");
-    AttackConfig fromHocon =
-        AttackConfig.from(
-            com.typesafe.config.ConfigFactory.parseString(
-                "eps = 0.03, alpha = 0.001, steps = 10, random-start = true, round-8bit = true,"
-                    + " batch-size = 32"));
-    assertThat(fromHocon).isEqualTo(new AttackConfig(0.03, 0.001, 10, true, true, 32));
-  }
-
-  @Test
   void inferenceOnlyModelCannotBeAttacked() {
     try (Classifier target = Fixtures.loadInt8()) {
       assertThatThrownBy(
               () ->
-                  new PgdAttack(new AttackConfig(0.03, 0.001, 1, false, false, 8))
+                  new PgdLinf(0.03, 0.001, 1, false, 1, false, false)
+                      .attack()
                       .perturb(target, 1L, IDS, LABELS, X))
           .hasMessageContaining("was loaded for inference");
     }

@@ -2,8 +2,8 @@ package io.adversarialprune.udfs.bench;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
-import io.adversarialprune.udfs.attack.AttackConfig;
-import io.adversarialprune.udfs.attack.PgdAttack;
+import io.adversarialprune.udfs.attack.Attack;
+import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.check.EngineCheck;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
@@ -52,7 +52,7 @@ public final class EngineCheckBench {
       ids[i] = i;
     }
     int steps = 10;
-    PgdAttack pgd = new PgdAttack(new AttackConfig(0.03, 0.003, steps, true, true, batch));
+    Attack pgd = new PgdLinf(0.03, 0.003, steps, true, 1, true, false).attack();
     EngineCheck check = new EngineCheck(new EngineCheck.Settings(4, 4, 1e-5, 0.05, 1e-3));
     for (int rep = 0; rep < reps; rep++) {
       double[] pgdSeconds = new double[2];

@@ -6,21 +6,32 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import io.adversarialprune.udfs.attack.AttackConfig;
-import io.adversarialprune.udfs.attack.PgdAttack;
+import io.adversarialprune.udfs.attack.Apgd;
+import io.adversarialprune.udfs.attack.Attack;
+import io.adversarialprune.udfs.attack.AttackSpec;
+import io.adversarialprune.udfs.attack.Fgsm;
+import io.adversarialprune.udfs.attack.PgdL2;
+import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
 import io.adversarialprune.udfs.model.Normalization;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Per-image cost of one PGD step ({@link PgdAttack}) next to a bare DJL forward + backward to the
- * input on the same model and batch, interleaved in one run. Not a test; run by hand:
+ * Per-image cost of one step of each attack ({@link Attack#perturb} time / {@link
+ * AttackSpec#passes()}) next to a bare DJL forward + backward to the input on the same model and
+ * batch, interleaved in one run. Early stop off, one restart, so every pass is made. APGD's extra
+ * forward pass at its last iterate is in its time (at 10 steps it is about 1/30 of the passes).
+ * Not a test; run by hand:
  *
  * <pre>
  * java -cp ... io.adversarialprune.udfs.bench.PgdStepBench MODEL C H W MEAN STD BATCH STEPS REPS
+ *     [TYPES, comma separated: pgd-linf,pgd-l2,apgd-ce,apgd-dlr,fgsm; default all]
  * </pre>
  */
 public final class PgdStepBench {
@@ -38,6 +49,9 @@ public final class PgdStepBench {
     int batch = Integer.parseInt(args[6]);
     int steps = Integer.parseInt(args[7]);
     int reps = Integer.parseInt(args[8]);
+    List<String> types =
+        Arrays.asList(
+            (args.length > 9 ? args[9] : "pgd-linf,pgd-l2,apgd-ce,apgd-dlr,fgsm").split(","));
     SplittableRandom random = new SplittableRandom(1);
     float[] pixels = new float[batch * shape.pixels()];
     for (int i = 0; i < pixels.length; i++) {
@@ -51,36 +65,53 @@ public final class PgdStepBench {
         labels[i] = random.nextInt(model.classes());
       }
       // Random start on, rounding on: the sweep's settings; both are cheap Java/elementwise work.
-      PgdAttack pgd = new PgdAttack(new AttackConfig(0.03, 0.001, steps, true, true, batch));
-      double[] pgdNs = new double[reps];
-      double[] rawNs = new double[reps];
-      for (int r = -2; r < reps; r++) { // two warm-up rounds
-        long t0 = System.nanoTime();
-        pgd.perturb(model, 1L, ids, labels, pixels);
-        long t1 = System.nanoTime();
-        rawSteps(model, shape, pixels, labels, steps);
-        long t2 = System.nanoTime();
-        if (r >= 0) {
-          pgdNs[r] = (double) (t1 - t0) / steps / batch;
-          rawNs[r] = (double) (t2 - t1) / steps / batch;
-        }
+      List<AttackSpec> specs = new ArrayList<>();
+      for (String type : types) {
+        specs.add(
+            switch (type) {
+              case "pgd-linf" -> new PgdLinf(0.03, 0.003, steps, true, 1, true, false);
+              case "pgd-l2" -> new PgdL2(1.0, 0.1, steps, true, 1, true, false);
+              case "apgd-ce" -> new Apgd(Apgd.Loss.CE, 0.03, steps, 1, 0.75, true, false);
+              case "apgd-dlr" -> new Apgd(Apgd.Loss.DLR, 0.03, steps, 1, 0.75, true, false);
+              case "fgsm" -> new Fgsm(0.03, true, false);
+              default -> throw new IllegalArgumentException("unknown type " + type);
+            });
       }
-      double p = median(pgdNs);
-      double q = median(rawNs);
       System.out.printf(
-          "model=%s input=%s batch=%d steps=%d reps=%d threads=%d%n"
-              + "  PGD step (PgdAttack.perturb / steps): %.1f us/image%n"
-              + "  raw DJL forward+backward to input:    %.1f us/image%n"
-              + "  ratio PGD / raw = %.3f%n",
+          Locale.ROOT,
+          "model=%s input=%s batch=%d steps=%d reps=%d threads=%d%n",
           file.getFileName(),
           shape.describe(batch),
           batch,
           steps,
           reps,
-          JniUtils.getNumThreads(),
-          p / 1e3,
-          q / 1e3,
-          p / q);
+          JniUtils.getNumThreads());
+      for (AttackSpec spec : specs) {
+        Attack attack = spec.attack();
+        int passes = spec.passes();
+        double[] attackNs = new double[reps];
+        double[] rawNs = new double[reps];
+        for (int r = -2; r < reps; r++) { // two warm-up rounds
+          long t0 = System.nanoTime();
+          attack.perturb(model, 1L, ids, labels, pixels);
+          long t1 = System.nanoTime();
+          rawSteps(model, shape, pixels, labels, passes);
+          long t2 = System.nanoTime();
+          if (r >= 0) {
+            attackNs[r] = (double) (t1 - t0) / passes / batch;
+            rawNs[r] = (double) (t2 - t1) / passes / batch;
+          }
+        }
+        double p = median(attackNs);
+        double q = median(rawNs);
+        System.out.printf(
+            Locale.ROOT,
+            "  %-60s step %8.1f us/image  raw fwd+bwd %8.1f us/image  ratio %.3f%n",
+            spec.label(),
+            p / 1e3,
+            q / 1e3,
+            p / q);
+      }
     }
   }
 

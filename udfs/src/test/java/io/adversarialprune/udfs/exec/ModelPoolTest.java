@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
 import io.adversarialprune.udfs.Fixtures;
-import io.adversarialprune.udfs.attack.AttackConfig;
+import io.adversarialprune.udfs.attack.Attack;
+import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.model.Classifier;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,8 @@ class ModelPoolTest {
 
   private static final ModelPool.Key KEY =
       ModelPool.Key.of(Fixtures.tiny(), Device.cpu(), Fixtures.NORM, Fixtures.SHAPE);
-  private static final AttackConfig CFG = new AttackConfig(0.03, 0.005, 3, true, true, 8);
+  private static final Attack PGD = new PgdLinf(0.03, 0.005, 3, true, 1, true, false).attack();
+  private static final int BATCH_SIZE = 8;
 
   @Test
   void returnedClassifiersAreReused() {
@@ -58,7 +60,7 @@ class ModelPoolTest {
     List<RowResult> sequential = new ArrayList<>();
     try (Classifier model = Fixtures.loadTiny()) {
       for (int r = 0; r < rows; r++) {
-        sequential.add(RowExecutor.run(model, null, 17L + r, shards.get(r), CFG));
+        sequential.add(RowExecutor.run(model, null, 17L + r, shards.get(r), PGD, BATCH_SIZE));
       }
     }
     ExecutorService threads = Executors.newFixedThreadPool(rows);
@@ -74,7 +76,7 @@ class ModelPoolTest {
                     allBorrowed.countDown();
                     allBorrowed.await(); // all four rows hold a classifier at the same time
                     return RowExecutor.run(
-                        lease.classifier(), null, 17L + row, shards.get(row), CFG);
+                        lease.classifier(), null, 17L + row, shards.get(row), PGD, BATCH_SIZE);
                   }
                 }));
       }

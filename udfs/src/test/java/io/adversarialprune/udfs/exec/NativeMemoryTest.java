@@ -3,7 +3,8 @@ package io.adversarialprune.udfs.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.udfs.Fixtures;
-import io.adversarialprune.udfs.attack.AttackConfig;
+import io.adversarialprune.udfs.attack.Attack;
+import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.model.Classifier;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,17 +20,17 @@ class NativeMemoryTest {
 
   @Test
   void manyAttackBatchesDoNotGrowNativeMemory() throws IOException {
-    AttackConfig cfg = new AttackConfig(0.03, 0.005, 3, true, true, 4);
+    Attack pgd = new PgdLinf(0.03, 0.005, 3, true, 1, true, false).attack();
     List<Batch> warmUp = Shards.random(1L, 0L, WARM_UP_BATCHES, 4);
     List<Batch> shard = Shards.random(2L, 10_000L, BATCHES, 4);
     try (Classifier model = Fixtures.loadTiny()) {
       // The model's manager holds its parameters and the normalization's mean and std.
       int resident = model.parameters().size() + 2;
       assertThat(model.manager().getManagedArrays()).hasSize(resident);
-      RowExecutor.run(model, null, 1L, warmUp, cfg);
+      RowExecutor.run(model, null, 1L, warmUp, pgd, 4);
       System.gc();
       long before = rssKb();
-      RowResult result = RowExecutor.run(model, null, 1L, shard, cfg);
+      RowResult result = RowExecutor.run(model, null, 1L, shard, pgd, 4);
       System.gc();
       long after = rssKb();
       assertThat(result.counts().total()).isEqualTo(BATCHES * 4L);

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonObject;
 import io.adversarialprune.udfs.Fixtures;
-import io.adversarialprune.udfs.attack.AttackConfig;
+import io.adversarialprune.udfs.attack.Attack;
+import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
 import io.adversarialprune.udfs.model.Classifier;
@@ -33,11 +34,12 @@ class RowExecutorTest {
   void runsTheFixtureRowLikePyTorch() {
     JsonObject expected = Fixtures.expected();
     JsonObject c = expected.getAsJsonArray("pgd").get(2).getAsJsonObject();
-    AttackConfig cfg = new AttackConfig(0.1, 0.02, 8, false, true, 4);
+    Attack pgd = new PgdLinf(0.1, 0.02, 8, false, 1, true, false).attack();
+    int batchSize = 4;
     int[] labels = Fixtures.ints(expected.get("labels"));
     Batch batch =
         new Batch(Fixtures.ids(6), labels, Fixtures.floats(expected.get("x")), Fixtures.SHAPE);
-    RowResult result = RowExecutor.run(model, null, 9L, List.of(batch), cfg);
+    RowResult result = RowExecutor.run(model, null, 9L, List.of(batch), pgd, batchSize);
     int[] pred = Fixtures.ints(expected.get("pred"));
     int[] adv = Fixtures.ints(c.get("adv_pred"));
     assertThat(result.samples()).extracting(SampleOutcome::cleanPred).containsExactly(box(pred));
@@ -58,11 +60,13 @@ class RowExecutorTest {
             Fixtures.SHAPE,
             Classifier.Mode.INFERENCE);
     List<Batch> shard = Shards.random(5L, 0L, 2, 6);
-    AttackConfig cfg = new AttackConfig(0.1, 0.02, 4, true, true, 6);
+    Attack pgd = new PgdLinf(0.1, 0.02, 4, true, 1, true, false).attack();
+    int batchSize = 6;
     try (ModelPool pool = new ModelPool();
         ModelPool.Lease target = pool.borrow(int8)) {
-      RowResult transfer = RowExecutor.run(model, target.classifier(), 3L, shard, cfg);
-      RowResult whiteBox = RowExecutor.run(model, null, 3L, shard, cfg);
+      RowResult transfer =
+          RowExecutor.run(model, target.classifier(), 3L, shard, pgd, batchSize);
+      RowResult whiteBox = RowExecutor.run(model, null, 3L, shard, pgd, batchSize);
       assertThat(transfer.counts().total()).isEqualTo(12);
       // Same adversarial images either way: the perturbation norms agree sample by sample.
       assertThat(transfer.samples())
@@ -74,10 +78,9 @@ class RowExecutorTest {
   @Test
   void resultsDoNotDependOnBatchSize() {
     List<Batch> shard = Shards.random(3L, 100L, 3, 10);
-    RowResult a =
-        RowExecutor.run(model, null, 11L, shard, new AttackConfig(0.03, 0.005, 3, true, true, 30));
-    RowResult b =
-        RowExecutor.run(model, null, 11L, shard, new AttackConfig(0.03, 0.005, 3, true, true, 4));
+    Attack pgd = new PgdLinf(0.03, 0.005, 3, true, 1, true, false).attack();
+    RowResult a = RowExecutor.run(model, null, 11L, shard, pgd, 30);
+    RowResult b = RowExecutor.run(model, null, 11L, shard, pgd, 4);
     assertThat(b.samples())
         .extracting(SampleOutcome::id)
         .containsExactlyElementsOf(a.samples().stream().map(SampleOutcome::id).toList());
@@ -93,19 +96,26 @@ class RowExecutorTest {
     int per = Fixtures.SHAPE.pixels();
     Batch badLabel =
         new Batch(new long[] {344, 345}, new int[] {3, 12}, new float[2 * per], Fixtures.SHAPE);
-    AttackConfig cfg = new AttackConfig(0.03, 0.001, 1, true, true, 8);
-    assertThatThrownBy(() -> RowExecutor.run(model, null, 1L, List.of(badLabel), cfg))
+    Attack pgd = new PgdLinf(0.03, 0.001, 1, true, 1, true, false).attack();
+    int batchSize = 8;
+    assertThatThrownBy(() -> RowExecutor.run(model, null, 1L, List.of(), pgd, 0))
+        .hasMessageContaining("batch size must be >= 1, got 0");
+    assertThatThrownBy(
+            () -> RowExecutor.run(model, null, 1L, List.of(badLabel), pgd, batchSize))
         .hasMessageContaining("label 12 of sample id 345 is outside [0, 10)");
     Batch negative = new Batch(new long[] {7}, new int[] {-1}, new float[per], Fixtures.SHAPE);
-    assertThatThrownBy(() -> RowExecutor.run(model, null, 1L, List.of(negative), cfg))
+    assertThatThrownBy(
+            () -> RowExecutor.run(model, null, 1L, List.of(negative), pgd, batchSize))
         .hasMessageContaining("label -1 of sample id 7 is outside [0, 10)");
     InputShape rgb = new InputShape(3, 8, 8);
     Batch wrongChannels = new Batch(new long[] {1}, new int[] {1}, new float[3 * per], rgb);
-    assertThatThrownBy(() -> RowExecutor.run(model, null, 1L, List.of(wrongChannels), cfg))
+    assertThatThrownBy(
+            () -> RowExecutor.run(model, null, 1L, List.of(wrongChannels), pgd, batchSize))
         .hasMessageContaining("batch images have shape [1,3,8,8] but the model input is [1,1,8,8]");
     InputShape big = new InputShape(1, 28, 28);
     Batch wrongSize = new Batch(new long[] {1}, new int[] {1}, new float[784], big);
-    assertThatThrownBy(() -> RowExecutor.run(model, null, 1L, List.of(wrongSize), cfg))
+    assertThatThrownBy(
+            () -> RowExecutor.run(model, null, 1L, List.of(wrongSize), pgd, batchSize))
         .hasMessageContaining("[1,1,28,28] but the model input is [1,1,8,8]");
     assertThatThrownBy(
             () -> new Batch(new long[] {1}, new int[] {1}, new float[10], Fixtures.SHAPE))

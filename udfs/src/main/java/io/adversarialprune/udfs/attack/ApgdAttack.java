@@ -1,0 +1,487 @@
+package io.adversarialprune.udfs.attack;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.InputShape;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Auto-PGD, L-infinity, on the cross entropy or the DLR loss (Croce and Hein, ICML 2020,
+ * "Reliable evaluation of adversarial robustness with an ensemble of diverse parameter-free
+ * attacks", Algorithm 1), per sample, in [0, 1] pixel space. With {@code N = steps}, {@code P} the
+ * projection onto the eps box around x and [0, 1], {@code f} the loss and {@code g} its input
+ * gradient:
+ *
+ * <pre>
+ *   x(0)   = AutoAttack's random start, {@link SampleNoise#scaledStart}
+ *   eta    = 2 eps
+ *   x(1)   = P(x(0) + eta sign g(x(0)))
+ *   for k = 1 .. N-1:
+ *     z      = P(x(k) + eta sign g(x(k)))
+ *     x(k+1) = P(x(k) + 0.75 (z - x(k)) + 0.25 (x(k) - x(k-1)))
+ *     f_max, x_max: the highest loss so far over x(0) .. x(k+1) (the first on ties)
+ *     if k is a checkpoint w_j (j >= 1):
+ *       (1) #{i in [w_(j-1), w_j - 1] : f(x(i+1)) > f(x(i))} < rho (w_j - w_(j-1))
+ *       (2) no halving at w_(j-1), and f_max now == f_max at w_(j-1)
+ *       if (1) or (2): eta = eta / 2 and x(k+1) = x_max (its loss, its gradient)
+ * </pre>
+ *
+ * Checkpoints {@code w_j = ceil(p_j N)}, {@code p_0 = 0, p_1 = 0.22, p_(j+1) = p_j + max(p_j -
+ * p_(j-1) - 0.03, 0.06)} (exactly, in hundredths), distinct values in {@code [1, N-1]}; {@code
+ * w_0 = 0}. For the first checkpoint, "at w_0" means after {@code x(1)}: condition (2) may fire at
+ * the first checkpoint (AutoAttack's code disables it there). Condition (1) is the paper's strict
+ * {@code <} (AutoAttack's code uses {@code <=} and, at the first checkpoint, compares {@code
+ * f(x(1))} with 0 instead of {@code f(x(0))}). After a reset, {@code x(k)} stays what it was, so
+ * the next momentum term is {@code x_max - x(k)}, as in the paper and AutoAttack. {@code f(x(k+1))}
+ * in later windows is {@code f_max} after a reset.
+ *
+ * <p>Cost: one forward+backward pass at each of {@code x(0) .. x(N-1)} and one forward pass at
+ * {@code x(N)}, per restart.
+ *
+ * <p>Result: the paper returns {@code x_max}. For remnant accuracy a misclassified point matters
+ * more than the highest loss (with CE the two can differ), so a sample returns the misclassified
+ * iterate with the highest loss if any iterate was misclassified, else {@code x_max}. With early
+ * stop, a sample misclassified at {@code x(k)} stops there and returns {@code x(k)}. Restarts as in
+ * {@link PgdAttack}: restart {@code r} starts from noise of {@code (seed, id, r)}, only samples
+ * not yet misclassified are restarted, and each keeps the restart whose (rounded) result is
+ * misclassified, else the one of highest loss, scored by one forward pass per restart when there
+ * are several.
+ *
+ * <p>Autograd and native memory exactly as {@link PgdAttack}: a fresh leaf per pass, grad mode on
+ * the calling thread only, no {@code GradientCollector}; one sub-manager per restart and one per
+ * step; results leave as Java arrays. Immutable; thread-safe as long as each thread uses its own
+ * {@link Classifier}.
+ */
+public final class ApgdAttack implements Attack {
+
+  static final float MOMENTUM = 0.75f;
+
+  private final Losses.Loss loss;
+  private final double eps;
+  private final int steps;
+  private final int restarts;
+  private final double rho;
+  private final boolean round8bit;
+  private final boolean earlyStop;
+  private final int[] checkpoints;
+
+  /** Made by {@link Apgd}, which validates the values. */
+  ApgdAttack(
+      Losses.Loss loss,
+      double eps,
+      int steps,
+      int restarts,
+      double rho,
+      boolean round8bit,
+      boolean earlyStop) {
+    this.loss = loss;
+    this.eps = eps;
+    this.steps = steps;
+    this.restarts = restarts;
+    this.rho = rho;
+    this.round8bit = round8bit;
+    this.earlyStop = earlyStop;
+    this.checkpoints = checkpoints(steps);
+  }
+
+  /**
+   * The distinct checkpoints {@code w_j = ceil(p_j N), j >= 1}, in {@code [1, steps - 1]},
+   * ascending. The {@code p_j} are multiples of 0.01, so they are computed in exact integer
+   * hundredths (0, 22, 41, 57, 70, 80, 87, 93, 99, ...): in doubles, 0.22 + 0.19 + 0.16 is
+   * 0.5700000000000001 and {@code ceil(p N)} would give 58 instead of 57 at N = 100.
+   */
+  static int[] checkpoints(int steps) {
+    List<Integer> out = new ArrayList<>();
+    long previous = 0;
+    long current = 22;
+    while (true) {
+      long w = (current * steps + 99) / 100; // ceil(current / 100 * steps)
+      if (w > steps - 1) {
+        break;
+      }
+      if (w >= 1 && (out.isEmpty() || out.get(out.size() - 1) != w)) {
+        out.add((int) w);
+      }
+      long next = current + Math.max(current - previous - 3, 6);
+      previous = current;
+      current = next;
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  @Override
+  public float[] perturb(Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
+    AttackSupport.checkDifferentiable(source, "APGD");
+    if (loss == Losses.Loss.DLR && source.classes() < 3) {
+      throw new IllegalArgumentException(
+          "apgd-dlr needs at least 3 classes, but model "
+              + source.file()
+              + " has "
+              + source.classes());
+    }
+    InputShape shape = source.inputShape();
+    int n = AttackSupport.checkBatch(shape, ids, labels, pixels);
+    int per = shape.pixels();
+    boolean gradMode = JniUtils.isGradMode();
+    try {
+      float[] best = new float[pixels.length];
+      float[] bestLoss = new float[n];
+      int[] todo = AttackSupport.identity(n);
+      for (int r = 0; r < restarts && todo.length > 0; r++) {
+        float[] clean = AttackSupport.pick(pixels, per, todo);
+        int[] y = AttackSupport.pick(labels, todo);
+        float[] start = new float[clean.length];
+        for (int k = 0; k < todo.length; k++) {
+          SampleNoise.scaledStart(seed, ids[todo[k]], r, eps, clean, k * per, per, start);
+        }
+        float[] adv = run(source, y, clean, start);
+        if (restarts == 1) {
+          return adv;
+        }
+        Scores scored = score(source, y, adv);
+        boolean[] again = new boolean[todo.length];
+        for (int k = 0; k < todo.length; k++) {
+          boolean wrong = scored.predictions[k] != y[k];
+          if (r == 0 || AttackSupport.better(wrong, scored.losses[k], bestLoss[todo[k]])) {
+            AttackSupport.put(adv, k, best, todo[k], per);
+            bestLoss[todo[k]] = scored.losses[k];
+          }
+          again[k] = !wrong;
+        }
+        todo = AttackSupport.pick(todo, AttackSupport.where(again));
+      }
+      return best;
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  private record Scores(float[] losses, long[] predictions) {}
+
+  /** This attack's loss and the predictions on {@code pixels}, one forward pass. */
+  private Scores score(Classifier source, int[] labels, float[] pixels) {
+    try (NDManager scope = source.manager().newSubManager()) {
+      NDArray x = scope.create(pixels, new Shape(source.inputShape().batchShape(labels.length)));
+      Gradients.Evaluation at =
+          Gradients.loss(source, x, AttackSupport.labels(scope, labels), loss);
+      return new Scores(at.losses().toFloatArray(), at.predictions());
+    }
+  }
+
+  /**
+   * One restart from {@code start}; returns each sample's result, rounded if so configured.
+   *
+   * <p>Native memory: the restart's manager holds the clean batch and its box; the iterates live
+   * in a "state" sub-manager that is replaced every step. A step's arithmetic is attached to the
+   * state manager of the step before (where its operands live); the step's results are moved to
+   * a fresh state manager and the old one is closed, so a step frees its intermediates and the
+   * previous iterates at once, without copying the state.
+   */
+  private float[] run(Classifier source, int[] labels, float[] clean, float[] start) {
+    InputShape shape = source.inputShape();
+    int per = shape.pixels();
+    int n = labels.length;
+    float[] out = new float[clean.length];
+    State s = new State(n, steps);
+    int[] rows = AttackSupport.identity(n);
+    try (NDManager batch = source.manager().newSubManager()) {
+      Tensors t = new Tensors(batch, shape, clean, labels);
+      NDManager state = batch.newSubManager();
+      t.x = state.create(start, t.shape);
+      Gradients.Evaluation first = pass(source, t.x.duplicate(), t.y, true);
+      float[] f0 = first.losses().toFloatArray();
+      long[] pred0 = first.predictions();
+      t.g = first.gradient();
+      t.xMax = t.x;
+      t.gMax = t.g;
+      t.xAdv = t.x;
+      for (int i = 0; i < n; i++) {
+        s.fHistory[0][i] = f0[i];
+        s.fMax[i] = f0[i];
+        s.wrongNow[i] = pred0[i] != labels[i];
+        s.wrongMax[i] = s.wrongNow[i];
+        if (s.wrongNow[i]) {
+          s.hasAdv[i] = true;
+          s.advLoss[i] = f0[i];
+        }
+        s.eta[i] = (float) (2 * eps);
+      }
+      int nextCheckpoint = 0;
+      int lastCheckpoint = 0;
+      for (int k = 0; k < steps; k++) {
+        if (earlyStop) {
+          boolean[] keepRow = new boolean[rows.length];
+          for (int p = 0; p < rows.length; p++) {
+            keepRow[p] = !s.wrongNow[rows[p]];
+          }
+          int[] kept = AttackSupport.where(keepRow);
+          if (kept.length < rows.length) {
+            float[] xs = t.x.toFloatArray();
+            for (int p = 0; p < rows.length; p++) {
+              if (!keepRow[p]) {
+                AttackSupport.put(xs, p, out, rows[p], per);
+              }
+            }
+            rows = AttackSupport.pick(rows, kept);
+            if (rows.length == 0) {
+              break;
+            }
+            t.compact(state, kept, AttackSupport.pick(clean, per, rows),
+                AttackSupport.pick(labels, rows));
+          }
+        }
+        NDManager nextState = batch.newSubManager();
+        try {
+          step(source, s, t, state, rows, labels, k, nextCheckpoint < checkpoints.length
+              && checkpoints[nextCheckpoint] == k ? lastCheckpoint : -1);
+          if (nextCheckpoint < checkpoints.length && checkpoints[nextCheckpoint] == k) {
+            lastCheckpoint = k;
+            nextCheckpoint++;
+          }
+          t.moveTo(nextState);
+        } finally {
+          state.close();
+          state = nextState;
+        }
+      }
+      if (rows.length > 0) {
+        boolean[] adv = new boolean[rows.length];
+        for (int p = 0; p < rows.length; p++) {
+          adv[p] = s.hasAdv[rows[p]];
+        }
+        NDArray mask = mask(state, adv, t.shape);
+        float[] xs = NDArrays.where(mask, t.xAdv, t.xMax).toFloatArray();
+        for (int p = 0; p < rows.length; p++) {
+          AttackSupport.put(xs, p, out, rows[p], per);
+        }
+      }
+    }
+    if (round8bit) {
+      AttackSupport.round8bit(source.manager(), shape, out);
+    }
+    return out;
+  }
+
+  /**
+   * Iteration {@code k}: from {@code x(k)} to {@code x(k+1)}, its loss, the best points and, when
+   * {@code lastCheckpoint >= 0} ({@code k} is a checkpoint, the previous one was {@code
+   * lastCheckpoint}), the step size check. New arrays are attached to {@code state}.
+   */
+  private void step(
+      Classifier source,
+      State s,
+      Tensors t,
+      NDManager state,
+      int[] rows,
+      int[] labels,
+      int k,
+      int lastCheckpoint) {
+    int m = rows.length;
+    Shape column = new Shape(m, 1, 1, 1);
+    float[] etaRows = new float[m];
+    for (int p = 0; p < m; p++) {
+      etaRows[p] = s.eta[rows[p]];
+    }
+    NDArray eta = state.create(etaRows, column);
+    NDArray z = t.project(t.x.add(t.g.sign().mul(eta)));
+    NDArray next;
+    if (k == 0) {
+      next = z;
+    } else {
+      NDArray towardZ = z.sub(t.x).mul(MOMENTUM);
+      NDArray momentum = t.x.sub(t.xPrev).mul(1 - MOMENTUM);
+      next = t.project(t.x.add(towardZ).add(momentum));
+    }
+    boolean needGradient = k + 1 < steps;
+    Gradients.Evaluation at = pass(source, next.duplicate(), t.y, needGradient);
+    float[] f = at.losses().toFloatArray();
+    long[] pred = at.predictions();
+    NDArray gNext = at.gradient();
+    boolean[] better = new boolean[m];
+    boolean[] advBetter = new boolean[m];
+    boolean anyBetter = false;
+    boolean anyAdv = false;
+    for (int p = 0; p < m; p++) {
+      int i = rows[p];
+      boolean wrong = pred[p] != labels[i];
+      s.fHistory[k + 1][i] = f[p];
+      s.wrongNow[i] = wrong;
+      if (f[p] > s.fMax[i]) {
+        better[p] = true;
+        anyBetter = true;
+        s.fMax[i] = f[p];
+        s.wrongMax[i] = wrong;
+      }
+      if (wrong && (!s.hasAdv[i] || f[p] > s.advLoss[i])) {
+        advBetter[p] = true;
+        anyAdv = true;
+        s.hasAdv[i] = true;
+        s.advLoss[i] = f[p];
+      }
+      if (k == 0) {
+        s.fMaxAtCheck[i] = s.fMax[i];
+      }
+    }
+    if (anyBetter) {
+      NDArray mask = mask(state, better, t.shape);
+      t.xMax = NDArrays.where(mask, next, t.xMax);
+      if (needGradient) {
+        t.gMax = NDArrays.where(mask, gNext, t.gMax);
+      }
+    }
+    if (anyAdv) {
+      t.xAdv = NDArrays.where(mask(state, advBetter, t.shape), next, t.xAdv);
+    }
+    if (lastCheckpoint >= 0) {
+      boolean[] halve = new boolean[m];
+      boolean anyHalve = false;
+      for (int p = 0; p < m; p++) {
+        int i = rows[p];
+        int increased = 0;
+        for (int h = lastCheckpoint; h < k; h++) {
+          increased += s.fHistory[h + 1][i] > s.fHistory[h][i] ? 1 : 0;
+        }
+        boolean stalled = increased < rho * (k - lastCheckpoint);
+        boolean noProgress = !s.reducedAtCheck[i] && s.fMax[i] <= s.fMaxAtCheck[i];
+        halve[p] = stalled || noProgress;
+        s.reducedAtCheck[i] = halve[p];
+        s.fMaxAtCheck[i] = s.fMax[i];
+        if (halve[p]) {
+          anyHalve = true;
+          s.eta[i] /= 2;
+          s.fHistory[k + 1][i] = s.fMax[i];
+          s.wrongNow[i] = s.wrongMax[i];
+        }
+      }
+      if (anyHalve) {
+        NDArray mask = mask(state, halve, t.shape);
+        next = NDArrays.where(mask, t.xMax, next);
+        if (needGradient) {
+          gNext = NDArrays.where(mask, t.gMax, gNext);
+        }
+      }
+    }
+    t.xPrev = t.x;
+    t.x = next;
+    t.g = gNext;
+  }
+
+  /** A per-sample mask as an array of {@code shape} (DJL's {@code where} does not broadcast). */
+  private static NDArray mask(NDManager manager, boolean[] rows, Shape shape) {
+    return manager.create(rows).reshape(rows.length, 1, 1, 1).broadcast(shape);
+  }
+
+  /** A forward (and backward, if {@code gradient}) pass at {@code leaf}, a fresh array. */
+  private Gradients.Evaluation pass(
+      Classifier source, NDArray leaf, NDArray y, boolean gradient) {
+    return gradient
+        ? Gradients.lossGradient(source, leaf, y, loss)
+        : Gradients.loss(source, leaf, y, loss);
+  }
+
+  /** Per-sample bookkeeping in Java arrays, indexed by the sample's position in the restart. */
+  private static final class State {
+    final float[][] fHistory;
+    final float[] fMax;
+    final float[] fMaxAtCheck;
+    final float[] advLoss;
+    final float[] eta;
+    final boolean[] reducedAtCheck;
+    final boolean[] hasAdv;
+    final boolean[] wrongNow;
+    final boolean[] wrongMax;
+
+    State(int n, int steps) {
+      fHistory = new float[steps + 1][n];
+      fMax = new float[n];
+      fMaxAtCheck = new float[n];
+      advLoss = new float[n];
+      eta = new float[n];
+      reducedAtCheck = new boolean[n];
+      hasAdv = new boolean[n];
+      wrongNow = new boolean[n];
+      wrongMax = new boolean[n];
+    }
+  }
+
+  /**
+   * The active samples' tensors: the clean batch, labels and box on the restart's manager, the
+   * iterates on the current state manager ({@link #moveTo}).
+   */
+  private final class Tensors {
+    final NDManager batch;
+    final InputShape inputShape;
+    Shape shape;
+    NDArray clean;
+    NDArray y;
+    NDArray lower;
+    NDArray upper;
+    NDArray x;
+    NDArray xPrev;
+    NDArray g;
+    NDArray xMax;
+    NDArray gMax;
+    NDArray xAdv;
+
+    Tensors(NDManager batch, InputShape inputShape, float[] pixels, int[] labels) {
+      this.batch = batch;
+      this.inputShape = inputShape;
+      bounds(pixels, labels);
+    }
+
+    private void bounds(float[] pixels, int[] labels) {
+      shape = new Shape(inputShape.batchShape(labels.length));
+      clean = batch.create(pixels, shape);
+      y = AttackSupport.labels(batch, labels);
+      lower = clean.sub(eps).clip(0, 1);
+      upper = clean.add(eps).clip(0, 1);
+    }
+
+    /** {@code P}: onto the eps box and [0, 1], as one max and one min; attached to v's manager. */
+    NDArray project(NDArray v) {
+      return v.maximum(lower).minimum(upper);
+    }
+
+    /** Moves the iterates to {@code next}; what stays behind is freed with the old manager. */
+    void moveTo(NDManager next) {
+      for (NDArray a : new NDArray[] {x, xPrev, g, xMax, gMax, xAdv}) {
+        if (a != null) {
+          a.attach(next);
+        }
+      }
+    }
+
+    /** Keeps packed rows {@code kept} of every tensor (early stop); iterates on {@code state}. */
+    void compact(NDManager state, int[] kept, float[] keptClean, int[] keptLabels) {
+      for (NDArray a : new NDArray[] {clean, y, lower, upper}) {
+        a.close();
+      }
+      bounds(keptClean, keptLabels);
+      NDArray[] old = {x, xPrev, g, xMax, gMax, xAdv};
+      NDArray[] packed = new NDArray[old.length];
+      for (int a = 0; a < old.length; a++) {
+        // The same array may sit in several fields (x is x_max at the start): pack it once.
+        for (int b = 0; b < a && packed[a] == null; b++) {
+          if (old[b] == old[a]) {
+            packed[a] = packed[b];
+          }
+        }
+        if (packed[a] == null && old[a] != null) {
+          float[] values = old[a].toFloatArray();
+          packed[a] = state.create(AttackSupport.pick(values, inputShape.pixels(), kept), shape);
+        }
+      }
+      x = packed[0];
+      xPrev = packed[1];
+      g = packed[2];
+      xMax = packed[3];
+      gMax = packed[4];
+      xAdv = packed[5];
+    }
+  }
+}

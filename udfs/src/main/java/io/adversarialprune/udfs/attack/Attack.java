@@ -1,0 +1,31 @@
+package io.adversarialprune.udfs.attack;
+
+import io.adversarialprune.udfs.model.Classifier;
+
+/**
+ * The executor-side algorithm of one attack, made by {@link AttackSpec#attack()}.
+ *
+ * <p>Implementations are immutable and thread-safe as long as each thread uses its own {@link
+ * Classifier}. All randomness is drawn per {@code (seed, sample id[, restart])} ({@link
+ * SampleNoise}), so a sample's result does not depend on the batch it is in. Native memory is
+ * scoped inside the call: one sub-manager of the source's manager per call (or restart) and one
+ * per step; nothing is left on the classifier's manager. The calling thread's grad mode is
+ * restored on return.
+ */
+public interface Attack {
+
+  /**
+   * Adversarial images for one batch.
+   *
+   * @param source a {@link Classifier.Mode#DIFFERENTIABLE} classifier whose input gradient drives
+   *     the attack
+   * @param seed the row seed for random starts
+   * @param ids sample ids, one per image
+   * @param labels true labels, one per image, in {@code [0, source.classes())}
+   * @param pixels {@code N * C * H * W} values in [0, 1], NCHW, of {@code source.inputShape()}
+   * @return the adversarial images, same layout as {@code pixels}
+   * @throws IllegalArgumentException when the arrays do not fit each other or the model, or the
+   *     model was loaded for inference
+   */
+  float[] perturb(Classifier source, long seed, long[] ids, int[] labels, float[] pixels);
+}

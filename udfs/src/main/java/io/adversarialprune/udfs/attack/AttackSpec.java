@@ -1,0 +1,90 @@
+package io.adversarialprune.udfs.attack;
+
+import com.typesafe.config.Config;
+import java.util.List;
+
+/**
+ * One attack of the sweep's attack axis with its typed parameters: {@link Fgsm}, {@link PgdLinf},
+ * {@link PgdL2} or {@link Apgd}. Immutable, serializable values; {@link #attack()} makes the
+ * executor-side algorithm.
+ *
+ * <p>HOCON keys of one entry (kebab-case; defaults belong in the job's {@code reference.conf},
+ * never here):
+ *
+ * <ul>
+ *   <li>every type: {@code type}, {@code eps} in (0, 1], {@code round-8bit}, {@code early-stop}
+ *   <li>{@code fgsm}: nothing else
+ *   <li>{@code pgd-linf}, {@code pgd-l2}: {@code alpha} > 0, {@code steps} >= 1, {@code
+ *       random-start}, {@code restarts} >= 1
+ *   <li>{@code apgd-ce}, {@code apgd-dlr}: {@code steps} >= 1, {@code restarts} >= 1, {@code rho}
+ *       in (0, 1)
+ * </ul>
+ */
+public sealed interface AttackSpec extends java.io.Serializable
+    permits Fgsm, PgdLinf, PgdL2, Apgd {
+
+  /**
+   * {@code "fgsm"}, {@code "pgd-linf"}, {@code "pgd-l2"}, {@code "apgd-ce"} or {@code "apgd-dlr"}.
+   */
+  String type();
+
+  /** The threat model's norm: {@code "linf"} or {@code "l2"}. */
+  String norm();
+
+  /** The radius of the threat model in [0, 1] pixel space. */
+  double eps();
+
+  /**
+   * A stable label naming every parameter that changes the result, e.g. {@code "pgd-linf eps=0.03
+   * alpha=0.003 steps=10 restarts=1 random-start round-8bit"}: numbers in plain decimal without
+   * trailing zeros, then the boolean options that are on, in key order.
+   */
+  String label();
+
+  /**
+   * The most forward+backward passes one sample can cost (early stopping only lowers it), for
+   * comparing attacks at equal budget. Forward-only passes that pick the best restart or score
+   * APGD's last iterate are not counted.
+   */
+  int passes();
+
+  /** The algorithm, ready to run on executors. */
+  Attack attack();
+
+  /** The allowed values of {@code type}. */
+  List<String> TYPES = List.of("fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr");
+
+  /**
+   * Reads one attack entry (its {@code type} and every key of that type, defaults already merged
+   * by the caller). Validates everything and reports all problems at once in one {@link
+   * IllegalArgumentException}, messages separated by {@code "; "}, each naming the full key {@code
+   * path + "." + key}. Keys that the type does not take are problems too (a misspelt or misplaced
+   * key would otherwise be silently ignored).
+   *
+   * @param entry the entry itself
+   * @param path where the entry sits, for messages, e.g. {@code "sweep.attacks[1]"}
+   */
+  static AttackSpec from(Config entry, String path) {
+    SpecReader e = new SpecReader(entry, path);
+    String type = e.string("type");
+    if (type == null) {
+      throw e.failure();
+    }
+    AttackSpec spec =
+        switch (type) {
+          case "fgsm" -> Fgsm.from(e);
+          case "pgd-linf" -> PgdLinf.from(e);
+          case "pgd-l2" -> PgdL2.from(e);
+          case "apgd-ce", "apgd-dlr" -> Apgd.from(e, type);
+          default -> {
+            e.problem(
+                "type", "must be one of " + String.join(", ", TYPES) + ", got \"" + type + "\"");
+            yield null;
+          }
+        };
+    if (spec == null) {
+      throw e.failure();
+    }
+    return spec;
+  }
+}

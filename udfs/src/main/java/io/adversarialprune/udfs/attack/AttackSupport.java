@@ -1,0 +1,124 @@
+package io.adversarialprune.udfs.attack;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.InputShape;
+
+/** What every attack does around its steps: checks, packing rows, rounding. Stateless. */
+final class AttackSupport {
+
+  private AttackSupport() {}
+
+  /** Throws unless {@code source} gives input gradients. */
+  static void checkDifferentiable(Classifier source, String attack) {
+    if (source.mode() != Classifier.Mode.DIFFERENTIABLE) {
+      throw new IllegalArgumentException(
+          attack
+              + " needs input gradients, but model "
+              + source.file()
+              + " was loaded for inference");
+    }
+  }
+
+  /** Checks array lengths against each other and the shape; returns the batch size. */
+  static int checkBatch(InputShape shape, long[] ids, int[] labels, float[] pixels) {
+    int n = labels.length;
+    if (ids.length != n) {
+      throw new IllegalArgumentException("batch has " + ids.length + " ids but " + n + " labels");
+    }
+    if (n == 0) {
+      throw new IllegalArgumentException("batch is empty");
+    }
+    if (pixels.length != (long) n * shape.pixels()) {
+      throw new IllegalArgumentException(
+          "batch of "
+              + n
+              + " images of shape "
+              + shape.describe(n)
+              + " needs "
+              + (long) n * shape.pixels()
+              + " pixel values, got "
+              + pixels.length);
+    }
+    return n;
+  }
+
+  /** The rows {@code rows[k]} of {@code all} (rows of {@code per} values), packed in order. */
+  static float[] pick(float[] all, int per, int[] rows) {
+    float[] out = new float[rows.length * per];
+    for (int k = 0; k < rows.length; k++) {
+      System.arraycopy(all, rows[k] * per, out, k * per, per);
+    }
+    return out;
+  }
+
+  /** The entries {@code rows[k]} of {@code all}. */
+  static int[] pick(int[] all, int[] rows) {
+    int[] out = new int[rows.length];
+    for (int k = 0; k < rows.length; k++) {
+      out[k] = all[rows[k]];
+    }
+    return out;
+  }
+
+  /** Writes packed row {@code k} of {@code packed} to row {@code row} of {@code all}. */
+  static void put(float[] packed, int k, float[] all, int row, int per) {
+    System.arraycopy(packed, k * per, all, row * per, per);
+  }
+
+  /** The indices {@code k} where {@code keep[k]}. */
+  static int[] where(boolean[] keep) {
+    int count = 0;
+    for (boolean b : keep) {
+      count += b ? 1 : 0;
+    }
+    int[] out = new int[count];
+    for (int k = 0, j = 0; k < keep.length; k++) {
+      if (keep[k]) {
+        out[j++] = k;
+      }
+    }
+    return out;
+  }
+
+  /** {@code 0, 1, ..., n - 1}. */
+  static int[] identity(int n) {
+    int[] out = new int[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = i;
+    }
+    return out;
+  }
+
+  /** int64 labels on {@code manager}. */
+  static NDArray labels(NDManager manager, int[] labels) {
+    long[] y = new long[labels.length];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = labels[i];
+    }
+    return manager.create(y);
+  }
+
+  /**
+   * {@code round(255 x) / 255} in place, with the same tensor ops the study (and every earlier
+   * result of this project) used, in a scope of {@code parent} freed before returning.
+   */
+  static void round8bit(NDManager parent, InputShape shape, float[] pixels) {
+    int n = pixels.length / shape.pixels();
+    try (NDManager scope = parent.newSubManager()) {
+      NDArray x = scope.create(pixels, new Shape(shape.batchShape(n)));
+      float[] rounded = x.mul(255f).round().div(255f).toFloatArray();
+      System.arraycopy(rounded, 0, pixels, 0, pixels.length);
+    }
+  }
+
+  /**
+   * Whether a restart's candidate replaces the best so far: a misclassified candidate always
+   * (samples that already have a misclassified best are not restarted), else the higher loss.
+   */
+  static boolean better(boolean candidateWrong, float candidateLoss, float bestLoss) {
+    return candidateWrong || candidateLoss > bestLoss;
+  }
+}

@@ -1,0 +1,65 @@
+package io.adversarialprune.udfs.attack;
+
+import java.util.List;
+
+/**
+ * The fast gradient sign method (Goodfellow et al., 2015), L-infinity: one step of size eps from
+ * the clean image, {@code x_adv = clamp(x + eps sign(grad CE), 0, 1)}; no random start. With
+ * {@code earlyStop} a sample the model already misclassifies is left clean.
+ *
+ * @param eps L-infinity radius, in (0, 1] ({@code eps})
+ * @param round8bit round the result to 8 bits, {@code round(255 x) / 255} ({@code round-8bit})
+ * @param earlyStop leave samples that are misclassified before the step as they are ({@code
+ *     early-stop})
+ */
+public record Fgsm(double eps, boolean round8bit, boolean earlyStop) implements AttackSpec {
+
+  static final List<String> KEYS = List.of("type", "eps", "round-8bit", "early-stop");
+
+  /** Validates; messages name the key as {@code fgsm.<key>}. */
+  public Fgsm {
+    SpecReader.Collected problems = new SpecReader.Collected("fgsm");
+    validate(eps, problems);
+    problems.throwIfAny();
+  }
+
+  private static void validate(double eps, SpecReader.Problems problems) {
+    SpecReader.checkEps(eps, problems);
+  }
+
+  static Fgsm from(SpecReader in) {
+    in.onlyKeys("fgsm", KEYS);
+    double eps = in.number("eps");
+    boolean round8bit = in.bool("round-8bit");
+    boolean earlyStop = in.bool("early-stop");
+    validate(eps, in.sink());
+    return in.ok() ? new Fgsm(eps, round8bit, earlyStop) : null;
+  }
+
+  @Override
+  public String type() {
+    return "fgsm";
+  }
+
+  @Override
+  public String norm() {
+    return "linf";
+  }
+
+  @Override
+  public String label() {
+    return "fgsm eps=" + SpecReader.number(eps) + SpecReader.flags(false, round8bit, earlyStop);
+  }
+
+  @Override
+  public int passes() {
+    return 1;
+  }
+
+  @Override
+  public Attack attack() {
+    // One L-infinity PGD step of size eps from x: x + eps sign(g) never leaves the eps box, so
+    // the projection only clips to [0, 1], bit for bit clamp(x + eps sign(g), 0, 1).
+    return new PgdAttack(PgdAttack.Norm.LINF, eps, eps, 1, false, 1, round8bit, earlyStop);
+  }
+}

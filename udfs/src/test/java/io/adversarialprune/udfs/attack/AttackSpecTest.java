@@ -1,0 +1,173 @@
+package io.adversarialprune.udfs.attack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import org.junit.jupiter.api.Test;
+
+class AttackSpecTest {
+
+  private static final String PATH = "sweep.attacks[1]";
+  private static final String COMMON = "eps = 0.03, round-8bit = true, early-stop = false";
+  private static final String PGD =
+      COMMON + ", alpha = 0.003, steps = 10, random-start = true, restarts = 1";
+  private static final String APGD = COMMON + ", steps = 100, restarts = 2, rho = 0.75";
+
+  private static AttackSpec parse(String type, String keys) {
+    return AttackSpec.from(entry(type, keys), PATH);
+  }
+
+  private static Config entry(String type, String keys) {
+    return ConfigFactory.parseString("type = \"" + type + "\", " + keys);
+  }
+
+  @Test
+  void readsEveryTypeWithItsKeys() {
+    assertThat(parse("fgsm", COMMON)).isEqualTo(new Fgsm(0.03, true, false));
+    assertThat(parse("pgd-linf", PGD))
+        .isEqualTo(new PgdLinf(0.03, 0.003, 10, true, 1, true, false));
+    assertThat(parse("pgd-l2", PGD.replace("eps = 0.03", "eps = 1.0")))
+        .isEqualTo(new PgdL2(1.0, 0.003, 10, true, 1, true, false));
+    assertThat(parse("apgd-ce", APGD))
+        .isEqualTo(new Apgd(Apgd.Loss.CE, 0.03, 100, 2, 0.75, true, false));
+    assertThat(parse("apgd-dlr", APGD.replace("early-stop = false", "early-stop = true")))
+        .isEqualTo(new Apgd(Apgd.Loss.DLR, 0.03, 100, 2, 0.75, true, true));
+  }
+
+  @Test
+  void typeNormLabelAndPassesDescribeTheSpec() {
+    AttackSpec pgd = parse("pgd-linf", PGD);
+    assertThat(pgd.type()).isEqualTo("pgd-linf");
+    assertThat(pgd.norm()).isEqualTo("linf");
+    assertThat(pgd.eps()).isEqualTo(0.03);
+    assertThat(pgd.label())
+        .isEqualTo("pgd-linf eps=0.03 alpha=0.003 steps=10 restarts=1 random-start round-8bit");
+    assertThat(pgd.passes()).isEqualTo(10);
+    AttackSpec l2 = new PgdL2(1.0, 0.25, 20, true, 3, false, true);
+    assertThat(l2.norm()).isEqualTo("l2");
+    assertThat(l2.label())
+        .isEqualTo("pgd-l2 eps=1 alpha=0.25 steps=20 restarts=3 random-start early-stop");
+    assertThat(l2.passes()).isEqualTo(60);
+    AttackSpec apgd = parse("apgd-dlr", APGD);
+    assertThat(apgd.type()).isEqualTo("apgd-dlr");
+    assertThat(apgd.label())
+        .isEqualTo("apgd-dlr eps=0.03 steps=100 restarts=2 rho=0.75 round-8bit");
+    assertThat(apgd.passes()).isEqualTo(200);
+    AttackSpec fgsm = new Fgsm(0.0001, false, false);
+    assertThat(fgsm.label()).isEqualTo("fgsm eps=0.0001");
+    assertThat(fgsm.passes()).isEqualTo(1);
+  }
+
+  @Test
+  void labelsTellApartSpecsThatDifferInAnyResultChangingKey() {
+    AttackSpec a = new PgdLinf(0.03, 0.003, 10, true, 1, true, false);
+    assertThat(a.label()).isNotEqualTo(new PgdLinf(0.03, 0.003, 10, true, 1, true, true).label());
+    assertThat(a.label()).isNotEqualTo(new PgdLinf(0.03, 0.003, 10, false, 1, true, false).label());
+    assertThat(a.label()).isNotEqualTo(new PgdLinf(0.03, 0.003, 10, true, 1, false, false).label());
+    assertThat(new Apgd(Apgd.Loss.CE, 0.03, 10, 1, 0.75, false, false).label())
+        .isNotEqualTo(new Apgd(Apgd.Loss.CE, 0.03, 10, 1, 0.5, false, false).label());
+  }
+
+  @Test
+  void reportsEveryProblemAtOnceWithFullKeys() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "pgd-linf",
+                    "eps = 3.0, round-8bit = true, early-stop = false, alpha = 0, steps = 0,"
+                        + " random-start = true, restarts = 0"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "sweep.attacks[1].eps must be in (0, 1], got 3.0; "
+                + "sweep.attacks[1].alpha must be > 0, got 0.0; "
+                + "sweep.attacks[1].steps must be >= 1, got 0; "
+                + "sweep.attacks[1].restarts must be >= 1, got 0");
+  }
+
+  @Test
+  void missingWrongTypedAndNonIntegerKeysAreNamed() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "pgd-l2",
+                    "eps = \"big\", round-8bit = 3, alpha = 0.1, steps = 2.5, random-start = true,"
+                        + " restarts = 1"))
+        .hasMessageContaining("sweep.attacks[1].eps must be a number, got STRING")
+        .hasMessageContaining("sweep.attacks[1].round-8bit must be a boolean, got NUMBER")
+        .hasMessageContaining("sweep.attacks[1].early-stop is missing")
+        .hasMessageContaining("sweep.attacks[1].steps must be an integer, got 2.5")
+        // one message per key: a wrong-typed eps is not also reported as out of range
+        .satisfies(e -> assertThat(e.getMessage().split("; ")).hasSize(4));
+  }
+
+  @Test
+  void unknownTypeListsTheAllowedTypes() {
+    assertThatThrownBy(() -> parse("cw", COMMON))
+        .hasMessage(
+            "sweep.attacks[1].type must be one of fgsm, pgd-linf, pgd-l2, apgd-ce, apgd-dlr,"
+                + " got \"cw\"");
+    assertThatThrownBy(() -> AttackSpec.from(ConfigFactory.parseString("eps = 0.1"), PATH))
+        .hasMessage("sweep.attacks[1].type is missing");
+  }
+
+  @Test
+  void keysOfAnotherTypeAreRejected() {
+    assertThatThrownBy(() -> parse("apgd-ce", APGD + ", alpha = 0.01"))
+        .hasMessageContaining(
+            "sweep.attacks[1].alpha is not a key of type apgd-ce (its keys: type, eps, steps,"
+                + " restarts, rho, round-8bit, early-stop)");
+    assertThatThrownBy(() -> parse("fgsm", COMMON + ", steps = 1"))
+        .hasMessageContaining("sweep.attacks[1].steps is not a key of type fgsm");
+  }
+
+  @Test
+  void apgdRhoMustBeAFraction() {
+    assertThatThrownBy(() -> parse("apgd-dlr", APGD.replace("rho = 0.75", "rho = 1")))
+        .hasMessage("sweep.attacks[1].rho must be in (0, 1), got 1.0");
+    assertThatThrownBy(() -> parse("apgd-ce", APGD.replace("rho = 0.75", "rho = 0")))
+        .hasMessage("sweep.attacks[1].rho must be in (0, 1), got 0.0");
+  }
+
+  @Test
+  void restartsWithoutRandomStartWouldRepeatThemselves() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "pgd-linf",
+                    PGD.replace("random-start = true", "random-start = false")
+                        .replace("restarts = 1", "restarts = 3")))
+        .hasMessage(
+            "sweep.attacks[1].restarts must be 1 when random-start is false (every restart would"
+                + " repeat the first), got 3");
+  }
+
+  @Test
+  void constructorsValidateWithTheTypeAsPrefix() {
+    assertThatThrownBy(() -> new PgdLinf(0.03, -1, 10, true, 1, true, false))
+        .hasMessage("pgd-linf.alpha must be > 0, got -1.0");
+    assertThatThrownBy(() -> new Fgsm(1.5, false, false))
+        .hasMessage("fgsm.eps must be in (0, 1], got 1.5");
+    assertThatThrownBy(() -> new Apgd(Apgd.Loss.DLR, 0.03, 0, 1, 0.75, false, false))
+        .hasMessage("apgd-dlr.steps must be >= 1, got 0");
+  }
+
+  @Test
+  void specsSurviveJavaSerialization() throws IOException, ClassNotFoundException {
+    AttackSpec spec = new Apgd(Apgd.Loss.DLR, 0.03, 100, 2, 0.75, true, false);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+      out.writeObject(spec);
+    }
+    try (ObjectInputStream in =
+        new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+      assertThat(in.readObject()).isEqualTo(spec);
+    }
+  }
+}
