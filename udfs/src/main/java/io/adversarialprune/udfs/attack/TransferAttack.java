@@ -36,6 +36,16 @@ public final class TransferAttack {
    */
   public List<SampleOutcome> run(
       Classifier source, Classifier target, long seed, long[] ids, int[] labels, float[] pixels) {
+    return run(source, target, seed, ids, labels, pixels, null, 0);
+  }
+
+  /**
+   * {@link #run(Classifier, Classifier, long, long[], int[], float[])}, also copying the batch's
+   * adversarial images into {@code adversarialOut} from {@code offset} on (when it is not null).
+   */
+  public List<SampleOutcome> run(
+      Classifier source, Classifier target, long seed, long[] ids, int[] labels, float[] pixels,
+      float[] adversarialOut, int offset) {
     Classifier judge = target == null ? source : target;
     InputShape shape = source.inputShape();
     if (!judge.inputShape().equals(shape)) {
@@ -61,6 +71,9 @@ public final class TransferAttack {
               + source.classes());
     }
     float[] adv = attack.perturb(source, seed, ids, labels, pixels);
+    if (adversarialOut != null) {
+      System.arraycopy(adv, 0, adversarialOut, offset, adv.length);
+    }
     Predictions clean = Predictions.of(judge, labels, pixels);
     Predictions attacked = Predictions.of(judge, labels, adv);
     int per = shape.pixels();

@@ -23,6 +23,13 @@ public final class RowExecutor {
 
   private RowExecutor() {}
 
+  /** {@link #run(Classifier, Classifier, long, List, Attack, int, boolean)} without the images. */
+  public static RowResult run(
+      Classifier source, Classifier target, long seed, List<Batch> shard, Attack attack,
+      int batchSize) {
+    return run(source, target, seed, shard, attack, batchSize, false);
+  }
+
   /**
    * Attacks every sample of {@code shard} and judges it on {@code target}.
    *
@@ -32,6 +39,7 @@ public final class RowExecutor {
    * @param shard the shard's batches; they are re-split into chunks of {@code batchSize}
    * @param attack the attack, e.g. {@code spec.attack()} of an {@code AttackSpec}
    * @param batchSize images per forward/backward pass, {@code >= 1}; results do not depend on it
+   * @param keepAdversarial whether the result keeps the adversarial images
    * @throws IllegalArgumentException before any work when a batch's shape or a label does not fit
    *     the source model, or {@code batchSize < 1}
    */
@@ -41,7 +49,8 @@ public final class RowExecutor {
       long seed,
       List<Batch> shard,
       Attack attack,
-      int batchSize) {
+      int batchSize,
+      boolean keepAdversarial) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     }
@@ -51,6 +60,11 @@ public final class RowExecutor {
     long start = System.nanoTime();
     TransferAttack transfer = new TransferAttack(attack);
     List<SampleOutcome> samples = new ArrayList<>();
+    int per = source.inputShape().pixels();
+    float[] adversarial =
+        keepAdversarial
+            ? new float[Math.multiplyExact(shard.stream().mapToInt(Batch::size).sum(), per)]
+            : null;
     for (Batch batch : shard) {
       for (int from = 0; from < batch.size(); from += batchSize) {
         Batch chunk =
@@ -58,10 +72,11 @@ public final class RowExecutor {
                 ? batch
                 : batch.slice(from, Math.min(batch.size(), from + batchSize));
         samples.addAll(
-            transfer.run(source, target, seed, chunk.ids(), chunk.labels(), chunk.pixels()));
+            transfer.run(source, target, seed, chunk.ids(), chunk.labels(), chunk.pixels(),
+                adversarial, samples.size() * per));
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new RowResult(samples, OutcomeCounts.of(samples), seconds);
+    return new RowResult(samples, OutcomeCounts.of(samples), seconds, adversarial);
   }
 }

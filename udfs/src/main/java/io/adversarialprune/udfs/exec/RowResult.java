@@ -10,8 +10,11 @@ import java.util.List;
  * @param samples one outcome per sample, in shard order
  * @param counts the counts of {@code samples}
  * @param seconds wall-clock seconds the attack and evaluation took
+ * @param adversarial the adversarial images of {@code samples}, in their order (NCHW, [0, 1]),
+ *     when they were asked for, else null
  */
-public record RowResult(List<SampleOutcome> samples, OutcomeCounts counts, double seconds) {
+public record RowResult(
+    List<SampleOutcome> samples, OutcomeCounts counts, double seconds, float[] adversarial) {
 
   /** Copies the sample list. */
   public RowResult {
