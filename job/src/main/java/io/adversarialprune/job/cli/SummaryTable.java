@@ -16,10 +16,12 @@ public final class SummaryTable {
   /** Renders config-level metrics rows (the {@code metrics} table's columns). */
   public static String render(List<Row> rows) {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "| %-22s | %-10s | %11s | %14s | %16s | %22s | %26s | %7s |%n",
+    int w = Math.max(10, rows.stream().mapToInt(r -> r.<String>getAs("attack").length()).max()
+        .orElse(0));
+    sb.append(String.format(Locale.ROOT, "| %-22s | %-" + w + "s | %11s | %14s | %16s | %22s | %26s | %7s |%n",
         "Model", "Attack", "prune ratio", "Clean Accuracy", "Remnant Accuracy", "Prediction Change Rate",
         "Strict Attack Success Rate", "images"));
-    sb.append("|").append("-".repeat(24)).append("|").append("-".repeat(12)).append("|")
+    sb.append("|").append("-".repeat(24)).append("|").append("-".repeat(w + 2)).append("|")
         .append("-".repeat(13)).append("|")
         .append("-".repeat(16)).append("|").append("-".repeat(18)).append("|")
         .append("-".repeat(24)).append("|").append("-".repeat(28)).append("|")
@@ -32,7 +34,7 @@ public final class SummaryTable {
       String model = r.<String>getAs("target") != null
           ? "transfer " + r.<String>getAs("target")
           : "none".equals(r.<String>getAs("prune")) ? "baseline" : "prune " + r.<String>getAs("prune");
-      sb.append(String.format(Locale.ROOT, "| %-22s | %-10s | %10.4f%% | %13.2f%% | %15.2f%% | %21.2f%% | %25.2f%% | %7d |%n",
+      sb.append(String.format(Locale.ROOT, "| %-22s | %-" + w + "s | %10.4f%% | %13.2f%% | %15.2f%% | %21.2f%% | %25.2f%% | %7d |%n",
           model, r.<String>getAs("attack"), 100 * r.<Double>getAs("prune_ratio"), 100 * r.<Double>getAs("clean_acc"),
           100 * r.<Double>getAs("remnant_acc"), 100 * r.<Double>getAs("pred_change_rate"),
           100 * r.<Double>getAs("strict_asr"), r.<Long>getAs("total")));

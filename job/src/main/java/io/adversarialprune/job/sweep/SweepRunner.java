@@ -184,12 +184,16 @@ public final class SweepRunner {
       progress.start();
       List<RunUnits.Outcome> outcomes = new ArrayList<>();
       for (List<Unit> phase : phases) {
-        int tasks = tasks(phase.size(), jsc.defaultParallelism());
+        // A task takes whole (config, seed, shard) groups: their attacks share one pruning.
+        List<List<Unit>> groups = groups(phase);
+        int tasks = tasks(groups.size(), jsc.defaultParallelism());
         spark.sparkContext().setJobGroup(group,
             "sweep " + config.name() + " run " + runId + ": " + phase.size() + " units in "
                 + tasks + " tasks" + (phase == baseline ? " (the baseline first)" : ""), false);
         try {
-          outcomes.addAll(jsc.parallelize(phase, tasks).mapPartitions(
+          outcomes.addAll(jsc.parallelize(groups, tasks)
+              .flatMap(List::iterator)
+              .mapPartitions(
                   new RunUnits(bc, layout, runId, spark.sparkContext().applicationId()))
               .collect());
         } catch (Exception e) { // Spark's SparkException is checked but not declared by collect()
@@ -213,12 +217,34 @@ public final class SweepRunner {
     }
   }
 
+  /** Consecutive units of one (config, seed, shard): the attacks of one pruned model. */
+  static List<List<Unit>> groups(List<Unit> units) {
+    List<List<Unit>> groups = new ArrayList<>();
+    List<Unit> current = new ArrayList<>();
+    for (Unit u : units) {
+      if (!current.isEmpty()) {
+        Unit last = current.get(current.size() - 1);
+        if (!last.config().equals(u.config()) || last.seed() != u.seed()
+            || last.shard() != u.shard()) {
+          groups.add(current);
+          current = new ArrayList<>();
+        }
+      }
+      current.add(u);
+    }
+    if (!current.isEmpty()) {
+      groups.add(current);
+    }
+    return groups;
+  }
+
   private static RuntimeException jobFailure(Exception e) {
     return e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
   }
 
   /**
-   * How many tasks run {@code units} units on a cluster of {@code slots} default parallelism: about
+   * How many tasks run {@code units} units (or groups of units) on a cluster of {@code slots}
+   * default parallelism: about
    * four per slot, so that the last wave is short and a lost executor loses little, each with as
    * many units as needed to keep to four per slot ({@code parallelize} then splits the units
    * evenly, so task sizes differ by at most one unit), but at most {@link #UNITS_PER_TASK}: default

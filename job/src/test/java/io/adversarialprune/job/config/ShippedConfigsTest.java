@@ -61,6 +61,17 @@ class ShippedConfigsTest {
   }
 
   @Test
+  void attacksSweepComparesFiveAttacksAtTheDefaultsRadius() {
+    SweepConfig c = SweepConfig.load(new File(CONF, "attacks.conf"), List.of());
+    assertThat(c.attacks()).extracting(SweepConfig.NamedAttack::name)
+        .containsExactly("fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-ce-100");
+    assertThat(c.attacks()).allSatisfy(a -> assertThat(a.spec().eps()).isEqualTo(0.03));
+    // PGD and the APGDs at the same budget, and one APGD-CE at ten times it
+    assertThat(c.attacks()).extracting(a -> a.spec().passes()).containsExactly(1, 10, 10, 10, 100);
+    assertThat(labels(c)).containsExactly("none", "S=2");
+  }
+
+  @Test
   void nightlyExtendsTheDefaultWithSeeds() {
     SweepConfig c = SweepConfig.load(new File(CONF, "nightly.conf"), List.of());
     assertThat(c.name()).isEqualTo("nightly");
