@@ -2,6 +2,10 @@ package io.adversarialprune.job.sweep;
 
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.EngineCheckRecord;
+import io.adversarialprune.udfs.attack.Apgd;
+import io.adversarialprune.udfs.attack.AttackSpec;
+import io.adversarialprune.udfs.attack.PgdL2;
+import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.check.CheckPolicy;
 import io.adversarialprune.udfs.check.EngineCheck;
 import io.adversarialprune.udfs.check.Platform;
@@ -19,7 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The engine check where the numbers are computed: before a pooled classifier slot attacks
  * anything, on this executor, in its layout and thread setting, for every batch size the attack
- * will hand it (the full {@code sweep.attack.batch-size} and a shard's remainder), on the real
+ * will hand it (the full {@code sweep.attack.batch-size} and a shard's remainder, and with an
+ * early-stopping attack the buckets its batches shrink through), on the real
  * images of the unit's shard. Each (slot, batch size) is checked once per run in each JVM, so every
  * run records the checks that vouch for the units it computes.
  *
@@ -50,13 +55,27 @@ final class ExecutorChecks {
     int n = shard.size();
     int full = Math.min(cfg.attack().batchSize(), n);
     int rest = n > full ? n % full : 0;
+    java.util.SortedSet<Integer> sizes = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+    sizes.add(full);
+    if (rest > 0) {
+      sizes.add(rest);
+    }
+    if (cfg.attacks().stream().anyMatch(a -> earlyStop(a.spec()))) {
+      // Early stop shrinks a batch through the buckets n, ceil(n/2), ceil(n/4), ..., 1.
+      for (int start : List.copyOf(sizes)) {
+        for (int b = start; b > 1; ) {
+          b = (b + 1) / 2;
+          sizes.add(b);
+        }
+      }
+    }
     List<EngineCheckRecord> out = new ArrayList<>();
-    for (int size : rest == 0 ? new int[] {full} : new int[] {full, rest}) {
+    for (int size : sizes) {
       String key = run + "/" + size;
       if (done.contains(key)) {
         continue;
       }
-      Batch chunk = size == full ? shard.slice(0, full) : shard.slice(n - rest, n);
+      Batch chunk = shard.slice(0, size);
       EngineCheck.Report report =
           new EngineCheck(check.settings()).run(source, 0L, chunk.labels(), chunk.pixels());
       EngineCheckRecord record =
@@ -76,6 +95,20 @@ final class ExecutorChecks {
       out.add(record);
     }
     return out;
+  }
+
+  /** Whether an attack shrinks its batches as samples are misclassified. */
+  private static boolean earlyStop(AttackSpec spec) {
+    if (spec instanceof PgdLinf p) {
+      return p.earlyStop();
+    }
+    if (spec instanceof PgdL2 p) {
+      return p.earlyStop();
+    }
+    if (spec instanceof Apgd p) {
+      return p.earlyStop();
+    }
+    return false; // Fgsm: one step, nothing to shrink
   }
 
   /** Forgets a slot that is being closed. */
