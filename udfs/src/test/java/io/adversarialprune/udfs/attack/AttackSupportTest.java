@@ -35,4 +35,13 @@ class AttackSupportTest {
     assertThat(rows.samples()).containsExactly(50, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99);
     assertThat(rows.alive(0)).isFalse();
   }
+
+  @Test
+  void aMisclassifiedRestartBeatsOneOfHigherLoss() {
+    // CE can be higher on a correctly classified image (p_y = 0.4 of three) than on a
+    // misclassified one (p_y = 0.45 against 0.5): for remnant accuracy the misclassified wins.
+    assertThat(AttackSupport.better(true, 0.8f, 0.92f)).isTrue();
+    assertThat(AttackSupport.better(false, 0.8f, 0.92f)).isFalse();
+    assertThat(AttackSupport.better(false, 0.95f, 0.92f)).isTrue();
+  }
 }
