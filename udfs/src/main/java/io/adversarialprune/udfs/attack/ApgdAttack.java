@@ -43,6 +43,9 @@ import java.util.List;
  * <p>Cost: one forward+backward pass at each of {@code x(0) .. x(N-1)} and one forward pass at
  * {@code x(N)}, per restart.
  *
+ * <p>Early stop shrinks the batch in buckets as {@link PgdAttack} does ({@link
+ * AttackSupport.Rows}).
+ *
  * <p>Result: the paper returns {@code x_max}. For remnant accuracy a misclassified point matters
  * more than the highest loss (with CE the two can differ), so a sample returns the misclassified
  * iterate with the highest loss if any iterate was misclassified, else {@code x_max}. With early
@@ -188,7 +191,7 @@ public final class ApgdAttack implements Attack {
     int n = labels.length;
     float[] out = new float[clean.length];
     State s = new State(n, steps);
-    int[] rows = AttackSupport.identity(n);
+    AttackSupport.Rows rows = new AttackSupport.Rows(n);
     try (NDManager batch = source.manager().newSubManager()) {
       Tensors t = new Tensors(batch, shape, clean, labels);
       NDManager state = batch.newSubManager();
@@ -215,24 +218,24 @@ public final class ApgdAttack implements Attack {
       int lastCheckpoint = 0;
       for (int k = 0; k < steps; k++) {
         if (earlyStop) {
-          boolean[] keepRow = new boolean[rows.length];
-          for (int p = 0; p < rows.length; p++) {
-            keepRow[p] = !s.wrongNow[rows[p]];
+          float[] xs = null;
+          for (int p = 0; p < rows.size(); p++) {
+            if (rows.alive(p) && s.wrongNow[rows.sample(p)]) {
+              xs = xs == null ? t.x.toFloatArray() : xs;
+              AttackSupport.put(xs, p, out, rows.sample(p), per);
+              rows.stop(p);
+            }
           }
-          int[] kept = AttackSupport.where(keepRow);
-          if (kept.length < rows.length) {
-            float[] xs = t.x.toFloatArray();
-            for (int p = 0; p < rows.length; p++) {
-              if (!keepRow[p]) {
-                AttackSupport.put(xs, p, out, rows[p], per);
-              }
-            }
-            rows = AttackSupport.pick(rows, kept);
-            if (rows.length == 0) {
-              break;
-            }
-            t.compact(state, kept, AttackSupport.pick(clean, per, rows),
-                AttackSupport.pick(labels, rows));
+          if (rows.live() == 0) {
+            break;
+          }
+          int[] keep = rows.shrink();
+          if (keep != null) {
+            t.compact(
+                state,
+                keep,
+                AttackSupport.pick(clean, per, rows.samples()),
+                AttackSupport.pick(labels, rows.samples()));
           }
         }
         NDManager nextState = batch.newSubManager();
@@ -249,15 +252,17 @@ public final class ApgdAttack implements Attack {
           state = nextState;
         }
       }
-      if (rows.length > 0) {
-        boolean[] adv = new boolean[rows.length];
-        for (int p = 0; p < rows.length; p++) {
-          adv[p] = s.hasAdv[rows[p]];
+      if (rows.live() > 0) {
+        boolean[] adv = new boolean[rows.size()];
+        for (int p = 0; p < rows.size(); p++) {
+          adv[p] = s.hasAdv[rows.sample(p)];
         }
         NDArray mask = mask(state, adv, t.shape);
         float[] xs = NDArrays.where(mask, t.xAdv, t.xMax).toFloatArray();
-        for (int p = 0; p < rows.length; p++) {
-          AttackSupport.put(xs, p, out, rows[p], per);
+        for (int p = 0; p < rows.size(); p++) {
+          if (rows.alive(p)) {
+            AttackSupport.put(xs, p, out, rows.sample(p), per);
+          }
         }
       }
     }
@@ -277,15 +282,15 @@ public final class ApgdAttack implements Attack {
       State s,
       Tensors t,
       NDManager state,
-      int[] rows,
+      AttackSupport.Rows rows,
       int[] labels,
       int k,
       int lastCheckpoint) {
-    int m = rows.length;
+    int m = rows.size();
     Shape column = new Shape(m, 1, 1, 1);
     float[] etaRows = new float[m];
     for (int p = 0; p < m; p++) {
-      etaRows[p] = s.eta[rows[p]];
+      etaRows[p] = s.eta[rows.sample(p)];
     }
     NDArray eta = state.create(etaRows, column);
     NDArray z = t.project(t.x.add(t.g.sign().mul(eta)));
@@ -307,7 +312,10 @@ public final class ApgdAttack implements Attack {
     boolean anyBetter = false;
     boolean anyAdv = false;
     for (int p = 0; p < m; p++) {
-      int i = rows[p];
+      if (!rows.alive(p)) {
+        continue; // a stopped sample's row, kept as filler: its values are ignored
+      }
+      int i = rows.sample(p);
       boolean wrong = pred[p] != labels[i];
       s.fHistory[k + 1][i] = f[p];
       s.wrongNow[i] = wrong;
@@ -341,7 +349,10 @@ public final class ApgdAttack implements Attack {
       boolean[] halve = new boolean[m];
       boolean anyHalve = false;
       for (int p = 0; p < m; p++) {
-        int i = rows[p];
+        if (!rows.alive(p)) {
+          continue;
+        }
+        int i = rows.sample(p);
         int increased = 0;
         for (int h = lastCheckpoint; h < k; h++) {
           increased += s.fHistory[h + 1][i] > s.fHistory[h][i] ? 1 : 0;

@@ -121,4 +121,95 @@ final class AttackSupport {
   static boolean better(boolean candidateWrong, float candidateLoss, float bestLoss) {
     return candidateWrong || candidateLoss > bestLoss;
   }
+
+  /**
+   * Which tensor row of an early-stopping attack holds which sample. A stopped sample's row stays
+   * in the batch, dead (its result is already copied out; what the engine computes for it later is
+   * ignored), until the live rows fit the next smaller bucket of {@code n, ceil(n/2), ceil(n/4),
+   * ..., 1}; then the batch shrinks to that bucket, live rows first and dead ones as filler. A batch
+   * size the engine has not seen costs far more than a few dead rows (oneDNN makes new primitives,
+   * TorchScript re-specializes its graph): shrinking at every stopped sample made early stop
+   * slower than no early stop on the default model, while buckets keep the sizes to a handful
+   * that repeat from batch to batch. Not thread-safe; one per attack restart.
+   */
+  static final class Rows {
+    private final int full;
+    private int[] sample;
+    private boolean[] alive;
+    private int live;
+
+    Rows(int n) {
+      full = n;
+      sample = identity(n);
+      alive = new boolean[n];
+      java.util.Arrays.fill(alive, true);
+      live = n;
+    }
+
+    /** Rows in the batch tensors, dead ones included. */
+    int size() {
+      return sample.length;
+    }
+
+    /** Live samples. */
+    int live() {
+      return live;
+    }
+
+    /** The sample (position in the attack's arrays) of row {@code p}, live or dead. */
+    int sample(int p) {
+      return sample[p];
+    }
+
+    /** Sample positions of every row, dead ones included. */
+    int[] samples() {
+      return sample;
+    }
+
+    boolean alive(int p) {
+      return alive[p];
+    }
+
+    /** Row {@code p}'s sample has stopped. */
+    void stop(int p) {
+      if (alive[p]) {
+        alive[p] = false;
+        live--;
+      }
+    }
+
+    /**
+     * The rows to keep, in order, when the live rows fit a smaller bucket (and this mapping then
+     * describes the shrunk batch); {@code null} when the batch keeps its size.
+     */
+    int[] shrink() {
+      int bucket = full;
+      while (bucket > 1 && (bucket + 1) / 2 >= live) {
+        bucket = (bucket + 1) / 2;
+      }
+      if (bucket >= sample.length || live == 0) {
+        return null;
+      }
+      int[] keep = new int[bucket];
+      int k = 0;
+      for (int p = 0; p < sample.length && k < bucket; p++) {
+        if (alive[p]) {
+          keep[k++] = p;
+        }
+      }
+      for (int p = 0; p < sample.length && k < bucket; p++) {
+        if (!alive[p]) {
+          keep[k++] = p;
+        }
+      }
+      java.util.Arrays.sort(keep);
+      boolean[] keptAlive = new boolean[bucket];
+      for (int j = 0; j < bucket; j++) {
+        keptAlive[j] = alive[keep[j]];
+      }
+      sample = pick(sample, keep);
+      alive = keptAlive;
+      return keep;
+    }
+  }
 }

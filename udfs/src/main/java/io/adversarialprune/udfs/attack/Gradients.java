@@ -12,7 +12,20 @@ import io.adversarialprune.udfs.model.Classifier;
  */
 public final class Gradients {
 
+  private static final java.util.concurrent.atomic.LongAdder IMAGE_PASSES =
+      new java.util.concurrent.atomic.LongAdder();
+
   private Gradients() {}
+
+  /**
+   * Images sent through an attack's forward+backward pass ({@link #lossGradient}) in this JVM so
+   * far, all threads: a measure of attack cost that, unlike time, does not depend on what else
+   * runs on the machine (benchmarks compare it before and after a run, e.g. with early stop on
+   * and off). Monotonic; never reset.
+   */
+  public static long imagePasses() {
+    return IMAGE_PASSES.sum();
+  }
 
   /**
    * The gradient of the cross entropy summed over the batch with respect to {@code leaf}: each
@@ -54,6 +67,7 @@ public final class Gradients {
     } finally {
       JniUtils.setGradMode(false);
     }
+    IMAGE_PASSES.add(leaf.getShape().get(0));
     return new Evaluation(leaf.getGradient(), losses, logits);
   }
 

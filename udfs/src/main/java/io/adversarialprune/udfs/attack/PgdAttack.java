@@ -47,8 +47,9 @@ import io.adversarialprune.udfs.model.InputShape;
  * scoring pass, and the computation is exactly the one PGD always did.
  *
  * <p>Early stop: the forward pass of each step's gradient also gives the predictions at {@code
- * x(k)}; a sample misclassified there keeps {@code x(k)} (rounded like any result) and leaves the
- * batch, so later steps run on fewer images. The last iterate is not checked (no step follows).
+ * x(k)}; a sample misclassified there keeps {@code x(k)} (rounded like any result) and stops; the
+ * batch shrinks in buckets ({@link AttackSupport.Rows}), so later steps run on fewer images. The
+ * last iterate is not checked (no step follows).
  *
  * <p>Autograd: each step gets a fresh leaf input (DJL does not zero gradients), turns grad mode on
  * for the calling thread only ({@code JniUtils.setGradMode}) and calls {@code JniUtils.backward}
@@ -164,11 +165,11 @@ public final class PgdAttack implements Attack {
     InputShape shape = source.inputShape();
     int per = shape.pixels();
     float[] out = new float[clean.length];
-    int[] rows = AttackSupport.identity(labels.length);
+    AttackSupport.Rows rows = new AttackSupport.Rows(labels.length);
     try (NDManager batch = source.manager().newSubManager()) {
       Bounds bounds = new Bounds(batch, shape, clean, labels);
-      NDArray x = batch.create(start, new Shape(shape.batchShape(rows.length)));
-      for (int step = 0; step < steps && rows.length > 0; step++) {
+      NDArray x = batch.create(start, new Shape(shape.batchShape(rows.size())));
+      for (int step = 0; step < steps; step++) {
         try (NDManager scope = batch.newSubManager()) {
           // A fresh leaf each step: DJL never zeroes .grad, and the old leaf's graph must not grow.
           NDArray leaf = x.duplicate();
@@ -177,25 +178,31 @@ public final class PgdAttack implements Attack {
           NDArray from = leaf;
           NDArray grad = at.gradient();
           if (earlyStop) {
-            boolean[] keep = correct(at.predictions(), AttackSupport.pick(labels, rows));
-            int[] kept = AttackSupport.where(keep);
-            if (kept.length < rows.length) {
-              float[] xs = x.toFloatArray();
-              for (int k = 0; k < rows.length; k++) {
-                if (!keep[k]) {
-                  AttackSupport.put(xs, k, out, rows[k], per);
-                }
+            long[] predictions = at.predictions();
+            float[] xs = null;
+            for (int p = 0; p < rows.size(); p++) {
+              if (rows.alive(p) && predictions[p] != labels[rows.sample(p)]) {
+                xs = xs == null ? x.toFloatArray() : xs;
+                AttackSupport.put(xs, p, out, rows.sample(p), per);
+                rows.stop(p);
               }
-              rows = AttackSupport.pick(rows, kept);
-              if (rows.length == 0) {
-                break;
-              }
-              Shape kShape = new Shape(shape.batchShape(rows.length));
+            }
+            if (rows.live() == 0) {
+              break;
+            }
+            int[] keep = rows.shrink();
+            if (keep != null) {
+              Shape kept = new Shape(shape.batchShape(keep.length));
               bounds.close();
-              bounds = new Bounds(batch, shape, AttackSupport.pick(clean, per, rows),
-                  AttackSupport.pick(labels, rows));
-              from = scope.create(AttackSupport.pick(xs, per, kept), kShape);
-              grad = scope.create(AttackSupport.pick(grad.toFloatArray(), per, kept), kShape);
+              bounds =
+                  new Bounds(
+                      batch,
+                      shape,
+                      AttackSupport.pick(clean, per, rows.samples()),
+                      AttackSupport.pick(labels, rows.samples()));
+              xs = xs == null ? x.toFloatArray() : xs;
+              from = scope.create(AttackSupport.pick(xs, per, keep), kept);
+              grad = scope.create(AttackSupport.pick(grad.toFloatArray(), per, keep), kept);
             }
           }
           NDArray next = step(scope, bounds, from, grad);
@@ -204,10 +211,12 @@ public final class PgdAttack implements Attack {
           x = next;
         }
       }
-      if (rows.length > 0) {
+      if (rows.live() > 0) {
         float[] xs = x.toFloatArray();
-        for (int k = 0; k < rows.length; k++) {
-          AttackSupport.put(xs, k, out, rows[k], per);
+        for (int p = 0; p < rows.size(); p++) {
+          if (rows.alive(p)) {
+            AttackSupport.put(xs, p, out, rows.sample(p), per);
+          }
         }
       }
     }
@@ -230,14 +239,6 @@ public final class PgdAttack implements Attack {
     NDArray deltaNorm = delta.square().sum(pixelAxes, true).sqrt().maximum((float) eps);
     NDArray factor = scope.create((float) eps).div(deltaNorm);
     return bounds.clean.add(delta.mul(factor)).clip(0, 1);
-  }
-
-  private static boolean[] correct(long[] predictions, int[] labels) {
-    boolean[] out = new boolean[labels.length];
-    for (int k = 0; k < labels.length; k++) {
-      out[k] = predictions[k] == labels[k];
-    }
-    return out;
   }
 
   /** The clean batch, its labels and the L-infinity box, on the restart's manager. */

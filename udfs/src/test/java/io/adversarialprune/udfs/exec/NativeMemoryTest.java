@@ -3,6 +3,7 @@ package io.adversarialprune.udfs.exec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.udfs.Fixtures;
+import io.adversarialprune.udfs.attack.Apgd;
 import io.adversarialprune.udfs.attack.Attack;
 import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.model.Classifier;
@@ -12,7 +13,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Native memory is scoped per batch and per PGD step: many batches leave nothing behind. */
+/** Native memory is scoped per batch and per step: many batches leave nothing behind. */
 class NativeMemoryTest {
 
   private static final int WARM_UP_BATCHES = 40;
@@ -20,23 +21,35 @@ class NativeMemoryTest {
 
   @Test
   void manyAttackBatchesDoNotGrowNativeMemory() throws IOException {
-    Attack pgd = new PgdLinf(0.03, 0.005, 3, true, 1, true, false).attack();
+    assertNoGrowth(new PgdLinf(0.03, 0.005, 3, true, 1, true, false).attack());
+  }
+
+  /**
+   * APGD keeps its iterates in a state manager replaced every step, compacts the batch on early
+   * stop and scores restarts: every path that allocates differently from PGD, in one attack.
+   */
+  @Test
+  void manyApgdBatchesWithRestartsAndEarlyStopDoNotGrowNativeMemory() throws IOException {
+    assertNoGrowth(new Apgd(Apgd.Loss.DLR, 0.05, 4, 2, 0.75, true, true).attack());
+  }
+
+  private static void assertNoGrowth(Attack attack) throws IOException {
     List<Batch> warmUp = Shards.random(1L, 0L, WARM_UP_BATCHES, 4);
     List<Batch> shard = Shards.random(2L, 10_000L, BATCHES, 4);
     try (Classifier model = Fixtures.loadTiny()) {
       // The model's manager holds its parameters and the normalization's mean and std.
       int resident = model.parameters().size() + 2;
       assertThat(model.manager().getManagedArrays()).hasSize(resident);
-      RowExecutor.run(model, null, 1L, warmUp, pgd, 4);
+      RowExecutor.run(model, null, 1L, warmUp, attack, 4);
       System.gc();
       long before = rssKb();
-      RowResult result = RowExecutor.run(model, null, 1L, shard, pgd, 4);
+      RowResult result = RowExecutor.run(model, null, 1L, shard, attack, 4);
       System.gc();
       long after = rssKb();
       assertThat(result.counts().total()).isEqualTo(BATCHES * 4L);
       assertThat(model.manager().getManagedArrays()).hasSize(resident);
-      // 240 batches x (3 steps + 2 evaluations): a leak of even one small tensor per step or
-      // one batch copy per batch would show as several MB; allow allocator noise.
+      // 240 batches x (3 or more steps + 2 evaluations): a leak of even one small tensor per step
+      // or one batch copy per batch would show as several MB; allow allocator noise.
       assertThat(after - before).as("VmRSS growth in kB").isLessThan(8 * 1024);
     }
   }
