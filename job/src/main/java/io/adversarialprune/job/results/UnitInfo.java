@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.adversarialprune.job.plan.Unit;
-import io.adversarialprune.udfs.exec.RowResult;
+import io.adversarialprune.udfs.exec.UnitResult;
 import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
 import io.adversarialprune.udfs.prune.ParameterStats;
@@ -60,7 +60,7 @@ public record UnitInfo(
   /** Summarizes one computed unit: its row's counts and timing, plus the samples' distance sums. */
   public static UnitInfo of(
       Unit unit,
-      RowResult result,
+      UnitResult result,
       int[] baselineAdvPred,
       String device,
       String host,

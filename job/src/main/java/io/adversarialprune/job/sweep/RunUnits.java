@@ -12,8 +12,8 @@ import io.adversarialprune.job.results.UnitInfo;
 import io.adversarialprune.udfs.attack.Predictions;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.exec.ModelPool;
-import io.adversarialprune.udfs.exec.RowExecutor;
-import io.adversarialprune.udfs.exec.RowResult;
+import io.adversarialprune.udfs.exec.UnitExecutor;
+import io.adversarialprune.udfs.exec.UnitResult;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
 import io.adversarialprune.udfs.prune.PruneReport;
@@ -122,10 +122,10 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     List<EngineCheckRecord> checks =
         ExecutorChecks.ensure(cfg, source, shard, appId + "/" + runId, executorId(), HOST);
     PruneReport report = slot.prune(unit.config().prune(), unit.seed());
-    RowResult result;
+    UnitResult result;
     try {
       if (unit.config().target() == null) {
-        result = RowExecutor.run(source, null, unit.seed(), List.of(shard),
+        result = UnitExecutor.run(source, null, unit.seed(), List.of(shard),
             unit.attack().spec().attack(), cfg.attack().batchSize(), unit.keepAdversarial());
       } else {
         result = runTransfer(cfg, unit, source, shard);
@@ -232,7 +232,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     }
   }
 
-  private static RowResult runTransfer(SweepConfig cfg, Unit unit, Classifier source, Batch shard) {
+  private static UnitResult runTransfer(SweepConfig cfg, Unit unit, Classifier source, Batch shard) {
     SweepConfig.TransferTarget t = unit.config().target();
     SweepConfig.ModelConfig m = cfg.model();
     Path file = Path.of(LocalFiles.resolve(t.path(), "sweep.transfer." + t.name()));
@@ -246,7 +246,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
             Classifier.Mode.INFERENCE,
             cfg.engine().memoryFormat());
     try (ModelPool.Lease target = ModelPool.shared().borrow(key)) {
-      return RowExecutor.run(source, target.classifier(), unit.seed(), List.of(shard),
+      return UnitExecutor.run(source, target.classifier(), unit.seed(), List.of(shard),
           unit.attack().spec().attack(), cfg.attack().batchSize(), false);
     }
   }
@@ -284,7 +284,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
 
   /** Writes the unit to staging and renames it into place; false if another attempt won. */
   private boolean commit(
-      SweepConfig cfg, Unit unit, RowResult result, int[] baselineAdvPred, UnitInfo info,
+      SweepConfig cfg, Unit unit, UnitResult result, int[] baselineAdvPred, UnitInfo info,
       FileSystem fs, Configuration conf, org.apache.hadoop.fs.Path finalDir)
       throws IOException {
     TaskContext task = TaskContext.get();

@@ -10,7 +10,7 @@ import io.adversarialprune.udfs.attack.Attack;
 import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.check.Platform;
 import io.adversarialprune.udfs.exec.Batch;
-import io.adversarialprune.udfs.exec.RowExecutor;
+import io.adversarialprune.udfs.exec.UnitExecutor;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
 import io.adversarialprune.udfs.model.MemoryFormat;
@@ -195,7 +195,7 @@ public final class SweepBench {
         base.model().input(), Classifier.Mode.DIFFERENTIABLE, format);
     for (int threads : new int[] {1, CORES}) {
       JniUtils.setNumThreads(threads);
-      RowExecutor.run(c, null, 0, List.of(shard.slice(0, 200)), base.attacks().get(0).spec().attack(),
+      UnitExecutor.run(c, null, 0, List.of(shard.slice(0, 200)), base.attacks().get(0).spec().attack(),
           base.attack().batchSize(), false);
     }
     return c;
@@ -217,7 +217,7 @@ public final class SweepBench {
       threads[w] = new Thread(() -> {
         try {
           JniUtils.setNumThreads(1);
-          RowExecutor.run(c, null, seed, List.of(half), base.attacks().get(0).spec().attack(),
+          UnitExecutor.run(c, null, seed, List.of(half), base.attacks().get(0).spec().attack(),
           base.attack().batchSize(), false);
         } catch (RuntimeException e) {
           failed[0] = e;
@@ -234,10 +234,10 @@ public final class SweepBench {
     return IMAGES * STEPS / ((System.nanoTime() - t0) / 1e9);
   }
 
-  /** Image-steps per second of one {@code RowExecutor.run} on the whole shard. */
+  /** Image-steps per second of one {@code UnitExecutor.run} on the whole shard. */
   private static double raw(Classifier c, SweepConfig base, Batch shard, int threads, long seed) {
     JniUtils.setNumThreads(threads);
-    return IMAGES * STEPS / RowExecutor.run(c, null, seed, List.of(shard), base.attacks().get(0).spec().attack(),
+    return IMAGES * STEPS / UnitExecutor.run(c, null, seed, List.of(shard), base.attacks().get(0).spec().attack(),
         base.attack().batchSize(), false).seconds();
   }
 

@@ -19,7 +19,7 @@ public interface Attack {
    *
    * @param source a {@link Classifier.Mode#DIFFERENTIABLE} classifier whose input gradient drives
    *     the attack
-   * @param seed the row seed for random starts
+   * @param seed the unit's seed, for random starts
    * @param ids sample ids, one per image
    * @param labels true labels, one per image, in {@code [0, source.classes())}
    * @param pixels {@code N * C * H * W} values in [0, 1], NCHW, of {@code source.inputShape()}

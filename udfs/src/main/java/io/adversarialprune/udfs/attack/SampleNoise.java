@@ -3,7 +3,7 @@ package io.adversarialprune.udfs.attack;
 import java.util.SplittableRandom;
 
 /**
- * The attacks' random starts, drawn per sample from {@code (row seed, sample id, restart)} with a
+ * The attacks' random starts, drawn per sample from {@code (unit seed, sample id, restart)} with a
  * Java generator, so the noise of a sample does not depend on how samples are batched, sharded or
  * scheduled, nor on the device. Restart 0 uses the generator seeded with {@link #mix(long, long)},
  * the stream every earlier PGD result was made with; restart {@code r >= 1} uses {@code

@@ -29,7 +29,7 @@ public final class TransferAttack {
    *
    * @param source the differentiable model the adversarial images are crafted on
    * @param target the model that is judged; {@code null} means {@code source}
-   * @param seed the row seed (random starts)
+   * @param seed the unit's seed (random starts)
    * @param ids sample ids
    * @param labels true labels
    * @param pixels NCHW pixels in [0, 1]

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Each lease has a classifier to itself: a row prunes its model's weights in place, so a
  * classifier is never used by two threads at once. Closing a lease returns its classifier to the
  * pool and the next borrower of the same key reuses it, so a model file is loaded at most once per
- * concurrent task slot, not once per row. A borrower must hand the classifier back in the state it
+ * concurrent task slot, not once per unit. A borrower must hand the classifier back in the state it
  * got it (restore pruned weights before closing the lease); a borrower that cannot (the restore
  * failed) should call {@link Lease#discard()} instead, which closes the classifier.
  *

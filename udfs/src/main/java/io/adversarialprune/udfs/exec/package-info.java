@@ -1,5 +1,5 @@
 /**
- * One sweep row on one model slot ({@link io.adversarialprune.udfs.exec.RowExecutor}) and the
+ * One sweep unit on one model slot ({@link io.adversarialprune.udfs.exec.UnitExecutor}) and the
  * per-JVM model holder ({@link io.adversarialprune.udfs.exec.ModelPool}).
  */
 package io.adversarialprune.udfs.exec;

@@ -57,16 +57,16 @@ class ModelPoolTest {
     for (int r = 0; r < rows; r++) {
       shards.add(Shards.random(r, 1000L * r, 2, 8));
     }
-    List<RowResult> sequential = new ArrayList<>();
+    List<UnitResult> sequential = new ArrayList<>();
     try (Classifier model = Fixtures.loadTiny()) {
       for (int r = 0; r < rows; r++) {
-        sequential.add(RowExecutor.run(model, null, 17L + r, shards.get(r), PGD, BATCH_SIZE));
+        sequential.add(UnitExecutor.run(model, null, 17L + r, shards.get(r), PGD, BATCH_SIZE));
       }
     }
     ExecutorService threads = Executors.newFixedThreadPool(rows);
     try (ModelPool pool = new ModelPool()) {
       CountDownLatch allBorrowed = new CountDownLatch(rows);
-      List<Future<RowResult>> futures = new ArrayList<>();
+      List<Future<UnitResult>> futures = new ArrayList<>();
       for (int r = 0; r < rows; r++) {
         int row = r;
         futures.add(
@@ -75,13 +75,13 @@ class ModelPoolTest {
                   try (ModelPool.Lease lease = pool.borrow(KEY)) {
                     allBorrowed.countDown();
                     allBorrowed.await(); // all four rows hold a classifier at the same time
-                    return RowExecutor.run(
+                    return UnitExecutor.run(
                         lease.classifier(), null, 17L + row, shards.get(row), PGD, BATCH_SIZE);
                   }
                 }));
       }
       for (int r = 0; r < rows; r++) {
-        RowResult concurrent = futures.get(r).get();
+        UnitResult concurrent = futures.get(r).get();
         assertThat(concurrent.samples()).isEqualTo(sequential.get(r).samples());
         assertThat(concurrent.counts()).isEqualTo(sequential.get(r).counts());
       }

@@ -40,10 +40,10 @@ class NativeMemoryTest {
       // The model's manager holds its parameters and the normalization's mean and std.
       int resident = model.parameters().size() + 2;
       assertThat(model.manager().getManagedArrays()).hasSize(resident);
-      RowExecutor.run(model, null, 1L, warmUp, attack, 4);
+      UnitExecutor.run(model, null, 1L, warmUp, attack, 4);
       System.gc();
       long before = rssKb();
-      RowResult result = RowExecutor.run(model, null, 1L, shard, attack, 4);
+      UnitResult result = UnitExecutor.run(model, null, 1L, shard, attack, 4);
       System.gc();
       long after = rssKb();
       assertThat(result.counts().total()).isEqualTo(BATCHES * 4L);

@@ -5,7 +5,7 @@ import io.adversarialprune.udfs.metrics.SampleOutcome;
 import java.util.List;
 
 /**
- * The result of one row on one shard. Immutable value.
+ * The result of one unit: one attack on one shard. Immutable value.
  *
  * @param samples one outcome per sample, in shard order
  * @param counts the counts of {@code samples}
@@ -13,11 +13,11 @@ import java.util.List;
  * @param adversarial the adversarial images of {@code samples}, in their order (NCHW, [0, 1]),
  *     when they were asked for, else null
  */
-public record RowResult(
+public record UnitResult(
     List<SampleOutcome> samples, OutcomeCounts counts, double seconds, float[] adversarial) {
 
   /** Copies the sample list. */
-  public RowResult {
+  public UnitResult {
     samples = List.copyOf(samples);
   }
 }

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class RowExecutorTest {
+class UnitExecutorTest {
 
   private static Classifier model;
 
@@ -39,7 +39,7 @@ class RowExecutorTest {
     int[] labels = Fixtures.ints(expected.get("labels"));
     Batch batch =
         new Batch(Fixtures.ids(6), labels, Fixtures.floats(expected.get("x")), Fixtures.SHAPE);
-    RowResult result = RowExecutor.run(model, null, 9L, List.of(batch), pgd, batchSize);
+    UnitResult result = UnitExecutor.run(model, null, 9L, List.of(batch), pgd, batchSize);
     int[] pred = Fixtures.ints(expected.get("pred"));
     int[] adv = Fixtures.ints(c.get("adv_pred"));
     assertThat(result.samples()).extracting(SampleOutcome::cleanPred).containsExactly(box(pred));
@@ -64,9 +64,9 @@ class RowExecutorTest {
     int batchSize = 6;
     try (ModelPool pool = new ModelPool();
         ModelPool.Lease target = pool.borrow(int8)) {
-      RowResult transfer =
-          RowExecutor.run(model, target.classifier(), 3L, shard, pgd, batchSize);
-      RowResult whiteBox = RowExecutor.run(model, null, 3L, shard, pgd, batchSize);
+      UnitResult transfer =
+          UnitExecutor.run(model, target.classifier(), 3L, shard, pgd, batchSize);
+      UnitResult whiteBox = UnitExecutor.run(model, null, 3L, shard, pgd, batchSize);
       assertThat(transfer.counts().total()).isEqualTo(12);
       // Same adversarial images either way: the perturbation norms agree sample by sample.
       assertThat(transfer.samples())
@@ -79,8 +79,8 @@ class RowExecutorTest {
   void resultsDoNotDependOnBatchSize() {
     List<Batch> shard = Shards.random(3L, 100L, 3, 10);
     Attack pgd = new PgdLinf(0.03, 0.005, 3, true, 1, true, false).attack();
-    RowResult a = RowExecutor.run(model, null, 11L, shard, pgd, 30);
-    RowResult b = RowExecutor.run(model, null, 11L, shard, pgd, 4);
+    UnitResult a = UnitExecutor.run(model, null, 11L, shard, pgd, 30);
+    UnitResult b = UnitExecutor.run(model, null, 11L, shard, pgd, 4);
     assertThat(b.samples())
         .extracting(SampleOutcome::id)
         .containsExactlyElementsOf(a.samples().stream().map(SampleOutcome::id).toList());
@@ -98,24 +98,24 @@ class RowExecutorTest {
         new Batch(new long[] {344, 345}, new int[] {3, 12}, new float[2 * per], Fixtures.SHAPE);
     Attack pgd = new PgdLinf(0.03, 0.001, 1, true, 1, true, false).attack();
     int batchSize = 8;
-    assertThatThrownBy(() -> RowExecutor.run(model, null, 1L, List.of(), pgd, 0))
+    assertThatThrownBy(() -> UnitExecutor.run(model, null, 1L, List.of(), pgd, 0))
         .hasMessageContaining("batch size must be >= 1, got 0");
     assertThatThrownBy(
-            () -> RowExecutor.run(model, null, 1L, List.of(badLabel), pgd, batchSize))
+            () -> UnitExecutor.run(model, null, 1L, List.of(badLabel), pgd, batchSize))
         .hasMessageContaining("label 12 of sample id 345 is outside [0, 10)");
     Batch negative = new Batch(new long[] {7}, new int[] {-1}, new float[per], Fixtures.SHAPE);
     assertThatThrownBy(
-            () -> RowExecutor.run(model, null, 1L, List.of(negative), pgd, batchSize))
+            () -> UnitExecutor.run(model, null, 1L, List.of(negative), pgd, batchSize))
         .hasMessageContaining("label -1 of sample id 7 is outside [0, 10)");
     InputShape rgb = new InputShape(3, 8, 8);
     Batch wrongChannels = new Batch(new long[] {1}, new int[] {1}, new float[3 * per], rgb);
     assertThatThrownBy(
-            () -> RowExecutor.run(model, null, 1L, List.of(wrongChannels), pgd, batchSize))
+            () -> UnitExecutor.run(model, null, 1L, List.of(wrongChannels), pgd, batchSize))
         .hasMessageContaining("batch images have shape [1,3,8,8] but the model input is [1,1,8,8]");
     InputShape big = new InputShape(1, 28, 28);
     Batch wrongSize = new Batch(new long[] {1}, new int[] {1}, new float[784], big);
     assertThatThrownBy(
-            () -> RowExecutor.run(model, null, 1L, List.of(wrongSize), pgd, batchSize))
+            () -> UnitExecutor.run(model, null, 1L, List.of(wrongSize), pgd, batchSize))
         .hasMessageContaining("[1,1,28,28] but the model input is [1,1,8,8]");
     assertThatThrownBy(
             () -> new Batch(new long[] {1}, new int[] {1}, new float[10], Fixtures.SHAPE))

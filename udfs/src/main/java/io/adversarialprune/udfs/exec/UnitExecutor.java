@@ -9,22 +9,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs the attack part of one sweep row (prune type, value, seed, shard) on one model slot.
+ * Runs the attack part of one sweep unit (config, attack, seed, shard) on one model slot.
  *
  * <p>Pruning is not done here: the caller prunes the source's {@link Classifier#parameters()}
  * before {@link #run} (e.g. with {@code prune.WeightPruner}) and restores them after, so the time
- * in {@link RowResult#seconds()} is the attack and evaluation only.
+ * in {@link UnitResult#seconds()} is the attack and evaluation only.
  *
  * <p>Stateless and thread-safe; each concurrent call needs its own classifiers (see {@link
  * ModelPool}). Native memory is scoped per batch and per step inside the attack, so a call
  * leaves nothing behind on the classifiers' managers.
  */
-public final class RowExecutor {
+public final class UnitExecutor {
 
-  private RowExecutor() {}
+  private UnitExecutor() {}
 
   /** {@link #run(Classifier, Classifier, long, List, Attack, int, boolean)} without the images. */
-  public static RowResult run(
+  public static UnitResult run(
       Classifier source, Classifier target, long seed, List<Batch> shard, Attack attack,
       int batchSize) {
     return run(source, target, seed, shard, attack, batchSize, false);
@@ -35,7 +35,7 @@ public final class RowExecutor {
    *
    * @param source the (possibly pruned) differentiable model the attack runs on
    * @param target the judged model; {@code null} means {@code source} (white-box)
-   * @param seed the row seed; with the sample id it fixes each sample's random start
+   * @param seed the unit's seed; with the sample id it fixes each sample's random start
    * @param shard the shard's batches; they are re-split into chunks of {@code batchSize}
    * @param attack the attack, e.g. {@code spec.attack()} of an {@code AttackSpec}
    * @param batchSize images per forward/backward pass, {@code >= 1}; results do not depend on it
@@ -43,7 +43,7 @@ public final class RowExecutor {
    * @throws IllegalArgumentException before any work when a batch's shape or a label does not fit
    *     the source model, or {@code batchSize < 1}
    */
-  public static RowResult run(
+  public static UnitResult run(
       Classifier source,
       Classifier target,
       long seed,
@@ -77,6 +77,6 @@ public final class RowExecutor {
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new RowResult(samples, OutcomeCounts.of(samples), seconds, adversarial);
+    return new UnitResult(samples, OutcomeCounts.of(samples), seconds, adversarial);
   }
 }
