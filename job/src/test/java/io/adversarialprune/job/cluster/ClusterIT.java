@@ -181,9 +181,9 @@ class ClusterIT {
 
   private static void assertSameAsLocal(Path results, String runId) throws IOException {
     Tables.registerViews(spark, new ResultsLayout(results.toString()));
-    // every (config, seed, sample) exactly once
-    assertThat(spark.sql("SELECT config_id, seed, id FROM samples WHERE run_id = '" + runId
-        + "' GROUP BY config_id, seed, id HAVING count(*) > 1").count()).isZero();
+    // every (config, attack, seed, sample) exactly once
+    assertThat(spark.sql("SELECT config_id, attack, seed, id FROM samples WHERE run_id = '"
+        + runId + "' GROUP BY config_id, attack, seed, id HAVING count(*) > 1").count()).isZero();
     assertThat(samplesOf(runId)).isEqualTo(refSamples);
     assertThat(metricsOf(runId)).isEqualTo(refMetrics);
   }
@@ -204,7 +204,8 @@ class ClusterIT {
     if (!Files.isDirectory(run)) {
       return 0;
     }
-    try (Stream<Path> s = Files.find(run, 3,
+    // CONFIG/ATTACK/seed-K/shard-H
+    try (Stream<Path> s = Files.find(run, 4,
         (p, a) -> a.isDirectory() && p.getFileName().toString().startsWith("shard-"))) {
       return (int) s.count();
     }

@@ -23,12 +23,14 @@ class ShippedConfigsTest {
   }
 
   @Test
-  void seedTableIsTheStudysExactGrid() {
+  void seedTableIsTheStudysExactGridAndTorchsPruneKinds() {
     SweepConfig c = SweepConfig.load(new File(CONF, "seed-table.conf"), List.of());
     assertThat(labels(c))
         .containsExactly(
             "none", "E=0.00001", "E=0.0001", "E=0.001", "E=0.005", "E=0.007", "E=0.01", "E=0.02",
-            "E=0.05", "S=9", "S=7", "S=5", "S=3", "R=0.001", "R=0.01", "R=0.1");
+            "E=0.05", "S=9", "S=7", "S=5", "S=3", "R=0.001", "R=0.01", "R=0.1",
+            "L1=0.3", "L1=0.5", "L1G=0.3", "L1G=0.5", "L1G=0.7", "LN2=0.1", "LN2=0.2",
+            "RANDOM=0.1", "RANDOM=0.3", "Q=8", "QC=8");
     // the study's PGD as the one attack
     assertThat(c.attacks()).singleElement().extracting(SweepConfig.NamedAttack::spec)
         .isEqualTo(pgd(c));
