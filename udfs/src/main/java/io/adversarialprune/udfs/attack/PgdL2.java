@@ -11,7 +11,7 @@ import java.util.List;
  * sample that a restart misclassifies is not restarted again, and each sample keeps the restart
  * whose final image is misclassified, else the one with the highest final cross entropy.
  *
- * @param eps L2 radius in [0, 1] pixel space, in (0, 1] ({@code eps})
+ * @param eps L2 radius in [0, 1] pixel space, {@code > 0} ({@code eps})
  * @param alpha step size, {@code > 0} ({@code alpha})
  * @param steps steps per restart, {@code >= 1} ({@code steps})
  * @param randomStart start uniformly inside the L2 ball ({@link SampleNoise#ballStart}), clipped to
@@ -50,7 +50,7 @@ public record PgdL2(
       boolean randomStart,
       int restarts,
       SpecReader.Problems problems) {
-    SpecReader.checkEps(eps, problems);
+    SpecReader.checkL2Eps(eps, problems);
     SpecReader.checkAlpha(alpha, problems);
     SpecReader.checkAtLeastOne("steps", steps, problems);
     SpecReader.checkAtLeastOne("restarts", restarts, problems);

@@ -152,6 +152,16 @@ final class SpecReader {
     }
   }
 
+  /**
+   * An L2 radius: any finite positive value (a 224 x 224 x 3 image spans an L2 diameter of 388 in
+   * [0, 1] pixel space; ImageNet attacks commonly take 3).
+   */
+  static void checkL2Eps(double eps, Problems problems) {
+    if (!(eps > 0) || Double.isInfinite(eps)) {
+      problems.add("eps", "must be > 0 (an L2 radius in [0, 1] pixel space), got " + eps);
+    }
+  }
+
   static void checkAlpha(double alpha, Problems problems) {
     if (!(alpha > 0) || Double.isInfinite(alpha)) {
       problems.add("alpha", "must be > 0, got " + alpha);

@@ -92,6 +92,16 @@ class AttackSpecTest {
   }
 
   @Test
+  void anL2RadiusMayExceedOneButNotBeZero() {
+    assertThat(parse("pgd-l2", "eps = 3.0, alpha = 0.5, steps = 10, random-start = true,"
+        + " restarts = 1, round-8bit = true, early-stop = false").eps()).isEqualTo(3.0);
+    assertThatThrownBy(() -> parse("pgd-l2", "eps = 0, alpha = 0.5, steps = 10,"
+        + " random-start = true, restarts = 1, round-8bit = true, early-stop = false"))
+        .hasMessage("sweep.attacks[1].eps must be > 0 (an L2 radius in [0, 1] pixel space),"
+            + " got 0.0");
+  }
+
+  @Test
   void missingWrongTypedAndNonIntegerKeysAreNamed() {
     assertThatThrownBy(
             () ->
