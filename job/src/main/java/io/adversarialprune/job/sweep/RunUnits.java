@@ -67,6 +67,8 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
       Unit unit, boolean computed, String device, UnitInfo info, List<EngineCheckRecord> checks)
       implements java.io.Serializable {}
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunUnits.class);
+
   private static final String HOST = hostName();
 
   /** One pruner per pooled classifier (identity keys: a classifier is never shared by threads). */
@@ -134,8 +136,14 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
       slot.broken = true;
       throw e;
     }
+    long judged = System.nanoTime();
     int[] baselineAdvPred =
         unit.baseline() == null ? null : judgeBaseline(cfg, unit, source, shard, conf);
+    if (baselineAdvPred != null) {
+      LOG.info("unit {}: attacked in {} s, judged the baseline's adversarial images in {} s",
+          unit.describe(), String.format(java.util.Locale.ROOT, "%.3f", result.seconds()),
+          String.format(java.util.Locale.ROOT, "%.3f", (System.nanoTime() - judged) / 1e9));
+    }
     UnitInfo info =
         UnitInfo.of(unit, result, baselineAdvPred, slot.device.toString(), HOST, report);
     boolean committed = commit(cfg, unit, result, baselineAdvPred, info, fs, conf, finalDir);
