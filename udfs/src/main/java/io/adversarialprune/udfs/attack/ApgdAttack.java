@@ -199,6 +199,7 @@ public final class ApgdAttack implements Attack {
       Gradients.Evaluation first = pass(source, t.x.duplicate(), t.y, true);
       float[] f0 = first.losses().toFloatArray();
       long[] pred0 = first.predictions();
+      first.release();
       t.g = first.gradient();
       t.xMax = t.x;
       t.gMax = t.g;
@@ -306,6 +307,7 @@ public final class ApgdAttack implements Attack {
     Gradients.Evaluation at = pass(source, next.duplicate(), t.y, needGradient);
     float[] f = at.losses().toFloatArray();
     long[] pred = at.predictions();
+    at.release();
     NDArray gNext = at.gradient();
     boolean[] better = new boolean[m];
     boolean[] advBetter = new boolean[m];

@@ -90,6 +90,16 @@ public final class Gradients {
    */
   record Evaluation(NDArray gradient, NDArray losses, NDArray logits) {
 
+    /**
+     * Frees the losses and logits, and with them the autograd graph they hold (every saved
+     * activation of the pass), keeping the gradient: an attack that keeps its iterates across
+     * steps calls this once it has read them, so that the next pass can reuse that memory.
+     */
+    void release() {
+      losses.close();
+      logits.close();
+    }
+
     /** The arg-max class per sample (lowest index on ties, as {@code torch.argmax}). */
     long[] predictions() {
       return logits.argMax(1).toLongArray();
