@@ -41,16 +41,27 @@ class NativeMemoryTest {
       int resident = model.parameters().size() + 2;
       assertThat(model.manager().getManagedArrays()).hasSize(resident);
       UnitExecutor.run(model, null, 1L, warmUp, attack, 4);
+      // One pass over the shard first: glibc (with the allocator settings every launcher and test
+      // JVM uses, deploy/engine-env.sh) keeps freed memory, so the heap settles at the high-water
+      // mark of whatever ran before in this JVM plus this attack's working set. A leak grows
+      // with every pass; a settled heap does not grow in the second.
+      UnitExecutor.run(model, null, 1L, shard, attack, 4);
       System.gc();
       long before = rssKb();
+      UnitExecutor.run(model, null, 1L, shard, attack, 4);
+      System.gc();
+      long middle = rssKb();
       UnitResult result = UnitExecutor.run(model, null, 1L, shard, attack, 4);
       System.gc();
       long after = rssKb();
       assertThat(result.counts().total()).isEqualTo(BATCHES * 4L);
       assertThat(model.manager().getManagedArrays()).hasSize(resident);
       // 240 batches x (3 or more steps + 2 evaluations): a leak of even one small tensor per step
-      // or one batch copy per batch would show as several MB; allow allocator noise.
-      assertThat(after - before).as("VmRSS growth in kB").isLessThan(8 * 1024);
+      // or one batch copy per batch would show as several MB in each of two equal passes; the
+      // allocator settling (a fragmented heap growing once) shows in at most one of them.
+      assertThat(Math.min(middle - before, after - middle))
+          .as("VmRSS growth in kB over two equal passes: %d, %d", middle - before, after - middle)
+          .isLessThan(8 * 1024);
     }
   }
 
