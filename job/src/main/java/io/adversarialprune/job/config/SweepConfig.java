@@ -527,17 +527,6 @@ public record SweepConfig(
     return new AttackOptions(batchSize);
   }
 
-  /** The keys an entry of {@code sweep.attacks} of each type may set, besides name and type. */
-  static final Map<String, List<String>> ATTACK_KEYS =
-      Map.of(
-          "fgsm", List.of("eps", "round-8bit", "early-stop"),
-          "pgd-linf",
-          List.of("eps", "alpha", "steps", "random-start", "restarts", "round-8bit", "early-stop"),
-          "pgd-l2",
-          List.of("eps", "alpha", "steps", "random-start", "restarts", "round-8bit", "early-stop"),
-          "apgd-ce", List.of("eps", "steps", "restarts", "rho", "round-8bit", "early-stop"),
-          "apgd-dlr", List.of("eps", "steps", "restarts", "rho", "round-8bit", "early-stop"));
-
   /**
    * {@code sweep.attacks}: each entry is its type's keys, each one it does not set taken from the
    * shared {@code sweep.attack} block; problems name the key where the value came from.
@@ -560,19 +549,19 @@ public record SweepConfig(
       Config e = entries.get(i);
       String at = "sweep.attacks[" + i + "]";
       if (!e.hasPath("type") || e.getValue("type").valueType() != ConfigValueType.STRING) {
-        errors.add(at + ".type must name the attack, one of " + new java.util.TreeSet<>(ATTACK_KEYS.keySet()));
+        errors.add(at + ".type must name the attack, one of " + AttackSpec.TYPES);
         continue;
       }
       String type = e.getString("type");
-      List<String> keys = ATTACK_KEYS.get(type);
+      List<String> keys = AttackSpec.keys(type);
       if (keys == null) {
-        errors.add(at + ".type must be one of " + new java.util.TreeSet<>(ATTACK_KEYS.keySet())
+        errors.add(at + ".type must be one of " + AttackSpec.TYPES
             + ", got '" + type + "'");
         continue;
       }
       for (String key : e.root().keySet()) {
-        if (!key.equals("name") && !key.equals("type") && !keys.contains(key)) {
-          errors.add("unknown key " + at + "." + key + " (a " + type + " attack takes name, type, "
+        if (!key.equals("name") && !keys.contains(key)) {
+          errors.add("unknown key " + at + "." + key + " (a " + type + " attack takes name, "
               + String.join(", ", keys) + ")");
         }
       }
@@ -589,7 +578,7 @@ public record SweepConfig(
       }
       Config inherited = ConfigFactory.empty();
       for (String key : keys) {
-        if (shared.hasPath(key)) {
+        if (!key.equals("type") && shared.hasPath(key)) {
           inherited = inherited.withValue(key, shared.getValue(key));
         }
       }
@@ -597,10 +586,10 @@ public record SweepConfig(
       try {
         out.add(new NamedAttack(name, AttackSpec.from(merged, at)));
       } catch (ConfigException ex) {
-        errors.add(inherited(withoutOrigin(ex.getMessage()), e, at));
+        errors.add(inherited(withoutOrigin(ex.getMessage()), e, at, shared));
       } catch (IllegalArgumentException ex) {
         for (String problem : ex.getMessage().split("; (?=sweep\\.)")) {
-          errors.add(inherited(problem, e, at));
+          errors.add(inherited(problem, e, at, shared));
         }
       }
     }
@@ -615,10 +604,9 @@ public record SweepConfig(
   }
 
   /** Names the shared block's key in a problem with a value the entry did not set itself. */
-  private static String inherited(String problem, Config entry, String at) {
+  private static String inherited(String problem, Config entry, String at, Config shared) {
     String out = problem;
-    for (String key : List.of("eps", "alpha", "steps", "random-start", "restarts", "rho",
-        "round-8bit", "early-stop")) {
+    for (String key : shared.root().keySet()) {
       if (!entry.hasPath(key)) {
         out = out.replace(at + "." + key, "sweep.attack." + key);
       }

@@ -2,10 +2,6 @@ package io.adversarialprune.job.sweep;
 
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.EngineCheckRecord;
-import io.adversarialprune.udfs.attack.Apgd;
-import io.adversarialprune.udfs.attack.AttackSpec;
-import io.adversarialprune.udfs.attack.PgdL2;
-import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.check.CheckPolicy;
 import io.adversarialprune.udfs.check.EngineCheck;
 import io.adversarialprune.udfs.check.Platform;
@@ -60,8 +56,9 @@ final class ExecutorChecks {
     if (rest > 0) {
       sizes.add(rest);
     }
-    if (cfg.attacks().stream().anyMatch(a -> earlyStop(a.spec()))) {
-      // Early stop shrinks a batch through the buckets n, ceil(n/2), ceil(n/4), ..., 1.
+    // Early stop shrinks an iterative attack's batch through the buckets n, ceil(n/2), ..., 1
+    // (a one-pass attack has nothing to shrink).
+    if (cfg.attacks().stream().anyMatch(a -> a.spec().earlyStop() && a.spec().passes() > 1)) {
       for (int start : List.copyOf(sizes)) {
         for (int b = start; b > 1; ) {
           b = (b + 1) / 2;
@@ -95,20 +92,6 @@ final class ExecutorChecks {
       out.add(record);
     }
     return out;
-  }
-
-  /** Whether an attack shrinks its batches as samples are misclassified. */
-  private static boolean earlyStop(AttackSpec spec) {
-    if (spec instanceof PgdLinf p) {
-      return p.earlyStop();
-    }
-    if (spec instanceof PgdL2 p) {
-      return p.earlyStop();
-    }
-    if (spec instanceof Apgd p) {
-      return p.earlyStop();
-    }
-    return false; // Fgsm: one step, nothing to shrink
   }
 
   /** Forgets a slot that is being closed. */

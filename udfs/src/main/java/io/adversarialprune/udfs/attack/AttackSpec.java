@@ -51,8 +51,24 @@ public sealed interface AttackSpec extends java.io.Serializable
   /** The algorithm, ready to run on executors. */
   Attack attack();
 
+  /** Whether a sample stops being attacked once it is misclassified ({@code early-stop}). */
+  boolean earlyStop();
+
   /** The allowed values of {@code type}. */
   List<String> TYPES = List.of("fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr");
+
+  /**
+   * The keys an entry of {@code type} takes, {@code type} included; null for an unknown type.
+   */
+  static List<String> keys(String type) {
+    return switch (type) {
+      case "fgsm" -> Fgsm.KEYS;
+      case "pgd-linf" -> PgdLinf.KEYS;
+      case "pgd-l2" -> PgdL2.KEYS;
+      case "apgd-ce", "apgd-dlr" -> Apgd.KEYS;
+      default -> null;
+    };
+  }
 
   /**
    * Reads one attack entry (its {@code type} and every key of that type, defaults already merged

@@ -39,27 +39,9 @@ public record PgdL2(
   /** Validates; messages name the key as {@code pgd-l2.<key>}. */
   public PgdL2 {
     SpecReader.Collected problems = new SpecReader.Collected("pgd-l2");
-    validate(eps, alpha, steps, randomStart, restarts, problems);
-    problems.throwIfAny();
-  }
-
-  private static void validate(
-      double eps,
-      double alpha,
-      int steps,
-      boolean randomStart,
-      int restarts,
-      SpecReader.Problems problems) {
     SpecReader.checkL2Eps(eps, problems);
-    SpecReader.checkAlpha(alpha, problems);
-    SpecReader.checkAtLeastOne("steps", steps, problems);
-    SpecReader.checkAtLeastOne("restarts", restarts, problems);
-    if (restarts > 1 && !randomStart) {
-      problems.add(
-          "restarts",
-          "must be 1 when random-start is false (every restart would repeat the first), got "
-              + restarts);
-    }
+    PgdLinf.validateSteps(alpha, steps, randomStart, restarts, problems);
+    problems.throwIfAny();
   }
 
   static PgdL2 from(SpecReader in) {
@@ -71,7 +53,8 @@ public record PgdL2(
     int restarts = in.integer("restarts");
     boolean round8bit = in.bool("round-8bit");
     boolean earlyStop = in.bool("early-stop");
-    validate(eps, alpha, steps, randomStart, restarts, in.sink());
+    SpecReader.checkL2Eps(eps, in.sink());
+    PgdLinf.validateSteps(alpha, steps, randomStart, restarts, in.sink());
     return in.ok()
         ? new PgdL2(eps, alpha, steps, randomStart, restarts, round8bit, earlyStop)
         : null;
@@ -89,15 +72,7 @@ public record PgdL2(
 
   @Override
   public String label() {
-    return "pgd-l2 eps="
-        + SpecReader.number(eps)
-        + " alpha="
-        + SpecReader.number(alpha)
-        + " steps="
-        + steps
-        + " restarts="
-        + restarts
-        + SpecReader.flags(randomStart, round8bit, earlyStop);
+    return PgdLinf.label(type(), eps, alpha, steps, restarts, randomStart, round8bit, earlyStop);
   }
 
   @Override

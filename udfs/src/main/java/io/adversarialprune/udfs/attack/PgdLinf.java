@@ -39,18 +39,14 @@ public record PgdLinf(
   /** Validates; messages name the key as {@code pgd-linf.<key>}. */
   public PgdLinf {
     SpecReader.Collected problems = new SpecReader.Collected("pgd-linf");
-    validate(eps, alpha, steps, randomStart, restarts, problems);
+    SpecReader.checkEps(eps, problems);
+    validateSteps(alpha, steps, randomStart, restarts, problems);
     problems.throwIfAny();
   }
 
-  private static void validate(
-      double eps,
-      double alpha,
-      int steps,
-      boolean randomStart,
-      int restarts,
-      SpecReader.Problems problems) {
-    SpecReader.checkEps(eps, problems);
+  /** The checks PGD shares across norms: everything but the radius. */
+  static void validateSteps(
+      double alpha, int steps, boolean randomStart, int restarts, SpecReader.Problems problems) {
     SpecReader.checkAlpha(alpha, problems);
     SpecReader.checkAtLeastOne("steps", steps, problems);
     SpecReader.checkAtLeastOne("restarts", restarts, problems);
@@ -71,7 +67,8 @@ public record PgdLinf(
     int restarts = in.integer("restarts");
     boolean round8bit = in.bool("round-8bit");
     boolean earlyStop = in.bool("early-stop");
-    validate(eps, alpha, steps, randomStart, restarts, in.sink());
+    SpecReader.checkEps(eps, in.sink());
+    validateSteps(alpha, steps, randomStart, restarts, in.sink());
     return in.ok()
         ? new PgdLinf(eps, alpha, steps, randomStart, restarts, round8bit, earlyStop)
         : null;
@@ -89,7 +86,14 @@ public record PgdLinf(
 
   @Override
   public String label() {
-    return "pgd-linf eps="
+    return label(type(), eps, alpha, steps, restarts, randomStart, round8bit, earlyStop);
+  }
+
+  /** The label PGD shares across norms, after its type. */
+  static String label(
+      String type, double eps, double alpha, int steps, int restarts, boolean randomStart,
+      boolean round8bit, boolean earlyStop) {
+    return type + " eps="
         + SpecReader.number(eps)
         + " alpha="
         + SpecReader.number(alpha)
