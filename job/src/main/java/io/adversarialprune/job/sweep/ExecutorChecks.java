@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * The engine check where the numbers are computed: before a pooled classifier slot attacks
  * anything, on this executor, in its layout and thread setting, for every batch size the attack
  * will hand it (the full {@code sweep.attack.batch-size} and a shard's remainder, and with an
- * early-stopping attack the buckets its batches shrink through), on the real
+ * early-stopping or restarting attack the buckets its batches shrink through), on the real
  * images of the unit's shard. Each (slot, batch size) is checked once per run in each JVM, so every
  * run records the checks that vouch for the units it computes.
  *
@@ -56,9 +56,8 @@ final class ExecutorChecks {
     if (rest > 0) {
       sizes.add(rest);
     }
-    // Early stop shrinks an iterative attack's batch through the buckets n, ceil(n/2), ..., 1
-    // (a one-pass attack has nothing to shrink).
-    if (cfg.attacks().stream().anyMatch(a -> a.spec().earlyStop() && a.spec().passes() > 1)) {
+    // Early stop and restarts shrink an attack's batch through the buckets n, ceil(n/2), ..., 1.
+    if (cfg.attacks().stream().anyMatch(a -> a.spec().shrinksBatches())) {
       for (int start : List.copyOf(sizes)) {
         for (int b = start; b > 1; ) {
           b = (b + 1) / 2;

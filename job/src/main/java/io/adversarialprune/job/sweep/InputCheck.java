@@ -58,10 +58,11 @@ final class InputCheck {
       }
     }
     for (SweepConfig.NamedAttack a : config.attacks()) {
-      if (a.spec().type().equals("apgd-dlr") && classes < 3) {
+      String problem = a.spec().modelProblem(classes);
+      if (problem != null) {
         throw new UserInputException(
-            "sweep.attacks: attack '" + a.name() + "' (apgd-dlr) needs a model with at least 3"
-                + " classes, the model has " + classes);
+            "sweep.attacks: attack '" + a.name() + "': " + problem + " (sweep.model.path "
+                + m.path() + ")");
       }
     }
     labels.checkWithin(classes);

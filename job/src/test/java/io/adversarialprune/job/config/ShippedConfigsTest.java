@@ -63,13 +63,14 @@ class ShippedConfigsTest {
   }
 
   @Test
-  void attacksSweepComparesFiveAttacksAtTheDefaultsRadius() {
+  void attacksSweepComparesSixAttacksAtTheDefaultsRadius() {
     SweepConfig c = SweepConfig.load(new File(CONF, "attacks.conf"), List.of());
     assertThat(c.attacks()).extracting(SweepConfig.NamedAttack::name)
-        .containsExactly("fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-ce-100");
+        .containsExactly("fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-ce-100", "apgd-t");
     assertThat(c.attacks()).allSatisfy(a -> assertThat(a.spec().eps()).isEqualTo(0.03));
-    // PGD and the APGDs at the same budget, and one APGD-CE at ten times it
-    assertThat(c.attacks()).extracting(a -> a.spec().passes()).containsExactly(1, 10, 10, 10, 100);
+    // PGD and the APGDs at the same budget, one APGD-CE at ten times it, APGD-T at it per target
+    assertThat(c.attacks()).extracting(a -> a.spec().passes())
+        .containsExactly(1, 10, 10, 10, 100, 90);
     assertThat(labels(c)).containsExactly("none", "S=2");
   }
 

@@ -82,6 +82,19 @@ class SweepConfigTest {
   }
 
   @Test
+  void apgdTargetedTakesItsTargetsFromTheSharedBlock() {
+    SweepConfig c = SweepConfig.load(null, List.of("sweep.attack.steps=100",
+        "sweep.attacks=[{type=apgd-t}, {type=apgd-t, name=apgd-t3, targets=3}]"));
+    assertThat(c.attacks()).extracting(a -> a.spec().label()).containsExactly(
+        "apgd-t eps=0.03 steps=100 restarts=1 targets=9 rho=0.75 round-8bit",
+        "apgd-t eps=0.03 steps=100 restarts=1 targets=3 rho=0.75 round-8bit");
+    assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.attack.targets=0",
+            "sweep.attacks=[{type=apgd-t}]")))
+        .isInstanceOf(UserInputException.class)
+        .hasMessageContaining("sweep.attack.targets must be >= 1, got 0");
+  }
+
+  @Test
   void torchKindsAreGridKeysWithPathSafeLabels() {
     SweepConfig c =
         SweepConfig.load(

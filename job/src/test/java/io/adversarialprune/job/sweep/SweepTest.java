@@ -244,6 +244,8 @@ class SweepTest {
       {"sweep.attacks=[{type=fgsm, alpha=0.1}]", "unknown key sweep.attacks[0].alpha"},
       {"sweep.attacks=[{type=fgsm}, {type=fgsm}]", "sweep.attacks names must be unique"},
       {"sweep.attacks=[{type=apgd-ce, rho=2}]", "sweep.attacks[0].rho"},
+      {"sweep.attacks=[{type=apgd-t, targets=10}]", "sweep.attacks: attack 'apgd-t': apgd-t with"
+          + " targets = 10 needs a model with more than 10 classes, the model has 10"},
       {"sweep.data.limit=4", "sweep.data.shards=5",
           "sweep.data.shards is 5, but only 4 images are selected"},
     };

@@ -64,7 +64,7 @@ public record Apgd(
     problems.throwIfAny();
   }
 
-  private static void validate(
+  static void validate(
       double eps, int steps, int restarts, double rho, SpecReader.Problems problems) {
     SpecReader.checkEps(eps, problems);
     SpecReader.checkAtLeastOne("steps", steps, problems);
@@ -117,12 +117,26 @@ public record Apgd(
   }
 
   @Override
+  public boolean shrinksBatches() {
+    return restarts > 1 || earlyStop;
+  }
+
+  @Override
+  public String modelProblem(int classes) {
+    return loss == Loss.DLR && classes < 3
+        ? "apgd-dlr needs a model with at least 3 classes, the model has " + classes
+        : null;
+  }
+
+  @Override
   public Attack attack() {
     return new ApgdAttack(
+        this,
         loss == Loss.CE ? Losses.Loss.CE : Losses.Loss.DLR,
         eps,
         steps,
         restarts,
+        1,
         rho,
         round8bit,
         earlyStop);

@@ -64,28 +64,37 @@ public final class ApgdAttack implements Attack {
 
   static final float MOMENTUM = 0.75f;
 
+  private final AttackSpec spec;
   private final Losses.Loss loss;
   private final double eps;
   private final int steps;
   private final int restarts;
+  private final int targets;
   private final double rho;
   private final boolean round8bit;
   private final boolean earlyStop;
   private final int[] checkpoints;
 
-  /** Made by {@link Apgd}, which validates the values. */
+  /**
+   * Made by {@link Apgd} and {@link ApgdT} ({@code spec}), which validate the values; {@code
+   * targets} is 1 for the untargeted losses.
+   */
   ApgdAttack(
+      AttackSpec spec,
       Losses.Loss loss,
       double eps,
       int steps,
       int restarts,
+      int targets,
       double rho,
       boolean round8bit,
       boolean earlyStop) {
+    this.spec = spec;
     this.loss = loss;
     this.eps = eps;
     this.steps = steps;
     this.restarts = restarts;
+    this.targets = targets;
     this.rho = rho;
     this.round8bit = round8bit;
     this.earlyStop = earlyStop;
@@ -120,33 +129,41 @@ public final class ApgdAttack implements Attack {
   @Override
   public float[] perturb(Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
     AttackSupport.checkDifferentiable(source, "APGD");
-    if (loss == Losses.Loss.DLR && source.classes() < 3) {
-      throw new IllegalArgumentException(
-          "apgd-dlr needs at least 3 classes, but model "
-              + source.file()
-              + " has "
-              + source.classes());
+    String problem = spec.modelProblem(source.classes());
+    if (problem != null) {
+      throw new IllegalArgumentException(problem + " (model " + source.file() + ")");
     }
     InputShape shape = source.inputShape();
     int n = AttackSupport.checkBatch(shape, ids, labels, pixels);
     int per = shape.pixels();
     boolean gradMode = JniUtils.isGradMode();
     try {
+      int[][] targetOf = loss == Losses.Loss.DLR_TARGETED ? targetClasses(source, labels, pixels)
+          : null;
+      int runs = restarts * targets;
       float[] best = new float[pixels.length];
       float[] bestLoss = new float[n];
       int[] todo = AttackSupport.identity(n);
-      for (int r = 0; r < restarts && todo.length > 0; r++) {
-        float[] clean = AttackSupport.pick(pixels, per, todo);
-        int[] y = AttackSupport.pick(labels, todo);
-        float[] start = new float[clean.length];
-        for (int k = 0; k < todo.length; k++) {
-          SampleNoise.scaledStart(seed, ids[todo[k]], r, eps, clean, k * per, per, start);
+      for (int r = 0; r < runs && todo.length > 0; r++) {
+        int[] batchRows = AttackSupport.restartRows(todo, n);
+        float[] clean = AttackSupport.pick(pixels, per, batchRows);
+        int[] y = AttackSupport.pick(labels, batchRows);
+        int[] target = null;
+        if (targetOf != null) {
+          target = new int[batchRows.length];
+          for (int k = 0; k < batchRows.length; k++) {
+            target[k] = targetOf[batchRows[k]][r / restarts];
+          }
         }
-        float[] adv = run(source, y, clean, start);
-        if (restarts == 1) {
+        float[] start = new float[clean.length];
+        for (int k = 0; k < batchRows.length; k++) {
+          SampleNoise.scaledStart(seed, ids[batchRows[k]], r, eps, clean, k * per, per, start);
+        }
+        float[] adv = run(source, y, target, clean, start, todo.length);
+        if (runs == 1) {
           return adv;
         }
-        Scores scored = score(source, y, adv);
+        Scores scored = score(source, y, target, adv);
         boolean[] again = new boolean[todo.length];
         for (int k = 0; k < todo.length; k++) {
           boolean wrong = scored.predictions[k] != y[k];
@@ -166,18 +183,46 @@ public final class ApgdAttack implements Attack {
 
   private record Scores(float[] losses, long[] predictions) {}
 
-  /** This attack's loss and the predictions on {@code pixels}, one forward pass. */
-  private Scores score(Classifier source, int[] labels, float[] pixels) {
+  /**
+   * This attack's loss (on {@code targets} for the targeted loss, else null) and the predictions
+   * on {@code pixels}, one forward pass.
+   */
+  private Scores score(Classifier source, int[] labels, int[] targets, float[] pixels) {
     try (NDManager scope = source.manager().newSubManager()) {
       NDArray x = scope.create(pixels, new Shape(source.inputShape().batchShape(labels.length)));
       Gradients.Evaluation at =
-          Gradients.loss(source, x, AttackSupport.labels(scope, labels), loss);
+          Gradients.loss(source, x, AttackSupport.labels(scope, labels),
+              targets == null ? null : AttackSupport.labels(scope, targets), loss);
       return new Scores(at.losses().toFloatArray(), at.predictions());
     }
   }
 
   /**
-   * One restart from {@code start}; returns each sample's result, rounded if so configured.
+   * Each sample's {@code targets} target classes: the classes other than its label in descending
+   * order of its clean logits, the lower class first on ties (one forward pass on the batch).
+   */
+  private int[][] targetClasses(Classifier source, int[] labels, float[] pixels) {
+    float[] logits = Predictions.of(source, labels, pixels).logits();
+    int classes = source.classes();
+    int[][] out = new int[labels.length][];
+    for (int i = 0; i < labels.length; i++) {
+      int row = i * classes;
+      int label = labels[i];
+      out[i] =
+          java.util.stream.IntStream.range(0, classes)
+              .filter(c -> c != label)
+              .boxed()
+              .sorted((a, b) -> Float.compare(logits[row + b], logits[row + a]))
+              .limit(targets)
+              .mapToInt(Integer::intValue)
+              .toArray();
+    }
+    return out;
+  }
+
+  /**
+   * One restart from {@code start}; returns each sample's result, rounded if so configured. Rows
+   * from {@code live} on are filler ({@link AttackSupport#restartRows}): attacked, never reported.
    *
    * <p>Native memory: the restart's manager holds the clean batch and its box; the iterates live
    * in a "state" sub-manager that is replaced every step. A step's arithmetic is attached to the
@@ -185,18 +230,19 @@ public final class ApgdAttack implements Attack {
    * a fresh state manager and the old one is closed, so a step frees its intermediates and the
    * previous iterates at once, without copying the state.
    */
-  private float[] run(Classifier source, int[] labels, float[] clean, float[] start) {
+  private float[] run(
+      Classifier source, int[] labels, int[] targets, float[] clean, float[] start, int live) {
     InputShape shape = source.inputShape();
     int per = shape.pixels();
     int n = labels.length;
     float[] out = new float[clean.length];
     State s = new State(n, steps);
-    AttackSupport.Rows rows = new AttackSupport.Rows(n);
+    AttackSupport.Rows rows = new AttackSupport.Rows(n, live);
     try (NDManager batch = source.manager().newSubManager()) {
-      Tensors t = new Tensors(batch, shape, clean, labels);
+      Tensors t = new Tensors(batch, shape, clean, labels, targets);
       NDManager state = batch.newSubManager();
       t.x = state.create(start, t.shape);
-      Gradients.Evaluation first = pass(source, t.x.duplicate(), t.y, true);
+      Gradients.Evaluation first = pass(source, t.x.duplicate(), t, true);
       float[] f0 = first.losses().toFloatArray();
       long[] pred0 = first.predictions();
       first.release();
@@ -236,7 +282,8 @@ public final class ApgdAttack implements Attack {
                 state,
                 keep,
                 AttackSupport.pick(clean, per, rows.samples()),
-                AttackSupport.pick(labels, rows.samples()));
+                AttackSupport.pick(labels, rows.samples()),
+                targets == null ? null : AttackSupport.pick(targets, rows.samples()));
           }
         }
         NDManager nextState = batch.newSubManager();
@@ -304,7 +351,7 @@ public final class ApgdAttack implements Attack {
       next = t.project(t.x.add(towardZ).add(momentum));
     }
     boolean needGradient = k + 1 < steps;
-    Gradients.Evaluation at = pass(source, next.duplicate(), t.y, needGradient);
+    Gradients.Evaluation at = pass(source, next.duplicate(), t, needGradient);
     float[] f = at.losses().toFloatArray();
     long[] pred = at.predictions();
     at.release();
@@ -391,10 +438,10 @@ public final class ApgdAttack implements Attack {
 
   /** A forward (and backward, if {@code gradient}) pass at {@code leaf}, a fresh array. */
   private Gradients.Evaluation pass(
-      Classifier source, NDArray leaf, NDArray y, boolean gradient) {
+      Classifier source, NDArray leaf, Tensors t, boolean gradient) {
     return gradient
-        ? Gradients.lossGradient(source, leaf, y, loss)
-        : Gradients.loss(source, leaf, y, loss);
+        ? Gradients.lossGradient(source, leaf, t.y, t.target, loss)
+        : Gradients.loss(source, leaf, t.y, t.target, loss);
   }
 
   /** Per-sample bookkeeping in Java arrays, indexed by the sample's position in the restart. */
@@ -432,6 +479,7 @@ public final class ApgdAttack implements Attack {
     Shape shape;
     NDArray clean;
     NDArray y;
+    NDArray target;
     NDArray lower;
     NDArray upper;
     NDArray x;
@@ -441,16 +489,18 @@ public final class ApgdAttack implements Attack {
     NDArray gMax;
     NDArray xAdv;
 
-    Tensors(NDManager batch, InputShape inputShape, float[] pixels, int[] labels) {
+    Tensors(
+        NDManager batch, InputShape inputShape, float[] pixels, int[] labels, int[] targets) {
       this.batch = batch;
       this.inputShape = inputShape;
-      bounds(pixels, labels);
+      bounds(pixels, labels, targets);
     }
 
-    private void bounds(float[] pixels, int[] labels) {
+    private void bounds(float[] pixels, int[] labels, int[] targets) {
       shape = new Shape(inputShape.batchShape(labels.length));
       clean = batch.create(pixels, shape);
       y = AttackSupport.labels(batch, labels);
+      target = targets == null ? null : AttackSupport.labels(batch, targets);
       lower = clean.sub(eps).clip(0, 1);
       upper = clean.add(eps).clip(0, 1);
     }
@@ -470,11 +520,14 @@ public final class ApgdAttack implements Attack {
     }
 
     /** Keeps packed rows {@code kept} of every tensor (early stop); iterates on {@code state}. */
-    void compact(NDManager state, int[] kept, float[] keptClean, int[] keptLabels) {
-      for (NDArray a : new NDArray[] {clean, y, lower, upper}) {
-        a.close();
+    void compact(
+        NDManager state, int[] kept, float[] keptClean, int[] keptLabels, int[] keptTargets) {
+      for (NDArray a : new NDArray[] {clean, y, target, lower, upper}) {
+        if (a != null) {
+          a.close();
+        }
       }
-      bounds(keptClean, keptLabels);
+      bounds(keptClean, keptLabels, keptTargets);
       NDArray[] old = {x, xPrev, g, xMax, gMax, xAdv};
       NDArray[] packed = new NDArray[old.length];
       for (int a = 0; a < old.length; a++) {

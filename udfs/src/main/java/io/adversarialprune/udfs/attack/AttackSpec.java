@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * One attack of the sweep's attack axis with its typed parameters: {@link Fgsm}, {@link PgdLinf},
- * {@link PgdL2} or {@link Apgd}. Immutable, serializable values; {@link #attack()} makes the
+ * {@link PgdL2}, {@link Apgd} or {@link ApgdT}. Immutable, serializable values; {@link #attack()} makes the
  * executor-side algorithm.
  *
  * <p>HOCON keys of one entry (kebab-case; defaults belong in the job's {@code reference.conf},
@@ -18,13 +18,15 @@ import java.util.List;
  *       random-start}, {@code restarts} >= 1
  *   <li>{@code apgd-ce}, {@code apgd-dlr}: {@code steps} >= 1, {@code restarts} >= 1, {@code rho}
  *       in (0, 1)
+ *   <li>{@code apgd-t}: as APGD, and {@code targets} >= 1
  * </ul>
  */
 public sealed interface AttackSpec extends java.io.Serializable
-    permits Fgsm, PgdLinf, PgdL2, Apgd {
+    permits Fgsm, PgdLinf, PgdL2, Apgd, ApgdT {
 
   /**
-   * {@code "fgsm"}, {@code "pgd-linf"}, {@code "pgd-l2"}, {@code "apgd-ce"} or {@code "apgd-dlr"}.
+   * {@code "fgsm"}, {@code "pgd-linf"}, {@code "pgd-l2"}, {@code "apgd-ce"}, {@code "apgd-dlr"} or
+   * {@code "apgd-t"}.
    */
   String type();
 
@@ -54,8 +56,24 @@ public sealed interface AttackSpec extends java.io.Serializable
   /** Whether a sample stops being attacked once it is misclassified ({@code early-stop}). */
   boolean earlyStop();
 
+  /**
+   * Whether the attack may hand the engine fewer rows than the batch it was given: early stop
+   * (once a pass has been made) and later restarts (or targets) attack only the samples still
+   * standing, in the buckets {@code n, ceil(n/2), ..., 1} of the batch. The engine check then
+   * checks those sizes too.
+   */
+  boolean shrinksBatches();
+
+  /**
+   * Why a model with {@code classes} classes cannot be attacked this way, or {@code null} when it
+   * can: checked at start-up against the sweep's model and again by the attack itself.
+   */
+  default String modelProblem(int classes) {
+    return null;
+  }
+
   /** The allowed values of {@code type}. */
-  List<String> TYPES = List.of("fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr");
+  List<String> TYPES = List.of("fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr", "apgd-t");
 
   /**
    * The keys an entry of {@code type} takes, {@code type} included; null for an unknown type.
@@ -66,6 +84,7 @@ public sealed interface AttackSpec extends java.io.Serializable
       case "pgd-linf" -> PgdLinf.KEYS;
       case "pgd-l2" -> PgdL2.KEYS;
       case "apgd-ce", "apgd-dlr" -> Apgd.KEYS;
+      case ApgdT.TYPE -> ApgdT.KEYS;
       default -> null;
     };
   }
@@ -92,6 +111,7 @@ public sealed interface AttackSpec extends java.io.Serializable
           case "pgd-linf" -> PgdLinf.from(e);
           case "pgd-l2" -> PgdL2.from(e);
           case "apgd-ce", "apgd-dlr" -> Apgd.from(e, type);
+          case ApgdT.TYPE -> ApgdT.from(e);
           default -> {
             e.problem(
                 "type", "must be one of " + String.join(", ", TYPES) + ", got \"" + type + "\"");

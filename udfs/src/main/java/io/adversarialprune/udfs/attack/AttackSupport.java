@@ -83,6 +83,33 @@ final class AttackSupport {
     return out;
   }
 
+  /**
+   * The smallest of the buckets {@code n, ceil(n/2), ceil(n/4), ..., 1} that holds {@code live}
+   * rows ({@code 1 <= live <= n}). Every batch an attack hands the engine is a bucket of the batch
+   * it was given, so a handful of sizes repeat from batch to batch and the engine check
+   * ({@code udfs.check.EngineCheck}, run per batch size where the numbers are computed) can vouch
+   * for each of them in advance.
+   */
+  static int bucket(int n, int live) {
+    int bucket = n;
+    while (bucket > 1 && (bucket + 1) / 2 >= live) {
+      bucket = (bucket + 1) / 2;
+    }
+    return bucket;
+  }
+
+  /**
+   * The rows of a restart's batch: {@code todo} (the samples still to restart, positions in a batch
+   * of {@code n}), padded to {@link #bucket} size by repeating {@code todo[0]}. The filler rows
+   * are attacked (or, with early stop, carried dead) and their results ignored; they cost at most
+   * as much again as the live rows and keep the batch at a size the engine check has checked.
+   */
+  static int[] restartRows(int[] todo, int n) {
+    int[] rows = java.util.Arrays.copyOf(todo, bucket(n, todo.length));
+    java.util.Arrays.fill(rows, todo.length, rows.length, todo[0]);
+    return rows;
+  }
+
   /** {@code 0, 1, ..., n - 1}. */
   static int[] identity(int n) {
     int[] out = new int[n];
@@ -130,7 +157,7 @@ final class AttackSupport {
    * size the engine has not seen costs far more than a few dead rows (oneDNN makes new primitives,
    * TorchScript re-specializes its graph): shrinking at every stopped sample made early stop
    * slower than no early stop on the default model, while buckets keep the sizes to a handful
-   * that repeat from batch to batch. Not thread-safe; one per attack restart.
+   * that repeat from batch to batch ({@link #bucket}). Not thread-safe; one per attack restart.
    */
   static final class Rows {
     private final int full;
@@ -138,12 +165,13 @@ final class AttackSupport {
     private boolean[] alive;
     private int live;
 
-    Rows(int n) {
+    /** Rows {@code 0 .. live - 1} live, the rest filler ({@link #restartRows}), dead. */
+    Rows(int n, int live) {
       full = n;
       sample = identity(n);
       alive = new boolean[n];
-      java.util.Arrays.fill(alive, true);
-      live = n;
+      java.util.Arrays.fill(alive, 0, live, true);
+      this.live = live;
     }
 
     /** Rows in the batch tensors, dead ones included. */
@@ -183,11 +211,11 @@ final class AttackSupport {
      * describes the shrunk batch); {@code null} when the batch keeps its size.
      */
     int[] shrink() {
-      int bucket = full;
-      while (bucket > 1 && (bucket + 1) / 2 >= live) {
-        bucket = (bucket + 1) / 2;
+      if (live == 0) {
+        return null;
       }
-      if (bucket >= sample.length || live == 0) {
+      int bucket = bucket(full, live);
+      if (bucket >= sample.length) {
         return null;
       }
       int[] keep = new int[bucket];

@@ -57,6 +57,11 @@ public record Fgsm(double eps, boolean round8bit, boolean earlyStop) implements 
   }
 
   @Override
+  public boolean shrinksBatches() {
+    return false; // one pass on the whole batch; early stop only keeps misclassified images clean
+  }
+
+  @Override
   public Attack attack() {
     // One L-infinity PGD step of size eps from x: x + eps sign(g) never leaves the eps box, so
     // the projection only clips to [0, 1], bit for bit clamp(x + eps sign(g), 0, 1).

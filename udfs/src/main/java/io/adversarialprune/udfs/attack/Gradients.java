@@ -15,6 +15,9 @@ public final class Gradients {
   private static final java.util.concurrent.atomic.LongAdder IMAGE_PASSES =
       new java.util.concurrent.atomic.LongAdder();
 
+  private static final java.util.concurrent.atomic.LongAdder PASS_NANOS =
+      new java.util.concurrent.atomic.LongAdder();
+
   private Gradients() {}
 
   /**
@@ -25,6 +28,16 @@ public final class Gradients {
    */
   public static long imagePasses() {
     return IMAGE_PASSES.sum();
+  }
+
+  /**
+   * Wall-clock nanoseconds spent inside {@link #lossGradient} (forward, loss, backward) in this
+   * JVM so far, all threads: an attack's time minus this delta is what it spends outside the
+   * engine's passes (its own arithmetic and bookkeeping), measured on the same iterates in the
+   * same run ({@code PgdStepBench}). Monotonic; never reset.
+   */
+  public static long passNanos() {
+    return PASS_NANOS.sum();
   }
 
   /**
@@ -54,13 +67,23 @@ public final class Gradients {
    */
   static Evaluation lossGradient(
       Classifier source, NDArray leaf, NDArray labels, Losses.Loss loss) {
+    return lossGradient(source, leaf, labels, null, loss);
+  }
+
+  /**
+   * As {@link #lossGradient(Classifier, NDArray, NDArray, Losses.Loss)}, for a loss that takes
+   * target classes ({@code targets}, int64 {@code [N]}; {@code null} for the others).
+   */
+  static Evaluation lossGradient(
+      Classifier source, NDArray leaf, NDArray labels, NDArray targets, Losses.Loss loss) {
+    long start = System.nanoTime();
     leaf.setRequiresGradient(true);
     JniUtils.setGradMode(true);
     NDArray logits;
     NDArray losses;
     try {
       logits = source.logits(leaf);
-      losses = loss.of(logits, labels);
+      losses = loss.of(logits, labels, targets);
       NDArray total = losses.sum();
       JniUtils.backward(
           (PtNDArray) total, (PtNDArray) leaf.getManager().ones(total.getShape()), false, false);
@@ -68,17 +91,21 @@ public final class Gradients {
       JniUtils.setGradMode(false);
     }
     IMAGE_PASSES.add(leaf.getShape().get(0));
-    return new Evaluation(leaf.getGradient(), losses, logits);
+    NDArray gradient = leaf.getGradient();
+    PASS_NANOS.add(System.nanoTime() - start);
+    return new Evaluation(gradient, losses, logits);
   }
 
   /**
    * Per-sample losses and logits with grad mode off (a forward pass only), attached to {@code x}'s
-   * manager. The calling thread's grad mode is left off.
+   * manager; {@code targets} as in {@link #lossGradient}. The calling thread's grad mode is left
+   * off.
    */
-  static Evaluation loss(Classifier source, NDArray x, NDArray labels, Losses.Loss loss) {
+  static Evaluation loss(
+      Classifier source, NDArray x, NDArray labels, NDArray targets, Losses.Loss loss) {
     JniUtils.setGradMode(false);
     NDArray logits = source.logits(x);
-    return new Evaluation(null, loss.of(logits, labels), logits);
+    return new Evaluation(null, loss.of(logits, labels, targets), logits);
   }
 
   /**

@@ -15,11 +15,21 @@ final class Losses {
     /** Cross entropy, {@link #crossEntropy}. */
     CE,
     /** Difference of logits ratio, {@link #dlr}; needs at least 3 classes. */
-    DLR;
+    DLR,
+    /** Targeted difference of logits ratio, {@link #dlrTargeted}; needs at least 4 classes. */
+    DLR_TARGETED;
 
-    /** The per-sample loss, shape {@code [N]}. */
-    NDArray of(NDArray logits, NDArray labels) {
-      return this == CE ? crossEntropy(logits, labels) : dlr(logits, labels);
+    /**
+     * The per-sample loss, shape {@code [N]}.
+     *
+     * @param targets int64 target classes {@code [N]} for {@link #DLR_TARGETED}, else ignored
+     */
+    NDArray of(NDArray logits, NDArray labels, NDArray targets) {
+      return switch (this) {
+        case CE -> crossEntropy(logits, labels);
+        case DLR -> dlr(logits, labels);
+        case DLR_TARGETED -> dlrTargeted(logits, labels, targets);
+      };
     }
   }
 
@@ -59,5 +69,31 @@ final class Losses {
     NDArray top1 = sorted.get(":, " + (classes - 1));
     NDArray top3 = sorted.get(":, " + (classes - 3));
     return zy.sub(zOther).div(top1.sub(top3).add(DLR_EPSILON)).neg();
+  }
+
+  /**
+   * Per-sample targeted difference of logits ratio (Croce and Hein, ICML 2020, section 4; the
+   * loss of AutoAttack's APGD-T), shape {@code [N]}:
+   *
+   * <pre>
+   *   DLR_t(z, y) = -(z_y - z_t) / (z_pi1 - (z_pi3 + z_pi4) / 2 + 1e-12)
+   * </pre>
+   *
+   * where {@code z_pi1 >= z_pi2 >= z_pi3 >= z_pi4} are the four largest logits: maximizing it
+   * raises the target's logit above the label's.
+   *
+   * @param labels int64 labels, shape {@code [N]}; the logits need at least 4 classes
+   * @param targets int64 target classes, shape {@code [N]}
+   */
+  static NDArray dlrTargeted(NDArray logits, NDArray labels, NDArray targets) {
+    long n = logits.getShape().get(0);
+    long classes = logits.getShape().get(1);
+    NDArray zy = logits.gather(labels.reshape(n, 1), 1).reshape(n);
+    NDArray zt = logits.gather(targets.reshape(n, 1), 1).reshape(n);
+    NDArray sorted = logits.sort(1);
+    NDArray top1 = sorted.get(":, " + (classes - 1));
+    NDArray top3 = sorted.get(":, " + (classes - 3));
+    NDArray top4 = sorted.get(":, " + (classes - 4));
+    return zy.sub(zt).div(top1.sub(top3.add(top4).mul(0.5f)).add(DLR_EPSILON)).neg();
   }
 }

@@ -111,20 +111,21 @@ public final class PgdAttack implements Attack {
     boolean gradMode = JniUtils.isGradMode();
     try {
       if (restarts == 1) {
-        return descend(source, labels, pixels, start(seed, ids, 0, pixels, n, per));
+        return descend(source, labels, pixels, start(seed, ids, 0, pixels, n, per), n);
       }
       float[] best = new float[pixels.length];
       float[] bestLoss = new float[n];
       int[] todo = AttackSupport.identity(n);
       for (int r = 0; r < restarts && todo.length > 0; r++) {
-        float[] clean = AttackSupport.pick(pixels, per, todo);
-        int[] y = AttackSupport.pick(labels, todo);
-        long[] restartIds = new long[todo.length];
-        for (int k = 0; k < todo.length; k++) {
-          restartIds[k] = ids[todo[k]];
+        int[] batchRows = AttackSupport.restartRows(todo, n);
+        float[] clean = AttackSupport.pick(pixels, per, batchRows);
+        int[] y = AttackSupport.pick(labels, batchRows);
+        long[] restartIds = new long[batchRows.length];
+        for (int k = 0; k < batchRows.length; k++) {
+          restartIds[k] = ids[batchRows[k]];
         }
-        float[] x0 = start(seed, restartIds, r, clean, todo.length, per);
-        float[] adv = descend(source, y, clean, x0);
+        float[] x0 = start(seed, restartIds, r, clean, batchRows.length, per);
+        float[] adv = descend(source, y, clean, x0, todo.length);
         Predictions scored = Predictions.of(source, y, adv);
         boolean[] again = new boolean[todo.length];
         for (int k = 0; k < todo.length; k++) {
@@ -160,12 +161,16 @@ public final class PgdAttack implements Attack {
     return start;
   }
 
-  /** One restart: {@code steps} steps from {@code start}; rounded if so configured. */
-  private float[] descend(Classifier source, int[] labels, float[] clean, float[] start) {
+  /**
+   * One restart: {@code steps} steps from {@code start}; rounded if so configured. Rows from
+   * {@code live} on are filler ({@link AttackSupport#restartRows}).
+   */
+  private float[] descend(
+      Classifier source, int[] labels, float[] clean, float[] start, int live) {
     InputShape shape = source.inputShape();
     int per = shape.pixels();
     float[] out = new float[clean.length];
-    AttackSupport.Rows rows = new AttackSupport.Rows(labels.length);
+    AttackSupport.Rows rows = new AttackSupport.Rows(labels.length, live);
     try (NDManager batch = source.manager().newSubManager()) {
       Bounds bounds = new Bounds(batch, shape, clean, labels);
       NDArray x = batch.create(start, new Shape(shape.batchShape(rows.size())));

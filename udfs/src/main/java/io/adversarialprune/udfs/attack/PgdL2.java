@@ -81,6 +81,11 @@ public record PgdL2(
   }
 
   @Override
+  public boolean shrinksBatches() {
+    return restarts > 1 || (earlyStop && steps > 1);
+  }
+
+  @Override
   public Attack attack() {
     return new PgdAttack(
         PgdAttack.Norm.L2, eps, alpha, steps, randomStart, restarts, round8bit, earlyStop);

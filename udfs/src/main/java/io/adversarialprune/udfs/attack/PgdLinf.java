@@ -110,6 +110,11 @@ public record PgdLinf(
   }
 
   @Override
+  public boolean shrinksBatches() {
+    return restarts > 1 || (earlyStop && steps > 1);
+  }
+
+  @Override
   public Attack attack() {
     return new PgdAttack(
         PgdAttack.Norm.LINF, eps, alpha, steps, randomStart, restarts, round8bit, earlyStop);

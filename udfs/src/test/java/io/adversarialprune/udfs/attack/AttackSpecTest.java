@@ -39,6 +39,8 @@ class AttackSpecTest {
         .isEqualTo(new Apgd(Apgd.Loss.CE, 0.03, 100, 2, 0.75, true, false));
     assertThat(parse("apgd-dlr", APGD.replace("early-stop = false", "early-stop = true")))
         .isEqualTo(new Apgd(Apgd.Loss.DLR, 0.03, 100, 2, 0.75, true, true));
+    assertThat(parse("apgd-t", APGD + ", targets = 9"))
+        .isEqualTo(new ApgdT(0.03, 100, 2, 9, 0.75, true, false));
   }
 
   @Test
@@ -63,6 +65,42 @@ class AttackSpecTest {
     AttackSpec fgsm = new Fgsm(0.0001, false, false);
     assertThat(fgsm.label()).isEqualTo("fgsm eps=0.0001");
     assertThat(fgsm.passes()).isEqualTo(1);
+    AttackSpec targeted = parse("apgd-t", APGD + ", targets = 9");
+    assertThat(targeted.type()).isEqualTo("apgd-t");
+    assertThat(targeted.norm()).isEqualTo("linf");
+    assertThat(targeted.label())
+        .isEqualTo("apgd-t eps=0.03 steps=100 restarts=2 targets=9 rho=0.75 round-8bit");
+    assertThat(targeted.passes()).isEqualTo(1800);
+  }
+
+  @Test
+  void whichAttacksHandTheEngineSmallerBatches() {
+    // Later restarts (and targets) attack the samples still standing; early stop drops the fallen
+    // once a pass has been made (FGSM makes one, PGD with one step has no pass after it).
+    assertThat(new Fgsm(0.03, true, true).shrinksBatches()).isFalse();
+    assertThat(new PgdLinf(0.03, 0.01, 10, true, 1, true, false).shrinksBatches()).isFalse();
+    assertThat(new PgdLinf(0.03, 0.01, 10, true, 2, true, false).shrinksBatches()).isTrue();
+    assertThat(new PgdLinf(0.03, 0.01, 10, true, 1, true, true).shrinksBatches()).isTrue();
+    assertThat(new PgdL2(1, 0.1, 1, true, 1, true, true).shrinksBatches()).isFalse();
+    assertThat(new Apgd(Apgd.Loss.CE, 0.03, 10, 1, 0.75, true, false).shrinksBatches()).isFalse();
+    assertThat(new Apgd(Apgd.Loss.CE, 0.03, 1, 1, 0.75, true, true).shrinksBatches()).isTrue();
+    assertThat(new ApgdT(0.03, 10, 1, 1, 0.75, true, false).shrinksBatches()).isFalse();
+    assertThat(new ApgdT(0.03, 10, 1, 2, 0.75, true, false).shrinksBatches()).isTrue();
+  }
+
+  @Test
+  void lossesThatNeedMoreClassesSaySo() {
+    assertThat(new Apgd(Apgd.Loss.CE, 0.03, 10, 1, 0.75, true, false).modelProblem(2)).isNull();
+    assertThat(new Apgd(Apgd.Loss.DLR, 0.03, 10, 1, 0.75, true, false).modelProblem(2))
+        .isEqualTo("apgd-dlr needs a model with at least 3 classes, the model has 2");
+    assertThat(new Apgd(Apgd.Loss.DLR, 0.03, 10, 1, 0.75, true, false).modelProblem(3)).isNull();
+    ApgdT nine = new ApgdT(0.03, 10, 1, 9, 0.75, true, false);
+    assertThat(nine.modelProblem(10)).isNull();
+    assertThat(nine.modelProblem(9))
+        .isEqualTo("apgd-t with targets = 9 needs a model with more than 9 classes, the model"
+            + " has 9");
+    assertThat(new ApgdT(0.03, 10, 1, 1, 0.75, true, false).modelProblem(3))
+        .startsWith("apgd-t needs a model with at least 4 classes");
   }
 
   @Test
@@ -122,7 +160,7 @@ class AttackSpecTest {
     assertThatThrownBy(() -> parse("cw", COMMON))
         .hasMessage(
             "sweep.attacks[1].type must be one of fgsm, pgd-linf, pgd-l2, apgd-ce, apgd-dlr,"
-                + " got \"cw\"");
+                + " apgd-t, got \"cw\"");
     assertThatThrownBy(() -> AttackSpec.from(ConfigFactory.parseString("eps = 0.1"), PATH))
         .hasMessage("sweep.attacks[1].type is missing");
   }
@@ -166,6 +204,11 @@ class AttackSpecTest {
         .hasMessage("fgsm.eps must be in (0, 1], got 1.5");
     assertThatThrownBy(() -> new Apgd(Apgd.Loss.DLR, 0.03, 0, 1, 0.75, false, false))
         .hasMessage("apgd-dlr.steps must be >= 1, got 0");
+    assertThatThrownBy(() -> new ApgdT(0.03, 10, 1, 0, 0.75, false, false))
+        .hasMessage("apgd-t.targets must be >= 1, got 0");
+    assertThatThrownBy(() -> parse("apgd-t", APGD + ", targets = 0, alpha = 1"))
+        .hasMessageContaining("sweep.attacks[1].targets must be >= 1, got 0")
+        .hasMessageContaining("sweep.attacks[1].alpha is not a key of type apgd-t");
   }
 
   @Test

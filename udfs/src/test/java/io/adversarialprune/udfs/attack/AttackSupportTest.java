@@ -8,7 +8,7 @@ class AttackSupportTest {
 
   @Test
   void earlyStopShrinksTheBatchOnlyToBucketsOfHalvedSizes() {
-    AttackSupport.Rows rows = new AttackSupport.Rows(100);
+    AttackSupport.Rows rows = new AttackSupport.Rows(100, 100);
     for (int p = 0; p < 49; p++) {
       rows.stop(p);
     }
@@ -34,6 +34,24 @@ class AttackSupportTest {
     // Samples 88..99 live, and the first dead row (sample 50) as filler, in row order.
     assertThat(rows.samples()).containsExactly(50, 88, 89, 90, 91, 92, 93, 94, 95, 96, 97, 98, 99);
     assertThat(rows.alive(0)).isFalse();
+  }
+
+  @Test
+  void restartBatchesArePaddedToTheBucketsEarlyStopShrinksThrough() {
+    assertThat(java.util.stream.IntStream.rangeClosed(1, 100).map(live ->
+        AttackSupport.bucket(100, live)).distinct().toArray())
+        .containsExactly(1, 2, 4, 7, 13, 25, 50, 100);
+    assertThat(AttackSupport.restartRows(new int[] {4, 9, 30}, 100))
+        .containsExactly(4, 9, 30, 4);
+    assertThat(AttackSupport.restartRows(new int[] {7}, 100)).containsExactly(7);
+    // The filler rows start dead, so an early-stopping restart does not shrink at once.
+    AttackSupport.Rows rows = new AttackSupport.Rows(4, 3);
+    assertThat(rows.live()).isEqualTo(3);
+    assertThat(rows.alive(3)).isFalse();
+    assertThat(rows.shrink()).isNull();
+    rows.stop(0);
+    rows.stop(1);
+    assertThat(rows.shrink()).containsExactly(2);
   }
 
   @Test

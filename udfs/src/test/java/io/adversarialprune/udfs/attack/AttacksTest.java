@@ -74,6 +74,9 @@ class AttacksTest {
     if (type.startsWith("apgd")) {
       hocon.append(", rho = ").append(c.get("rho").getAsDouble());
     }
+    if (type.equals("apgd-t")) {
+      hocon.append(", targets = ").append(c.get("targets").getAsInt());
+    }
     return AttackSpec.from(ConfigFactory.parseString(hocon.toString()), "case");
   }
 
@@ -161,7 +164,8 @@ class AttacksTest {
         new PgdLinf(0.03, 0.01, 4, true, 2, true, true),
         new PgdL2(0.3, 0.1, 4, true, 2, false, true),
         new Apgd(Apgd.Loss.CE, 0.03, 6, 2, 0.75, true, true),
-        new Apgd(Apgd.Loss.DLR, 0.03, 6, 1, 0.75, false, false));
+        new Apgd(Apgd.Loss.DLR, 0.03, 6, 1, 0.75, false, false),
+        new ApgdT(0.03, 5, 1, 3, 0.75, true, true));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -246,6 +250,34 @@ class AttacksTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("restarting")
+  void restartsHandTheEngineOnlyBucketsOfTheBatch(AttackSpec spec, AttackSpec firstRestart) {
+    // Restart 1 attacks the samples restart 0 left correct (restart 0 is the one-restart attack),
+    // padded to the bucket 6, 3, 2 or 1 that holds them: the sizes the engine check checked.
+    int[] pred = Predictions.of(model, LABELS, firstRestart.attack().perturb(model, 4L, IDS,
+        LABELS, X)).predictions();
+    int left = 0;
+    for (int i = 0; i < LABELS.length; i++) {
+      left += pred[i] == LABELS[i] ? 1 : 0;
+    }
+    assertThat(left).as("a restart that needs filler rows").isIn(4, 5);
+    long before = Gradients.imagePasses();
+    spec.attack().perturb(model, 4L, IDS, LABELS, X);
+    int steps = spec.passes() / 2;
+    assertThat(Gradients.imagePasses() - before).as(spec.label())
+        .isEqualTo((long) steps * (LABELS.length + AttackSupport.bucket(LABELS.length, left)));
+    assertThat(AttackSupport.bucket(LABELS.length, left)).isEqualTo(6);
+  }
+
+  static Stream<Arguments> restarting() {
+    return Stream.of(
+        Arguments.of(new PgdLinf(0.01, 0.004, 3, true, 2, true, false),
+            new PgdLinf(0.01, 0.004, 3, true, 1, true, false)),
+        Arguments.of(new Apgd(Apgd.Loss.CE, 0.01, 3, 2, 0.75, true, false),
+            new Apgd(Apgd.Loss.CE, 0.01, 3, 1, 0.75, true, false)));
+  }
+
   @Test
   void restartZeroIsThePgdStreamOfBefore() {
     float[] a = new float[PER];
@@ -259,7 +291,7 @@ class AttacksTest {
   }
 
   @Test
-  void dlrNeedsThreeClasses() {
+  void dlrNeedsThreeClassesAndTargetedDlrFour() {
     InputShape shape = new InputShape(3, 4, 4);
     Normalization norm =
         new Normalization(new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f});
@@ -270,8 +302,13 @@ class AttacksTest {
       assertThatThrownBy(
               () -> dlr.perturb(two, 1L, new long[] {0}, new int[] {1}, new float[48]))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("apgd-dlr needs at least 3 classes")
-          .hasMessageContaining("layout-probe.pt has 2");
+          .hasMessageContaining("apgd-dlr needs a model with at least 3 classes")
+          .hasMessageContaining("the model has 2").hasMessageContaining("layout-probe.pt");
+      Attack targeted = new ApgdT(0.03, 2, 1, 1, 0.75, false, false).attack();
+      assertThatThrownBy(
+              () -> targeted.perturb(two, 1L, new long[] {0}, new int[] {1}, new float[48]))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("apgd-t needs a model with at least 4 classes");
     }
   }
 
