@@ -18,6 +18,9 @@ public final class Gradients {
   private static final java.util.concurrent.atomic.LongAdder PASS_NANOS =
       new java.util.concurrent.atomic.LongAdder();
 
+  private static final java.util.concurrent.atomic.LongAdder FORWARD_NANOS =
+      new java.util.concurrent.atomic.LongAdder();
+
   private Gradients() {}
 
   /**
@@ -34,10 +37,20 @@ public final class Gradients {
    * Wall-clock nanoseconds spent inside {@link #lossGradient} (forward, loss, backward) in this
    * JVM so far, all threads: an attack's time minus this delta is what it spends outside the
    * engine's passes (its own arithmetic and bookkeeping), measured on the same iterates in the
-   * same run ({@code PgdStepBench}). Monotonic; never reset.
+   * same run ({@code PgdStepBench}). Host time: on a GPU, where kernels run asynchronously, it
+   * counts what the host waited for, not the device's work. Monotonic; never reset.
    */
   public static long passNanos() {
     return PASS_NANOS.sum();
+  }
+
+  /**
+   * Wall-clock nanoseconds spent inside {@link #loss}, the forward-only passes an attack makes
+   * once per run rather than per step (APGD's last iterate and its restarts' scoring, APGD-T's clean
+   * logits), in this JVM so far, all threads. Monotonic; never reset.
+   */
+  public static long forwardNanos() {
+    return FORWARD_NANOS.sum();
   }
 
   /**
@@ -103,9 +116,12 @@ public final class Gradients {
    */
   static Evaluation loss(
       Classifier source, NDArray x, NDArray labels, NDArray targets, Losses.Loss loss) {
+    long start = System.nanoTime();
     JniUtils.setGradMode(false);
     NDArray logits = source.logits(x);
-    return new Evaluation(null, loss.of(logits, labels, targets), logits);
+    NDArray losses = loss.of(logits, labels, targets);
+    FORWARD_NANOS.add(System.nanoTime() - start);
+    return new Evaluation(null, losses, logits);
   }
 
   /**

@@ -34,6 +34,16 @@ final class Losses {
   }
 
   /**
+   * Attaches {@code derived}, made from the labels (DJL puts it on the labels' manager, which
+   * lives as long as a whole attack run), to the manager of the pass's {@code logits}, so that it
+   * is freed with the pass instead of piling up for the run.
+   */
+  private static NDArray onPass(NDArray derived, NDArray logits) {
+    derived.attach(logits.getManager());
+    return derived;
+  }
+
+  /**
    * Per-sample cross entropy {@code -log softmax(logits)[label]}, shape {@code [N]}, the same ops
    * as PyTorch's {@code F.cross_entropy(..., reduction="none")} (log-softmax, then pick).
    *
@@ -41,7 +51,7 @@ final class Losses {
    */
   static NDArray crossEntropy(NDArray logits, NDArray labels) {
     long n = logits.getShape().get(0);
-    return logits.logSoftmax(1).gather(labels.reshape(n, 1), 1).reshape(n).neg();
+    return logits.logSoftmax(1).gather(onPass(labels.reshape(n, 1), logits), 1).reshape(n).neg();
   }
 
   /**
@@ -61,9 +71,9 @@ final class Losses {
   static NDArray dlr(NDArray logits, NDArray labels) {
     long n = logits.getShape().get(0);
     long classes = logits.getShape().get(1);
-    NDArray index = labels.reshape(n, 1);
+    NDArray index = onPass(labels.reshape(n, 1), logits);
     NDArray zy = logits.gather(index, 1).reshape(n);
-    NDArray mask = labels.oneHot((int) classes).toType(logits.getDataType(), false);
+    NDArray mask = onPass(labels.oneHot((int) classes), logits).toType(logits.getDataType(), false);
     NDArray zOther = logits.sub(mask.mul(1e30f)).max(new int[] {1});
     NDArray sorted = logits.sort(1);
     NDArray top1 = sorted.get(":, " + (classes - 1));
@@ -88,8 +98,8 @@ final class Losses {
   static NDArray dlrTargeted(NDArray logits, NDArray labels, NDArray targets) {
     long n = logits.getShape().get(0);
     long classes = logits.getShape().get(1);
-    NDArray zy = logits.gather(labels.reshape(n, 1), 1).reshape(n);
-    NDArray zt = logits.gather(targets.reshape(n, 1), 1).reshape(n);
+    NDArray zy = logits.gather(onPass(labels.reshape(n, 1), logits), 1).reshape(n);
+    NDArray zt = logits.gather(onPass(targets.reshape(n, 1), logits), 1).reshape(n);
     NDArray sorted = logits.sort(1);
     NDArray top1 = sorted.get(":, " + (classes - 1));
     NDArray top3 = sorted.get(":, " + (classes - 3));

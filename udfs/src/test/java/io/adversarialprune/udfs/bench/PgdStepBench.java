@@ -30,9 +30,11 @@ import java.util.SplittableRandom;
  * batch, interleaved in one run, at the clean images and at the attack's own output. Early stop
  * off, one restart (and for APGD-T one target), so every pass is made. APGD's extra forward pass at
  * its last iterate is in its time (at 10 steps it is about 1/30 of the passes, at 100 about 1/300).
- * "Outside its passes": the attack's time beyond what it spent inside {@code Gradients}'
- * forward+backward passes ({@link Gradients#passNanos()}), measured in the same calls: its own
- * arithmetic and bookkeeping, free of the noise between separate timings.
+ * "Without its once-per-run forward passes": the step alone, the attack's time less what it spent
+ * in forward-only passes ({@link Gradients#forwardNanos()}: APGD's last iterate, APGD-T's clean
+ * logits). "Outside the passes": what remains beyond the forward+backward passes themselves
+ * ({@link Gradients#passNanos()}), measured in the same calls: the steps' own arithmetic and
+ * bookkeeping, free of the noise between separate timings.
  * Not a test; run by hand:
  *
  * <pre>
@@ -102,13 +104,16 @@ public final class PgdStepBench {
         double[] rawNs = new double[reps];
         double[] rawAdvNs = new double[reps];
         double[] outsideShare = new double[reps];
+        double[] stepOnlyNs = new double[reps];
         float[] adv = attack.perturb(model, 1L, ids, labels, pixels);
         for (int r = -2; r < reps; r++) { // two warm-up rounds
           long inPasses = Gradients.passNanos();
+          long forwards = Gradients.forwardNanos();
           long t0 = System.nanoTime();
           attack.perturb(model, 1L, ids, labels, pixels);
           long t1 = System.nanoTime();
           inPasses = Gradients.passNanos() - inPasses;
+          forwards = Gradients.forwardNanos() - forwards;
           rawSteps(model, shape, pixels, labels, passes);
           long t2 = System.nanoTime();
           rawSteps(model, shape, adv, labels, passes);
@@ -117,7 +122,8 @@ public final class PgdStepBench {
             attackNs[r] = (double) (t1 - t0) / passes / batch;
             rawNs[r] = (double) (t2 - t1) / passes / batch;
             rawAdvNs[r] = (double) (t3 - t2) / passes / batch;
-            outsideShare[r] = (double) (t1 - t0 - inPasses) / inPasses;
+            outsideShare[r] = (double) (t1 - t0 - forwards - inPasses) / inPasses;
+            stepOnlyNs[r] = (double) (t1 - t0 - forwards) / passes / batch;
           }
         }
         double p = median(attackNs);
@@ -131,7 +137,8 @@ public final class PgdStepBench {
         System.out.printf(
             Locale.ROOT,
             "  %-60s step %8.1f us/image  raw fwd+bwd at x %8.1f, at x_adv %8.1f us/image"
-                + "  ratio %.3f, %.3f (of minima %.3f, %.3f)  outside its passes %+.1f %%%n",
+                + "  ratio %.3f, %.3f (of minima %.3f, %.3f)  without its once-per-run forward"
+                + " passes %.3f, %.3f; steps' own work outside the passes %+.1f %%%n",
             spec.label(),
             p / 1e3,
             q / 1e3,
@@ -140,6 +147,8 @@ public final class PgdStepBench {
             p / a,
             pMin / qMin,
             pMin / aMin,
+            median(stepOnlyNs) / q,
+            median(stepOnlyNs) / a,
             100 * median(outsideShare));
       }
     }
