@@ -11,7 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Auto-PGD, L-infinity, on the cross entropy or the DLR loss (Croce and Hein, ICML 2020,
+ * Auto-PGD, L-infinity, on the cross entropy, the DLR or the targeted DLR loss (Croce and Hein,
+ * ICML 2020,
  * "Reliable evaluation of adversarial robustness with an ensemble of diverse parameter-free
  * attacks", Algorithm 1), per sample, in [0, 1] pixel space. With {@code N = steps}, {@code P} the
  * projection onto the eps box around x and [0, 1], {@code f} the loss and {@code g} its input
@@ -53,7 +54,13 @@ import java.util.List;
  * {@link PgdAttack}: restart {@code r} starts from noise of {@code (seed, id, r)}, only samples
  * not yet misclassified are restarted, and each keeps the restart whose (rounded) result is
  * misclassified, else the one of highest loss, scored by one forward pass per restart when there
- * are several.
+ * are several. Later restarts run on the samples still standing padded with filler rows to the
+ * next bucket size of the batch ({@link AttackSupport#restartRows}), whose results are dropped.
+ *
+ * <p>Targeted ({@link ApgdT}): the target classes come from one forward pass on the clean batch;
+ * target {@code j}'s restart {@code q} is run {@code r = j * restarts + q}, with the noise of
+ * {@code (seed, id, r)}, and runs follow one another as restarts do (a sample misclassified by
+ * one is not attacked again). A sample no target breaks keeps the run of highest targeted loss.
  *
  * <p>Autograd and native memory exactly as {@link PgdAttack}: a fresh leaf per pass, grad mode on
  * the calling thread only, no {@code GradientCollector}; one sub-manager per restart and one per
@@ -202,7 +209,12 @@ public final class ApgdAttack implements Attack {
    * order of its clean logits, the lower class first on ties (one forward pass on the batch).
    */
   private int[][] targetClasses(Classifier source, int[] labels, float[] pixels) {
-    float[] logits = Predictions.of(source, labels, pixels).logits();
+    float[] logits;
+    try (NDManager scope = source.manager().newSubManager()) {
+      NDArray x = scope.create(pixels, new Shape(source.inputShape().batchShape(labels.length)));
+      logits = Gradients.loss(source, x, AttackSupport.labels(scope, labels), null,
+          Losses.Loss.CE).logits().toFloatArray();
+    }
     int classes = source.classes();
     int[][] out = new int[labels.length][];
     for (int i = 0; i < labels.length; i++) {
