@@ -3,6 +3,7 @@ package io.adversarialprune.udfs.bench;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.udfs.attack.Apgd;
+import io.adversarialprune.udfs.attack.ApgdT;
 import io.adversarialprune.udfs.attack.AttackSpec;
 import io.adversarialprune.udfs.attack.Fgsm;
 import io.adversarialprune.udfs.attack.Gradients;
@@ -74,6 +75,9 @@ public final class AttackStrengthBench {
       }
       for (boolean earlyStop : new boolean[] {false, true}) {
         specs.add(new Apgd(Apgd.Loss.DLR, eps, 100, 1, 0.75, false, earlyStop));
+      }
+      for (boolean earlyStop : new boolean[] {false, true}) {
+        specs.add(new ApgdT(eps, 10, 1, 9, 0.75, false, earlyStop));
       }
     }
     for (boolean earlyStop : new boolean[] {false, true}) {
