@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.udfs.attack.AttackSpec;
+import io.adversarialprune.udfs.attack.PgdL2;
 import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.model.InputShape;
 import io.adversarialprune.udfs.check.CheckPolicy;
@@ -107,14 +108,19 @@ public record SweepConfig(
   public List<String> warnings() {
     List<String> out = new ArrayList<>();
     for (int i = 0; i < attacks.size(); i++) {
+      String where = "sweep.attacks[" + i + "] ('" + attacks.get(i).name() + "'): alpha (";
+      String keys = "; sweep.attack.alpha and .eps unless the entry sets its own): one";
       if (attacks.get(i).spec() instanceof PgdLinf p && p.alpha() > p.eps()) {
-        out.add(
-            "sweep.attacks[" + i + "] ('" + attacks.get(i).name() + "'): alpha (" + p.alpha()
-                + ") is larger than eps (" + p.eps() + "; sweep.attack.alpha and .eps unless the"
-                + " entry sets its own): one"
-                + " step crosses the whole eps-ball, so the first step already jumps to its corner"
-                + " (every pixel at +-eps) instead of searching inside it; PGD usually takes alpha"
-                + " well below eps");
+        out.add(where + p.alpha() + ") is larger than eps (" + p.eps() + keys
+            + " step crosses the whole eps-ball, so the first step already jumps to its corner"
+            + " (every pixel at +-eps) instead of searching inside it; PGD usually takes alpha"
+            + " well below eps");
+      }
+      if (attacks.get(i).spec() instanceof PgdL2 p && p.alpha() > p.eps()) {
+        out.add(where + p.alpha() + ") is larger than eps (" + p.eps() + keys
+            + " step is longer than the L2 ball's radius, so the first step already lands on its"
+            + " surface instead of searching inside it; PGD-L2 usually takes alpha well below"
+            + " eps");
       }
     }
     return out;

@@ -58,6 +58,14 @@ class SweepConfigTest {
         .singleElement()
         .asString()
         .contains("sweep.attacks[0] ('pgd-linf'): alpha (0.05) is larger than eps (0.03");
+    // PGD-L2: a step longer than the radius; its eps may exceed 1, so the shared eps is not it
+    assertThat(SweepConfig.load(null, List.of("sweep.attack.alpha=0.1",
+            "sweep.attacks=[{type=pgd-l2, eps=3, alpha=4}, {type=pgd-l2, name=ok, eps=3}]"))
+            .warnings())
+        .singleElement()
+        .asString()
+        .contains("sweep.attacks[0] ('pgd-l2'): alpha (4.0) is larger than eps (3.0")
+        .contains("longer than the L2 ball's radius");
   }
 
   @Test

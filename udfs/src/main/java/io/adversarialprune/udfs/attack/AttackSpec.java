@@ -12,7 +12,8 @@ import java.util.List;
  * never here):
  *
  * <ul>
- *   <li>every type: {@code type}, {@code eps} in (0, 1], {@code round-8bit}, {@code early-stop}
+ *   <li>every type: {@code type}, {@code eps} (in (0, 1] for L-infinity, > 0 for L2), {@code
+ *       round-8bit}, {@code early-stop}
  *   <li>{@code fgsm}: nothing else
  *   <li>{@code pgd-linf}, {@code pgd-l2}: {@code alpha} > 0, {@code steps} >= 1, {@code
  *       random-start}, {@code restarts} >= 1

@@ -17,8 +17,9 @@ import java.util.stream.IntStream;
 
 /**
  * Checks, on the executor that will attack with it, that a classifier's engine computes what the
- * attack relies on: the input gradient of the attack loss, and logits that do not depend on which
- * kernels compute them. Nothing here trusts the engine's autograd or one kernel alone.
+ * attack relies on: the input gradient of the cross entropy (the model's backward pass, which every
+ * attack's gradient goes through; the DLR losses add a few ops on the logits that are not checked
+ * separately), and logits that do not depend on which kernels compute them. Nothing here trusts the engine's autograd or one kernel alone.
  *
  * <ol>
  *   <li><b>Gradient against the forward.</b> The autograd input gradient {@code g} of the summed
