@@ -10,12 +10,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The job's entry point: {@code adversarial-prune <command> ...}. Exit codes: 0 success, 2 usage
- * or input/config error (the message names the key, file or column; nothing was written), 1 job
+ * The job's entry point: {@code adversarial-prune <command> ...}. Exit codes: 0 success, 2 usage or
+ * input/config error (the message names the key, file or column; nothing was written), 1 job
  * failure (a {@link RunFailedException}: the run's {@code runs} row says FAILED).
  *
- * <p>{@code main} never sets a Spark master: spark-submit (or the local launcher's
- * {@code spark.master}) does.
+ * <p>{@code main} never sets a Spark master: spark-submit (or the local launcher's {@code
+ * spark.master}) does.
  */
 @Command(
     name = "adversarial-prune",
@@ -52,8 +52,7 @@ public final class Main {
     return cli;
   }
 
-  private static int handleException(
-      Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+  private static int handleException(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
     PrintWriter err = cli.getErr();
     UserInputException input = find(e, UserInputException.class);
     // A run that wrote something and then failed is a job failure, whatever its cause.

@@ -105,9 +105,9 @@ public final class Fixtures {
   }
 
   /**
-   * The input gradient of the summed cross entropy of {@code model} on {@code x} (NCHW, the
-   * model's input shape) against {@code labels}, computed as the attack does (grad mode on the
-   * calling thread only, backward without a GradientCollector); native memory is freed.
+   * The input gradient of the summed cross entropy of {@code model} on {@code x} (NCHW, the model's
+   * input shape) against {@code labels}, computed as the attack does (grad mode on the calling
+   * thread only, backward without a GradientCollector); native memory is freed.
    */
   public static float[] inputGradient(Classifier model, float[] x, int[] labels) {
     try (NDManager scope = model.manager().newSubManager()) {

@@ -7,10 +7,10 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.AnalysisException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,18 +21,28 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "query",
     mixinStandardHelpOptions = true,
-    description = "Runs Spark SQL over a results root (views: samples, metrics, prune_stats, runs).")
+    description =
+        "Runs Spark SQL over a results root (views: samples, metrics, prune_stats, runs).")
 public final class QueryCommand implements Callable<Integer> {
   /** Output formats. */
-  enum Format { table, csv }
+  enum Format {
+    table,
+    csv
+  }
 
   @Option(names = "--results", required = true, description = "Results root.")
   String results;
 
-  @Option(names = "--format", defaultValue = "table", description = "table or csv. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--format",
+      defaultValue = "table",
+      description = "table or csv. Default: ${DEFAULT-VALUE}.")
   Format format;
 
-  @Option(names = "--limit", defaultValue = "1000", description = "At most this many rows. Default: ${DEFAULT-VALUE}.")
+  @Option(
+      names = "--limit",
+      defaultValue = "1000",
+      description = "At most this many rows. Default: ${DEFAULT-VALUE}.")
   int limit;
 
   @Parameters(index = "0", paramLabel = "SQL", description = "The query.")
@@ -55,7 +65,8 @@ public final class QueryCommand implements Callable<Integer> {
           throw e;
         }
         throw new UserInputException(
-            "query failed: " + e.getMessage()
+            "query failed: "
+                + e.getMessage()
                 + ("TABLE_OR_VIEW_NOT_FOUND".equals(analysis.getCondition())
                     ? "\n  results root " + results + " has the views " + String.join(", ", views)
                     : ""),
@@ -94,8 +105,11 @@ public final class QueryCommand implements Callable<Integer> {
     List<String> views = Tables.registerViews(spark, layout);
     if (views.isEmpty()) {
       throw new UserInputException(
-          "results root " + results + " has no results (none of the tables "
-              + String.join(", ", Tables.NAMES) + "); is it the --results of a run?");
+          "results root "
+              + results
+              + " has no results (none of the tables "
+              + String.join(", ", Tables.NAMES)
+              + "); is it the --results of a run?");
     }
     return views;
   }
@@ -144,6 +158,8 @@ public final class QueryCommand implements Callable<Integer> {
   }
 
   private static String csv(String v) {
-    return v.contains(",") || v.contains("\"") || v.contains("\n") ? "\"" + v.replace("\"", "\"\"") + "\"" : v;
+    return v.contains(",") || v.contains("\"") || v.contains("\n")
+        ? "\"" + v.replace("\"", "\"\"") + "\""
+        : v;
   }
 }

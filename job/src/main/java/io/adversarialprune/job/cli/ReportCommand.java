@@ -53,12 +53,22 @@ public final class ReportCommand implements Callable<Integer> {
       // Written beside the target and moved, so a viewer never opens half a page.
       Path tmp = parent.resolve("." + out.getFileName() + ".tmp-" + System.nanoTime());
       Files.writeString(tmp, html, StandardCharsets.UTF_8);
-      Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+      Files.move(
+          tmp,
+          out,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
           java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      spec.commandLine().getOut().println(
-          "report of sweep " + data.sweep() + " run " + data.run().runId()
-              + (data.previous() == null ? "" : " vs " + data.previous().runId()) + ": " + out
-              + (data.notes().isEmpty() ? "" : " (" + data.notes().size() + " notes)"));
+      spec.commandLine()
+          .getOut()
+          .println(
+              "report of sweep "
+                  + data.sweep()
+                  + " run "
+                  + data.run().runId()
+                  + (data.previous() == null ? "" : " vs " + data.previous().runId())
+                  + ": "
+                  + out
+                  + (data.notes().isEmpty() ? "" : " (" + data.notes().size() + " notes)"));
       spec.commandLine().getOut().flush();
       return 0;
     } finally {

@@ -27,10 +27,16 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--config", description = "HOCON sweep file (defaults: reference.conf).")
   File config;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Overrides a config key (repeatable).")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "Overrides a config key (repeatable).")
   List<String> overrides = new ArrayList<>();
 
-  @Option(names = "--results", required = true, description = "Results root (local path, hdfs://, s3a://...).")
+  @Option(
+      names = "--results",
+      required = true,
+      description = "Results root (local path, hdfs://, s3a://...).")
   String results;
 
   @Option(
@@ -56,7 +62,8 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String id = resolveRunId(runId, java.time.Clock.systemDefaultZone());
     if (!RUN_ID.matcher(id).matches()) {
-      throw new ParameterException(spec.commandLine(),
+      throw new ParameterException(
+          spec.commandLine(),
           "--run-id must be letters, digits, '.', '_' or '-', got '" + id + "'");
     }
     // Every config problem is reported here, before a Spark session exists.
@@ -69,10 +76,17 @@ public final class RunCommand implements Callable<Integer> {
     SparkSession spark = Spark.session("adversarial-prune " + sweep.name() + " " + id);
     try {
       SweepRunner.Summary summary = new SweepRunner(spark, sweep, results, id).run();
-      spec.commandLine().getOut().printf(
-          "sweep %s run %s: %d units (%d computed now, %d resumed) -> %s%n%n%s",
-          sweep.name(), summary.runId(), summary.units(), summary.computed(),
-          summary.units() - summary.computed(), results, SummaryTable.render(summary.configMetrics()));
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "sweep %s run %s: %d units (%d computed now, %d resumed) -> %s%n%n%s",
+              sweep.name(),
+              summary.runId(),
+              summary.units(),
+              summary.computed(),
+              summary.units() - summary.computed(),
+              results,
+              SummaryTable.render(summary.configMetrics()));
       spec.commandLine().getOut().flush();
       return 0;
     } finally {

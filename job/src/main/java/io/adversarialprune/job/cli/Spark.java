@@ -26,7 +26,8 @@ final class Spark {
 
   private static File warehouse() {
     File dir =
-        new File(System.getProperty("java.io.tmpdir"),
+        new File(
+            System.getProperty("java.io.tmpdir"),
             "adversarial-prune-warehouse-" + ProcessHandle.current().pid());
     dir.deleteOnExit();
     return dir;

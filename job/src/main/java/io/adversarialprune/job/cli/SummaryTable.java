@@ -6,9 +6,9 @@ import java.util.Locale;
 import org.apache.spark.sql.Row;
 
 /**
- * The study's table, with its two swapped column labels put right: pred_change_rate is
- * (adv_pred != clean_pred) / total and strict_asr is (clean correct, adv wrong) / clean correct;
- * and an attack column: one row per config and attack, plus the worst case over attacks.
+ * The study's table, with its two swapped column labels put right: pred_change_rate is (adv_pred !=
+ * clean_pred) / total and strict_asr is (clean correct, adv wrong) / clean correct; and an attack
+ * column: one row per config and attack, plus the worst case over attacks.
  */
 public final class SummaryTable {
   private SummaryTable() {}
@@ -16,28 +16,66 @@ public final class SummaryTable {
   /** Renders config-level metrics rows (the {@code metrics} table's columns). */
   public static String render(List<Row> rows) {
     StringBuilder sb = new StringBuilder();
-    int w = Math.max(10, rows.stream().mapToInt(r -> r.<String>getAs("attack").length()).max()
-        .orElse(0));
-    sb.append(String.format(Locale.ROOT, "| %-22s | %-" + w + "s | %11s | %14s | %16s | %22s | %26s | %7s |%n",
-        "Model", "Attack", "prune ratio", "Clean Accuracy", "Remnant Accuracy", "Prediction Change Rate",
-        "Strict Attack Success Rate", "images"));
-    sb.append("|").append("-".repeat(24)).append("|").append("-".repeat(w + 2)).append("|")
-        .append("-".repeat(13)).append("|")
-        .append("-".repeat(16)).append("|").append("-".repeat(18)).append("|")
-        .append("-".repeat(24)).append("|").append("-".repeat(28)).append("|")
-        .append("-".repeat(9)).append("|").append(System.lineSeparator());
-    List<Row> sorted = rows.stream()
-        .sorted(Comparator.<Row>comparingInt(r -> r.<Integer>getAs("config_order"))
-            .thenComparingInt(r -> r.<Integer>getAs("attack_order")))
-        .toList();
+    int w =
+        Math.max(
+            10, rows.stream().mapToInt(r -> r.<String>getAs("attack").length()).max().orElse(0));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "| %-22s | %-" + w + "s | %11s | %14s | %16s | %22s | %26s | %7s |%n",
+            "Model",
+            "Attack",
+            "prune ratio",
+            "Clean Accuracy",
+            "Remnant Accuracy",
+            "Prediction Change Rate",
+            "Strict Attack Success Rate",
+            "images"));
+    sb.append("|")
+        .append("-".repeat(24))
+        .append("|")
+        .append("-".repeat(w + 2))
+        .append("|")
+        .append("-".repeat(13))
+        .append("|")
+        .append("-".repeat(16))
+        .append("|")
+        .append("-".repeat(18))
+        .append("|")
+        .append("-".repeat(24))
+        .append("|")
+        .append("-".repeat(28))
+        .append("|")
+        .append("-".repeat(9))
+        .append("|")
+        .append(System.lineSeparator());
+    List<Row> sorted =
+        rows.stream()
+            .sorted(
+                Comparator.<Row>comparingInt(r -> r.<Integer>getAs("config_order"))
+                    .thenComparingInt(r -> r.<Integer>getAs("attack_order")))
+            .toList();
     for (Row r : sorted) {
-      String model = r.<String>getAs("target") != null
-          ? "transfer " + r.<String>getAs("target")
-          : "none".equals(r.<String>getAs("prune")) ? "baseline" : "prune " + r.<String>getAs("prune");
-      sb.append(String.format(Locale.ROOT, "| %-22s | %-" + w + "s | %10.4f%% | %13.2f%% | %15.2f%% | %21.2f%% | %25.2f%% | %7d |%n",
-          model, r.<String>getAs("attack"), 100 * r.<Double>getAs("prune_ratio"), 100 * r.<Double>getAs("clean_acc"),
-          100 * r.<Double>getAs("remnant_acc"), 100 * r.<Double>getAs("pred_change_rate"),
-          100 * r.<Double>getAs("strict_asr"), r.<Long>getAs("total")));
+      String model =
+          r.<String>getAs("target") != null
+              ? "transfer " + r.<String>getAs("target")
+              : "none".equals(r.<String>getAs("prune"))
+                  ? "baseline"
+                  : "prune " + r.<String>getAs("prune");
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "| %-22s | %-"
+                  + w
+                  + "s | %10.4f%% | %13.2f%% | %15.2f%% | %21.2f%% | %25.2f%% | %7d |%n",
+              model,
+              r.<String>getAs("attack"),
+              100 * r.<Double>getAs("prune_ratio"),
+              100 * r.<Double>getAs("clean_acc"),
+              100 * r.<Double>getAs("remnant_acc"),
+              100 * r.<Double>getAs("pred_change_rate"),
+              100 * r.<Double>getAs("strict_asr"),
+              r.<Long>getAs("total")));
     }
     return sb.toString();
   }

@@ -11,9 +11,9 @@ import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.udfs.attack.AttackSpec;
 import io.adversarialprune.udfs.attack.PgdL2;
 import io.adversarialprune.udfs.attack.PgdLinf;
-import io.adversarialprune.udfs.model.InputShape;
 import io.adversarialprune.udfs.check.CheckPolicy;
 import io.adversarialprune.udfs.check.EngineCheck;
+import io.adversarialprune.udfs.model.InputShape;
 import io.adversarialprune.udfs.model.MemoryFormat;
 import io.adversarialprune.udfs.model.Normalization;
 import io.adversarialprune.udfs.prune.PruneSpec;
@@ -37,8 +37,8 @@ import java.util.regex.PatternSyntaxException;
 /**
  * The whole typed sweep configuration, built in one place from HOCON: defaults only in {@code
  * reference.conf}, then the sweep file, then {@code --set} overrides. Every key is read eagerly and
- * every problem (unknown key, wrong type, out-of-range value) is reported at once, with its full key
- * path, before any Spark work starts. Immutable and serializable (broadcast to executors).
+ * every problem (unknown key, wrong type, out-of-range value) is reported at once, with its full
+ * key path, before any Spark work starts. Immutable and serializable (broadcast to executors).
  */
 public record SweepConfig(
     String name,
@@ -111,16 +111,26 @@ public record SweepConfig(
       String where = "sweep.attacks[" + i + "] ('" + attacks.get(i).name() + "'): alpha (";
       String keys = "; sweep.attack.alpha and .eps unless the entry sets its own): one";
       if (attacks.get(i).spec() instanceof PgdLinf p && p.alpha() > p.eps()) {
-        out.add(where + p.alpha() + ") is larger than eps (" + p.eps() + keys
-            + " step crosses the whole eps-ball, so the first step already jumps to its corner"
-            + " (every pixel at +-eps) instead of searching inside it; PGD usually takes alpha"
-            + " well below eps");
+        out.add(
+            where
+                + p.alpha()
+                + ") is larger than eps ("
+                + p.eps()
+                + keys
+                + " step crosses the whole eps-ball, so the first step already jumps to its corner"
+                + " (every pixel at +-eps) instead of searching inside it; PGD usually takes alpha"
+                + " well below eps");
       }
       if (attacks.get(i).spec() instanceof PgdL2 p && p.alpha() > p.eps()) {
-        out.add(where + p.alpha() + ") is larger than eps (" + p.eps() + keys
-            + " step is longer than the L2 ball's radius, so the first step already lands on its"
-            + " surface instead of searching inside it; PGD-L2 usually takes alpha well below"
-            + " eps");
+        out.add(
+            where
+                + p.alpha()
+                + ") is larger than eps ("
+                + p.eps()
+                + keys
+                + " step is longer than the L2 ball's radius, so the first step already lands on"
+                + " its surface instead of searching inside it; PGD-L2 usually takes alpha well"
+                + " below eps");
       }
     }
     return out;
@@ -149,9 +159,11 @@ public record SweepConfig(
       try {
         user =
             user.withFallback(
-                ConfigFactory.parseFile(file, ConfigParseOptions.defaults().setAllowMissing(false)));
+                ConfigFactory.parseFile(
+                    file, ConfigParseOptions.defaults().setAllowMissing(false)));
       } catch (ConfigException e) {
-        throw new UserInputException("config file " + file + " is not valid HOCON: " + e.getMessage());
+        throw new UserInputException(
+            "config file " + file + " is not valid HOCON: " + e.getMessage());
       }
     }
     return from(user, problems);
@@ -162,7 +174,8 @@ public record SweepConfig(
     Config reference = ConfigFactory.defaultReference(SweepConfig.class.getClassLoader());
     Config config;
     try {
-      config = ConfigFactory.defaultOverrides().withFallback(user).withFallback(reference).resolve();
+      config =
+          ConfigFactory.defaultOverrides().withFallback(user).withFallback(reference).resolve();
     } catch (ConfigException e) {
       throw new UserInputException("config does not resolve: " + e.getMessage());
     }
@@ -193,13 +206,15 @@ public record SweepConfig(
     AttackOptions attack = read(problems, () -> attackOptions(s.getConfig("attack")));
     List<NamedAttack> attacks = read(problems, () -> attacks(s));
     PruneOptions prune = read(problems, () -> prune(s.getConfig("prune")));
-    List<PruneSpec> grid = prune == null ? null : read(problems, () -> grid(s.getConfig("grid"), prune));
+    List<PruneSpec> grid =
+        prune == null ? null : read(problems, () -> grid(s.getConfig("grid"), prune));
     List<TransferTarget> transfer = read(problems, () -> transfer(s));
     EngineConfig engine = read(problems, () -> engine(s.getConfig("engine")));
     CheckConfig check = read(problems, () -> check(s.getConfig("engine.check")));
     if (grid != null && transfer != null && grid.isEmpty() && transfer.isEmpty()) {
-      problems.add("sweep.grid is empty: enable sweep.grid.baseline or list values under one of"
-          + " E, S, R, L1, L1G, LN1, LN2, RANDOM, Q, QC or composite");
+      problems.add(
+          "sweep.grid is empty: enable sweep.grid.baseline or list values under one of"
+              + " E, S, R, L1, L1G, LN1, LN2, RANDOM, Q, QC or composite");
     }
     if (!problems.isEmpty()) {
       throw problemsException(problems);
@@ -216,7 +231,10 @@ public record SweepConfig(
     return new UserInputException(
         problems.size() == 1
             ? "invalid config: " + problems.get(0)
-            : "invalid config (" + problems.size() + " problems):\n  " + String.join("\n  ", problems));
+            : "invalid config ("
+                + problems.size()
+                + " problems):\n  "
+                + String.join("\n  ", problems));
   }
 
   /**
@@ -261,7 +279,9 @@ public record SweepConfig(
       Config config, Config reference, List<String> problems, Set<String> badTypes) {
     for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
       String path = e.getKey();
-      if (!path.startsWith("sweep.") || path.equals("sweep.transfer") || path.equals("sweep.attacks")
+      if (!path.startsWith("sweep.")
+          || path.equals("sweep.transfer")
+          || path.equals("sweep.attacks")
           || badTypes.stream().anyMatch(b -> path.equals(b) || path.startsWith(b + "."))) {
         continue; // reported by checkValid already
       }
@@ -269,9 +289,10 @@ public record SweepConfig(
       try {
         problem =
             switch (e.getValue().valueType()) {
-              case NUMBER -> e.getValue().unwrapped() instanceof Double
-                  ? checkDouble(config, path)
-                  : integerProblem(path, config.getNumber(path), LONG_KEYS.contains(path));
+              case NUMBER ->
+                  e.getValue().unwrapped() instanceof Double
+                      ? checkDouble(config, path)
+                      : integerProblem(path, config.getNumber(path), LONG_KEYS.contains(path));
               case BOOLEAN -> checkBoolean(config, path);
               case STRING -> checkString(config, path);
               case LIST -> checkListType(config, path);
@@ -336,11 +357,18 @@ public record SweepConfig(
     boolean fits =
         wide
             ? value instanceof Long || value instanceof Integer || (d >= -0x1p63 && d < 0x1p63)
-            : value.longValue() >= Integer.MIN_VALUE && value.longValue() <= Integer.MAX_VALUE
-                && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE;
+            : value.longValue() >= Integer.MIN_VALUE
+                && value.longValue() <= Integer.MAX_VALUE
+                && d >= Integer.MIN_VALUE
+                && d <= Integer.MAX_VALUE;
     if (!fits) {
-      return key + " must be a " + (wide ? "64" : "32") + "-bit integer (at most "
-          + (wide ? Long.MAX_VALUE : Integer.MAX_VALUE) + "), got " + value;
+      return key
+          + " must be a "
+          + (wide ? "64" : "32")
+          + "-bit integer (at most "
+          + (wide ? Long.MAX_VALUE : Integer.MAX_VALUE)
+          + "), got "
+          + value;
     }
     return null;
   }
@@ -388,7 +416,8 @@ public record SweepConfig(
     float[] mean = floats(m.getDoubleList("mean"));
     float[] std = floats(m.getDoubleList("std"));
     if (mean.length != c) {
-      errors.add("sweep.model.mean must have " + c + " values (one per channel), got " + mean.length);
+      errors.add(
+          "sweep.model.mean must have " + c + " values (one per channel), got " + mean.length);
     }
     if (std.length != c) {
       errors.add("sweep.model.std must have " + c + " values (one per channel), got " + std.length);
@@ -449,7 +478,8 @@ public record SweepConfig(
     try {
       Pattern.compile(value);
     } catch (PatternSyntaxException e) {
-      throw new IllegalArgumentException(key + " is not a valid regular expression: " + e.getDescription());
+      throw new IllegalArgumentException(
+          key + " is not a valid regular expression: " + e.getDescription());
     }
     return value;
   }
@@ -492,8 +522,10 @@ public record SweepConfig(
       }
     }
     if (!twice.isEmpty()) {
-      errors.add("sweep.grid lists the same config twice: " + String.join(", ", twice)
-          + " (a composite's steps are sorted, and 0.50 is 0.5)");
+      errors.add(
+          "sweep.grid lists the same config twice: "
+              + String.join(", ", twice)
+              + " (a composite's steps are sorted, and 0.50 is 0.5)");
     }
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException(String.join("; ", errors));
@@ -561,14 +593,21 @@ public record SweepConfig(
       String type = e.getString("type");
       List<String> keys = AttackSpec.keys(type);
       if (keys == null) {
-        errors.add(at + ".type must be one of " + AttackSpec.TYPES
-            + ", got '" + type + "'");
+        errors.add(at + ".type must be one of " + AttackSpec.TYPES + ", got '" + type + "'");
         continue;
       }
       for (String key : e.root().keySet()) {
         if (!key.equals("name") && !keys.contains(key)) {
-          errors.add("unknown key " + at + "." + key + " (a " + type + " attack takes name, "
-              + String.join(", ", keys) + ")");
+          errors.add(
+              "unknown key "
+                  + at
+                  + "."
+                  + key
+                  + " (a "
+                  + type
+                  + " attack takes name, "
+                  + String.join(", ", keys)
+                  + ")");
         }
       }
       String name = type;
@@ -576,7 +615,8 @@ public record SweepConfig(
         try {
           name = checkName(e.getString("name"), at + ".name");
         } catch (RuntimeException ex) {
-          errors.add(ex instanceof ConfigException ? at + ".name must be a string" : ex.getMessage());
+          errors.add(
+              ex instanceof ConfigException ? at + ".name must be a string" : ex.getMessage());
         }
       }
       if (name.equals("worst-case")) {
@@ -637,13 +677,15 @@ public record SweepConfig(
           errors.add("unknown key " + at + "." + key + " (expected name, path)");
         }
       }
-      if (!t.hasPath("name") || !t.hasPath("path")
+      if (!t.hasPath("name")
+          || !t.hasPath("path")
           || t.getValue("name").valueType() != ConfigValueType.STRING) {
         errors.add(at + " needs string keys name and path");
         continue;
       }
       try {
-        out.add(new TransferTarget(checkName(t.getString("name"), at + ".name"), t.getString("path")));
+        out.add(
+            new TransferTarget(checkName(t.getString("name"), at + ".name"), t.getString("path")));
       } catch (IllegalArgumentException e) {
         errors.add(e.getMessage());
       }
@@ -697,8 +739,8 @@ public record SweepConfig(
       errors.add(at + "samples must be >= 1, got " + samples);
     }
     if (directions < 3) {
-      errors.add(at + "directions must be >= 3 (sign(g), g and at least one random), got "
-          + directions);
+      errors.add(
+          at + "directions must be >= 3 (sign(g), g and at least one random), got " + directions);
     }
     if (!(step > 0 && step <= 0.1)) {
       errors.add(at + "step must be in (0, 0.1], got " + step);

@@ -14,15 +14,14 @@ import org.apache.parquet.filter2.predicate.FilterApi;
 import org.apache.parquet.filter2.predicate.FilterPredicate;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.example.GroupReadSupport;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.schema.GroupType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
 
 /**
  * Reads samples of a canonical dataset ({@link ImageDataset}) straight from its Parquet files,
- * without Spark: what an executor does to load its own shard. Row groups outside the id range
- * are skipped by Parquet's statistics. Works on any Hadoop file system (local, HDFS, S3A...).
+ * without Spark: what an executor does to load its own shard. Row groups outside the id range are
+ * skipped by Parquet's statistics. Works on any Hadoop file system (local, HDFS, S3A...).
  */
 public final class DatasetReader {
   /** One stored sample. */

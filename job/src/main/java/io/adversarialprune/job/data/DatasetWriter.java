@@ -15,10 +15,10 @@ import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.api.Binary;
 
 /**
- * Streams samples into a dataset directory in the canonical layout ({@link ImageDataset}), atomically:
- * everything goes to a hidden temporary sibling of the destination, which is renamed into place
- * only by {@link #commit()}. {@link #close()} without a commit deletes the temporary directory, so a
- * failed ingest leaves nothing at the destination.
+ * Streams samples into a dataset directory in the canonical layout ({@link ImageDataset}),
+ * atomically: everything goes to a hidden temporary sibling of the destination, which is renamed
+ * into place only by {@link #commit()}. {@link #close()} without a commit deletes the temporary
+ * directory, so a failed ingest leaves nothing at the destination.
  *
  * <p>Not thread-safe; one writer per ingest. Ids must be given in increasing order.
  */

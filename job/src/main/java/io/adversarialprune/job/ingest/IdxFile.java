@@ -12,8 +12,8 @@ import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
 
 /**
- * An IDX file of the MNIST family (unsigned-byte data only), gzipped or not: the format is told
- * by the gzip magic bytes, not by the file name. The whole payload is read into memory (the MNIST
+ * An IDX file of the MNIST family (unsigned-byte data only), gzipped or not: the format is told by
+ * the gzip magic bytes, not by the file name. The whole payload is read into memory (the MNIST
  * family is at most tens of megabytes).
  *
  * @param dims dimension sizes, e.g. [10000, 28, 28] for images or [10000] for labels
@@ -64,7 +64,11 @@ public record IdxFile(Path file, int[] dims, byte[] data) {
       byte[] data = din.readNBytes((int) size);
       if (data.length != size) {
         throw new UserInputException(
-            "IDX file " + file + " is truncated: header promises " + size + " data bytes, found "
+            "IDX file "
+                + file
+                + " is truncated: header promises "
+                + size
+                + " data bytes, found "
                 + data.length);
       }
       if (din.read() != -1) {

@@ -1,5 +1,7 @@
 package io.adversarialprune.job.ingest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.data.DatasetWriter;
 import java.awt.image.BufferedImage;
@@ -18,8 +20,6 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Converts image datasets into the canonical Parquet layout. Sources are enumerated in a fixed
@@ -42,8 +42,14 @@ public final class Ingest {
     IdxFile lab = IdxFile.read(labels, 1);
     if (img.count() != lab.count()) {
       throw new UserInputException(
-          "IDX images " + images + " hold " + img.count() + " items but labels " + labels
-              + " hold " + lab.count());
+          "IDX images "
+              + images
+              + " hold "
+              + img.count()
+              + " items but labels "
+              + labels
+              + " hold "
+              + lab.count());
     }
     int rows = img.dims()[1];
     int cols = img.dims()[2];
@@ -55,8 +61,7 @@ public final class Ingest {
       checkLabel(label, classes, "IDX labels " + labels + " item " + i);
       int offset = i * size;
       samples.add(
-          new Sample(
-              label, name + "#" + i, () -> encodeGrayPng(img.data(), offset, rows, cols)));
+          new Sample(label, name + "#" + i, () -> encodeGrayPng(img.data(), offset, rows, cols)));
     }
     return write(samples.iterator(), destination, false);
   }
@@ -110,10 +115,14 @@ public final class Ingest {
       JsonNode id = e.getValue().get("class_id");
       if (id == null || !id.canConvertToInt() || !id.isIntegralNumber()) {
         throw new UserInputException(
-            "JSON label map " + mapFile + " entry \"" + e.getKey()
+            "JSON label map "
+                + mapFile
+                + " entry \""
+                + e.getKey()
                 + "\" has no integer \"class_id\"");
       }
-      checkLabel(id.asInt(), classes, "JSON label map " + mapFile + " entry \"" + e.getKey() + "\"");
+      checkLabel(
+          id.asInt(), classes, "JSON label map " + mapFile + " entry \"" + e.getKey() + "\"");
       labels.put(e.getKey(), id.asInt());
     }
     if (labels.isEmpty()) {
@@ -124,7 +133,11 @@ public final class Ingest {
       Path f = imageDir.resolve(e.getKey());
       if (!Files.isRegularFile(f)) {
         throw new UserInputException(
-            "JSON label map " + mapFile + " names " + e.getKey() + ", which is missing from "
+            "JSON label map "
+                + mapFile
+                + " names "
+                + e.getKey()
+                + ", which is missing from "
                 + imageDir);
       }
       samples.add(new Sample(e.getValue(), e.getKey(), () -> Files.readAllBytes(f)));
@@ -173,7 +186,10 @@ public final class Ingest {
 
   private static byte[] encodeGrayPng(byte[] pixels, int offset, int rows, int cols) {
     BufferedImage image = new BufferedImage(cols, rows, BufferedImage.TYPE_BYTE_GRAY);
-    image.getRaster().setDataElements(0, 0, cols, rows, java.util.Arrays.copyOfRange(pixels, offset, offset + rows * cols));
+    image
+        .getRaster()
+        .setDataElements(
+            0, 0, cols, rows, java.util.Arrays.copyOfRange(pixels, offset, offset + rows * cols));
     ByteArrayOutputStream out = new ByteArrayOutputStream(rows * cols);
     try {
       ImageIO.write(image, "png", out);

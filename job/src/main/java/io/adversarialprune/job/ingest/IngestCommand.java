@@ -3,9 +3,9 @@ package io.adversarialprune.job.ingest;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code ingest}: converts an image dataset into the canonical Parquet layout. */
 @Command(
@@ -60,7 +60,8 @@ public final class IngestCommand implements Runnable {
     @Option(
         names = "--classes",
         defaultValue = "10",
-        description = "Number of classes; labels must lie in [0, classes). Default: ${DEFAULT-VALUE}.")
+        description =
+            "Number of classes; labels must lie in [0, classes). Default: ${DEFAULT-VALUE}.")
     int classes;
 
     @Override
@@ -99,7 +100,8 @@ public final class IngestCommand implements Runnable {
     @Option(
         names = "--classes",
         defaultValue = "1000",
-        description = "Number of classes; class ids must lie in [0, classes). Default: ${DEFAULT-VALUE}.")
+        description =
+            "Number of classes; class ids must lie in [0, classes). Default: ${DEFAULT-VALUE}.")
     int classes;
 
     @Override

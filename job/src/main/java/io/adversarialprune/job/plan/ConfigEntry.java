@@ -10,8 +10,8 @@ import java.util.Objects;
 /**
  * One config of the grid, before attacks, seeds and shards: a prune spec applied to the source
  * model (white-box: the pruned model is attacked and judged), or a transfer target (the unpruned
- * source is attacked, the target judges). Immutable value; travels to executors inside each
- * {@link Unit}, so an executor never looks anything up by label.
+ * source is attacked, the target judges). Immutable value; travels to executors inside each {@link
+ * Unit}, so an executor never looks anything up by label.
  *
  * @param id path-safe id, e.g. {@code none}, {@code E_0.01}, {@code E_0.01+R_0.001}, {@code
  *     transfer-int8}

@@ -52,7 +52,9 @@ public final class SweepPlan {
 
   /** How many units a sweep with {@code config} has (its shard count is an upper bound). */
   public static int unitCount(SweepConfig config) {
-    return configs(config).size() * config.attacks().size() * config.seeds().size()
+    return configs(config).size()
+        * config.attacks().size()
+        * config.seeds().size()
         * config.data().shards();
   }
 
@@ -96,8 +98,8 @@ public final class SweepPlan {
       for (long seed : seeds) {
         for (int h = 0; h + 1 < bounds.length; h++) {
           for (NamedAttack a : attacks) {
-            units.add(new Unit(c, a, seed, h, bounds[h], bounds[h + 1], judges,
-                isBaseline && pruned));
+            units.add(
+                new Unit(c, a, seed, h, bounds[h], bounds[h + 1], judges, isBaseline && pruned));
           }
         }
       }
@@ -119,7 +121,14 @@ public final class SweepPlan {
 
   @Override
   public String toString() {
-    return configs.size() + " configs x " + attacks.size() + " attacks x " + seeds.size()
-        + " seeds x " + shards() + " shards " + Arrays.toString(bounds);
+    return configs.size()
+        + " configs x "
+        + attacks.size()
+        + " attacks x "
+        + seeds.size()
+        + " seeds x "
+        + shards()
+        + " shards "
+        + Arrays.toString(bounds);
   }
 }

@@ -64,8 +64,7 @@ public final class Charts {
       double[] x = rows.stream().mapToDouble(ConfigMetrics::pruneValue).toArray();
       boolean log = spansDecades(x);
 
-      XYChart rates =
-          chart("Accuracy and strict ASR vs " + type + suffix, type, "rate", log);
+      XYChart rates = chart("Accuracy and strict ASR vs " + type + suffix, type, "rate", log);
       rates.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
       int c = 0;
       for (Rate rate : List.of(Rate.CLEAN_ACC, Rate.REMNANT_ACC, Rate.STRICT_ASR)) {
@@ -107,8 +106,12 @@ public final class Charts {
     double[] all = rows.stream().mapToDouble(ConfigMetrics::pruneRatio).toArray();
     boolean log = spansDecades(all);
     XYChart chart =
-        new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Clean accuracy vs prune ratio")
-            .xAxisTitle("prune_ratio" + (log ? " (log scale)" : "")).yAxisTitle("clean_acc")
+        new XYChartBuilder()
+            .width(WIDTH)
+            .height(HEIGHT)
+            .title("Clean accuracy vs prune ratio")
+            .xAxisTitle("prune_ratio" + (log ? " (log scale)" : ""))
+            .yAxisTitle("clean_acc")
             .build();
     chart.getStyler().setXAxisLogarithmic(log);
     chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
@@ -117,7 +120,10 @@ public final class Charts {
     int c = 0;
     for (String type : rows.stream().map(ConfigMetrics::pruneType).distinct().toList()) {
       List<ConfigMetrics> ofType = rows.stream().filter(m -> type.equals(m.pruneType())).toList();
-      line(chart, type, ofType.stream().mapToDouble(ConfigMetrics::pruneRatio).toArray(),
+      line(
+          chart,
+          type,
+          ofType.stream().mapToDouble(ConfigMetrics::pruneRatio).toArray(),
           ofType.stream().mapToDouble(m -> m.cleanAcc().value()).toArray(),
           COLORS[c++ % COLORS.length]);
     }
@@ -155,8 +161,12 @@ public final class Charts {
 
   /** The value line with its [lower, upper] interval as a translucent polygon behind it. */
   private static void band(
-      XYChart chart, String name, double[] x, List<ConfigMetrics> rows,
-      Function<ConfigMetrics, ConfigMetrics.Interval> rate, Color color) {
+      XYChart chart,
+      String name,
+      double[] x,
+      List<ConfigMetrics> rows,
+      Function<ConfigMetrics, ConfigMetrics.Interval> rate,
+      Color color) {
     int n = x.length;
     double[] px = new double[2 * n];
     double[] py = new double[2 * n];

@@ -27,10 +27,19 @@ public record EngineCheckLine(
   /** From an {@code engine_checks} row. */
   static EngineCheckLine from(Row r) {
     return new EngineCheckLine(
-        r.getAs("executor"), r.getAs("device"), r.getAs("platform"), r.getAs("isa_cap"),
-        r.getAs("memory_format"), r.<Integer>getAs("batch_size"), r.<Integer>getAs("threads"),
-        r.<Double>getAs("gradient_rms_error"), r.<Double>getAs("gradient_median_error"),
-        r.<Double>getAs("gradient_max_error"), r.<Double>getAs("logits_error"),
-        r.<Boolean>getAs("passed"), r.getAs("problem"), r.getAs("policy"));
+        r.getAs("executor"),
+        r.getAs("device"),
+        r.getAs("platform"),
+        r.getAs("isa_cap"),
+        r.getAs("memory_format"),
+        r.<Integer>getAs("batch_size"),
+        r.<Integer>getAs("threads"),
+        r.<Double>getAs("gradient_rms_error"),
+        r.<Double>getAs("gradient_median_error"),
+        r.<Double>getAs("gradient_max_error"),
+        r.<Double>getAs("logits_error"),
+        r.<Boolean>getAs("passed"),
+        r.getAs("problem"),
+        r.getAs("policy"));
   }
 }

@@ -2,7 +2,6 @@ package io.adversarialprune.job.report;
 
 import io.adversarialprune.job.report.ConfigMetrics.Interval;
 import io.adversarialprune.job.report.ConfigMetrics.Rate;
-import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,11 +35,18 @@ public final class HtmlReport {
     ReportData.Run run = data.run();
     StringBuilder h = new StringBuilder(64 * 1024);
     h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
-        .append("<title>adversarial-prune report: ").append(esc(data.sweep())).append(" / ")
-        .append(esc(run.runId())).append("</title><style>").append(CSS)
+        .append("<title>adversarial-prune report: ")
+        .append(esc(data.sweep()))
+        .append(" / ")
+        .append(esc(run.runId()))
+        .append("</title><style>")
+        .append(CSS)
         .append("</style></head><body>\n");
-    h.append("<h1>adversarial-prune: sweep ").append(esc(data.sweep())).append(", run ")
-        .append(esc(run.runId())).append("</h1>\n");
+    h.append("<h1>adversarial-prune: sweep ")
+        .append(esc(data.sweep()))
+        .append(", run ")
+        .append(esc(run.runId()))
+        .append("</h1>\n");
     h.append("<p>Results root <code>").append(esc(data.root())).append("</code>. ");
     runLine(h, "Run", run);
     if (data.previous() != null) {
@@ -57,7 +63,8 @@ public final class HtmlReport {
 
     h.append("<h2>Summary</h2>\n");
     if (run.metrics().isEmpty()) {
-      h.append("<p id=\"summary-missing\">No metrics for run ").append(esc(run.runId()))
+      h.append("<p id=\"summary-missing\">No metrics for run ")
+          .append(esc(run.runId()))
           .append(": nothing to tabulate.</p>\n");
     } else {
       summary(h, run.metrics());
@@ -67,19 +74,28 @@ public final class HtmlReport {
     h.append("<h2>Engine checks</h2>\n");
     engineChecks(h, run);
 
-    h.append("<h2>Charts</h2>\n<p><small>Bands: 95% Wilson intervals over all images of all seeds"
-        + " (the metrics table's <code>_lower</code>/<code>_upper</code> columns).</small></p>\n");
+    h.append(
+        "<h2>Charts</h2>\n"
+            + "<p><small>Bands: 95% Wilson intervals over all images of all seeds (the metrics"
+            + " table's <code>_lower</code>/<code>_upper</code> columns).</small></p>\n");
     if (charts.isEmpty()) {
       h.append("<p id=\"charts-missing\">No E, S or R configs with metrics in run ")
-          .append(esc(run.runId())).append(": no charts.</p>\n");
+          .append(esc(run.runId()))
+          .append(": no charts.</p>\n");
     } else {
       h.append("<div class=\"charts\">\n");
       for (Charts.Chart c : charts) {
         // XChart draws text as outlines: the caption keeps the title searchable.
-        h.append("<figure class=\"chart\" id=\"chart-").append(esc(c.id()))
-            .append("\" data-x-scale=\"").append(c.logX() ? "log" : "linear").append("\">")
-            .append(c.svg()).append("<figcaption>").append(esc(c.title()))
-            .append(c.logX() ? " (log x)" : "").append("</figcaption></figure>\n");
+        h.append("<figure class=\"chart\" id=\"chart-")
+            .append(esc(c.id()))
+            .append("\" data-x-scale=\"")
+            .append(c.logX() ? "log" : "linear")
+            .append("\">")
+            .append(c.svg())
+            .append("<figcaption>")
+            .append(esc(c.title()))
+            .append(c.logX() ? " (log x)" : "")
+            .append("</figcaption></figure>\n");
       }
       h.append("</div>\n");
     }
@@ -95,10 +111,16 @@ public final class HtmlReport {
   }
 
   private static void runLine(StringBuilder h, String what, ReportData.Run r) {
-    h.append(what).append(" <strong>").append(esc(r.runId())).append("</strong>: ")
-        .append(esc(r.status())).append(", started ").append(esc(r.startedAt()))
+    h.append(what)
+        .append(" <strong>")
+        .append(esc(r.runId()))
+        .append("</strong>: ")
+        .append(esc(r.status()))
+        .append(", started ")
+        .append(esc(r.startedAt()))
         .append(r.endedAt() == null ? ", not ended" : ", ended " + esc(r.endedAt()))
-        .append(r.device() == null ? "" : ", on " + esc(r.device())).append(", ")
+        .append(r.device() == null ? "" : ", on " + esc(r.device()))
+        .append(", ")
         .append(r.committedUnits())
         .append(r.expectedUnits() == null ? "" : " of " + r.expectedUnits())
         .append(" units.");
@@ -109,31 +131,57 @@ public final class HtmlReport {
     if (run.checks().isEmpty()) {
       h.append("<p id=\"checks-missing\">No engine checks recorded for run ")
           .append(esc(run.runId()))
-          .append(" (written before checks existed, every unit resumed, or"
-              + " <code>sweep.engine.check.mode = off</code>).</p>\n");
+          .append(
+              " (written before checks existed, every unit resumed, or"
+                  + " <code>sweep.engine.check.mode = off</code>).</p>\n");
       return;
     }
-    h.append("<p><small>Before attacking, each executor compared the autograd input gradient with"
-        + " central differences of the forward pass, and logits across memory layouts, on its own"
-        + " device and batch sizes. Relative errors; the gradient check is gated on the rms"
-        + " figure.</small></p>\n");
-    h.append("<table id=\"engine-checks\"><thead><tr><th class=\"l\">executor</th>"
-        + "<th class=\"l\">device</th><th class=\"l\">oneDNN ISA cap</th><th>layout</th>"
-        + "<th>batch</th><th>threads</th><th>gradient rms</th><th>median</th><th>max</th>"
-        + "<th>logits</th><th class=\"l\">result</th></tr></thead><tbody>\n");
+    h.append(
+        "<p><small>Before attacking, each executor compared the autograd input gradient with"
+            + " central differences of the forward pass, and logits across memory layouts, on its"
+            + " own device and batch sizes. Relative errors; the gradient check is gated on the rms"
+            + " figure.</small></p>\n");
+    h.append(
+        "<table id=\"engine-checks\"><thead><tr><th class=\"l\">executor</th>"
+            + "<th class=\"l\">device</th><th class=\"l\">oneDNN ISA cap</th><th>layout</th>"
+            + "<th>batch</th><th>threads</th><th>gradient rms</th><th>median</th><th>max</th>"
+            + "<th>logits</th><th class=\"l\">result</th></tr></thead><tbody>\n");
     for (EngineCheckLine c : run.checks()) {
-      h.append("<tr class=\"").append(c.passed() ? "passed" : "failed").append("\">")
-          .append("<td class=\"l\">").append(esc(c.executor())).append("</td>")
-          .append("<td class=\"l\">").append(esc(c.device())).append(", ")
-          .append(esc(c.platform())).append("</td>")
-          .append("<td class=\"l\">").append(esc(c.isaCap())).append("</td>")
-          .append("<td>").append(esc(c.memoryFormat())).append("</td>")
-          .append("<td>").append(c.batchSize()).append("</td>")
-          .append("<td>").append(c.threads()).append("</td>")
-          .append("<td>").append(sci(c.rmsError())).append("</td>")
-          .append("<td>").append(sci(c.medianError())).append("</td>")
-          .append("<td>").append(sci(c.maxError())).append("</td>")
-          .append("<td>").append(sci(c.logitsError())).append("</td>")
+      h.append("<tr class=\"")
+          .append(c.passed() ? "passed" : "failed")
+          .append("\">")
+          .append("<td class=\"l\">")
+          .append(esc(c.executor()))
+          .append("</td>")
+          .append("<td class=\"l\">")
+          .append(esc(c.device()))
+          .append(", ")
+          .append(esc(c.platform()))
+          .append("</td>")
+          .append("<td class=\"l\">")
+          .append(esc(c.isaCap()))
+          .append("</td>")
+          .append("<td>")
+          .append(esc(c.memoryFormat()))
+          .append("</td>")
+          .append("<td>")
+          .append(c.batchSize())
+          .append("</td>")
+          .append("<td>")
+          .append(c.threads())
+          .append("</td>")
+          .append("<td>")
+          .append(sci(c.rmsError()))
+          .append("</td>")
+          .append("<td>")
+          .append(sci(c.medianError()))
+          .append("</td>")
+          .append("<td>")
+          .append(sci(c.maxError()))
+          .append("</td>")
+          .append("<td>")
+          .append(sci(c.logitsError()))
+          .append("</td>")
           .append("<td class=\"l\">")
           .append(c.passed() ? "passed" : "FAILED (" + esc(c.policy()) + "): " + esc(c.problem()))
           .append("</td></tr>\n");
@@ -146,34 +194,58 @@ public final class HtmlReport {
   }
 
   private static void summary(StringBuilder h, List<ConfigMetrics> rows) {
-    h.append("<table id=\"summary\"><thead><tr><th class=\"l\">Model</th><th class=\"l\">Attack</th>"
-        + "<th>prune_ratio</th>"
-        + "<th>clean_acc</th><th>remnant_acc</th><th>pred_change_rate<br><small>changed / total"
-        + "</small></th><th>strict_asr<br><small>attacked / correct</small></th>"
-        + "<th>baseline_adv_acc<br><small>on the unpruned model's adversarial images</small></th>"
-        + "<th>seeds</th>"
-        + "<th>images</th><th>mean_linf</th><th>mean_l2</th></tr></thead><tbody>\n");
+    h.append("<table id=\"summary\"><thead><tr>")
+        .append("<th class=\"l\">Model</th><th class=\"l\">Attack</th>")
+        .append("<th>prune_ratio</th><th>clean_acc</th><th>remnant_acc</th>")
+        .append("<th>pred_change_rate<br><small>changed / total</small></th>")
+        .append("<th>strict_asr<br><small>attacked / correct</small></th>")
+        .append("<th>baseline_adv_acc<br><small>on the unpruned model's adversarial images")
+        .append("</small></th><th>seeds</th><th>images</th><th>mean_linf</th><th>mean_l2</th>")
+        .append("</tr></thead><tbody>\n");
     for (ConfigMetrics m : rows) {
-      h.append(m.worstCase() ? "<tr class=\"worst\">" : "<tr>").append("<td class=\"l\">")
-          .append(esc(m.label())).append("</td><td class=\"l\">").append(esc(m.attack()))
+      h.append(m.worstCase() ? "<tr class=\"worst\">" : "<tr>")
+          .append("<td class=\"l\">")
+          .append(esc(m.label()))
+          .append("</td><td class=\"l\">")
+          .append(esc(m.attack()))
           .append("</td><td>")
-          .append(m.pruneRatio() == null ? "" : pct(m.pruneRatio(), 4)).append("</td>");
+          .append(m.pruneRatio() == null ? "" : pct(m.pruneRatio(), 4))
+          .append("</td>");
       for (Rate r : Rate.values()) {
         Interval iv = r.of(m);
-        h.append("<td title=\"95% interval ").append(pct(iv.lower(), 2)).append(" to ")
-            .append(pct(iv.upper(), 2)).append("\">").append(pct(iv.value(), 2)).append("</td>");
+        h.append("<td title=\"95% interval ")
+            .append(pct(iv.lower(), 2))
+            .append(" to ")
+            .append(pct(iv.upper(), 2))
+            .append("\">")
+            .append(pct(iv.value(), 2))
+            .append("</td>");
       }
       Interval t = m.baselineAdvAcc();
       if (t == null) {
         h.append("<td></td>");
       } else {
         boolean suspect = Boolean.TRUE.equals(m.maskingSuspect());
-        h.append(suspect ? "<td class=\"flag masking\" title=\"likely gradient masking:" : "<td title=\"")
-            .append(" 95% interval ").append(pct(t.lower(), 2)).append(" to ")
-            .append(pct(t.upper(), 2)).append("\">").append(pct(t.value(), 2)).append("</td>");
+        h.append(
+                suspect
+                    ? "<td class=\"flag masking\" title=\"likely gradient masking:"
+                    : "<td title=\"")
+            .append(" 95% interval ")
+            .append(pct(t.lower(), 2))
+            .append(" to ")
+            .append(pct(t.upper(), 2))
+            .append("\">")
+            .append(pct(t.value(), 2))
+            .append("</td>");
       }
-      h.append("<td>").append(m.seeds()).append("</td><td>").append(m.total()).append("</td><td>")
-          .append(num(m.meanLinf())).append("</td><td>").append(num(m.meanL2()))
+      h.append("<td>")
+          .append(m.seeds())
+          .append("</td><td>")
+          .append(m.total())
+          .append("</td><td>")
+          .append(num(m.meanLinf()))
+          .append("</td><td>")
+          .append(num(m.meanL2()))
           .append("</td></tr>\n");
     }
     h.append("</tbody></table>\n");
@@ -190,27 +262,32 @@ public final class HtmlReport {
     }
     List<ConfigMetrics> suspects =
         judged.stream().filter(m -> Boolean.TRUE.equals(m.maskingSuspect())).toList();
-    h.append("<p id=\"masking\"><small>baseline_adv_acc: each pruned model judged on the"
-        + " unpruned model's adversarial images of the same samples and attack (transfer from"
-        + " baseline). A pruned model that resists its own white-box attack far better than these"
-        + " images (remnant_acc above baseline_adv_acc, 95% intervals apart) likely masks its"
-        + " gradients rather than being robust.</small> ");
+    h.append(
+        "<p id=\"masking\"><small>baseline_adv_acc: each pruned model judged on the unpruned"
+            + " model's adversarial images of the same samples and attack (transfer from baseline)."
+            + " A pruned model that resists its own white-box attack far better than these images"
+            + " (remnant_acc above baseline_adv_acc, 95% intervals apart) likely masks its"
+            + " gradients rather than being robust.</small> ");
     if (suspects.isEmpty()) {
       h.append("No row of ").append(judged.size()).append(" looks like gradient masking.");
     } else {
       h.append("<span class=\"flag\">Likely gradient masking</span>: ");
-      h.append(String.join(", ",
-          suspects.stream().map(m -> esc(m.label() + " / " + m.attack())).toList()));
+      h.append(
+          String.join(
+              ", ", suspects.stream().map(m -> esc(m.label() + " / " + m.attack())).toList()));
       h.append(".");
     }
     h.append("</p>\n");
   }
 
   private static void compare(StringBuilder h, ReportData.Run now, ReportData.Run before) {
-    h.append("<p>Run <strong>").append(esc(now.runId())).append("</strong> minus run <strong>")
-        .append(esc(before.runId())).append("</strong>, in percentage points. <span class=\"flag\">"
-            + "Flagged</span>: each run's value lies outside the other run's 95% Wilson interval."
-            + "</p>\n");
+    h.append("<p>Run <strong>")
+        .append(esc(now.runId()))
+        .append("</strong> minus run <strong>")
+        .append(esc(before.runId()))
+        .append(
+            "</strong>, in percentage points. <span class=\"flag\">Flagged</span>: each run's value"
+                + " lies outside the other run's 95% Wilson interval.</p>\n");
     // grid order of the old run, for the rows missing from the new one
     Map<String, ConfigMetrics> old = new LinkedHashMap<>();
     before.metrics().forEach(m -> old.put(m.key(), m));
@@ -223,11 +300,11 @@ public final class HtmlReport {
     int onlyNew = 0;
     for (ConfigMetrics m : now.metrics()) {
       ConfigMetrics o = old.remove(m.key());
-      h.append("<tr><td class=\"l\">").append(esc(m.label() + " / " + m.attack()))
-          .append("</td>");
+      h.append("<tr><td class=\"l\">").append(esc(m.label() + " / " + m.attack())).append("</td>");
       if (o == null) {
         onlyNew++;
-        h.append("<td class=\"l\" colspan=\"4\">not in run ").append(esc(before.runId()))
+        h.append("<td class=\"l\" colspan=\"4\">not in run ")
+            .append(esc(before.runId()))
             .append("</td></tr>\n");
         continue;
       }
@@ -236,21 +313,34 @@ public final class HtmlReport {
         Interval b = r.of(m);
         boolean flag = b.excludes(a.value()) && a.excludes(b.value());
         flagged += flag ? 1 : 0;
-        h.append(flag ? "<td class=\"flag\">" : "<td>").append(pct(a.value(), 2)).append(" &rarr; ")
-            .append(pct(b.value(), 2)).append(String.format(Locale.ROOT, " (%+.2f)",
-                100 * (b.value() - a.value()))).append("</td>");
+        h.append(flag ? "<td class=\"flag\">" : "<td>")
+            .append(pct(a.value(), 2))
+            .append(" &rarr; ")
+            .append(pct(b.value(), 2))
+            .append(String.format(Locale.ROOT, " (%+.2f)", 100 * (b.value() - a.value())))
+            .append("</td>");
       }
       h.append("</tr>\n");
     }
     for (ConfigMetrics o : old.values()) {
-      h.append("<tr><td class=\"l\">").append(esc(o.label() + " / " + o.attack()))
+      h.append("<tr><td class=\"l\">")
+          .append(esc(o.label() + " / " + o.attack()))
           .append("</td><td class=\"l\" colspan=\"4\">missing from run ")
-          .append(esc(now.runId())).append("</td></tr>\n");
+          .append(esc(now.runId()))
+          .append("</td></tr>\n");
     }
-    h.append("</tbody></table>\n<p id=\"compare-summary\">").append(flagged)
-        .append(flagged == 1 ? " change" : " changes").append(" flagged; ").append(onlyNew)
-        .append(" rows only in ").append(esc(now.runId())).append(", ").append(old.size())
-        .append(" only in ").append(esc(before.runId())).append(".</p>\n");
+    h.append("</tbody></table>\n<p id=\"compare-summary\">")
+        .append(flagged)
+        .append(flagged == 1 ? " change" : " changes")
+        .append(" flagged; ")
+        .append(onlyNew)
+        .append(" rows only in ")
+        .append(esc(now.runId()))
+        .append(", ")
+        .append(old.size())
+        .append(" only in ")
+        .append(esc(before.runId()))
+        .append(".</p>\n");
   }
 
   private static String pct(double v, int digits) {
@@ -265,7 +355,9 @@ public final class HtmlReport {
     if (s == null) {
       return "";
     }
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return s.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
         .replace("\"", "&quot;");
   }
 }

@@ -9,8 +9,7 @@ import java.util.List;
  * @param previous the comparison run; null when the sweep has only one run
  * @param notes what is missing or incomplete, shown at the top of the report
  */
-public record ReportData(
-    String root, String sweep, Run run, Run previous, List<String> notes) {
+public record ReportData(String root, String sweep, Run run, Run previous, List<String> notes) {
 
   /**
    * One run: its {@code runs} row, its config-level metrics (empty if it wrote none) and how many

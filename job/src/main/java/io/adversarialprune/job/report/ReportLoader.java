@@ -2,12 +2,12 @@ package io.adversarialprune.job.report;
 
 import static org.apache.spark.sql.functions.col;
 
+import com.typesafe.config.ConfigFactory;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.Tables;
-import io.adversarialprune.job.plan.SweepPlan;
-import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -47,31 +47,47 @@ public final class ReportLoader {
     Dataset<Row> runs = Tables.read(spark, layout, ResultsLayout.RUNS);
     if (runs == null) {
       throw new UserInputException(
-          "results root " + layout.root() + " has no runs table ("
-              + layout.table(ResultsLayout.RUNS) + "); is it a results root written by `run`?");
+          "results root "
+              + layout.root()
+              + " has no runs table ("
+              + layout.table(ResultsLayout.RUNS)
+              + "); is it a results root written by `run`?");
     }
     List<String> sweeps =
         runs.select("sweep").distinct().orderBy("sweep").collectAsList().stream()
-            .map(r -> r.getString(0)).toList();
+            .map(r -> r.getString(0))
+            .toList();
     if (sweep == null) {
       if (sweeps.size() != 1) {
         throw new UserInputException(
-            "results root " + layout.root() + " holds " + sweeps.size() + " sweeps " + sweeps
+            "results root "
+                + layout.root()
+                + " holds "
+                + sweeps.size()
+                + " sweeps "
+                + sweeps
                 + "; choose one with --sweep");
       }
       sweep = sweeps.get(0);
     } else if (!sweeps.contains(sweep)) {
       throw new UserInputException(
-          "unknown sweep '" + sweep + "' in results root " + layout.root() + " (sweeps: "
-              + String.join(", ", sweeps) + ")");
+          "unknown sweep '"
+              + sweep
+              + "' in results root "
+              + layout.root()
+              + " (sweeps: "
+              + String.join(", ", sweeps)
+              + ")");
     }
     // Latest first; a run id breaks ties so the order is stable.
     List<Row> sweepRuns =
         runs.filter(col("sweep").equalTo(sweep)).collectAsList().stream()
-            .sorted(Comparator.comparing((Row r) -> r.<java.sql.Timestamp>getAs("started_at"),
-                    Comparator.nullsFirst(Comparator.naturalOrder()))
-                .thenComparing(r -> r.<String>getAs("run_id"))
-                .reversed())
+            .sorted(
+                Comparator.comparing(
+                        (Row r) -> r.<java.sql.Timestamp>getAs("started_at"),
+                        Comparator.nullsFirst(Comparator.naturalOrder()))
+                    .thenComparing(r -> r.<String>getAs("run_id"))
+                    .reversed())
             .toList();
     List<String> ids = sweepRuns.stream().map(r -> r.<String>getAs("run_id")).toList();
     String chosen = runId == null ? ids.get(0) : known(runId, ids, sweep, "--run-id");
@@ -90,10 +106,18 @@ public final class ReportLoader {
     ReportData.Run prev =
         previous == null ? null : run(sweep, row(sweepRuns, previous), metrics, checks, notes);
     if (prev == null) {
-      notes.add(ids.size() == 1
-          ? "Sweep " + sweep + " has only one run (" + chosen + "): no night-over-night comparison."
-          : "No run of sweep " + sweep + " started before " + chosen
-              + ": no night-over-night comparison (choose one with --compare-to).");
+      notes.add(
+          ids.size() == 1
+              ? "Sweep "
+                  + sweep
+                  + " has only one run ("
+                  + chosen
+                  + "): no night-over-night comparison."
+              : "No run of sweep "
+                  + sweep
+                  + " started before "
+                  + chosen
+                  + ": no night-over-night comparison (choose one with --compare-to).");
     } else if (prev.runId().equals(run.runId())) {
       notes.add("--compare-to names the reported run itself; every change is zero.");
     }
@@ -103,8 +127,15 @@ public final class ReportLoader {
   private static String known(String id, List<String> ids, String sweep, String option) {
     if (!ids.contains(id)) {
       throw new UserInputException(
-          "unknown run id '" + id + "' (" + option + ") of sweep " + sweep + " (runs: "
-              + String.join(", ", ids) + ")");
+          "unknown run id '"
+              + id
+              + "' ("
+              + option
+              + ") of sweep "
+              + sweep
+              + " (runs: "
+              + String.join(", ", ids)
+              + ")");
     }
     return id;
   }
@@ -122,12 +153,17 @@ public final class ReportLoader {
         metrics == null
             ? List.of()
             : metrics
-                .filter(col("sweep").equalTo(sweep).and(col("run_id").equalTo(id))
-                    .and(col("level").equalTo("config")))
-                .collectAsList().stream()
+                .filter(
+                    col("sweep")
+                        .equalTo(sweep)
+                        .and(col("run_id").equalTo(id))
+                        .and(col("level").equalTo("config")))
+                .collectAsList()
+                .stream()
                 .map(ConfigMetrics::from)
-                .sorted(Comparator.comparingInt(ConfigMetrics::order)
-                    .thenComparingInt(ConfigMetrics::attackOrder))
+                .sorted(
+                    Comparator.comparingInt(ConfigMetrics::order)
+                        .thenComparingInt(ConfigMetrics::attackOrder))
                 .toList();
     List<EngineCheckLine> checks =
         checkTable == null
@@ -135,34 +171,67 @@ public final class ReportLoader {
             : checkTable
                 .filter(col("sweep").equalTo(sweep).and(col("run_id").equalTo(id)))
                 .orderBy("checked_at", "executor", "batch_size")
-                .collectAsList().stream()
+                .collectAsList()
+                .stream()
                 .map(EngineCheckLine::from)
                 .toList();
     long failedChecks = checks.stream().filter(c -> !c.passed()).count();
     if (failedChecks > 0) {
-      notes.add("Run " + id + ": " + failedChecks + " of " + checks.size()
-          + " engine checks failed (see Engine checks): numbers computed there cannot be trusted.");
+      notes.add(
+          "Run "
+              + id
+              + ": "
+              + failedChecks
+              + " of "
+              + checks.size()
+              + " engine checks failed (see Engine checks): numbers computed there cannot be"
+              + " trusted.");
     }
     long committed = committedUnits(sweep, id);
     Integer expected = expectedUnits(r.getAs("config"));
     if (!"SUCCEEDED".equals(status)) {
-      notes.add("Run " + id + " has status " + status + " (started " + r.getAs("started_at")
-          + (r.getAs("ended_at") == null ? ", never ended" : ", ended " + r.getAs("ended_at"))
-          + ").");
+      notes.add(
+          "Run "
+              + id
+              + " has status "
+              + status
+              + " (started "
+              + r.getAs("started_at")
+              + (r.getAs("ended_at") == null ? ", never ended" : ", ended " + r.getAs("ended_at"))
+              + ").");
     }
     if (expected != null && committed < expected) {
-      notes.add("Run " + id + ": " + committed + " of " + expected
-          + " (config, attack, seed, shard) units committed; " + (expected - committed) + " missing.");
+      notes.add(
+          "Run "
+              + id
+              + ": "
+              + committed
+              + " of "
+              + expected
+              + " (config, attack, seed, shard) units committed; "
+              + (expected - committed)
+              + " missing.");
     }
     if (rows.isEmpty()) {
-      notes.add("Run " + id + " has no metrics rows: no table or chart can show it"
-          + (committed > 0 ? " (its " + committed + " committed units are in samples only)" : "")
-          + ".");
+      notes.add(
+          "Run "
+              + id
+              + " has no metrics rows: no table or chart can show it"
+              + (committed > 0
+                  ? " (its " + committed + " committed units are in samples only)"
+                  : "")
+              + ".");
     }
     return new ReportData.Run(
-        id, status, String.valueOf(r.<Object>getAs("started_at")),
+        id,
+        status,
+        String.valueOf(r.<Object>getAs("started_at")),
         r.getAs("ended_at") == null ? null : String.valueOf(r.<Object>getAs("ended_at")),
-        r.getAs("device"), rows, committed, expected, checks);
+        r.getAs("device"),
+        rows,
+        committed,
+        expected,
+        checks);
   }
 
   /**
@@ -207,8 +276,8 @@ public final class ReportLoader {
       return null;
     }
     try {
-      SweepConfig c = SweepConfig.from(
-              ConfigFactory.parseString(rendered).atKey("sweep"), new ArrayList<>());
+      SweepConfig c =
+          SweepConfig.from(ConfigFactory.parseString(rendered).atKey("sweep"), new ArrayList<>());
       return SweepPlan.unitCount(c);
     } catch (RuntimeException e) {
       // An older or hand-edited config: the report still shows what was written.

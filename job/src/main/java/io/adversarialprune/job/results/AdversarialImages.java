@@ -33,8 +33,14 @@ public record AdversarialImages(long[] ids, float[] pixels, int perImage) {
 
   public AdversarialImages {
     if ((long) ids.length * perImage != pixels.length) {
-      throw new IllegalArgumentException(ids.length + " images of " + perImage + " values need "
-          + (long) ids.length * perImage + " values, got " + pixels.length);
+      throw new IllegalArgumentException(
+          ids.length
+              + " images of "
+              + perImage
+              + " values need "
+              + (long) ids.length * perImage
+              + " values, got "
+              + pixels.length);
     }
   }
 
@@ -42,7 +48,8 @@ public record AdversarialImages(long[] ids, float[] pixels, int perImage) {
   public void write(Path file, Configuration conf) throws IOException {
     FileSystem fs = file.getFileSystem(conf);
     try (FSDataOutputStream out = fs.create(file, true);
-        DataOutputStream data = new DataOutputStream(new java.io.BufferedOutputStream(out, 1 << 16))) {
+        DataOutputStream data =
+            new DataOutputStream(new java.io.BufferedOutputStream(out, 1 << 16))) {
       data.write(MAGIC);
       data.writeInt(ids.length);
       data.writeInt(perImage);
@@ -69,8 +76,11 @@ public record AdversarialImages(long[] ids, float[] pixels, int perImage) {
   public static AdversarialImages read(Path file, Configuration conf) throws IOException {
     FileSystem fs = file.getFileSystem(conf);
     if (!fs.exists(file)) {
-      throw new IOException("the baseline's adversarial images " + file + " are missing (the"
-          + " baseline unit was committed without them): run the sweep again with a new --run-id");
+      throw new IOException(
+          "the baseline's adversarial images "
+              + file
+              + " are missing (the baseline unit was committed without them): run the sweep again"
+              + " with a new --run-id");
     }
     try (FSDataInputStream in = fs.open(file);
         DataInputStream data = new DataInputStream(new java.io.BufferedInputStream(in, 1 << 16))) {

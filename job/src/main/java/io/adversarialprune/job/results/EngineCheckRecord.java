@@ -13,8 +13,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * One {@link EngineCheck} as an executor ran it: where (executor, host, device in words, the oneDNN
- * ISA cap of its process), under which policy, and the figures. A row of the {@code
- * engine_checks} table. Immutable; travels from executors to the driver.
+ * ISA cap of its process), under which policy, and the figures. A row of the {@code engine_checks}
+ * table. Immutable; travels from executors to the driver.
  *
  * @param executor Spark executor id ({@code driver} in local mode)
  * @param host the executor's host name
@@ -63,10 +63,27 @@ public record EngineCheckRecord(
   public Row row(String sweep, String runId) {
     EngineCheck.Report r = report;
     return RowFactory.create(
-        sweep, runId, executor, host, r.device(), platform, isaCap, r.memoryFormat(), r.threads(),
-        r.batchSize(), r.samples(), r.directions(), r.gradientMaxError(), r.gradientMedianError(),
-        r.gradientRmsError(), r.logitsError(), r.passed(), r.problem(), policy.configName(),
-        r.seconds(), Timestamp.from(checkedAt));
+        sweep,
+        runId,
+        executor,
+        host,
+        r.device(),
+        platform,
+        isaCap,
+        r.memoryFormat(),
+        r.threads(),
+        r.batchSize(),
+        r.samples(),
+        r.directions(),
+        r.gradientMaxError(),
+        r.gradientMedianError(),
+        r.gradientRmsError(),
+        r.logitsError(),
+        r.passed(),
+        r.problem(),
+        policy.configName(),
+        r.seconds(),
+        Timestamp.from(checkedAt));
   }
 
   /** Rows of {@link #SCHEMA} for {@code records}. */
@@ -76,7 +93,16 @@ public record EngineCheckRecord(
 
   /** Where and on what, in words, for logs and messages. */
   public String where() {
-    return "executor " + executor + " on " + host + " (" + report.device() + ", " + platform
-        + ", oneDNN ISA cap " + isaCap + ")";
+    return "executor "
+        + executor
+        + " on "
+        + host
+        + " ("
+        + report.device()
+        + ", "
+        + platform
+        + ", oneDNN ISA cap "
+        + isaCap
+        + ")";
   }
 }

@@ -21,8 +21,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The {@code metrics} and {@code prune_stats} tables of one run, aggregated from its units' {@link
  * UnitInfo}s: per (config, attack, seed) and per (config, attack) over seeds, counts summed and
- * rates (with Wilson intervals) from {@link OutcomeCounts}' own rate methods; plus, when the run has
- * several attacks, per config the {@link SweepPlan#WORST_CASE} rows ({@link WorstCase}).
+ * rates (with Wilson intervals) from {@link OutcomeCounts}' own rate methods; plus, when the run
+ * has several attacks, per config the {@link SweepPlan#WORST_CASE} rows ({@link WorstCase}).
  *
  * <p>Gradient-masking evidence: for a pruned config of a grid with a baseline, {@code
  * baseline_adv_acc} is the pruned model's accuracy on the baseline's adversarial images of the same
@@ -114,7 +114,10 @@ public final class MetricsTable {
    *     ignored (may be empty) when the plan has one attack
    */
   public static Aggregate aggregate(
-      String sweep, String runId, SweepPlan plan, Map<Unit, UnitInfo> infos,
+      String sweep,
+      String runId,
+      SweepPlan plan,
+      Map<Unit, UnitInfo> infos,
       Map<WorstCase.Key, WorstCase.Counts> worst) {
     List<Row> metrics = new ArrayList<>();
     List<Row> configLevel = new ArrayList<>();
@@ -126,7 +129,8 @@ public final class MetricsTable {
       if (info == null) {
         throw new IllegalStateException("no info for unit " + u.describe());
       }
-      groups.computeIfAbsent(key(u.configId(), u.attackName(), u.seed()), k -> new ArrayList<>())
+      groups
+          .computeIfAbsent(key(u.configId(), u.attackName(), u.seed()), k -> new ArrayList<>())
           .add(info);
     }
     for (ConfigEntry c : plan.configs()) {
@@ -144,8 +148,17 @@ public final class MetricsTable {
             for (ParameterStats p : first.parameters()) {
               pruneStats.add(
                   RowFactory.create(
-                      sweep, runId, c.id(), seed, p.name(), p.elements(), p.changed(),
-                      p.meanBefore(), p.stdBefore(), p.meanAfter(), p.stdAfter(),
+                      sweep,
+                      runId,
+                      c.id(),
+                      seed,
+                      p.name(),
+                      p.elements(),
+                      p.changed(),
+                      p.meanBefore(),
+                      p.stdBefore(),
+                      p.meanAfter(),
+                      p.stdAfter(),
                       p.normalityP()));
             }
           }
@@ -159,9 +172,12 @@ public final class MetricsTable {
       }
       if (plan.attacks().size() > 1) {
         Column col =
-            new Column(SweepPlan.WORST_CASE, SweepPlan.WORST_CASE,
+            new Column(
+                SweepPlan.WORST_CASE,
+                SweepPlan.WORST_CASE,
                 "per sample, the worst of "
-                    + plan.attacks().stream().map(NamedAttack::name)
+                    + plan.attacks().stream()
+                        .map(NamedAttack::name)
                         .collect(Collectors.joining(", ")),
                 plan.attacks().size());
         Sum overSeeds = new Sum();
@@ -173,8 +189,8 @@ public final class MetricsTable {
           }
           s.counts = w.counts();
           s.baselineAdvCorrect = w.baselineAdvCorrect();
-          s.pruneRatio = groups.get(key(c.id(), plan.attacks().get(0).name(), seed)).get(0)
-              .pruneRatio();
+          s.pruneRatio =
+              groups.get(key(c.id(), plan.attacks().get(0).name(), seed)).get(0).pruneRatio();
           s.distances = false;
           metrics.add(row(sweep, runId, c, col, SEED, seed, 1, s));
           overSeeds.plus(s);
@@ -197,8 +213,10 @@ public final class MetricsTable {
   /** Counts and sums of one row; over seeds the prune ratio is their mean. */
   private static final class Sum {
     OutcomeCounts counts = OutcomeCounts.ZERO;
+
     /** Null as soon as one part has none. */
     Long baselineAdvCorrect = 0L;
+
     double linf;
     double l2;
     double seconds;
@@ -231,7 +249,13 @@ public final class MetricsTable {
   }
 
   private static Row row(
-      String sweep, String runId, ConfigEntry c, Column a, String level, Long seed, int seeds,
+      String sweep,
+      String runId,
+      ConfigEntry c,
+      Column a,
+      String level,
+      Long seed,
+      int seeds,
       Sum s) {
     OutcomeCounts oc = s.counts;
     Rate clean = oc.cleanAcc();
@@ -240,20 +264,49 @@ public final class MetricsTable {
     Rate asr = oc.strictAsr();
     Rate transfer = s.baselineAdvCorrect == null ? null : Rate.of(s.baselineAdvCorrect, oc.total());
     Boolean suspect = transfer == null ? null : remnant.lower() > transfer.upper();
-    return new GenericRowWithSchema(new Object[] {
-        sweep, runId, c.id(), c.order(), c.pruneLabel(), c.pruneType(), c.pruneValue(),
-        c.targetName(), a.name(), a.type(), a.label(), a.order(),
-        level, seed, seeds, oc.total(), oc.correct(), oc.advCorrect(), oc.changed(),
-        oc.attacked(),
-        clean.value(), clean.lower(), clean.upper(),
-        remnant.value(), remnant.lower(), remnant.upper(),
-        change.value(), change.lower(), change.upper(),
-        asr.value(), asr.lower(), asr.upper(),
-        transfer == null ? null : transfer.value(), transfer == null ? null : transfer.lower(),
-        transfer == null ? null : transfer.upper(), suspect,
-        s.pruneRatio,
-        s.distances ? s.linf / oc.total() : null,
-        s.distances ? s.l2 / oc.total() : null,
-        s.distances && s.seconds > 0 ? oc.total() / s.seconds : null}, SCHEMA);
+    return new GenericRowWithSchema(
+        new Object[] {
+          sweep,
+          runId,
+          c.id(),
+          c.order(),
+          c.pruneLabel(),
+          c.pruneType(),
+          c.pruneValue(),
+          c.targetName(),
+          a.name(),
+          a.type(),
+          a.label(),
+          a.order(),
+          level,
+          seed,
+          seeds,
+          oc.total(),
+          oc.correct(),
+          oc.advCorrect(),
+          oc.changed(),
+          oc.attacked(),
+          clean.value(),
+          clean.lower(),
+          clean.upper(),
+          remnant.value(),
+          remnant.lower(),
+          remnant.upper(),
+          change.value(),
+          change.lower(),
+          change.upper(),
+          asr.value(),
+          asr.lower(),
+          asr.upper(),
+          transfer == null ? null : transfer.value(),
+          transfer == null ? null : transfer.lower(),
+          transfer == null ? null : transfer.upper(),
+          suspect,
+          s.pruneRatio,
+          s.distances ? s.linf / oc.total() : null,
+          s.distances ? s.l2 / oc.total() : null,
+          s.distances && s.seconds > 0 ? oc.total() / s.seconds : null
+        },
+        SCHEMA);
   }
 }

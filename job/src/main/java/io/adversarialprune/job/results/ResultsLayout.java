@@ -8,7 +8,7 @@ import org.apache.hadoop.fs.Path;
  * Where everything lives under one results root, so many sweeps and nightly runs coexist:
  *
  * <pre>
- * ROOT/samples/SWEEP/RUN_ID/CONFIG_ID/ATTACK/seed-K/shard-H/part-0.parquet  (unit info in its footer)
+ * ROOT/samples/SWEEP/RUN_ID/CONFIG_ID/ATTACK/seed-K/shard-H/part-0.parquet  (unit info: footer)
  * ROOT/metrics/SWEEP/RUN_ID/part-*.parquet
  * ROOT/prune_stats/SWEEP/RUN_ID/part-*.parquet
  * ROOT/runs/SWEEP/RUN_ID/part-*.parquet
@@ -18,8 +18,9 @@ import org.apache.hadoop.fs.Path;
  * </pre>
  *
  * Directory names carry no {@code key=value}, so Spark does no partition discovery: every column is
- * inside the files; readers use {@code recursiveFileLookup}. A (config, attack, seed, shard) unit directory
- * appears by one atomic rename once its samples are complete: its existence is the commit.
+ * inside the files; readers use {@code recursiveFileLookup}. A (config, attack, seed, shard) unit
+ * directory appears by one atomic rename once its samples are complete: its existence is the
+ * commit.
  */
 public record ResultsLayout(String root) implements java.io.Serializable {
   public static final String SAMPLES = "samples";
@@ -28,8 +29,10 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   public static final String RUNS = "runs";
   public static final String ENGINE_CHECKS = "engine_checks";
   public static final String SAMPLE_FILE = "part-0.parquet";
+
   /** Attempts and driver writes in flight, under the root. */
   public static final String STAGING = "_staging";
+
   /** Run leases (see {@link RunLease}), under the root. */
   public static final String LEASES = "_leases";
 
@@ -63,7 +66,13 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   public Path unitAttempt(String sweep, String runId, Unit unit, String attempt) {
     return new Path(
         staging(sweep, runId),
-        String.format(Locale.ROOT, "%s.%s.seed-%d.shard-%d.attempt-%s", unit.configId(),
-            unit.attackName(), unit.seed(), unit.shard(), attempt));
+        String.format(
+            Locale.ROOT,
+            "%s.%s.seed-%d.shard-%d.attempt-%s",
+            unit.configId(),
+            unit.attackName(),
+            unit.seed(),
+            unit.shard(),
+            attempt));
   }
 }

@@ -20,9 +20,8 @@ import org.slf4j.LoggerFactory;
  * The results root as a place on a file system: whether a run can write there, checked before
  * anything else (a few file-system calls, where the model and dataset checks take seconds), so a
  * root that is a file, lies under a file, or is not writable exits 2 naming the path instead of
- * failing at the first write with Hadoop's or Spark's words; and the tidying of a run's
- * bookkeeping directories, so that a finished run leaves only its tables. Static helpers,
- * thread-safe.
+ * failing at the first write with Hadoop's or Spark's words; and the tidying of a run's bookkeeping
+ * directories, so that a finished run leaves only its tables. Static helpers, thread-safe.
  */
 public final class ResultsRoot {
   private static final Logger LOG = LoggerFactory.getLogger(ResultsRoot.class);
@@ -61,7 +60,9 @@ public final class ResultsRoot {
       }
       if (!writable(fs, existing)) {
         throw new UserInputException(
-            "results root " + root + " is not writable"
+            "results root "
+                + root
+                + " is not writable"
                 + (existing.equals(p) ? "" : ": cannot create it in " + existing));
       }
       if (existing.equals(p)) {
@@ -69,8 +70,13 @@ public final class ResultsRoot {
           FileStatus sub = status(fs, new Path(p, name));
           if (sub != null && !sub.isDirectory()) {
             throw new UserInputException(
-                "results root " + root + " holds a file " + sub.getPath()
-                    + " where the directory " + name + " belongs; is it a results root?");
+                "results root "
+                    + root
+                    + " holds a file "
+                    + sub.getPath()
+                    + " where the directory "
+                    + name
+                    + " belongs; is it a results root?");
           }
         }
       }
@@ -98,9 +104,9 @@ public final class ResultsRoot {
 
   /**
    * Deletes {@code dir} if it is empty, then its parent if that is empty now, {@code levels}
-   * directories up at most; best effort, tidying only. Never deletes a directory that is not
-   * empty, even one that another driver fills at the same moment: a local disk's rmdir(2) refuses
-   * it, and so does HDFS's non-recursive delete.
+   * directories up at most; best effort, tidying only. Never deletes a directory that is not empty,
+   * even one that another driver fills at the same moment: a local disk's rmdir(2) refuses it, and
+   * so does HDFS's non-recursive delete.
    */
   static void deleteEmptyDirs(FileSystem fs, Path dir, int levels) {
     Path p = dir;

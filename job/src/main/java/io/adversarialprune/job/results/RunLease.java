@@ -34,22 +34,22 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li><b>Acquire</b> creates the file atomically, create-if-absent: {@code O_EXCL} on a local
  *       disk, {@code create(overwrite=false)} elsewhere (atomic on HDFS, where the NameNode
- *       decides; object stores without conditional writes give no such guarantee). A second
- *       driver finds the file and stops with a {@link UserInputException} (exit 2) naming the
- *       holder, before it writes anything.
+ *       decides; object stores without conditional writes give no such guarantee). A second driver
+ *       finds the file and stops with a {@link UserInputException} (exit 2) naming the holder,
+ *       before it writes anything.
  *   <li><b>Heartbeat</b>: while held, a daemon thread sets the file's modification time every
  *       {@link Timing#heartbeat()}, and checks that the file still names this holder.
  *   <li><b>Stale leases</b> are taken over, so that a rerun resumes a run whose driver was killed:
  *       a lease whose heartbeat is older than {@link Timing#expiry()}; or, at once, one whose
- *       holder ran on this host in a process that has exited (pid and process start time
- *       compared, as the lock files of other batch tools do), or one that an earlier attempt of
- *       this application holds (YARN restarts an application attempt, maybe on another host,
- *       only once the last one is gone). Drivers' clocks must agree to well within the expiry.
- *       Taking over moves the stale file aside by rename, and puts it back if it turns out not to
- *       be the one judged stale; a holder that loses its lease all the same learns it at its next
- *       heartbeat or at {@link #checkHeld()}, which the run calls before it commits.
- *   <li><b>Close</b> stops the heartbeat and deletes the file if it is still this holder's, and
- *       the lease directories when they are empty.
+ *       holder ran on this host in a process that has exited (pid and process start time compared,
+ *       as the lock files of other batch tools do), or one that an earlier attempt of this
+ *       application holds (YARN restarts an application attempt, maybe on another host, only once
+ *       the last one is gone). Drivers' clocks must agree to well within the expiry. Taking over
+ *       moves the stale file aside by rename, and puts it back if it turns out not to be the one
+ *       judged stale; a holder that loses its lease all the same learns it at its next heartbeat or
+ *       at {@link #checkHeld()}, which the run calls before it commits.
+ *   <li><b>Close</b> stops the heartbeat and deletes the file if it is still this holder's, and the
+ *       lease directories when they are empty.
  * </ul>
  *
  * <p>Thread-safe: the heartbeat thread and the driver's thread share it; {@link #close()} may be
@@ -75,8 +75,13 @@ public final class RunLease implements AutoCloseable {
 
     static Holder current(String appId, String attempt) {
       ProcessHandle self = ProcessHandle.current();
-      return new Holder(UUID.randomUUID().toString(), appId, attempt == null ? "" : attempt, HOST,
-          self.pid(), self.info().startInstant().map(Instant::toEpochMilli).orElse(-1L),
+      return new Holder(
+          UUID.randomUUID().toString(),
+          appId,
+          attempt == null ? "" : attempt,
+          HOST,
+          self.pid(),
+          self.info().startInstant().map(Instant::toEpochMilli).orElse(-1L),
           Instant.now());
     }
 
@@ -103,9 +108,13 @@ public final class RunLease implements AutoCloseable {
       Properties p = new Properties();
       try {
         p.load(new ByteArrayInputStream(bytes));
-        return new Holder(p.getProperty("token"), p.getProperty("app_id"),
-            p.getProperty("attempt", ""), p.getProperty("host"),
-            Long.parseLong(p.getProperty("pid")), Long.parseLong(p.getProperty("process_start")),
+        return new Holder(
+            p.getProperty("token"),
+            p.getProperty("app_id"),
+            p.getProperty("attempt", ""),
+            p.getProperty("host"),
+            Long.parseLong(p.getProperty("pid")),
+            Long.parseLong(p.getProperty("process_start")),
             Instant.parse(p.getProperty("acquired")));
       } catch (IOException | RuntimeException e) {
         return null;
@@ -118,8 +127,13 @@ public final class RunLease implements AutoCloseable {
         return false;
       }
       return ProcessHandle.of(pid)
-          .map(h -> processStart >= 0
-              && h.info().startInstant().map(s -> s.toEpochMilli() != processStart).orElse(false))
+          .map(
+              h ->
+                  processStart >= 0
+                      && h.info()
+                          .startInstant()
+                          .map(s -> s.toEpochMilli() != processStart)
+                          .orElse(false))
           .orElse(true);
     }
 
@@ -130,8 +144,15 @@ public final class RunLease implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "app " + appId + (attempt.isEmpty() ? "" : " attempt " + attempt) + " (host " + host
-          + ", pid " + pid + ") since " + acquired;
+      return "app "
+          + appId
+          + (attempt.isEmpty() ? "" : " attempt " + attempt)
+          + " (host "
+          + host
+          + ", pid "
+          + pid
+          + ") since "
+          + acquired;
     }
   }
 
@@ -154,18 +175,23 @@ public final class RunLease implements AutoCloseable {
     this.self = self;
     this.run = run;
     this.heartbeat =
-        Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "run-lease-heartbeat " + run);
-          t.setDaemon(true);
-          return t;
-        });
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "run-lease-heartbeat " + run);
+              t.setDaemon(true);
+              return t;
+            });
     long every = timing.heartbeat().toMillis();
     heartbeat.scheduleWithFixedDelay(this::beatQuietly, every, every, TimeUnit.MILLISECONDS);
   }
 
   /** Acquires the lease of a run with the {@link Timing#DEFAULT default} timing. */
   public static RunLease acquire(
-      ResultsLayout layout, String sweep, String runId, String appId, String attempt,
+      ResultsLayout layout,
+      String sweep,
+      String runId,
+      String appId,
+      String attempt,
       Configuration conf)
       throws IOException {
     return acquire(layout, sweep, runId, appId, attempt, conf, Timing.DEFAULT);
@@ -179,8 +205,13 @@ public final class RunLease implements AutoCloseable {
    * @throws UserInputException when another driver holds it (naming that driver)
    */
   public static RunLease acquire(
-      ResultsLayout layout, String sweep, String runId, String appId, String attempt,
-      Configuration conf, Timing timing)
+      ResultsLayout layout,
+      String sweep,
+      String runId,
+      String appId,
+      String attempt,
+      Configuration conf,
+      Timing timing)
       throws IOException {
     Path file = layout.lease(sweep, runId);
     FileSystem fs = unwrap(file.getFileSystem(conf));
@@ -200,13 +231,19 @@ public final class RunLease implements AutoCloseable {
       String stale = staleness(other, age, timing, self);
       if (stale == null) {
         throw new UserInputException(
-            run + " is being written by "
+            run
+                + " is being written by "
                 + (other.holder() == null
                     ? "another driver (its lease file is being created, or is unreadable)"
                     : other.holder().toString())
-                + ", last heartbeat " + Math.max(0, age / 1000) + " s ago; wait for it to end,"
-                + " or, if that driver is gone, for its lease " + file + " to expire "
-                + timing.expiry().toSeconds() + " s after its last heartbeat");
+                + ", last heartbeat "
+                + Math.max(0, age / 1000)
+                + " s ago; wait for it to end,"
+                + " or, if that driver is gone, for its lease "
+                + file
+                + " to expire "
+                + timing.expiry().toSeconds()
+                + " s after its last heartbeat");
       }
       LOG.warn("{}: taking over the lease of {}: {}", run, other.holder(), stale);
       moveAsideIfUnchanged(fs, file, other, self.token());
@@ -260,8 +297,7 @@ public final class RunLease implements AutoCloseable {
     try {
       heartbeat.awaitTermination(10, TimeUnit.SECONDS);
       Found found = find(fs, file);
-      if (found != null && found.holder() != null
-          && self.token().equals(found.holder().token())) {
+      if (found != null && found.holder() != null && self.token().equals(found.holder().token())) {
         fs.delete(file, false);
       }
       ResultsRoot.deleteEmptyDirs(fs, file.getParent(), 2);
@@ -311,8 +347,8 @@ public final class RunLease implements AutoCloseable {
       throws IOException {
     if (ResultsRoot.isLocal(fs)) {
       try {
-        Files.write(local(fs, file), bytes, StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE);
+        Files.write(
+            local(fs, file), bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         return true;
       } catch (FileAlreadyExistsException e) {
         return false;
@@ -340,7 +376,9 @@ public final class RunLease implements AutoCloseable {
     if (moved != null && !Arrays.equals(moved.bytes(), stale.bytes())) {
       // A contender took the lease over between our look and our rename: give it back.
       if (!putBack(fs, aside, file)) {
-        LOG.warn("lease {} of {} could not be put back; its holder will find it lost", file,
+        LOG.warn(
+            "lease {} of {} could not be put back; its holder will find it lost",
+            file,
             moved.holder());
       }
     }

@@ -8,7 +8,10 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** The {@code runs} table: one row per run, rewritten as the run goes RUNNING, then SUCCEEDED or FAILED. */
+/**
+ * The {@code runs} table: one row per run, rewritten as the run goes RUNNING, then SUCCEEDED or
+ * FAILED.
+ */
 public final class RunsTable {
   private RunsTable() {}
 
@@ -36,12 +39,26 @@ public final class RunsTable {
    * @param devices where its units ran (empty: unknown or none)
    */
   public static Row row(
-      String sweep, String runId, String status, Instant started, Instant ended,
-      Set<String> devices, String sparkMaster, String appId, String configHash, String config) {
+      String sweep,
+      String runId,
+      String status,
+      Instant started,
+      Instant ended,
+      Set<String> devices,
+      String sparkMaster,
+      String appId,
+      String configHash,
+      String config) {
     return RowFactory.create(
-        sweep, runId, status, Timestamp.from(started),
+        sweep,
+        runId,
+        status,
+        Timestamp.from(started),
         ended == null ? null : Timestamp.from(ended),
         devices.isEmpty() ? null : String.join(",", devices),
-        sparkMaster, appId, configHash, config);
+        sparkMaster,
+        appId,
+        configHash,
+        config);
   }
 }

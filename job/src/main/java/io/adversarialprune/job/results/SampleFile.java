@@ -30,10 +30,10 @@ import org.apache.parquet.schema.Types;
 /**
  * Writes one unit's per-sample outcomes (with, for a pruned config of a grid with a baseline, the
  * pruned model's prediction on the baseline's adversarial image of the sample: {@code
- * baseline_adv_pred}) (the {@code samples} table) as one Parquet file, with the
- * unit's {@link UnitInfo} as JSON in the file's key-value metadata ({@link #UNIT_INFO_KEY}), and
- * reads that back. Executors write these themselves so that a unit commits as a whole, one file,
- * independent of any Spark job commit. Spark ignores the metadata when it reads the table.
+ * baseline_adv_pred}) (the {@code samples} table) as one Parquet file, with the unit's {@link
+ * UnitInfo} as JSON in the file's key-value metadata ({@link #UNIT_INFO_KEY}), and reads that back.
+ * Executors write these themselves so that a unit commits as a whole, one file, independent of any
+ * Spark job commit. Spark ignores the metadata when it reads the table.
  */
 public final class SampleFile {
   /** The footer key-value metadata key of the unit's {@link UnitInfo} JSON. */
@@ -41,34 +41,68 @@ public final class SampleFile {
 
   public static final MessageType SCHEMA =
       Types.buildMessage()
-          .required(BINARY).as(stringType()).named("sweep")
-          .required(BINARY).as(stringType()).named("run_id")
-          .required(BINARY).as(stringType()).named("config_id")
-          .required(BINARY).as(stringType()).named("prune")
-          .required(BINARY).as(stringType()).named("prune_type")
-          .optional(DOUBLE).named("prune_value")
-          .optional(BINARY).as(stringType()).named("target")
-          .required(BINARY).as(stringType()).named("attack")
-          .required(BINARY).as(stringType()).named("attack_type")
-          .required(INT64).named("seed")
-          .required(INT32).named("shard")
-          .required(INT64).named("id")
-          .required(INT32).named("label")
-          .required(INT32).named("clean_pred")
-          .required(INT32).named("adv_pred")
-          .optional(INT32).named("baseline_adv_pred")
-          .required(FLOAT).named("clean_loss")
-          .required(FLOAT).named("adv_loss")
-          .required(FLOAT).named("linf")
-          .required(FLOAT).named("l2")
+          .required(BINARY)
+          .as(stringType())
+          .named("sweep")
+          .required(BINARY)
+          .as(stringType())
+          .named("run_id")
+          .required(BINARY)
+          .as(stringType())
+          .named("config_id")
+          .required(BINARY)
+          .as(stringType())
+          .named("prune")
+          .required(BINARY)
+          .as(stringType())
+          .named("prune_type")
+          .optional(DOUBLE)
+          .named("prune_value")
+          .optional(BINARY)
+          .as(stringType())
+          .named("target")
+          .required(BINARY)
+          .as(stringType())
+          .named("attack")
+          .required(BINARY)
+          .as(stringType())
+          .named("attack_type")
+          .required(INT64)
+          .named("seed")
+          .required(INT32)
+          .named("shard")
+          .required(INT64)
+          .named("id")
+          .required(INT32)
+          .named("label")
+          .required(INT32)
+          .named("clean_pred")
+          .required(INT32)
+          .named("adv_pred")
+          .optional(INT32)
+          .named("baseline_adv_pred")
+          .required(FLOAT)
+          .named("clean_loss")
+          .required(FLOAT)
+          .named("adv_loss")
+          .required(FLOAT)
+          .named("linf")
+          .required(FLOAT)
+          .named("l2")
           .named("spark_schema");
 
   private SampleFile() {}
 
   /** Writes (overwrites) {@code file}, creating its parent directories. */
   public static void write(
-      Path file, String sweep, String runId, Unit unit, List<SampleOutcome> samples,
-      int[] baselineAdvPred, UnitInfo info, Configuration conf)
+      Path file,
+      String sweep,
+      String runId,
+      Unit unit,
+      List<SampleOutcome> samples,
+      int[] baselineAdvPred,
+      UnitInfo info,
+      Configuration conf)
       throws IOException {
     SimpleGroupFactory groups = new SimpleGroupFactory(SCHEMA);
     try (ParquetWriter<Group> w =
@@ -121,13 +155,15 @@ public final class SampleFile {
    */
   public static UnitInfo readInfo(Path file, Configuration conf) throws IOException {
     String json;
-    try (ParquetFileReader reader =
-        ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
+    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
       json = reader.getFooter().getFileMetaData().getKeyValueMetaData().get(UNIT_INFO_KEY);
     }
     if (json == null) {
       throw new IOException(
-          file + " has no " + UNIT_INFO_KEY + " metadata (written by an older version of the job?);"
+          file
+              + " has no "
+              + UNIT_INFO_KEY
+              + " metadata (written by an older version of the job?);"
               + " run the sweep again with a new --run-id");
     }
     return UnitInfo.parse(json.getBytes(StandardCharsets.UTF_8), file.toString());

@@ -13,7 +13,10 @@ import org.apache.spark.sql.SparkSession;
 /** Reading the results tables and replacing one run's slice of a driver-written table. */
 public final class Tables {
   public static final String[] NAMES = {
-    ResultsLayout.SAMPLES, ResultsLayout.METRICS, ResultsLayout.PRUNE_STATS, ResultsLayout.RUNS,
+    ResultsLayout.SAMPLES,
+    ResultsLayout.METRICS,
+    ResultsLayout.PRUNE_STATS,
+    ResultsLayout.RUNS,
     ResultsLayout.ENGINE_CHECKS
   };
 
@@ -56,7 +59,11 @@ public final class Tables {
    * then swapped in, so readers never see a half-written slice.
    */
   public static void replaceRun(
-      SparkSession spark, ResultsLayout layout, String table, String sweep, String runId,
+      SparkSession spark,
+      ResultsLayout layout,
+      String table,
+      String sweep,
+      String runId,
       Dataset<Row> rows)
       throws IOException {
     replace(spark, layout, layout.run(table, sweep, runId), sweep, runId, rows);
@@ -67,7 +74,11 @@ public final class Tables {
    * way of the run's staging directory.
    */
   public static void replace(
-      SparkSession spark, ResultsLayout layout, Path target, String sweep, String runId,
+      SparkSession spark,
+      ResultsLayout layout,
+      Path target,
+      String sweep,
+      String runId,
       Dataset<Row> rows)
       throws IOException {
     Path staging =

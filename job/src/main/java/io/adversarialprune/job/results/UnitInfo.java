@@ -17,10 +17,10 @@ import java.util.List;
 
 /**
  * What a committed unit says about itself (JSON in its samples file's footer, see {@link
- * SampleFile}, so it commits with them): the outcome counts and distance sums of its samples, timing, device and the
- * prune report. The driver aggregates the {@code metrics} and {@code prune_stats} tables from these,
- * without re-reading every sample file; {@code SweepTest} checks that the counts equal SQL over the
- * {@code samples} table.
+ * SampleFile}, so it commits with them): the outcome counts and distance sums of its samples,
+ * timing, device and the prune report. The driver aggregates the {@code metrics} and {@code
+ * prune_stats} tables from these, without re-reading every sample file; {@code SweepTest} checks
+ * that the counts equal SQL over the {@code samples} table.
  *
  * @param configId the unit's config
  * @param attack the unit's attack (its name in the sweep)
@@ -80,15 +80,28 @@ public record UnitInfo(
       baselineAdvCorrect = correct;
     }
     return new UnitInfo(
-        unit.configId(), unit.attackName(), unit.seed(), unit.shard(), result.counts(),
-        baselineAdvCorrect, linf, l2, result.seconds(), device, host,
-        report.elements(), report.changed(), List.copyOf(report.parameters()));
+        unit.configId(),
+        unit.attackName(),
+        unit.seed(),
+        unit.shard(),
+        result.counts(),
+        baselineAdvCorrect,
+        linf,
+        l2,
+        result.seconds(),
+        device,
+        host,
+        report.elements(),
+        report.changed(),
+        List.copyOf(report.parameters()));
   }
 
   /** Whether this info is about {@code unit} (a file's footer against its directory). */
   public boolean describes(Unit unit) {
-    return configId.equals(unit.configId()) && attack.equals(unit.attackName())
-        && seed == unit.seed() && shard == unit.shard();
+    return configId.equals(unit.configId())
+        && attack.equals(unit.attackName())
+        && seed == unit.seed()
+        && shard == unit.shard();
   }
 
   /** The fraction of considered elements the prune changed (0 when none were considered). */
@@ -139,18 +152,34 @@ public record UnitInfo(
    * Parses {@link #toJson()}'s bytes.
    *
    * @param where the file they came from, for error messages
-   * @throws IOException when the file is not JSON or lacks a field (e.g. written by a version of the
-   *     job before the counts were recorded: such a run cannot be resumed, start a new run id)
+   * @throws IOException when the file is not JSON or lacks a field (e.g. written by a version of
+   *     the job before the counts were recorded: such a run cannot be resumed, start a new run id)
    */
   public static UnitInfo parse(byte[] json, String where) throws IOException {
     JsonNode n = JSON.readTree(json);
     for (String field :
-        List.of("config_id", "attack", "seed", "shard", "total", "correct", "adv_correct", "changed",
-            "attacked", "linf_sum", "l2_sum", "seconds", "prune_elements", "prune_changed",
+        List.of(
+            "config_id",
+            "attack",
+            "seed",
+            "shard",
+            "total",
+            "correct",
+            "adv_correct",
+            "changed",
+            "attacked",
+            "linf_sum",
+            "l2_sum",
+            "seconds",
+            "prune_elements",
+            "prune_changed",
             "parameters")) {
       if (n == null || !n.has(field)) {
         throw new IOException(
-            where + " has no field " + field + " (written by an older version of the job?);"
+            where
+                + " has no field "
+                + field
+                + " (written by an older version of the job?);"
                 + " run the sweep again with a new --run-id");
       }
     }
@@ -158,19 +187,34 @@ public record UnitInfo(
     for (JsonNode p : n.get("parameters")) {
       params.add(
           new ParameterStats(
-              p.get("parameter").asText(), p.get("elements").asLong(), p.get("changed").asLong(),
-              p.get("mean_before").asDouble(), p.get("std_before").asDouble(),
-              p.get("mean_after").asDouble(), p.get("std_after").asDouble(),
+              p.get("parameter").asText(),
+              p.get("elements").asLong(),
+              p.get("changed").asLong(),
+              p.get("mean_before").asDouble(),
+              p.get("std_before").asDouble(),
+              p.get("mean_after").asDouble(),
+              p.get("std_after").asDouble(),
               p.has("normality_p") ? p.get("normality_p").asDouble() : null));
     }
     return new UnitInfo(
-        n.get("config_id").asText(), n.get("attack").asText(), n.get("seed").asLong(), n.get("shard").asInt(),
+        n.get("config_id").asText(),
+        n.get("attack").asText(),
+        n.get("seed").asLong(),
+        n.get("shard").asInt(),
         new OutcomeCounts(
-            n.get("total").asLong(), n.get("correct").asLong(), n.get("adv_correct").asLong(),
-            n.get("changed").asLong(), n.get("attacked").asLong()),
+            n.get("total").asLong(),
+            n.get("correct").asLong(),
+            n.get("adv_correct").asLong(),
+            n.get("changed").asLong(),
+            n.get("attacked").asLong()),
         n.has("baseline_adv_correct") ? n.get("baseline_adv_correct").asLong() : null,
-        n.get("linf_sum").asDouble(), n.get("l2_sum").asDouble(), n.get("seconds").asDouble(),
-        n.path("device").asText(null), n.path("host").asText(null),
-        n.get("prune_elements").asLong(), n.get("prune_changed").asLong(), List.copyOf(params));
+        n.get("linf_sum").asDouble(),
+        n.get("l2_sum").asDouble(),
+        n.get("seconds").asDouble(),
+        n.path("device").asText(null),
+        n.path("host").asText(null),
+        n.get("prune_elements").asLong(),
+        n.get("prune_changed").asLong(),
+        List.copyOf(params));
   }
 }

@@ -46,20 +46,26 @@ public final class WorstCase {
   public static Map<Key, Counts> counts(
       SparkSession spark, ResultsLayout layout, String sweep, String runId, int attacks) {
     Dataset<Row> samples =
-        spark.read().option("recursiveFileLookup", "true")
+        spark
+            .read()
+            .option("recursiveFileLookup", "true")
             .parquet(layout.run(ResultsLayout.SAMPLES, sweep, runId).toString());
     Dataset<Row> perSample =
-        samples.groupBy("config_id", "seed", "id").agg(
-            count(lit(1)).as("rows"),
-            countDistinct("attack").as("attacks"),
-            min(when(col("clean_pred").equalTo(col("label")), 1).otherwise(0)).as("correct"),
-            min(when(col("adv_pred").equalTo(col("label")), 1).otherwise(0)).as("adv_correct"),
-            max(when(col("adv_pred").notEqual(col("clean_pred")), 1).otherwise(0))
-                .as("changed"),
-            // null when the config judges no baseline images
-            min(col("baseline_adv_pred").equalTo(col("label")).cast("int")).as("baseline_ok"));
+        samples
+            .groupBy("config_id", "seed", "id")
+            .agg(
+                count(lit(1)).as("rows"),
+                countDistinct("attack").as("attacks"),
+                min(when(col("clean_pred").equalTo(col("label")), 1).otherwise(0)).as("correct"),
+                min(when(col("adv_pred").equalTo(col("label")), 1).otherwise(0)).as("adv_correct"),
+                max(when(col("adv_pred").notEqual(col("clean_pred")), 1).otherwise(0))
+                    .as("changed"),
+                // null when the config judges no baseline images
+                min(col("baseline_adv_pred").equalTo(col("label")).cast("int")).as("baseline_ok"));
     List<Row> rows =
-        perSample.groupBy("config_id", "seed").agg(
+        perSample
+            .groupBy("config_id", "seed")
+            .agg(
                 count(lit(1)).as("total"),
                 sum("correct").as("correct"),
                 sum("adv_correct").as("adv_correct"),
@@ -76,14 +82,23 @@ public final class WorstCase {
       long seed = r.getLong(1);
       if (r.getLong(7) != attacks || r.getLong(8) != attacks || r.getLong(9) != attacks) {
         throw new IllegalStateException(
-            "worst case of config " + config + " seed " + seed + ": expected every sample under "
-                + attacks + " attacks once, found " + r.getLong(7) + " to " + r.getLong(8)
+            "worst case of config "
+                + config
+                + " seed "
+                + seed
+                + ": expected every sample under "
+                + attacks
+                + " attacks once, found "
+                + r.getLong(7)
+                + " to "
+                + r.getLong(8)
                 + " rows per sample");
       }
-      out.put(new Key(config, seed),
+      out.put(
+          new Key(config, seed),
           new Counts(
-              new OutcomeCounts(r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5),
-                  r.getLong(6)),
+              new OutcomeCounts(
+                  r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5), r.getLong(6)),
               r.isNullAt(10) ? null : r.getLong(10)));
     }
     return out;

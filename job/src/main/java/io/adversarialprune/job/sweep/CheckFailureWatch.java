@@ -11,8 +11,8 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
  * Ends the sweep's Spark job at the first task whose engine check failed under the {@code fail}
  * policy. Without it Spark would retry the task, possibly on an executor whose check passes, and
  * the failure would vanish from a run that then reports success. Tasks of the job group that are
- * still running are cancelled; units they already committed stay (each was computed on a slot
- * whose own check passed).
+ * still running are cancelled; units they already committed stay (each was computed on a slot whose
+ * own check passed).
  *
  * <p>Lifecycle: registered on construction, removed by {@link #close()}. Spark calls {@link
  * #onTaskEnd} on its listener-bus thread; the recorded failure is read on the driver thread.

@@ -4,9 +4,9 @@ import static org.apache.spark.sql.functions.col;
 
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
-import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.data.DatasetReader;
 import io.adversarialprune.job.data.ImageDataset;
+import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
 import io.adversarialprune.udfs.model.InputShape;
 import java.io.ByteArrayInputStream;
@@ -95,8 +95,13 @@ final class DatasetCheck {
     }
     if (n < ids.length) {
       throw new UserInputException(
-          "dataset " + config.path() + ": column id is null in " + (ids.length - n) + " of "
-              + ids.length + " rows; every sample needs a unique id (see `ingest`)");
+          "dataset "
+              + config.path()
+              + ": column id is null in "
+              + (ids.length - n)
+              + " of "
+              + ids.length
+              + " rows; every sample needs a unique id (see `ingest`)");
     }
     if (n == 0) {
       throw new UserInputException("sweep.data.path: dataset " + config.path() + " is empty");
@@ -109,23 +114,44 @@ final class DatasetCheck {
           times++;
         }
         throw new UserInputException(
-            "dataset " + config.path() + ": column id is not unique: id " + ids[i] + " appears "
-                + times + " times (the smallest duplicate); every sample needs its own id (see"
+            "dataset "
+                + config.path()
+                + ": column id is not unique: id "
+                + ids[i]
+                + " appears "
+                + times
+                + " times (the smallest duplicate); every sample needs its own id (see"
                 + " `ingest`)");
       }
     }
     long limit = config.limit();
     if (limit > n) {
       throw new UserInputException(
-          "sweep.data.limit is " + limit + ", but dataset " + config.path() + " has " + n
-              + " images; use at most " + n + ", or 0 for all");
+          "sweep.data.limit is "
+              + limit
+              + ", but dataset "
+              + config.path()
+              + " has "
+              + n
+              + " images; use at most "
+              + n
+              + ", or 0 for all");
     }
     int selected = limit == 0 ? n : (int) limit;
     if (config.shards() > selected) {
       throw new UserInputException(
-          "sweep.data.shards is " + config.shards() + ", but only " + selected + " images are"
-              + " selected (dataset " + config.path() + ", sweep.data.limit " + limit
-              + "); use at most " + selected + " shards");
+          "sweep.data.shards is "
+              + config.shards()
+              + ", but only "
+              + selected
+              + " images are"
+              + " selected (dataset "
+              + config.path()
+              + ", sweep.data.limit "
+              + limit
+              + "); use at most "
+              + selected
+              + " shards");
     }
     return SweepPlan.shardBounds(Arrays.copyOf(ids, selected), config.shards());
   }
@@ -137,8 +163,10 @@ final class DatasetCheck {
    */
   Labels checkRows(long[] bounds, ImagePreprocessor preprocessor, InputShape input) {
     List<RowCheck.Result> parts =
-        data.where(col(ImageDataset.ID).geq(bounds[0])
-                .and(col(ImageDataset.ID).lt(bounds[bounds.length - 1])))
+        data.where(
+                col(ImageDataset.ID)
+                    .geq(bounds[0])
+                    .and(col(ImageDataset.ID).lt(bounds[bounds.length - 1])))
             .select(ImageDataset.ID, ImageDataset.LABEL, ImageDataset.IMAGE)
             .javaRDD()
             .mapPartitions(new RowCheck(config.path(), preprocessor, input))
@@ -149,11 +177,13 @@ final class DatasetCheck {
           all.firstProblem()
               + (all.problems() == 1
                   ? ""
-                  : " (" + all.problems() + " of the selected rows have problems; the one with"
+                  : " ("
+                      + all.problems()
+                      + " of the selected rows have problems; the one with"
                       + " the smallest id is shown)"));
     }
-    return new Labels(config.path(), all.minLabel(), all.minLabelId(), all.maxLabel(),
-        all.maxLabelId());
+    return new Labels(
+        config.path(), all.minLabel(), all.minLabelId(), all.maxLabel(), all.maxLabelId());
   }
 
   /** Decodes the first selected image fully: proves the decoder reads the dataset's format. */
@@ -170,13 +200,23 @@ final class DatasetCheck {
 
   /** The range of the selected labels, and an id holding each end. */
   record Labels(String dataset, long min, long minId, long max, long maxId) {
-    /** @throws UserInputException when a label is outside {@code [0, classes)} */
+    /**
+     * @throws UserInputException when a label is outside {@code [0, classes)}
+     */
     void checkWithin(int classes) {
       if (min < 0 || max >= classes) {
         throw new UserInputException(
-            "column label of dataset " + dataset + " has values in [" + min + ", " + max
-                + "], outside the model's classes [0, " + classes + ") (e.g. id "
-                + (min < 0 ? minId : maxId) + ")");
+            "column label of dataset "
+                + dataset
+                + " has values in ["
+                + min
+                + ", "
+                + max
+                + "], outside the model's classes [0, "
+                + classes
+                + ") (e.g. id "
+                + (min < 0 ? minId : maxId)
+                + ")");
       }
     }
   }
@@ -186,12 +226,16 @@ final class DatasetCheck {
     if (!(image.dataType() instanceof StructType s)
         || !hasField(s, ImageDataset.BYTES, DataTypes.BinaryType)) {
       throw new UserInputException(
-          "dataset " + path + ": column image must be struct<bytes: binary, path: string>, got "
+          "dataset "
+              + path
+              + ": column image must be struct<bytes: binary, path: string>, got "
               + image.dataType().simpleString());
     }
     DataType label = field(schema, ImageDataset.LABEL, path).dataType();
-    if (!(label.equals(DataTypes.IntegerType) || label.equals(DataTypes.LongType)
-        || label.equals(DataTypes.ShortType) || label.equals(DataTypes.ByteType))) {
+    if (!(label.equals(DataTypes.IntegerType)
+        || label.equals(DataTypes.LongType)
+        || label.equals(DataTypes.ShortType)
+        || label.equals(DataTypes.ByteType))) {
       throw new UserInputException(
           "dataset " + path + ": column label must be an integer, got " + label.simpleString());
     }
@@ -207,8 +251,13 @@ final class DatasetCheck {
       }
     }
     throw new UserInputException(
-        "dataset " + path + " has no column " + name + " (has "
-            + String.join(", ", schema.fieldNames()) + "); convert it with `ingest`");
+        "dataset "
+            + path
+            + " has no column "
+            + name
+            + " (has "
+            + String.join(", ", schema.fieldNames())
+            + "); convert it with `ingest`");
   }
 
   private static boolean hasField(StructType s, String name, DataType type) {
@@ -223,8 +272,8 @@ final class DatasetCheck {
   /**
    * Checks the rows (id, label, image) of one partition: null image, bytes or label, an image
    * header that cannot be read, a size the preprocessing does not turn into the model's input.
-   * Returns one small {@link Result} per partition: the labels' range, how many rows have
-   * problems, and the problem of the one with the smallest id.
+   * Returns one small {@link Result} per partition: the labels' range, how many rows have problems,
+   * and the problem of the one with the smallest id.
    */
   static final class RowCheck implements FlatMapFunction<Iterator<Row>, RowCheck.Result> {
     private static final long serialVersionUID = 1L;
@@ -275,9 +324,17 @@ final class DatasetCheck {
         long id = row.getLong(0);
         String problem = problem(row, id);
         long label = row.isNullAt(1) ? 0 : ((Number) row.get(1)).longValue();
-        r = r.merge(new Result(1, row.isNullAt(1) ? Long.MAX_VALUE : label, id,
-            row.isNullAt(1) ? Long.MIN_VALUE : label, id, problem == null ? 0 : 1,
-            problem == null ? Long.MAX_VALUE : id, problem));
+        r =
+            r.merge(
+                new Result(
+                    1,
+                    row.isNullAt(1) ? Long.MAX_VALUE : label,
+                    id,
+                    row.isNullAt(1) ? Long.MIN_VALUE : label,
+                    id,
+                    problem == null ? 0 : 1,
+                    problem == null ? Long.MAX_VALUE : id,
+                    problem));
       }
       return List.of(r).iterator();
     }
@@ -290,17 +347,23 @@ final class DatasetCheck {
       int bytesField = image.fieldIndex(ImageDataset.BYTES);
       byte[] bytes = image.isNullAt(bytesField) ? null : (byte[]) image.get(bytesField);
       if (bytes == null || bytes.length == 0) {
-        return "dataset " + dataset + ": column image.bytes is "
-            + (bytes == null ? "null" : "empty") + " for id " + id;
+        return "dataset "
+            + dataset
+            + ": column image.bytes is "
+            + (bytes == null ? "null" : "empty")
+            + " for id "
+            + id;
       }
       if (row.isNullAt(1)) {
         return "dataset " + dataset + ": column label is null for id " + id;
       }
       int pathField = image.schema().getFieldIndex(ImageDataset.PATH).getOrElse(() -> -1);
       String name =
-          "id " + id
+          "id "
+              + id
               + (pathField < 0 || image.isNullAt(pathField)
-                  ? "" : " (" + image.getString(pathField) + ")");
+                  ? ""
+                  : " (" + image.getString(pathField) + ")");
       int[] size;
       try {
         size = headerSize(bytes);

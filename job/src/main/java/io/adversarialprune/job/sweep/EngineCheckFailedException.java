@@ -43,7 +43,8 @@ public final class EngineCheckFailedException extends RuntimeException {
           + " a model whose gradient is masked); sweep.engine.check.mode=warn records the failure"
           + " and goes on.";
     }
-    if ("none".equals(r.isaCap()) || r.isaCap().toUpperCase(java.util.Locale.ROOT).startsWith("AVX512")
+    if ("none".equals(r.isaCap())
+        || r.isaCap().toUpperCase(java.util.Locale.ROOT).startsWith("AVX512")
         || "ALL".equalsIgnoreCase(r.isaCap())) {
       return "Remedy: run the executors with "
           + Platform.ISA_CAP_VARIABLE

@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  * The engine check where the numbers are computed: before a pooled classifier slot attacks
  * anything, on this executor, in its layout and thread setting, for every batch size the attack
  * will hand it (the full {@code sweep.attack.batch-size} and a shard's remainder, and with an
- * early-stopping or restarting attack the buckets its batches shrink through), on the real
- * images of the unit's shard. Each (slot, batch size) is checked once per run in each JVM, so every
- * run records the checks that vouch for the units it computes.
+ * early-stopping or restarting attack the buckets its batches shrink through), on the real images
+ * of the unit's shard. Each (slot, batch size) is checked once per run in each JVM, so every run
+ * records the checks that vouch for the units it computes.
  *
  * <p>Thread-safety: a slot belongs to one task thread at a time (see {@code ModelPool}); the
  * registry of checked slots is concurrent.
@@ -51,7 +51,8 @@ final class ExecutorChecks {
     int n = shard.size();
     int full = Math.min(cfg.attack().batchSize(), n);
     int rest = n > full ? n % full : 0;
-    java.util.SortedSet<Integer> sizes = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+    java.util.SortedSet<Integer> sizes =
+        new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
     sizes.add(full);
     if (rest > 0) {
       sizes.add(rest);
@@ -76,14 +77,21 @@ final class ExecutorChecks {
           new EngineCheck(check.settings()).run(source, 0L, chunk.labels(), chunk.pixels());
       EngineCheckRecord record =
           new EngineCheckRecord(
-              executor, host, Platform.describe(source.device()), Platform.isaCap(),
-              check.policy(), report, Instant.now());
+              executor,
+              host,
+              Platform.describe(source.device()),
+              Platform.isaCap(),
+              check.policy(),
+              report,
+              Instant.now());
       if (!report.passed()) {
         if (check.policy() == CheckPolicy.FAIL) {
           throw new EngineCheckFailedException(record);
         }
-        LOG.warn("engine check failed on {} (sweep.engine.check.mode=warn, attacking anyway): {}",
-            record.where(), report.problem());
+        LOG.warn(
+            "engine check failed on {} (sweep.engine.check.mode=warn, attacking anyway): {}",
+            record.where(),
+            report.problem());
       } else {
         LOG.info("engine check passed on {}: {}", record.where(), report.figures());
       }

@@ -48,8 +48,14 @@ final class InputCheck {
           Classifier.loadForInference(file, Device.cpu(), m.normalization(), m.input())) {
         if (c.classes() != classes) {
           throw new UserInputException(
-              "sweep.transfer " + t.name() + ": model " + t.path() + " has " + c.classes()
-                  + " classes, the source model " + classes);
+              "sweep.transfer "
+                  + t.name()
+                  + ": model "
+                  + t.path()
+                  + " has "
+                  + c.classes()
+                  + " classes, the source model "
+                  + classes);
         }
       } catch (UserInputException e) {
         throw e;
@@ -61,8 +67,13 @@ final class InputCheck {
       String problem = a.spec().modelProblem(classes);
       if (problem != null) {
         throw new UserInputException(
-            "sweep.attacks: attack '" + a.name() + "': " + problem + " (sweep.model.path "
-                + m.path() + ")");
+            "sweep.attacks: attack '"
+                + a.name()
+                + "': "
+                + problem
+                + " (sweep.model.path "
+                + m.path()
+                + ")");
       }
     }
     labels.checkWithin(classes);
@@ -72,8 +83,12 @@ final class InputCheck {
 
   /** A run id may be resumed only with the config it started with. */
   static void runIdentity(
-      SparkSession spark, ResultsLayout layout, SweepConfig config, String runId,
-      Configuration hadoop) throws IOException {
+      SparkSession spark,
+      ResultsLayout layout,
+      SweepConfig config,
+      String runId,
+      Configuration hadoop)
+      throws IOException {
     org.apache.hadoop.fs.Path p = layout.run(ResultsLayout.RUNS, config.name(), runId);
     FileSystem fs = p.getFileSystem(hadoop);
     if (!fs.exists(p)) {
@@ -82,9 +97,16 @@ final class InputCheck {
     Row prior = spark.read().parquet(p.toString()).select("config_hash").first();
     if (!prior.getString(0).equals(config.hash())) {
       throw new UserInputException(
-          "run id " + runId + " of sweep " + config.name() + " was started with a different config"
-              + " (hash " + prior.getString(0).substring(0, 12) + ", now "
-              + config.hash().substring(0, 12) + "; the hash covers the whole resolved config,"
+          "run id "
+              + runId
+              + " of sweep "
+              + config.name()
+              + " was started with a different config"
+              + " (hash "
+              + prior.getString(0).substring(0, 12)
+              + ", now "
+              + config.hash().substring(0, 12)
+              + "; the hash covers the whole resolved config,"
               + " defaults included, so a newer version of the job changes it too); use a new"
               + " --run-id");
     }

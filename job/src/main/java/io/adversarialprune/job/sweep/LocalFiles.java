@@ -41,7 +41,8 @@ public final class LocalFiles {
     }
     try (InputStream in = LocalFiles.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new UserInputException(key + ": resource " + location + " is not in the application jar");
+        throw new UserInputException(
+            key + ": resource " + location + " is not in the application jar");
       }
       Path dir = Files.createTempDirectory("adversarial-prune-");
       // deleteOnExit deletes in the reverse order of registration, and a directory only when it

@@ -31,7 +31,11 @@ final class Progress extends Thread implements AutoCloseable {
   private volatile boolean stop;
 
   Progress(
-      ResultsLayout layout, String sweep, String runId, Configuration hadoop, List<Unit> all,
+      ResultsLayout layout,
+      String sweep,
+      String runId,
+      Configuration hadoop,
+      List<Unit> all,
       int toRun) {
     super("sweep-progress");
     setDaemon(true);
@@ -76,7 +80,11 @@ final class Progress extends Thread implements AutoCloseable {
     }
     for (Map.Entry<String, Boolean> e : finished.entrySet()) {
       if (e.getValue() && reported.add(e.getKey())) {
-        LOG.info("config {} done ({}/{} configs){}", e.getKey(), reported.size(), byConfig.size(),
+        LOG.info(
+            "config {} done ({}/{} configs){}",
+            e.getKey(),
+            reported.size(),
+            byConfig.size(),
             eta(committed));
       }
     }
@@ -90,8 +98,8 @@ final class Progress extends Thread implements AutoCloseable {
       return remaining <= 0 ? ", all units committed" : "";
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
-    return String.format(Locale.ROOT, ", %d/%d units, ETA %.0fs", committed, units,
-        elapsed / ranNow * remaining);
+    return String.format(
+        Locale.ROOT, ", %d/%d units, ETA %.0fs", committed, units, elapsed / ranNow * remaining);
   }
 
   @Override

@@ -39,12 +39,11 @@ import org.apache.spark.resource.ResourceInformation;
  * The executor side of the sweep: runs each unit of its partition (a task runs several units, in
  * order) on a model slot borrowed from the per-JVM {@link ModelPool} for the whole task (one
  * classifier per concurrent task, loaded once), with the shard from the per-JVM {@link ShardCache}.
- * Consecutive units of one (config, seed) share one pruning: the plan orders a (config, seed, shard)'s
- * attacks next to each other, the slot is pruned when the (prune spec, seed) changes and restored
- * when the task ends,
- * and commits each unit's samples file (with its {@link UnitInfo} in the footer) by one rename. A unit already committed (by
- * an earlier run with the same run id, or an earlier attempt of this task) is skipped, so retries
- * and reruns never duplicate rows.
+ * Consecutive units of one (config, seed) share one pruning: the plan orders a (config, seed,
+ * shard)'s attacks next to each other, the slot is pruned when the (prune spec, seed) changes and
+ * restored when the task ends, and commits each unit's samples file (with its {@link UnitInfo} in
+ * the footer) by one rename. A unit already committed (by an earlier run with the same run id, or
+ * an earlier attempt of this task) is skipped, so retries and reruns never duplicate rows.
  *
  * <p>Fields are serializable values and a broadcast only; heavy state lives in per-JVM holders.
  */
@@ -60,8 +59,8 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
    * @param info the committed unit's info when this task's attempt is the one committed, else null
    *     (committed already, e.g. by a failed earlier attempt of this task, or by another attempt:
    *     the driver then reads it from the unit's file)
-   * @param checks the engine checks this unit's model slot ran before it attacked (usually none:
-   *     a slot is checked once per JVM and batch size)
+   * @param checks the engine checks this unit's model slot ran before it attacked (usually none: a
+   *     slot is checked once per JVM and batch size)
    */
   public record Outcome(
       Unit unit, boolean computed, String device, UnitInfo info, List<EngineCheckRecord> checks)
@@ -79,8 +78,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
   private final String runId;
   private final String appId;
 
-  public RunUnits(
-      Broadcast<SweepConfig> config, ResultsLayout layout, String runId, String appId) {
+  public RunUnits(Broadcast<SweepConfig> config, ResultsLayout layout, String runId, String appId) {
     this.config = config;
     this.layout = layout;
     this.runId = runId;
@@ -127,8 +125,15 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     UnitResult result;
     try {
       if (unit.config().target() == null) {
-        result = UnitExecutor.run(source, null, unit.seed(), List.of(shard),
-            unit.attack().spec().attack(), cfg.attack().batchSize(), unit.keepAdversarial());
+        result =
+            UnitExecutor.run(
+                source,
+                null,
+                unit.seed(),
+                List.of(shard),
+                unit.attack().spec().attack(),
+                cfg.attack().batchSize(),
+                unit.keepAdversarial());
       } else {
         result = runTransfer(cfg, unit, source, shard);
       }
@@ -140,8 +145,10 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     int[] baselineAdvPred =
         unit.baseline() == null ? null : judgeBaseline(cfg, unit, source, shard, conf);
     if (baselineAdvPred != null) {
-      LOG.info("unit {}: attacked in {} s, judged the baseline's adversarial images in {} s",
-          unit.describe(), String.format(java.util.Locale.ROOT, "%.3f", result.seconds()),
+      LOG.info(
+          "unit {}: attacked in {} s, judged the baseline's adversarial images in {} s",
+          unit.describe(),
+          String.format(java.util.Locale.ROOT, "%.3f", result.seconds()),
           String.format(java.util.Locale.ROOT, "%.3f", (System.nanoTime() - judged) / 1e9));
     }
     UnitInfo info =
@@ -174,14 +181,16 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     Classifier classifier() {
       if (lease == null) {
         SweepConfig.ModelConfig m = cfg.model();
-        lease = ModelPool.shared().borrow(
-            new ModelPool.Key(
-                Path.of(LocalFiles.resolve(m.path(), "sweep.model.path")),
-                device,
-                m.normalization(),
-                m.input(),
-                Classifier.Mode.DIFFERENTIABLE,
-                cfg.engine().memoryFormat()));
+        lease =
+            ModelPool.shared()
+                .borrow(
+                    new ModelPool.Key(
+                        Path.of(LocalFiles.resolve(m.path(), "sweep.model.path")),
+                        device,
+                        m.normalization(),
+                        m.input(),
+                        Classifier.Mode.DIFFERENTIABLE,
+                        cfg.engine().memoryFormat()));
       }
       return lease.classifier();
     }
@@ -240,7 +249,8 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     }
   }
 
-  private static UnitResult runTransfer(SweepConfig cfg, Unit unit, Classifier source, Batch shard) {
+  private static UnitResult runTransfer(
+      SweepConfig cfg, Unit unit, Classifier source, Batch shard) {
     SweepConfig.TransferTarget t = unit.config().target();
     SweepConfig.ModelConfig m = cfg.model();
     Path file = Path.of(LocalFiles.resolve(t.path(), "sweep.transfer." + t.name()));
@@ -254,15 +264,21 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
             Classifier.Mode.INFERENCE,
             cfg.engine().memoryFormat());
     try (ModelPool.Lease target = ModelPool.shared().borrow(key)) {
-      return UnitExecutor.run(source, target.classifier(), unit.seed(), List.of(shard),
-          unit.attack().spec().attack(), cfg.attack().batchSize(), false);
+      return UnitExecutor.run(
+          source,
+          target.classifier(),
+          unit.seed(),
+          List.of(shard),
+          unit.attack().spec().attack(),
+          cfg.attack().batchSize(),
+          false);
     }
   }
 
   /**
-   * The (pruned) source's predictions on the baseline unit's adversarial images of the same
-   * attack, seed and shard: transfer from baseline. One forward pass per batch; the baseline is
-   * never attacked again.
+   * The (pruned) source's predictions on the baseline unit's adversarial images of the same attack,
+   * seed and shard: transfer from baseline. One forward pass per batch; the baseline is never
+   * attacked again.
    */
   private int[] judgeBaseline(
       SweepConfig cfg, Unit unit, Classifier source, Batch shard, Configuration conf)
@@ -273,8 +289,13 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     AdversarialImages adv = AdversarialImages.read(file, conf);
     if (!java.util.Arrays.equals(adv.ids(), shard.ids())
         || adv.perImage() != source.inputShape().pixels()) {
-      throw new IOException(file + " holds other images than shard " + unit.shard()
-          + " of this unit (" + unit.describe() + ")");
+      throw new IOException(
+          file
+              + " holds other images than shard "
+              + unit.shard()
+              + " of this unit ("
+              + unit.describe()
+              + ")");
     }
     int n = shard.size();
     int batch = cfg.attack().batchSize();
@@ -284,16 +305,22 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
       int to = Math.min(n, from + batch);
       int[] labels = java.util.Arrays.copyOfRange(shard.labels(), from, to);
       float[] pixels = java.util.Arrays.copyOfRange(adv.pixels(), from * per, to * per);
-      System.arraycopy(Predictions.of(source, labels, pixels).predictions(), 0, out, from,
-          to - from);
+      System.arraycopy(
+          Predictions.of(source, labels, pixels).predictions(), 0, out, from, to - from);
     }
     return out;
   }
 
   /** Writes the unit to staging and renames it into place; false if another attempt won. */
   private boolean commit(
-      SweepConfig cfg, Unit unit, UnitResult result, int[] baselineAdvPred, UnitInfo info,
-      FileSystem fs, Configuration conf, org.apache.hadoop.fs.Path finalDir)
+      SweepConfig cfg,
+      Unit unit,
+      UnitResult result,
+      int[] baselineAdvPred,
+      UnitInfo info,
+      FileSystem fs,
+      Configuration conf,
+      org.apache.hadoop.fs.Path finalDir)
       throws IOException {
     TaskContext task = TaskContext.get();
     // Unique across drivers too: task attempt ids restart at 0 in every application.
@@ -301,7 +328,13 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     org.apache.hadoop.fs.Path staging = layout.unitAttempt(cfg.name(), runId, unit, attempt);
     SampleFile.write(
         new org.apache.hadoop.fs.Path(staging, ResultsLayout.SAMPLE_FILE),
-        cfg.name(), runId, unit, result.samples(), baselineAdvPred, info, conf);
+        cfg.name(),
+        runId,
+        unit,
+        result.samples(),
+        baselineAdvPred,
+        info,
+        conf);
     if (unit.keepAdversarial()) {
       long[] ids = result.samples().stream().mapToLong(s -> s.id()).toArray();
       new AdversarialImages(ids, result.adversarial(), cfg.model().input().pixels())
@@ -314,8 +347,8 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
    * Renames {@code staging} to {@code finalDir}, the commit of a unit; false (and {@code staging}
    * gone) if another attempt committed first, whose result then stands. Renaming onto a directory
    * that exists does not fail on HDFS or on Hadoop's local file system: it moves (or copies) the
-   * source inside it. So an attempt that loses the race between the existence check and the
-   * rename looks for itself inside the winner's directory and takes itself back out.
+   * source inside it. So an attempt that loses the race between the existence check and the rename
+   * looks for itself inside the winner's directory and takes itself back out.
    */
   static boolean commitDir(
       FileSystem fs, org.apache.hadoop.fs.Path staging, org.apache.hadoop.fs.Path finalDir)

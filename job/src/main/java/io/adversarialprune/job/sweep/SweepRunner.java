@@ -32,8 +32,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The driver side of a sweep, as named steps: check every input before anything is written
- * ({@link InputCheck}), take the run's lease, plan the units ({@link SweepPlan}), skip those already
+ * The driver side of a sweep, as named steps: check every input before anything is written ({@link
+ * InputCheck}), take the run's lease, plan the units ({@link SweepPlan}), skip those already
  * committed under this run id, run the rest on executors ({@link RunUnits}), aggregate their counts
  * ({@link MetricsTable}, {@link WorstCase}) and write {@code metrics}, {@code prune_stats}, {@code
  * engine_checks} and {@code runs}.
@@ -62,8 +62,13 @@ public final class SweepRunner {
     // One writer per run id; the lease is released however the run ends.
     scala.Option<String> attempt = spark.sparkContext().applicationAttemptId();
     try (RunLease lease =
-        RunLease.acquire(layout, config.name(), runId, spark.sparkContext().applicationId(),
-            attempt.isEmpty() ? null : attempt.get(), hadoopConf())) {
+        RunLease.acquire(
+            layout,
+            config.name(),
+            runId,
+            spark.sparkContext().applicationId(),
+            attempt.isEmpty() ? null : attempt.get(),
+            hadoopConf())) {
       return runHoldingLease(bounds, lease);
     }
   }
@@ -76,8 +81,13 @@ public final class SweepRunner {
       SweepPlan plan = SweepPlan.of(config, bounds);
       List<Unit> units = plan.units();
       List<Unit> pending = pending(units);
-      LOG.info("sweep {} run {}: {} units ({}), {} already committed", config.name(), runId,
-          units.size(), plan, units.size() - pending.size());
+      LOG.info(
+          "sweep {} run {}: {} units ({}), {} already committed",
+          config.name(),
+          runId,
+          units.size(),
+          plan,
+          units.size() - pending.size());
       List<RunUnits.Outcome> outcomes = execute(units, pending);
       Set<String> devices = new TreeSet<>();
       int computed = 0;
@@ -121,7 +131,11 @@ public final class SweepRunner {
       throw error;
     }
     return new RunFailedException(
-        "run " + runId + " of sweep " + config.name() + " failed"
+        "run "
+            + runId
+            + " of sweep "
+            + config.name()
+            + " failed"
             + (owner ? " (runs status FAILED): " : " (another driver took its lease over): ")
             + reason(cause),
         cause);
@@ -159,9 +173,9 @@ public final class SweepRunner {
 
   /**
    * Runs the pending units as {@link #tasks} Spark tasks of consecutive units, without a shuffle.
-   * Several units per task amortize the task's fixed cost; each unit still commits on its own.
-   * The baseline units that keep their adversarial images run first, in a job of their own, so
-   * that every pruned unit finds the images it judges (transfer from baseline).
+   * Several units per task amortize the task's fixed cost; each unit still commits on its own. The
+   * baseline units that keep their adversarial images run first, in a job of their own, so that
+   * every pruned unit finds the images it judges (transfer from baseline).
    */
   private List<RunUnits.Outcome> execute(List<Unit> all, List<Unit> pending) throws IOException {
     if (pending.isEmpty()) {
@@ -187,15 +201,28 @@ public final class SweepRunner {
         // A task takes whole (config, seed, shard) groups: their attacks share one pruning.
         List<List<Unit>> groups = groups(phase);
         int tasks = tasks(groups.size(), jsc.defaultParallelism());
-        spark.sparkContext().setJobGroup(group,
-            "sweep " + config.name() + " run " + runId + ": " + phase.size() + " units in "
-                + tasks + " tasks" + (phase == baseline ? " (the baseline first)" : ""), false);
+        spark
+            .sparkContext()
+            .setJobGroup(
+                group,
+                "sweep "
+                    + config.name()
+                    + " run "
+                    + runId
+                    + ": "
+                    + phase.size()
+                    + " units in "
+                    + tasks
+                    + " tasks"
+                    + (phase == baseline ? " (the baseline first)" : ""),
+                false);
         try {
-          outcomes.addAll(jsc.parallelize(groups, tasks)
-              .flatMap(List::iterator)
-              .mapPartitions(
-                  new RunUnits(bc, layout, runId, spark.sparkContext().applicationId()))
-              .collect());
+          outcomes.addAll(
+              jsc.parallelize(groups, tasks)
+                  .flatMap(List::iterator)
+                  .mapPartitions(
+                      new RunUnits(bc, layout, runId, spark.sparkContext().applicationId()))
+                  .collect());
         } catch (Exception e) { // Spark's SparkException is checked but not declared by collect()
           // An executor whose engine check failed says so itself, not as a stage failure.
           for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
@@ -224,7 +251,8 @@ public final class SweepRunner {
     for (Unit u : units) {
       if (!current.isEmpty()) {
         Unit last = current.get(current.size() - 1);
-        if (!last.config().equals(u.config()) || last.seed() != u.seed()
+        if (!last.config().equals(u.config())
+            || last.seed() != u.seed()
             || last.shard() != u.shard()) {
           groups.add(current);
           current = new ArrayList<>();
@@ -244,16 +272,15 @@ public final class SweepRunner {
 
   /**
    * How many tasks run {@code units} units (or groups of units) on a cluster of {@code slots}
-   * default parallelism: about
-   * four per slot, so that the last wave is short and a lost executor loses little, each with as
-   * many units as needed to keep to four per slot ({@code parallelize} then splits the units
-   * evenly, so task sizes differ by at most one unit), but at most {@link #UNITS_PER_TASK}: default
-   * parallelism counts the executor cores registered when the sweep starts, which on a cluster
-   * still starting up may be far fewer than it will have. Never more than one task per unit.
+   * default parallelism: about four per slot, so that the last wave is short and a lost executor
+   * loses little, each with as many units as needed to keep to four per slot ({@code parallelize}
+   * then splits the units evenly, so task sizes differ by at most one unit), but at most {@link
+   * #UNITS_PER_TASK}: default parallelism counts the executor cores registered when the sweep
+   * starts, which on a cluster still starting up may be far fewer than it will have. Never more
+   * than one task per unit.
    */
   static int tasks(int units, int slots) {
-    int perTask =
-        Math.min(UNITS_PER_TASK, ceilDiv(Math.max(1, units), 4 * Math.max(1, slots)));
+    int perTask = Math.min(UNITS_PER_TASK, ceilDiv(Math.max(1, units), 4 * Math.max(1, slots)));
     return ceilDiv(Math.max(1, units), perTask);
   }
 
@@ -267,17 +294,26 @@ public final class SweepRunner {
   // ---- step 4: aggregate -------------------------------------------------------------------
 
   /** Writes {@code metrics} and {@code prune_stats}; returns the config-level metrics rows. */
-  private List<Row> aggregate(SweepPlan plan, List<RunUnits.Outcome> outcomes)
-      throws IOException {
+  private List<Row> aggregate(SweepPlan plan, List<RunUnits.Outcome> outcomes) throws IOException {
     Map<Unit, UnitInfo> infos = unitInfos(plan.units(), outcomes);
     Map<WorstCase.Key, WorstCase.Counts> worst =
         plan.attacks().size() > 1
             ? WorstCase.counts(spark, layout, config.name(), runId, plan.attacks().size())
             : Map.of();
     MetricsTable.Aggregate a = MetricsTable.aggregate(config.name(), runId, plan, infos, worst);
-    Tables.replaceRun(spark, layout, ResultsLayout.METRICS, config.name(), runId,
+    Tables.replaceRun(
+        spark,
+        layout,
+        ResultsLayout.METRICS,
+        config.name(),
+        runId,
         spark.createDataFrame(a.metrics(), MetricsTable.SCHEMA));
-    Tables.replaceRun(spark, layout, ResultsLayout.PRUNE_STATS, config.name(), runId,
+    Tables.replaceRun(
+        spark,
+        layout,
+        ResultsLayout.PRUNE_STATS,
+        config.name(),
+        runId,
         spark.createDataFrame(a.pruneStats(), MetricsTable.PRUNE_STATS));
     return a.configLevel();
   }
@@ -304,9 +340,17 @@ public final class SweepRunner {
               layout.unit(config.name(), runId, u), ResultsLayout.SAMPLE_FILE);
       UnitInfo info = SampleFile.readInfo(file, hadoopConf());
       if (!info.describes(u)) {
-        throw new IOException(file + " holds unit " + info.configId() + "/" + info.attack()
-            + "/seed-" + info.seed() + "/shard-" + info.shard()
-            + ", not the unit its directory names");
+        throw new IOException(
+            file
+                + " holds unit "
+                + info.configId()
+                + "/"
+                + info.attack()
+                + "/seed-"
+                + info.seed()
+                + "/shard-"
+                + info.shard()
+                + ", not the unit its directory names");
       }
       infos.put(u, info);
     }
@@ -318,12 +362,29 @@ public final class SweepRunner {
   private void writeRun(String status, Instant started, Instant ended, Set<String> devices)
       throws IOException {
     Row row =
-        RunsTable.row(config.name(), runId, status, started, ended, devices,
-            spark.sparkContext().master(), spark.sparkContext().applicationId(), config.hash(),
+        RunsTable.row(
+            config.name(),
+            runId,
+            status,
+            started,
+            ended,
+            devices,
+            spark.sparkContext().master(),
+            spark.sparkContext().applicationId(),
+            config.hash(),
             config.rendered());
-    Tables.replaceRun(spark, layout, ResultsLayout.RUNS, config.name(), runId,
+    Tables.replaceRun(
+        spark,
+        layout,
+        ResultsLayout.RUNS,
+        config.name(),
+        runId,
         spark.createDataFrame(List.of(row), RunsTable.SCHEMA));
-    LOG.info("run {} of sweep {}: {}{}", runId, config.name(), status,
+    LOG.info(
+        "run {} of sweep {}: {}{}",
+        runId,
+        config.name(),
+        status,
         devices.isEmpty() ? "" : " on " + devices);
   }
 
@@ -339,9 +400,14 @@ public final class SweepRunner {
         new org.apache.hadoop.fs.Path(
             layout.run(ResultsLayout.ENGINE_CHECKS, config.name(), runId),
             spark.sparkContext().applicationId());
-    Tables.replace(spark, layout, dir, config.name(), runId,
-        spark.createDataFrame(EngineCheckRecord.rows(checks, config.name(), runId),
-            EngineCheckRecord.SCHEMA));
+    Tables.replace(
+        spark,
+        layout,
+        dir,
+        config.name(),
+        runId,
+        spark.createDataFrame(
+            EngineCheckRecord.rows(checks, config.name(), runId), EngineCheckRecord.SCHEMA));
     long failed = checks.stream().filter(c -> !c.report().passed()).count();
     LOG.info("engine checks: {} run, {} failed", checks.size(), failed);
   }

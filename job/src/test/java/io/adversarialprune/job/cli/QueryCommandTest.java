@@ -63,8 +63,10 @@ class QueryCommandTest {
   @Test
   void anUnknownTableIsAnErrorThatListsTheViewsAndLeavesNoWarehouseBehind() throws Exception {
     Path root = tmp.resolve("runs-only");
-    spark.sql("SELECT 's' AS sweep, 'r' AS run_id, 'FAILED' AS status")
-        .write().parquet(root.resolve("runs").resolve("s").resolve("r").toString());
+    spark
+        .sql("SELECT 's' AS sweep, 'r' AS run_id, 'FAILED' AS status")
+        .write()
+        .parquet(root.resolve("runs").resolve("s").resolve("r").toString());
     Path cwdWarehouse = Path.of(System.getProperty("user.dir"), "spark-warehouse");
     boolean existedBefore = Files.exists(cwdWarehouse);
 

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterIT {
   private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
+
   /** 3 configs x 2 seeds x 8 shards = 48 units of 5 images: enough to kill something mid-way. */
   private static final List<String> SWEEP =
       List.of(
@@ -45,6 +46,7 @@ class ClusterIT {
           "sweep.grid.E=[0.05]",
           "sweep.grid.S=[]",
           "sweep.grid.R=[0.01]");
+
   private static final int UNITS = 3 * 2 * 8;
   private static final int SAMPLES = 3 * 2 * 40;
 
@@ -60,13 +62,21 @@ class ClusterIT {
   static void startClusterAndLocalReference() throws Exception {
     state = tmp.resolve("cluster");
     long t0 = System.nanoTime();
-    Result start = exec(List.of("bash", REPO.resolve("deploy/standalone/cluster.sh").toString(),
-        "start", state.toString()), Duration.ofMinutes(2));
+    Result start =
+        exec(
+            List.of(
+                "bash",
+                REPO.resolve("deploy/standalone/cluster.sh").toString(),
+                "start",
+                state.toString()),
+            Duration.ofMinutes(2));
     for (String pid : Files.readAllLines(state.resolve("pids"))) {
       ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(clusterJvms::add);
     }
     assertThat(start.code).as(start.output).isZero();
-    System.out.printf("ClusterIT: cluster up in %.1f s: %s%n", (System.nanoTime() - t0) / 1e9,
+    System.out.printf(
+        "ClusterIT: cluster up in %.1f s: %s%n",
+        (System.nanoTime() - t0) / 1e9,
         start.output.lines().filter(l -> l.startsWith("MASTER_URL")).findFirst().orElse(""));
 
     spark =
@@ -96,8 +106,13 @@ class ClusterIT {
         spark.stop();
       }
       if (state != null && Files.exists(state.resolve("pids"))) {
-        exec(List.of("bash", REPO.resolve("deploy/standalone/cluster.sh").toString(), "stop",
-            state.toString()), Duration.ofMinutes(1));
+        exec(
+            List.of(
+                "bash",
+                REPO.resolve("deploy/standalone/cluster.sh").toString(),
+                "stop",
+                state.toString()),
+            Duration.ofMinutes(1));
       }
     } finally {
       // Whatever the script missed (it failed, or an executor outlived its worker): by PID only.
@@ -155,15 +170,22 @@ class ClusterIT {
   }
 
   private static Process submit(Path results, String runId, Path log) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of("bash",
-        REPO.resolve("deploy/standalone/submit.sh").toString(), "run", "--results",
-        results.toString(), "--run-id", runId));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "bash",
+                REPO.resolve("deploy/standalone/submit.sh").toString(),
+                "run",
+                "--results",
+                results.toString(),
+                "--run-id",
+                runId));
     for (String s : SWEEP) {
       cmd.add("--set");
       cmd.add(s);
     }
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("CLUSTER_STATE", state.toString());
     pb.environment().put("DRIVER_MEMORY", "1g");
     Process p = pb.start();
@@ -182,8 +204,14 @@ class ClusterIT {
   private static void assertSameAsLocal(Path results, String runId) throws IOException {
     Tables.registerViews(spark, new ResultsLayout(results.toString()));
     // every (config, attack, seed, sample) exactly once
-    assertThat(spark.sql("SELECT config_id, attack, seed, id FROM samples WHERE run_id = '"
-        + runId + "' GROUP BY config_id, attack, seed, id HAVING count(*) > 1").count()).isZero();
+    assertThat(
+            spark
+                .sql(
+                    "SELECT config_id, attack, seed, id FROM samples WHERE run_id = '"
+                        + runId
+                        + "' GROUP BY config_id, attack, seed, id HAVING count(*) > 1")
+                .count())
+        .isZero();
     assertThat(samplesOf(runId)).isEqualTo(refSamples);
     assertThat(metricsOf(runId)).isEqualTo(refMetrics);
   }
@@ -205,8 +233,9 @@ class ClusterIT {
       return 0;
     }
     // CONFIG/ATTACK/seed-K/shard-H
-    try (Stream<Path> s = Files.find(run, 4,
-        (p, a) -> a.isDirectory() && p.getFileName().toString().startsWith("shard-"))) {
+    try (Stream<Path> s =
+        Files.find(
+            run, 4, (p, a) -> a.isDirectory() && p.getFileName().toString().startsWith("shard-"))) {
       return (int) s.count();
     }
   }
@@ -215,11 +244,22 @@ class ClusterIT {
   private static List<ProcessHandle> executors() {
     List<ProcessHandle> out = new ArrayList<>();
     for (ProcessHandle worker : clusterJvms.subList(1, clusterJvms.size())) {
-      worker.children()
-          .filter(c -> c.info().arguments().map(a -> List.of(a).contains(
-              "org.apache.spark.executor.CoarseGrainedExecutorBackend")).orElse(false)
-              || c.info().commandLine().map(l -> l.contains("CoarseGrainedExecutorBackend"))
-                  .orElse(false))
+      worker
+          .children()
+          .filter(
+              c ->
+                  c.info()
+                          .arguments()
+                          .map(
+                              a ->
+                                  List.of(a)
+                                      .contains(
+                                          "org.apache.spark.executor.CoarseGrainedExecutorBackend"))
+                          .orElse(false)
+                      || c.info()
+                          .commandLine()
+                          .map(l -> l.contains("CoarseGrainedExecutorBackend"))
+                          .orElse(false))
           .forEach(out::add);
     }
     return out;
@@ -240,8 +280,8 @@ class ClusterIT {
 
   private static Result exec(List<String> cmd, Duration timeout) throws Exception {
     Path log = Files.createTempFile(tmp, "exec", ".log");
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
       destroyTree(p.toHandle());
       return new Result(-1, "timed out: " + Files.readString(log));
@@ -257,14 +297,18 @@ class ClusterIT {
     return rows(
         "SELECT config_id, level, seed, total, correct, adv_correct, changed, attacked, clean_acc,"
             + " remnant_acc, pred_change_rate, strict_asr, strict_asr_lower, prune_ratio,"
-            + " mean_linf, mean_l2 FROM metrics WHERE run_id = '" + runId + "'"
+            + " mean_linf, mean_l2 FROM metrics WHERE run_id = '"
+            + runId
+            + "'"
             + " ORDER BY config_id, level, seed");
   }
 
   private static List<String> samplesOf(String runId) {
     return rows(
         "SELECT config_id, seed, shard, id, label, clean_pred, adv_pred, clean_loss, adv_loss,"
-            + " linf, l2 FROM samples WHERE run_id = '" + runId + "' ORDER BY config_id, seed, id");
+            + " linf, l2 FROM samples WHERE run_id = '"
+            + runId
+            + "' ORDER BY config_id, seed, id");
   }
 
   private static List<String> rows(String sql) {

@@ -2,9 +2,9 @@ package io.adversarialprune.job.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.prune.PruneSpec;
 import java.io.File;
-import io.adversarialprune.udfs.attack.PgdLinf;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +18,9 @@ class ShippedConfigsTest {
     assertThat(c.name()).isEqualTo("default");
     assertThat(c.data().limit()).isEqualTo(1000);
     assertThat(c.grid().get(0).label()).isEqualTo("none");
-    assertThat(labels(c)).anyMatch(l -> l.startsWith("E=")).anyMatch(l -> l.startsWith("S="))
+    assertThat(labels(c))
+        .anyMatch(l -> l.startsWith("E="))
+        .anyMatch(l -> l.startsWith("S="))
         .anyMatch(l -> l.startsWith("R="));
   }
 
@@ -27,12 +29,37 @@ class ShippedConfigsTest {
     SweepConfig c = SweepConfig.load(new File(CONF, "seed-table.conf"), List.of());
     assertThat(labels(c))
         .containsExactly(
-            "none", "E=0.00001", "E=0.0001", "E=0.001", "E=0.005", "E=0.007", "E=0.01", "E=0.02",
-            "E=0.05", "S=9", "S=7", "S=5", "S=3", "R=0.001", "R=0.01", "R=0.1",
-            "L1=0.3", "L1=0.5", "L1G=0.3", "L1G=0.5", "L1G=0.7", "LN2=0.1", "LN2=0.2",
-            "RANDOM=0.1", "RANDOM=0.3", "Q=8", "QC=8");
+            "none",
+            "E=0.00001",
+            "E=0.0001",
+            "E=0.001",
+            "E=0.005",
+            "E=0.007",
+            "E=0.01",
+            "E=0.02",
+            "E=0.05",
+            "S=9",
+            "S=7",
+            "S=5",
+            "S=3",
+            "R=0.001",
+            "R=0.01",
+            "R=0.1",
+            "L1=0.3",
+            "L1=0.5",
+            "L1G=0.3",
+            "L1G=0.5",
+            "L1G=0.7",
+            "LN2=0.1",
+            "LN2=0.2",
+            "RANDOM=0.1",
+            "RANDOM=0.3",
+            "Q=8",
+            "QC=8");
     // the study's PGD as the one attack
-    assertThat(c.attacks()).singleElement().extracting(SweepConfig.NamedAttack::spec)
+    assertThat(c.attacks())
+        .singleElement()
+        .extracting(SweepConfig.NamedAttack::spec)
         .isEqualTo(pgd(c));
     assertThat(pgd(c).eps()).isEqualTo(0.03);
     assertThat(pgd(c).alpha()).isEqualTo(0.001);
@@ -65,11 +92,13 @@ class ShippedConfigsTest {
   @Test
   void attacksSweepComparesSixAttacksAtTheDefaultsRadius() {
     SweepConfig c = SweepConfig.load(new File(CONF, "attacks.conf"), List.of());
-    assertThat(c.attacks()).extracting(SweepConfig.NamedAttack::name)
+    assertThat(c.attacks())
+        .extracting(SweepConfig.NamedAttack::name)
         .containsExactly("fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-ce-100", "apgd-t");
     assertThat(c.attacks()).allSatisfy(a -> assertThat(a.spec().eps()).isEqualTo(0.03));
     // PGD and the APGDs at the same budget, one APGD-CE at ten times it, APGD-T at it per target
-    assertThat(c.attacks()).extracting(a -> a.spec().passes())
+    assertThat(c.attacks())
+        .extracting(a -> a.spec().passes())
         .containsExactly(1, 10, 10, 10, 100, 90);
     assertThat(labels(c)).containsExactly("none", "S=2");
   }

@@ -34,9 +34,14 @@ class SweepConfigTest {
             () ->
                 SweepConfig.load(
                     null,
-                    List.of("sweep.attack.alpha=-1", "sweep.attack.batch-size=0",
-                        "sweep.attack.steps=2.5", "sweep.data.limit=-1", "sweep.data.shards=0",
-                        "sweep.engine.intra-op-threads=-1", "sweep.engine.memory-format=nhwc",
+                    List.of(
+                        "sweep.attack.alpha=-1",
+                        "sweep.attack.batch-size=0",
+                        "sweep.attack.steps=2.5",
+                        "sweep.data.limit=-1",
+                        "sweep.data.shards=0",
+                        "sweep.engine.intra-op-threads=-1",
+                        "sweep.engine.memory-format=nhwc",
                         "sweep.attack.eps=abc")))
         .hasMessageContaining("invalid config (8 problems)")
         .hasMessageContaining("\n  sweep.attack.alpha must be > 0, got -1.0\n")
@@ -59,9 +64,14 @@ class SweepConfigTest {
         .asString()
         .contains("sweep.attacks[0] ('pgd-linf'): alpha (0.05) is larger than eps (0.03");
     // PGD-L2: a step longer than the radius; its eps may exceed 1, so the shared eps is not it
-    assertThat(SweepConfig.load(null, List.of("sweep.attack.alpha=0.1",
-            "sweep.attacks=[{type=pgd-l2, eps=3, alpha=4}, {type=pgd-l2, name=ok, eps=3}]"))
-            .warnings())
+    assertThat(
+            SweepConfig.load(
+                    null,
+                    List.of(
+                        "sweep.attack.alpha=0.1",
+                        "sweep.attacks=[{type=pgd-l2, eps=3, alpha=4}, {type=pgd-l2, name=ok,"
+                            + " eps=3}]"))
+                .warnings())
         .singleElement()
         .asString()
         .contains("sweep.attacks[0] ('pgd-l2'): alpha (4.0) is larger than eps (3.0")
@@ -70,16 +80,27 @@ class SweepConfigTest {
 
   @Test
   void attacksInheritTheSharedBlockAndNameTheKeyAProblemCameFrom() {
-    SweepConfig c = SweepConfig.load(null, List.of("sweep.attack.eps=0.05",
-        "sweep.attacks=[{type=pgd-linf, name=pgd}, {type=fgsm, eps=0.1}, {type=apgd-ce}]"));
-    assertThat(c.attacks()).extracting(SweepConfig.NamedAttack::name)
+    SweepConfig c =
+        SweepConfig.load(
+            null,
+            List.of(
+                "sweep.attack.eps=0.05",
+                "sweep.attacks=[{type=pgd-linf, name=pgd}, {type=fgsm, eps=0.1}, {type=apgd-ce}]"));
+    assertThat(c.attacks())
+        .extracting(SweepConfig.NamedAttack::name)
         .containsExactly("pgd", "fgsm", "apgd-ce");
     assertThat(c.attacks()).extracting(a -> a.spec().eps()).containsExactly(0.05, 0.1, 0.05);
-    assertThat(c.attacks()).extracting(a -> a.spec().type())
+    assertThat(c.attacks())
+        .extracting(a -> a.spec().type())
         .containsExactly("pgd-linf", "fgsm", "apgd-ce");
-    assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.attack.eps=2",
-            "sweep.attacks=[{type=pgd-linf}, {type=fgsm, eps=-1}, {type=fgsm, name=worst-case},"
-                + " {type=pgd-l2, rho=0.5}, {type=nope}]")))
+    assertThatThrownBy(
+            () ->
+                SweepConfig.load(
+                    null,
+                    List.of(
+                        "sweep.attack.eps=2",
+                        "sweep.attacks=[{type=pgd-linf}, {type=fgsm, eps=-1}, {type=fgsm,"
+                            + " name=worst-case}, {type=pgd-l2, rho=0.5}, {type=nope}]")))
         .isInstanceOf(UserInputException.class)
         // the shared value, named where it was set, once though two attacks inherit it
         .hasMessageContaining("\n  sweep.attack.eps must be in (0, 1]")
@@ -91,13 +112,21 @@ class SweepConfigTest {
 
   @Test
   void apgdTargetedTakesItsTargetsFromTheSharedBlock() {
-    SweepConfig c = SweepConfig.load(null, List.of("sweep.attack.steps=100",
-        "sweep.attacks=[{type=apgd-t}, {type=apgd-t, name=apgd-t3, targets=3}]"));
-    assertThat(c.attacks()).extracting(a -> a.spec().label()).containsExactly(
-        "apgd-t eps=0.03 steps=100 restarts=1 targets=9 rho=0.75 round-8bit",
-        "apgd-t eps=0.03 steps=100 restarts=1 targets=3 rho=0.75 round-8bit");
-    assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.attack.targets=0",
-            "sweep.attacks=[{type=apgd-t}]")))
+    SweepConfig c =
+        SweepConfig.load(
+            null,
+            List.of(
+                "sweep.attack.steps=100",
+                "sweep.attacks=[{type=apgd-t}, {type=apgd-t, name=apgd-t3, targets=3}]"));
+    assertThat(c.attacks())
+        .extracting(a -> a.spec().label())
+        .containsExactly(
+            "apgd-t eps=0.03 steps=100 restarts=1 targets=9 rho=0.75 round-8bit",
+            "apgd-t eps=0.03 steps=100 restarts=1 targets=3 rho=0.75 round-8bit");
+    assertThatThrownBy(
+            () ->
+                SweepConfig.load(
+                    null, List.of("sweep.attack.targets=0", "sweep.attacks=[{type=apgd-t}]")))
         .isInstanceOf(UserInputException.class)
         .hasMessageContaining("sweep.attack.targets must be >= 1, got 0");
   }
@@ -107,15 +136,28 @@ class SweepConfigTest {
     SweepConfig c =
         SweepConfig.load(
             null,
-            List.of("sweep.grid.baseline=false", "sweep.grid.L1=[0.5]", "sweep.grid.L1G=[0.25]",
-                "sweep.grid.LN1=[0.1]", "sweep.grid.LN2=[1]", "sweep.grid.RANDOM=[0]",
-                "sweep.grid.Q=[8]", "sweep.grid.QC=[8.0]",
+            List.of(
+                "sweep.grid.baseline=false",
+                "sweep.grid.L1=[0.5]",
+                "sweep.grid.L1G=[0.25]",
+                "sweep.grid.LN1=[0.1]",
+                "sweep.grid.LN2=[1]",
+                "sweep.grid.RANDOM=[0]",
+                "sweep.grid.Q=[8]",
+                "sweep.grid.QC=[8.0]",
                 "sweep.grid.composite=[\"qc=8+l1=0.3+E=0.01\"]"));
     assertThat(c.grid().stream().map(PruneSpec::label))
-        .containsExactly("L1=0.5", "L1G=0.25", "LN1=0.1", "LN2=1", "RANDOM=0", "Q=8", "QC=8",
+        .containsExactly(
+            "L1=0.5",
+            "L1G=0.25",
+            "LN1=0.1",
+            "LN2=1",
+            "RANDOM=0",
+            "Q=8",
+            "QC=8",
             "E=0.01+L1=0.3+QC=8");
-    assertThat(c.grid()).allSatisfy(
-        s -> assertThat(s.label().replace('=', '_')).matches("[A-Za-z0-9._+-]+"));
+    assertThat(c.grid())
+        .allSatisfy(s -> assertThat(s.label().replace('=', '_')).matches("[A-Za-z0-9._+-]+"));
   }
 
   @Test
@@ -124,8 +166,11 @@ class SweepConfigTest {
             () ->
                 SweepConfig.load(
                     null,
-                    List.of("sweep.grid.L1=[1.5]", "sweep.grid.RANDOM=[-0.1]",
-                        "sweep.grid.Q=[7.5]", "sweep.grid.L1G=[0.5, 0.50]",
+                    List.of(
+                        "sweep.grid.L1=[1.5]",
+                        "sweep.grid.RANDOM=[-0.1]",
+                        "sweep.grid.Q=[7.5]",
+                        "sweep.grid.L1G=[0.5, 0.50]",
                         "sweep.grid.composite=[\"L3=0.1\", \"Q=8+QC=8\", \"LN1=0.5\"]",
                         "sweep.grid.LN1=[0.5]")))
         .isInstanceOf(UserInputException.class)

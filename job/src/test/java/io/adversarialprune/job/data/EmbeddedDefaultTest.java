@@ -64,7 +64,8 @@ class EmbeddedDefaultTest {
       model.load(DIR, "fashion-mnist-resnet.pt", Map.of());
       for (int start = 0; start < 1000; start += 250) {
         try (NDManager scope = manager.newSubManager()) {
-          NDArray x = scope.create(slice(pixels, start * 784, 250 * 784), new Shape(250, 1, 28, 28));
+          NDArray x =
+              scope.create(slice(pixels, start * 784, 250 * 784), new Shape(250, 1, 28, 28));
           NDList out =
               model.getBlock().forward(new ParameterStore(scope, false), new NDList(x), false);
           long[] pred = out.singletonOrThrow().argMax(1).toLongArray();

@@ -27,25 +27,28 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * Every script and manifest in deploy/: scripts pass {@code bash -n}, YAML parses, the GPU
  * discovery script prints Spark's JSON, and every {@code spark.*} key named anywhere exists in
- * Spark 4.1 (a registered config entry of core, SQL or Kubernetes, or one of Spark's
- * documented templated keys).
+ * Spark 4.1 (a registered config entry of core, SQL or Kubernetes, or one of Spark's documented
+ * templated keys).
  */
 class DeployFilesTest {
   private static final Path DEPLOY = Path.of("../deploy").toAbsolutePath().normalize();
   private static final String TUNABLES =
       "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824";
   private static final Pattern KEY = Pattern.compile("(?<![\\w.:/-])spark\\.[A-Za-z0-9_.-]+");
+
   /** Keys Spark documents as templates: not single config entries. */
   private static final List<Pattern> TEMPLATED =
       List.of(
-          Pattern.compile("spark\\.(executor|driver|task|worker)\\.resource\\.[a-z]+\\."
-              + "(amount|discoveryScript|vendor)"),
+          Pattern.compile(
+              "spark\\.(executor|driver|task|worker)\\.resource\\.[a-z]+\\."
+                  + "(amount|discoveryScript|vendor)"),
           Pattern.compile("spark\\.executorEnv\\.[A-Z_][A-Z0-9_]*"),
           Pattern.compile("spark\\.kubernetes\\.driverEnv\\.[A-Z_][A-Z0-9_]*"),
           Pattern.compile("spark\\.yarn\\.appMasterEnv\\.[A-Z_][A-Z0-9_]*"),
-          Pattern.compile("spark\\.kubernetes\\.(driver|executor)\\.volumes\\."
-              + "(persistentVolumeClaim|hostPath|emptyDir|nfs)\\.[a-z0-9-]+\\."
-              + "(mount\\.path|mount\\.readOnly|mount\\.subPath|options\\.[A-Za-z]+)"),
+          Pattern.compile(
+              "spark\\.kubernetes\\.(driver|executor)\\.volumes\\."
+                  + "(persistentVolumeClaim|hostPath|emptyDir|nfs)\\.[a-z0-9-]+\\."
+                  + "(mount\\.path|mount\\.readOnly|mount\\.subPath|options\\.[A-Za-z]+)"),
           Pattern.compile("spark\\.hadoop\\..+"));
 
   @TempDir Path tmp;
@@ -53,9 +56,15 @@ class DeployFilesTest {
   @Test
   void everyScriptPassesBashN() throws Exception {
     List<Path> scripts = scripts();
-    assertThat(scripts).extracting(p -> DEPLOY.relativize(p).toString())
-        .contains("standalone/cluster.sh", "standalone/submit.sh", "yarn/submit.sh",
-            "kubernetes/submit.sh", "gpu/discover-gpus.sh", "local/adversarial-prune");
+    assertThat(scripts)
+        .extracting(p -> DEPLOY.relativize(p).toString())
+        .contains(
+            "standalone/cluster.sh",
+            "standalone/submit.sh",
+            "yarn/submit.sh",
+            "kubernetes/submit.sh",
+            "gpu/discover-gpus.sh",
+            "local/adversarial-prune");
     for (Path s : scripts) {
       Result r = run(List.of("bash", "-n", s.toString()), Map.of(), null);
       assertThat(r.code).as("bash -n %s: %s", s, r.out).isZero();
@@ -70,42 +79,69 @@ class DeployFilesTest {
     String probe = "source \"$1\"; echo \"$ONEDNN_MAX_CPU_ISA ${ENGINE_ENV_CONF[*]}\"";
     String env = DEPLOY.resolve("engine-env.sh").toString();
     Result capped =
-        run(List.of("env", "-u", "ONEDNN_MAX_CPU_ISA", "-u", "GLIBC_TUNABLES", "bash", "-c", probe,
-            "x", env), Map.of(), null);
+        run(
+            List.of(
+                "env",
+                "-u",
+                "ONEDNN_MAX_CPU_ISA",
+                "-u",
+                "GLIBC_TUNABLES",
+                "bash",
+                "-c",
+                probe,
+                "x",
+                env),
+            Map.of(),
+            null);
     assertThat(capped.out.trim())
-        .isEqualTo("AVX2 --conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=AVX2 --conf "
-            + "spark.executorEnv.GLIBC_TUNABLES=" + TUNABLES);
+        .isEqualTo(
+            "AVX2 --conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=AVX2 --conf "
+                + "spark.executorEnv.GLIBC_TUNABLES="
+                + TUNABLES);
     Result lifted =
-        run(List.of("bash", "-c", probe, "x", env),
-            Map.of("ONEDNN_MAX_CPU_ISA", "ALL", "GLIBC_TUNABLES", ""), null);
-    assertThat(lifted.out.trim()).isEqualTo("ALL --conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=ALL"
-        + " --conf spark.executorEnv.GLIBC_TUNABLES=");
+        run(
+            List.of("bash", "-c", probe, "x", env),
+            Map.of("ONEDNN_MAX_CPU_ISA", "ALL", "GLIBC_TUNABLES", ""),
+            null);
+    assertThat(lifted.out.trim())
+        .isEqualTo(
+            "ALL --conf spark.executorEnv.ONEDNN_MAX_CPU_ISA=ALL"
+                + " --conf spark.executorEnv.GLIBC_TUNABLES=");
   }
 
   @Test
   void everyLauncherAndImageCarriesTheIsaCap() throws IOException {
     for (String launcher :
-        List.of("local/adversarial-prune", "local/bench", "standalone/cluster.sh",
-            "standalone/submit.sh", "yarn/submit.sh", "kubernetes/submit.sh")) {
+        List.of(
+            "local/adversarial-prune",
+            "local/bench",
+            "standalone/cluster.sh",
+            "standalone/submit.sh",
+            "yarn/submit.sh",
+            "kubernetes/submit.sh")) {
       assertThat(Files.readString(DEPLOY.resolve(launcher)))
           .as(launcher)
           .contains("source \"$repo/deploy/engine-env.sh\"");
     }
-    for (String submit : List.of("standalone/submit.sh", "yarn/submit.sh", "kubernetes/submit.sh")) {
-      assertThat(Files.readString(DEPLOY.resolve(submit))).as(submit)
+    for (String submit :
+        List.of("standalone/submit.sh", "yarn/submit.sh", "kubernetes/submit.sh")) {
+      assertThat(Files.readString(DEPLOY.resolve(submit)))
+          .as(submit)
           .contains("\"${ENGINE_ENV_CONF[@]}\"");
     }
     assertThat(Files.readString(DEPLOY.resolve("docker/Dockerfile")))
         .contains("ONEDNN_MAX_CPU_ISA=AVX2", "GLIBC_TUNABLES=" + TUNABLES);
     Map<String, Object> spec =
-        map(map(new org.yaml.snakeyaml.Yaml()
-            .load(Files.readString(DEPLOY.resolve("kubernetes/nightly-scheduled.yaml"))))
-            .get("spec"));
+        map(
+            map(new org.yaml.snakeyaml.Yaml()
+                    .load(Files.readString(DEPLOY.resolve("kubernetes/nightly-scheduled.yaml"))))
+                .get("spec"));
     Map<String, Object> app = map(spec.get("template"));
     for (String role : List.of("driver", "executor")) {
       assertThat(String.valueOf(map(app.get(role)).get("env")))
-          .as(role).contains("name=ONEDNN_MAX_CPU_ISA, value=AVX2",
-              "name=GLIBC_TUNABLES, value=" + TUNABLES);
+          .as(role)
+          .contains(
+              "name=ONEDNN_MAX_CPU_ISA, value=AVX2", "name=GLIBC_TUNABLES, value=" + TUNABLES);
     }
   }
 
@@ -167,16 +203,23 @@ class DeployFilesTest {
   void everySparkKeyNamedInDeployExistsInSpark() throws IOException {
     TreeSet<String> keys = new TreeSet<>();
     try (Stream<Path> s = Files.walk(DEPLOY)) {
-      for (Path f : s.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".md"))
-          .filter(p -> !p.toString().endsWith(".py")).toList()) {
+      for (Path f :
+          s.filter(Files::isRegularFile)
+              .filter(p -> !p.toString().endsWith(".md"))
+              .filter(p -> !p.toString().endsWith(".py"))
+              .toList()) {
         Matcher m = KEY.matcher(Files.readString(f, StandardCharsets.UTF_8));
         while (m.find()) {
           keys.add(m.group().replaceAll("[.]+$", ""));
         }
       }
     }
-    assertThat(keys).contains("spark.executor.extraJavaOptions", "spark.task.resource.gpu.amount",
-        "spark.kubernetes.container.image", "spark.executor.resource.gpu.vendor");
+    assertThat(keys)
+        .contains(
+            "spark.executor.extraJavaOptions",
+            "spark.task.resource.gpu.amount",
+            "spark.kubernetes.container.image",
+            "spark.executor.resource.gpu.vendor");
     assertThat(isKnownSparkKey("spark.executor.extraJavaOption")).as("a typo is caught").isFalse();
     assertThat(isKnownSparkKey("spark.kubernetes.executor.volumes.pvc.x.mount.path")).isFalse();
     List<String> unknown = keys.stream().filter(k -> !isKnownSparkKey(k)).toList();
@@ -210,15 +253,17 @@ class DeployFilesTest {
   private static boolean loaded;
 
   /**
-   * Config entries register themselves when the Scala object declaring them initializes: load
-   * every config object of core (org.apache.spark.internal.config), SQL and Kubernetes.
+   * Config entries register themselves when the Scala object declaring them initializes: load every
+   * config object of core (org.apache.spark.internal.config), SQL and Kubernetes.
    */
   private static synchronized void loadConfigEntries() {
     if (loaded) {
       return;
     }
-    Pattern objects = Pattern.compile("org/apache/spark/(internal/config/[A-Za-z]+|"
-        + "sql/internal/SQLConf|sql/internal/StaticSQLConf|deploy/k8s/Config)\\$\\.class");
+    Pattern objects =
+        Pattern.compile(
+            "org/apache/spark/(internal/config/[A-Za-z]+|"
+                + "sql/internal/SQLConf|sql/internal/StaticSQLConf|deploy/k8s/Config)\\$\\.class");
     int count = 0;
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
       if (!entry.endsWith(".jar") || !entry.contains("spark")) {
@@ -249,9 +294,10 @@ class DeployFilesTest {
     List<Path> out = new ArrayList<>();
     try (Stream<Path> s = Files.walk(DEPLOY)) {
       for (Path p : s.filter(Files::isRegularFile).sorted().toList()) {
-        String first = Files.readAllLines(p, StandardCharsets.ISO_8859_1).stream().findFirst()
-            .orElse("");
-        if (p.toString().endsWith(".sh") || first.startsWith("#!/usr/bin/env bash")
+        String first =
+            Files.readAllLines(p, StandardCharsets.ISO_8859_1).stream().findFirst().orElse("");
+        if (p.toString().endsWith(".sh")
+            || first.startsWith("#!/usr/bin/env bash")
             || first.startsWith("#!/bin/bash")) {
           out.add(p);
         }

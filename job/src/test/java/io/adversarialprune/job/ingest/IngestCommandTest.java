@@ -194,15 +194,31 @@ class IngestCommandTest {
 
   private String[] idx(Path images, Path labels, String classes) {
     return new String[] {
-      "ingest", "idx", "--images", images.toString(), "--labels", labels.toString(),
-      "--classes", classes, "--out", out
+      "ingest",
+      "idx",
+      "--images",
+      images.toString(),
+      "--labels",
+      labels.toString(),
+      "--classes",
+      classes,
+      "--out",
+      out
     };
   }
 
   private String[] jsonMap(Path dir, Path map, String classes) {
     return new String[] {
-      "ingest", "json-map", "--images", dir.toString(), "--map", map.toString(),
-      "--classes", classes, "--out", out
+      "ingest",
+      "json-map",
+      "--images",
+      dir.toString(),
+      "--map",
+      map.toString(),
+      "--classes",
+      classes,
+      "--out",
+      out
     };
   }
 

@@ -30,9 +30,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The three ingest sources produce the canonical layout: ids 0..n-1 in source order, labels,
- * {@code image.path}, bytes that decode to the source pixels, and a schema Spark reads as
- * image struct&lt;bytes, path&gt;, label int, id long. Fixtures are written by hand per test.
+ * The three ingest sources produce the canonical layout: ids 0..n-1 in source order, labels, {@code
+ * image.path}, bytes that decode to the source pixels, and a schema Spark reads as image
+ * struct&lt;bytes, path&gt;, label int, id long. Fixtures are written by hand per test.
  */
 class IngestTest {
   private static final String SPARK_SCHEMA =

@@ -2,6 +2,8 @@ package io.adversarialprune.job.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +14,6 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import io.adversarialprune.job.results.ResultsLayout;
-import io.adversarialprune.job.results.Tables;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every query under {@code notebooks/sql/} run against two real runs of a tiny sweep: its columns,
- * and a property of its rows that a wrong query would break. A query file without a check here,
- * or one the notebooks do not load, fails the test.
+ * and a property of its rows that a wrong query would break. A query file without a check here, or
+ * one the notebooks do not load, fails the test.
  */
 class NotebookQueriesTest {
   private static final Path NOTEBOOKS = Path.of("..", "notebooks");
@@ -78,8 +78,10 @@ class NotebookQueriesTest {
       for (Path nb : s.filter(p -> p.toString().endsWith(".ipynb")).sorted().toList()) {
         String json = Files.readString(nb);
         int firstCode = json.indexOf("\"cell_type\": \"code\"");
-        assertThat(json.indexOf("RESULTS =", firstCode)).as(nb + ": RESULTS in its first code cell")
-            .isGreaterThan(firstCode).isLessThan(json.indexOf("\"cell_type\"", firstCode + 10));
+        assertThat(json.indexOf("RESULTS =", firstCode))
+            .as(nb + ": RESULTS in its first code cell")
+            .isGreaterThan(firstCode)
+            .isLessThan(json.indexOf("\"cell_type\"", firstCode + 10));
         assertThat(json).as(nb.toString()).doesNotContain("/tmp/", "/work/", "/home/");
         assertThat(json).as(nb.toString()).contains("Path(\\\"sql\\\", name)");
         all.append(json);
@@ -94,12 +96,25 @@ class NotebookQueriesTest {
   }
 
   private static void summary(Dataset<Row> df) {
-    assertThat(df.columns()).containsExactly("model", "attack", "prune_ratio", "clean_acc", "remnant_acc",
-        "pred_change_rate", "strict_asr", "seeds", "total", "correct", "changed", "attacked");
+    assertThat(df.columns())
+        .containsExactly(
+            "model",
+            "attack",
+            "prune_ratio",
+            "clean_acc",
+            "remnant_acc",
+            "pred_change_rate",
+            "strict_asr",
+            "seeds",
+            "total",
+            "correct",
+            "changed",
+            "attacked");
     List<Row> rows = df.collectAsList();
     assertThat(rows).hasSize(TinySweep.ROWS);
     assertThat(rows.get(0).<String>getAs("model")).isEqualTo("baseline");
-    assertThat(rows.subList(0, 3)).extracting(r -> r.<String>getAs("attack"))
+    assertThat(rows.subList(0, 3))
+        .extracting(r -> r.<String>getAs("attack"))
         .containsExactly("pgd", "fgsm", "worst-case");
     for (Row r : rows) {
       long total = r.getAs("total");
@@ -115,8 +130,14 @@ class NotebookQueriesTest {
   }
 
   private static void ratesVsValue(Dataset<Row> df) {
-    assertThat(df.columns()).startsWith("attack", "prune_type", "prune_value", "clean_acc",
-        "clean_acc_lower", "clean_acc_upper");
+    assertThat(df.columns())
+        .startsWith(
+            "attack",
+            "prune_type",
+            "prune_value",
+            "clean_acc",
+            "clean_acc_lower",
+            "clean_acc_upper");
     List<Row> rows = df.collectAsList();
     assertThat(rows).hasSize(TinySweep.ROWS - (TinySweep.ATTACKS.size() + 1));
     for (Row r : rows) {
@@ -129,21 +150,33 @@ class NotebookQueriesTest {
   }
 
   private static void accuracyVsRatio(Dataset<Row> df) {
-    assertThat(df.columns()).containsExactly("attack", "prune_type", "prune", "prune_ratio",
-        "clean_acc", "remnant_acc", "strict_asr");
-    List<Double> ratios = df.collectAsList().stream().map(r -> r.<Double>getAs("prune_ratio"))
-        .toList();
+    assertThat(df.columns())
+        .containsExactly(
+            "attack",
+            "prune_type",
+            "prune",
+            "prune_ratio",
+            "clean_acc",
+            "remnant_acc",
+            "strict_asr");
+    List<Double> ratios =
+        df.collectAsList().stream().map(r -> r.<Double>getAs("prune_ratio")).toList();
     assertThat(ratios).hasSize(TinySweep.ROWS).isSorted().allMatch(x -> x >= 0 && x <= 1);
   }
 
   private static void classes(Dataset<Row> df) {
-    assertThat(df.columns()).containsExactly("attack", "label", "total", "clean_correct",
-        "adv_correct", "acc_lost");
+    assertThat(df.columns())
+        .containsExactly("attack", "label", "total", "clean_correct", "adv_correct", "acc_lost");
     List<Row> rows = df.collectAsList();
     // baseline: 40 images x 2 seeds, under each attack
     for (String attack : TinySweep.ATTACKS) {
-      assertThat(rows.stream().filter(r -> attack.equals(r.getAs("attack")))
-          .mapToLong(r -> r.getAs("total")).sum()).as(attack).isEqualTo(80);
+      assertThat(
+              rows.stream()
+                  .filter(r -> attack.equals(r.getAs("attack")))
+                  .mapToLong(r -> r.getAs("total"))
+                  .sum())
+          .as(attack)
+          .isEqualTo(80);
     }
     for (Row r : rows) {
       assertThat(r.<Long>getAs("clean_correct")).isBetween(0L, r.getAs("total"));
@@ -152,8 +185,15 @@ class NotebookQueriesTest {
   }
 
   private static void parameters(Dataset<Row> df) {
-    assertThat(df.columns()).containsExactly("config_id", "parameter", "elements", "changed",
-        "changed_fraction", "std_before", "std_after");
+    assertThat(df.columns())
+        .containsExactly(
+            "config_id",
+            "parameter",
+            "elements",
+            "changed",
+            "changed_fraction",
+            "std_before",
+            "std_after");
     List<Row> rows = df.collectAsList();
     assertThat(rows).isNotEmpty().hasSizeLessThanOrEqualTo(30);
     double previous = Double.MAX_VALUE;
@@ -165,9 +205,18 @@ class NotebookQueriesTest {
   }
 
   private static void seedSpread(Dataset<Row> df) {
-    assertThat(df.columns()).containsExactly("config_id", "prune", "attack", "seeds",
-        "clean_acc_min", "clean_acc_max", "clean_acc_sd", "strict_asr_min", "strict_asr_max",
-        "strict_asr_sd");
+    assertThat(df.columns())
+        .containsExactly(
+            "config_id",
+            "prune",
+            "attack",
+            "seeds",
+            "clean_acc_min",
+            "clean_acc_max",
+            "clean_acc_sd",
+            "strict_asr_min",
+            "strict_asr_max",
+            "strict_asr_sd");
     List<Row> rows = df.collectAsList();
     assertThat(rows).hasSize(TinySweep.ROWS);
     for (Row r : rows) {
@@ -178,8 +227,8 @@ class NotebookQueriesTest {
   }
 
   private static void nightOverNight(Dataset<Row> df) {
-    assertThat(df.columns()).startsWith("config_id", "prune", "attack", "previous_run",
-        "latest_run");
+    assertThat(df.columns())
+        .startsWith("config_id", "prune", "attack", "previous_run", "latest_run");
     List<Row> rows = df.collectAsList();
     assertThat(rows).hasSize(TinySweep.ROWS);
     for (Row r : rows) {
@@ -193,8 +242,15 @@ class NotebookQueriesTest {
   }
 
   private static void attacksVsWorstCase(Dataset<Row> df) {
-    assertThat(df.columns()).containsExactly("config_id", "prune", "attack", "attack_label",
-        "remnant_acc", "worst_case_remnant_acc", "above_worst_case");
+    assertThat(df.columns())
+        .containsExactly(
+            "config_id",
+            "prune",
+            "attack",
+            "attack_label",
+            "remnant_acc",
+            "worst_case_remnant_acc",
+            "above_worst_case");
     List<Row> rows = df.collectAsList();
     assertThat(rows).hasSize(TinySweep.CONFIGS * TinySweep.ATTACKS.size());
     for (Row r : rows) {
@@ -204,8 +260,15 @@ class NotebookQueriesTest {
   }
 
   private static void masking(Dataset<Row> df) {
-    assertThat(df.columns()).containsExactly("config_id", "prune", "attack", "remnant_acc",
-        "baseline_adv_acc", "white_box_minus_transfer", "masking_suspect");
+    assertThat(df.columns())
+        .containsExactly(
+            "config_id",
+            "prune",
+            "attack",
+            "remnant_acc",
+            "baseline_adv_acc",
+            "white_box_minus_transfer",
+            "masking_suspect");
     List<Row> rows = df.collectAsList();
     // every pruned config (not the baseline) under each attack and the worst case
     assertThat(rows).hasSize(TinySweep.ROWS - (TinySweep.ATTACKS.size() + 1));

@@ -25,8 +25,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReportBrowserTest {
   private static final List<String> FLAGS =
-      List.of("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-          "--disable-component-update", "--disable-sync", "--no-first-run",
+      List.of(
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
           // containers often have a 64 MB /dev/shm
           "--disable-dev-shm-usage",
           // nothing may be fetched: any URL the page asks for resolves nowhere
@@ -45,8 +51,9 @@ class ReportBrowserTest {
     Path page = tmp.resolve("report.html");
     Files.writeString(page, HtmlReport.render(data, Charts.forRun(data.run().metrics())));
 
-    Run dom = chromium(chromium, "--enable-logging=stderr", "--v=0", "--dump-dom",
-        page.toUri().toString());
+    Run dom =
+        chromium(
+            chromium, "--enable-logging=stderr", "--v=0", "--dump-dom", page.toUri().toString());
     List<String> console = dom.stderr.lines().filter(l -> l.contains(":CONSOLE")).toList();
     assertThat(console).as("browser console messages (the page has no scripts)").isEmpty();
     assertThat(dom.stdout).as("DOM after load").contains("id=\"summary\"", "id=\"compare\"");
@@ -56,12 +63,22 @@ class ReportBrowserTest {
     while (m.find()) {
       charts.add(m.group(1));
       assertThat(m.group(2)).as(m.group(1)).contains("<svg", "</svg>", "<figcaption>");
-      assertThat(PATH.matcher(m.group(2)).results().count()).as(m.group(1) + " paths")
+      assertThat(PATH.matcher(m.group(2)).results().count())
+          .as(m.group(1) + " paths")
           .isGreaterThan(10);
     }
-    assertThat(charts).containsExactly(
-        "chart-rates-E", "chart-ratio-E", "chart-norms-E", "chart-rates-S", "chart-ratio-S",
-        "chart-norms-S", "chart-rates-R", "chart-ratio-R", "chart-norms-R", "chart-acc-vs-ratio");
+    assertThat(charts)
+        .containsExactly(
+            "chart-rates-E",
+            "chart-ratio-E",
+            "chart-norms-E",
+            "chart-rates-S",
+            "chart-ratio-S",
+            "chart-norms-S",
+            "chart-rates-R",
+            "chart-ratio-R",
+            "chart-norms-R",
+            "chart-acc-vs-ratio");
     assertThat(dom.stdout).doesNotContainPattern("(src|href)=\"(https?:)?//");
     // E=0.05 lost half its clean accuracy between the runs: clean_acc, pred_change_rate and
     // strict_asr move outside both runs' intervals; remnant_acc (same 20 images) does not
@@ -83,8 +100,10 @@ class ReportBrowserTest {
         return c;
       }
     }
-    return fail("headless Chromium not found (looked at $CHROMIUM, /usr/bin/chromium,"
-        + " /usr/bin/chromium-browser); install it: apt-get install -y chromium chromium-driver");
+    return fail(
+        "headless Chromium not found (looked at $CHROMIUM, /usr/bin/chromium,"
+            + " /usr/bin/chromium-browser); install it: apt-get install -y chromium"
+            + " chromium-driver");
   }
 
   private record Run(String stdout, String stderr) {}
@@ -96,8 +115,8 @@ class ReportBrowserTest {
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile(tmp, "out-", ".txt");
     Path err = Files.createTempFile(tmp, "err-", ".txt");
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     if (!p.waitFor(60, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       fail("chromium did not finish in 60 s: " + cmd);
@@ -121,13 +140,44 @@ class ReportBrowserTest {
       before.add(metrics(i, grid[i], acc));
       after.add(metrics(i, grid[i], "E=0.05".equals(grid[i][0]) ? 0.40 : acc));
     }
-    return new ReportData("/results", "nightly",
-        new ReportData.Run("r2", "SUCCEEDED", "2026-01-02 01:00:00", "2026-01-02 02:00:00", "cpu()",
-            after, 16, 16, List.of(new EngineCheckLine("driver", "cpu()", "AMD EPYC [avx2 avx512f]",
-                "AVX2", "channels-last", 100, 2, 1.3e-3, 6.6e-4, 0.16, 2.2e-7, true, null,
-                "fail"))),
-        new ReportData.Run("r1", "SUCCEEDED", "2026-01-01 01:00:00", "2026-01-01 02:00:00", "cpu()",
-            before, 16, 16, List.of()),
+    return new ReportData(
+        "/results",
+        "nightly",
+        new ReportData.Run(
+            "r2",
+            "SUCCEEDED",
+            "2026-01-02 01:00:00",
+            "2026-01-02 02:00:00",
+            "cpu()",
+            after,
+            16,
+            16,
+            List.of(
+                new EngineCheckLine(
+                    "driver",
+                    "cpu()",
+                    "AMD EPYC [avx2 avx512f]",
+                    "AVX2",
+                    "channels-last",
+                    100,
+                    2,
+                    1.3e-3,
+                    6.6e-4,
+                    0.16,
+                    2.2e-7,
+                    true,
+                    null,
+                    "fail"))),
+        new ReportData.Run(
+            "r1",
+            "SUCCEEDED",
+            "2026-01-01 01:00:00",
+            "2026-01-01 02:00:00",
+            "cpu()",
+            before,
+            16,
+            16,
+            List.of()),
         List.of());
   }
 
@@ -138,12 +188,30 @@ class ReportBrowserTest {
     long attacked = correct - adv;
     long changed = attacked + 5;
     boolean baseline = "none".equals(g[0]);
-    return new ConfigMetrics("c" + order, order, (String) g[0], (String) g[1], (Double) g[2], null,
-        "pgd-linf", "pgd-linf", 0,
-        2, total, correct, changed, attacked, wilson(correct, total), wilson(adv, total),
-        wilson(changed, total), wilson(attacked, correct),
-        baseline ? null : wilson(adv + 2, total), baseline ? null : false,
-        (Double) g[3], 0.031, 0.6);
+    return new ConfigMetrics(
+        "c" + order,
+        order,
+        (String) g[0],
+        (String) g[1],
+        (Double) g[2],
+        null,
+        "pgd-linf",
+        "pgd-linf",
+        0,
+        2,
+        total,
+        correct,
+        changed,
+        attacked,
+        wilson(correct, total),
+        wilson(adv, total),
+        wilson(changed, total),
+        wilson(attacked, correct),
+        baseline ? null : wilson(adv + 2, total),
+        baseline ? null : false,
+        (Double) g[3],
+        0.031,
+        0.6);
   }
 
   private static Interval wilson(long k, long n) {

@@ -51,19 +51,35 @@ class ReportTest {
     assertThat(count(html, "<tr class=\"worst\">")).isEqualTo(TinySweep.CONFIGS);
     assertThat(count(html, "<tr><td class=\"l\">"))
         .isEqualTo(TinySweep.ROWS - TinySweep.CONFIGS + TinySweep.ROWS);
-    assertThat(html).contains("<th class=\"l\">Attack</th>", "<td class=\"l\">pgd</td>",
-        "<td class=\"l\">fgsm</td>", "<td class=\"l\">worst-case</td>");
-    assertThat(html).contains("<th>clean_acc</th>", "<th>remnant_acc</th>", "pred_change_rate",
-        "strict_asr", "baseline", "prune E=0.001", "prune S=3", "prune R=0.01");
+    assertThat(html)
+        .contains(
+            "<th class=\"l\">Attack</th>",
+            "<td class=\"l\">pgd</td>",
+            "<td class=\"l\">fgsm</td>",
+            "<td class=\"l\">worst-case</td>");
+    assertThat(html)
+        .contains(
+            "<th>clean_acc</th>",
+            "<th>remnant_acc</th>",
+            "pred_change_rate",
+            "strict_asr",
+            "baseline",
+            "prune E=0.001",
+            "prune S=3",
+            "prune R=0.01");
     // of the worst case: E, S, R x (rates, ratio) + accuracy vs ratio (a worst case has no
     // perturbation of its own, so no norms); E spans decades: a log axis
     assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(7);
-    assertThat(html).contains("id=\"chart-rates-E\" data-x-scale=\"log\"",
-        "id=\"chart-rates-S\" data-x-scale=\"linear\"", "<figcaption>Accuracy and strict ASR vs E (worst case over attacks)");
+    assertThat(html)
+        .contains(
+            "id=\"chart-rates-E\" data-x-scale=\"log\"",
+            "id=\"chart-rates-S\" data-x-scale=\"linear\"",
+            "<figcaption>Accuracy and strict ASR vs E (worst case over attacks)");
     // same config, same seeds, deterministic sweep: nothing can move between the two runs
     assertThat(html).contains("0 changes flagged; 0 rows only in n2, 0 only in n1");
     // every executor's engine check, all passed
-    assertThat(html).contains("<table id=\"engine-checks\">", "<tr class=\"passed\">")
+    assertThat(html)
+        .contains("<table id=\"engine-checks\">", "<tr class=\"passed\">")
         .doesNotContain("<tr class=\"failed\">");
     assertThat(html).doesNotContain("<script", "<link", "src=\"http", "href=\"http", "@import");
   }
@@ -72,7 +88,8 @@ class ReportTest {
   void oneRunSaysThereIsNothingToCompare() throws IOException {
     Path root = tmp.resolve("one");
     for (String table : new String[] {"samples", "metrics", "prune_stats", "runs"}) {
-      copyTree(twoRuns.resolve(table).resolve(TinySweep.NAME).resolve("n1"),
+      copyTree(
+          twoRuns.resolve(table).resolve(TinySweep.NAME).resolve("n1"),
           root.resolve(table).resolve(TinySweep.NAME).resolve("n1"));
     }
     Path out = tmp.resolve("one.html");
@@ -89,12 +106,15 @@ class ReportTest {
     copyTree(twoRuns, root);
     // n3 started after n2, committed one config's units (both seeds) and never wrote metrics.
     String runs = root.resolve("runs").resolve(TinySweep.NAME).toString();
-    spark.read().parquet(runs + "/n2")
+    spark
+        .read()
+        .parquet(runs + "/n2")
         .withColumn("run_id", lit("n3"))
         .withColumn("status", lit("FAILED"))
         .withColumn("started_at", current_timestamp())
         .withColumn("ended_at", lit(null).cast(DataTypes.TimestampType))
-        .write().parquet(runs + "/n3");
+        .write()
+        .parquet(runs + "/n3");
     Path samples = root.resolve("samples").resolve(TinySweep.NAME);
     Path someConfig;
     try (Stream<Path> s = Files.list(samples.resolve("n2"))) {
@@ -109,8 +129,12 @@ class ReportTest {
     String html = Files.readString(out);
     assertThat(html)
         .contains("Run n3 has status FAILED")
-        .contains("Run n3: 4 of " + units
-            + " (config, attack, seed, shard) units committed; " + (units - 4) + " missing.")
+        .contains(
+            "Run n3: 4 of "
+                + units
+                + " (config, attack, seed, shard) units committed; "
+                + (units - 4)
+                + " missing.")
         .contains("Run n3 has no metrics rows")
         .contains("id=\"summary-missing\"", "id=\"charts-missing\"")
         // compared to n2: every config of n2 is missing from n3
@@ -118,8 +142,17 @@ class ReportTest {
 
     // the last good run can still be reported against the failed one
     Path back = tmp.resolve("back.html");
-    assertThat(report("--results", root.toString(), "--run-id", "n2", "--compare-to", "n3",
-        "--out", back.toString())).isZero();
+    assertThat(
+            report(
+                "--results",
+                root.toString(),
+                "--run-id",
+                "n2",
+                "--compare-to",
+                "n3",
+                "--out",
+                back.toString()))
+        .isZero();
     assertThat(Files.readString(back))
         .contains("not in run n3")
         .contains("Run n3 has status FAILED");
@@ -134,18 +167,35 @@ class ReportTest {
     assertThat(err.toString()).contains("results root").contains("nope").contains("does not exist");
 
     err = new StringWriter();
-    assertThat(report(err, "--results", twoRuns.toString(), "--sweep", "nightly", "--out",
-        out.toString())).isEqualTo(2);
+    assertThat(
+            report(
+                err,
+                "--results",
+                twoRuns.toString(),
+                "--sweep",
+                "nightly",
+                "--out",
+                out.toString()))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("unknown sweep 'nightly'").contains("sweeps: tiny");
 
     err = new StringWriter();
-    assertThat(report(err, "--results", twoRuns.toString(), "--run-id", "n9", "--out",
-        out.toString())).isEqualTo(2);
+    assertThat(
+            report(err, "--results", twoRuns.toString(), "--run-id", "n9", "--out", out.toString()))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("unknown run id 'n9'").contains("runs: n2, n1");
 
     err = new StringWriter();
-    assertThat(report(err, "--results", twoRuns.toString(), "--compare-to", "n0", "--out",
-        out.toString())).isEqualTo(2);
+    assertThat(
+            report(
+                err,
+                "--results",
+                twoRuns.toString(),
+                "--compare-to",
+                "n0",
+                "--out",
+                out.toString()))
+        .isEqualTo(2);
     assertThat(err.toString()).contains("unknown run id 'n0' (--compare-to)");
     assertThat(out).doesNotExist();
   }

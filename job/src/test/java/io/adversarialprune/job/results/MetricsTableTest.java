@@ -17,8 +17,12 @@ class MetricsTableTest {
 
   /** Baseline and E=0.05, two attacks, one seed, two shards of 100. */
   private static final SweepConfig CONFIG =
-      SweepConfig.load(null, List.of("sweep.grid.E=[0.05]", "sweep.seeds=[7]",
-          "sweep.attacks=[{type=pgd-linf, name=pgd}, {type=fgsm}]"));
+      SweepConfig.load(
+          null,
+          List.of(
+              "sweep.grid.E=[0.05]",
+              "sweep.seeds=[7]",
+              "sweep.attacks=[{type=pgd-linf, name=pgd}, {type=fgsm}]"));
 
   @Test
   void rowsSumTheirUnitsAndFlagAWhiteBoxResultFarAboveTransferFromBaseline() {
@@ -30,21 +34,42 @@ class MetricsTableTest {
       // images: masking; under fgsm 20 and 18: no masking
       long adv = !pruned ? 2 : u.attackName().equals("pgd") ? 45 : 20;
       Long transfer = !pruned ? null : u.attackName().equals("pgd") ? 5L : 18L;
-      infos.put(u, new UnitInfo(u.configId(), u.attackName(), u.seed(), u.shard(),
-          new OutcomeCounts(100, 90, adv, 60, 90 - adv), transfer, 1.0, 2.0, 0.5, "cpu()", "h",
-          1000, pruned ? 100 : 0, List.of()));
+      infos.put(
+          u,
+          new UnitInfo(
+              u.configId(),
+              u.attackName(),
+              u.seed(),
+              u.shard(),
+              new OutcomeCounts(100, 90, adv, 60, 90 - adv),
+              transfer,
+              1.0,
+              2.0,
+              0.5,
+              "cpu()",
+              "h",
+              1000,
+              pruned ? 100 : 0,
+              List.of()));
     }
-    Map<WorstCase.Key, WorstCase.Counts> worst = Map.of(
-        new WorstCase.Key("none", 7), new WorstCase.Counts(
-            new OutcomeCounts(200, 180, 3, 130, 177), null),
-        new WorstCase.Key("E_0.05", 7), new WorstCase.Counts(
-            new OutcomeCounts(200, 180, 30, 130, 150), 8L));
+    Map<WorstCase.Key, WorstCase.Counts> worst =
+        Map.of(
+            new WorstCase.Key("none", 7),
+                new WorstCase.Counts(new OutcomeCounts(200, 180, 3, 130, 177), null),
+            new WorstCase.Key("E_0.05", 7),
+                new WorstCase.Counts(new OutcomeCounts(200, 180, 30, 130, 150), 8L));
     MetricsTable.Aggregate a = MetricsTable.aggregate("s", "r", plan, infos, worst);
 
     // 2 configs x (2 attacks + worst case) x (1 seed + over seeds)
     assertThat(a.metrics()).hasSize(12);
-    assertThat(a.configLevel()).extracting(r -> r.getAs("config_id") + "/" + r.getAs("attack"))
-        .containsExactly("none/pgd", "none/fgsm", "none/worst-case", "E_0.05/pgd", "E_0.05/fgsm",
+    assertThat(a.configLevel())
+        .extracting(r -> r.getAs("config_id") + "/" + r.getAs("attack"))
+        .containsExactly(
+            "none/pgd",
+            "none/fgsm",
+            "none/worst-case",
+            "E_0.05/pgd",
+            "E_0.05/fgsm",
             "E_0.05/worst-case");
     Row pgd = a.configLevel().get(3);
     assertThat(pgd.<Long>getAs("total")).isEqualTo(200L);

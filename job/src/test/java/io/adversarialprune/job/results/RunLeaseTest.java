@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The run lease on real files through Hadoop's local file system; no Spark. */
 class RunLeaseTest {
   private static final Configuration CONF = new Configuration();
+
   /** Fast enough to watch a heartbeat in a test. */
   private static final RunLease.Timing QUICK =
       new RunLease.Timing(Duration.ofMillis(50), Duration.ofSeconds(5));
@@ -70,13 +71,14 @@ class RunLeaseTest {
     ResultsLayout layout = new ResultsLayout(tmp.toString());
     Path file = Path.of(layout.lease("s", "r").toUri().getPath());
     Files.createDirectories(file.getParent());
-    Files.write(file, new RunLease.Holder("token-old", "application_1_0001", "1", "elsewhere", 7,
-        -1, Instant.now()).toBytes());
-    assertThatThrownBy(
-            () -> RunLease.acquire(layout, "s", "r", "application_1_0002", "1", CONF))
+    Files.write(
+        file,
+        new RunLease.Holder(
+                "token-old", "application_1_0001", "1", "elsewhere", 7, -1, Instant.now())
+            .toBytes());
+    assertThatThrownBy(() -> RunLease.acquire(layout, "s", "r", "application_1_0002", "1", CONF))
         .hasMessageContaining("app application_1_0001 attempt 1 (host elsewhere, pid 7)");
-    try (RunLease lease =
-        RunLease.acquire(layout, "s", "r", "application_1_0001", "2", CONF)) {
+    try (RunLease lease = RunLease.acquire(layout, "s", "r", "application_1_0001", "2", CONF)) {
       assertThat(Files.readString(file)).contains("attempt=2");
     }
   }
@@ -105,8 +107,7 @@ class RunLeaseTest {
     assertThat(Files.readString(file)).as("the new holder's lease stays").contains("app-old");
   }
 
-  private static Path foreignLease(ResultsLayout layout, String host, long pid)
-      throws IOException {
+  private static Path foreignLease(ResultsLayout layout, String host, long pid) throws IOException {
     Path file = Path.of(layout.lease("s", "r").toUri().getPath());
     Files.createDirectories(file.getParent());
     Files.write(file, otherHolder(host, pid).toBytes());

@@ -30,10 +30,9 @@ final class DatasetFixtures {
 
   private static final StructType SCHEMA =
       new StructType()
-          .add("image",
-              new StructType()
-                  .add("bytes", DataTypes.BinaryType)
-                  .add("path", DataTypes.StringType))
+          .add(
+              "image",
+              new StructType().add("bytes", DataTypes.BinaryType).add("path", DataTypes.StringType))
           .add("label", DataTypes.IntegerType)
           .add("id", DataTypes.LongType);
 
@@ -63,8 +62,7 @@ final class DatasetFixtures {
   static String write(SparkSession spark, Path dir, List<Sample> samples) {
     List<Row> rows = new ArrayList<>();
     for (Sample s : samples) {
-      Row image =
-          s.image() == null ? null : RowFactory.create(s.image().bytes(), s.image().path());
+      Row image = s.image() == null ? null : RowFactory.create(s.image().bytes(), s.image().path());
       rows.add(RowFactory.create(image, s.label(), s.id()));
     }
     spark.createDataFrame(rows, SCHEMA).coalesce(1).write().parquet(dir.toString());

@@ -73,9 +73,12 @@ class EngineCheckSweepTest {
 
     Tables.registerViews(spark, new ResultsLayout(root.toString()));
     List<Row> checks =
-        spark.sql("SELECT executor, device, platform, isa_cap, memory_format, batch_size,"
-                + " gradient_rms_error, gradient_median_error, gradient_max_error, logits_error,"
-                + " passed, problem, policy FROM engine_checks WHERE run_id = 'd1'")
+        spark
+            .sql(
+                "SELECT executor, device, platform, isa_cap, memory_format, batch_size,"
+                    + " gradient_rms_error, gradient_median_error, gradient_max_error,"
+                    + " logits_error, passed, problem, policy FROM engine_checks WHERE run_id ="
+                    + " 'd1'")
             .collectAsList();
     // Each of the two task slots checks its classifier at batch 10 and at the remainder, 2.
     assertThat(checks).isNotEmpty();
@@ -88,7 +91,8 @@ class EngineCheckSweepTest {
       assertThat(r.getString(1)).isEqualTo("cpu()");
       assertThat(r.getString(4)).isEqualTo("channels-last");
       assertThat(r.getString(12)).isEqualTo("fail");
-      assertThat(r.getString(3)).isEqualTo(System.getenv().getOrDefault("ONEDNN_MAX_CPU_ISA", "none"));
+      assertThat(r.getString(3))
+          .isEqualTo(System.getenv().getOrDefault("ONEDNN_MAX_CPU_ISA", "none"));
     }
   }
 
@@ -112,8 +116,11 @@ class EngineCheckSweepTest {
     assertThat(status.getString(0)).isEqualTo("FAILED");
     assertThat(status.isNullAt(1)).isFalse();
     Row check =
-        spark.sql("SELECT passed, problem, gradient_rms_error FROM engine_checks"
-                + " WHERE run_id = 'l1'").first();
+        spark
+            .sql(
+                "SELECT passed, problem, gradient_rms_error FROM engine_checks"
+                    + " WHERE run_id = 'l1'")
+            .first();
     assertThat(check.getBoolean(0)).isFalse();
     assertThat(check.getString(1)).contains("disagrees with the forward pass");
     assertThat(check.getDouble(2)).isGreaterThan(1.5); // sign-flipped: 2
@@ -139,15 +146,20 @@ class EngineCheckSweepTest {
     assertThat(run.code).as(run.err).isZero();
     assertThat(committedUnits(root)).hasSize(4);
     Tables.registerViews(spark, new ResultsLayout(root.toString()));
-    assertThat(spark.sql("SELECT * FROM engine_checks WHERE run_id = 'w1' AND NOT passed"
-            + " AND policy = 'warn'").count())
+    assertThat(
+            spark
+                .sql(
+                    "SELECT * FROM engine_checks WHERE run_id = 'w1' AND NOT passed"
+                        + " AND policy = 'warn'")
+                .count())
         .isPositive();
   }
 
   private record Run(int code, String err) {}
 
   private static Run run(Path root, String runId, List<String> sets) {
-    List<String> args = new ArrayList<>(List.of("run", "--results", root.toString(), "--run-id", runId));
+    List<String> args =
+        new ArrayList<>(List.of("run", "--results", root.toString(), "--run-id", runId));
     for (String s : sets) {
       args.add("--set");
       args.add(s);

@@ -18,26 +18,37 @@ class ExecutorChecksTest {
   void checksTheFullAndRemainderBatchesAndWithEarlyStopOrRestartsTheBucketsTheyShrinkThrough()
       throws Exception {
     SweepConfig plain = SweepConfig.load(null, List.of("sweep.attack.batch-size=20"));
-    SweepConfig early = SweepConfig.load(null, List.of("sweep.attack.batch-size=20",
-        "sweep.attacks=[{type=fgsm}, {type=apgd-ce, early-stop=true}]"));
-    SweepConfig restarting = SweepConfig.load(null, List.of("sweep.attack.batch-size=20",
-        "sweep.attacks=[{type=pgd-linf, restarts=3}]"));
+    SweepConfig early =
+        SweepConfig.load(
+            null,
+            List.of(
+                "sweep.attack.batch-size=20",
+                "sweep.attacks=[{type=fgsm}, {type=apgd-ce, early-stop=true}]"));
+    SweepConfig restarting =
+        SweepConfig.load(
+            null,
+            List.of("sweep.attack.batch-size=20", "sweep.attacks=[{type=pgd-linf, restarts=3}]"));
     Batch shard = randomShard(45);
     Path model = Path.of(LocalFiles.resolve(plain.model().path(), "sweep.model.path"));
-    try (Classifier a = Classifier.load(model, Device.cpu(), plain.model().normalization(),
-            plain.model().input());
-        Classifier b = Classifier.load(model, Device.cpu(), plain.model().normalization(),
-            plain.model().input())) {
+    try (Classifier a =
+            Classifier.load(
+                model, Device.cpu(), plain.model().normalization(), plain.model().input());
+        Classifier b =
+            Classifier.load(
+                model, Device.cpu(), plain.model().normalization(), plain.model().input())) {
       assertThat(ExecutorChecks.ensure(plain, a, shard, "r", "e", "h"))
-          .extracting(c -> c.report().batchSize()).containsExactly(20, 5);
+          .extracting(c -> c.report().batchSize())
+          .containsExactly(20, 5);
       // checked once per slot and run
       assertThat(ExecutorChecks.ensure(plain, a, shard, "r", "e", "h")).isEmpty();
       // 20 -> 10 -> 5 -> 3 -> 2 -> 1, and the remainder 5 among them
       assertThat(ExecutorChecks.ensure(early, b, shard, "r", "e", "h"))
-          .extracting(c -> c.report().batchSize()).containsExactly(20, 10, 5, 3, 2, 1);
+          .extracting(c -> c.report().batchSize())
+          .containsExactly(20, 10, 5, 3, 2, 1);
       // later restarts attack the samples still standing, padded to the same buckets
       assertThat(ExecutorChecks.ensure(restarting, a, shard, "r2", "e", "h"))
-          .extracting(c -> c.report().batchSize()).containsExactly(20, 10, 5, 3, 2, 1);
+          .extracting(c -> c.report().batchSize())
+          .containsExactly(20, 10, 5, 3, 2, 1);
       ExecutorChecks.forget(a);
       ExecutorChecks.forget(b);
     }

@@ -32,8 +32,12 @@ class LocalFilesTest {
   void theEmbeddedModelAndDatasetAreExtractedAndRemovedAtExit() throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     Process p =
-        new ProcessBuilder(java.toString(), "-Djava.io.tmpdir=" + tmp, "-cp",
-                System.getProperty("java.class.path"), Extract.class.getName(),
+        new ProcessBuilder(
+                java.toString(),
+                "-Djava.io.tmpdir=" + tmp,
+                "-cp",
+                System.getProperty("java.class.path"),
+                Extract.class.getName(),
                 "classpath:/default/fashion-mnist-resnet.pt",
                 "classpath:/default/fashion-mnist-test.parquet")
             .redirectErrorStream(true)

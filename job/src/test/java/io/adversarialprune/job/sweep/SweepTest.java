@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -74,20 +73,27 @@ class SweepTest {
 
     Tables.registerViews(spark, new ResultsLayout(root));
     assertThat(count("SELECT * FROM samples WHERE run_id = 'r1'")).isEqualTo(3 * 2 * 2 * 40);
-    assertThat(count("SELECT DISTINCT config_id, attack, seed, id FROM samples"
-        + " WHERE run_id = 'r1'")).isEqualTo(3 * 2 * 2 * 40);
+    assertThat(
+            count(
+                "SELECT DISTINCT config_id, attack, seed, id FROM samples"
+                    + " WHERE run_id = 'r1'"))
+        .isEqualTo(3 * 2 * 2 * 40);
     // per config and seed: each attack and the worst case
     assertThat(count("SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'seed'"))
         .isEqualTo(3 * 2 * 3);
     assertThat(count("SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'config'"))
         .isEqualTo(3 * 3);
     // One model per (config, seed): the clean predictions agree across the attacks.
-    assertThat(count("SELECT config_id, seed, id FROM samples WHERE run_id = 'r1'"
-        + " GROUP BY config_id, seed, id HAVING min(clean_pred) <> max(clean_pred)")).isZero();
+    assertThat(
+            count(
+                "SELECT config_id, seed, id FROM samples WHERE run_id = 'r1'"
+                    + " GROUP BY config_id, seed, id HAVING min(clean_pred) <> max(clean_pred)"))
+        .isZero();
 
     // metrics recomputed from samples with SQL equal the metrics table
     List<Row> mismatches =
-        spark.sql(
+        spark
+            .sql(
                 "WITH s AS (SELECT config_id, attack, seed, count(*) total,"
                     + " sum(cast(clean_pred = label AS long)) correct,"
                     + " sum(cast(adv_pred = label AS long)) adv_correct,"
@@ -105,14 +111,19 @@ class SweepTest {
                     + " OR abs(m.mean_linf - s.linf) > 1e-9 OR abs(m.mean_l2 - s.l2) > 1e-9")
             .collectAsList();
     assertThat(mismatches).isEmpty();
-    assertThat(count("SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'seed'"
-        + " AND attack <> 'worst-case'")).isEqualTo(
-        count("SELECT * FROM metrics m JOIN (SELECT config_id, attack, seed FROM samples"
-            + " WHERE run_id = 'r1' GROUP BY config_id, attack, seed) s"
-            + " USING (config_id, attack, seed) WHERE m.run_id = 'r1' AND m.level = 'seed'"));
+    assertThat(
+            count(
+                "SELECT * FROM metrics WHERE run_id = 'r1' AND level = 'seed'"
+                    + " AND attack <> 'worst-case'"))
+        .isEqualTo(
+            count(
+                "SELECT * FROM metrics m JOIN (SELECT config_id, attack, seed FROM samples WHERE"
+                    + " run_id = 'r1' GROUP BY config_id, attack, seed) s USING (config_id, attack,"
+                    + " seed) WHERE m.run_id = 'r1' AND m.level = 'seed'"));
     // The worst case, recomputed per sample from the samples: robust only if robust under both.
     List<Row> worst =
-        spark.sql(
+        spark
+            .sql(
                 "WITH p AS (SELECT config_id, seed, id,"
                     + " min(cast(clean_pred = label AS int)) correct,"
                     + " min(cast(adv_pred = label AS int)) adv_ok,"
@@ -130,22 +141,39 @@ class SweepTest {
       assertThat(r.<Long>getAs("total")).isEqualTo(40L);
       assertThat(List.of(r.getLong(2), r.getLong(3), r.getLong(4), r.getLong(5), r.getLong(6)))
           .as(r.toString())
-          .containsExactly(r.<Long>getAs("total"), r.<Long>getAs("correct"),
-              r.<Long>getAs("adv_correct"), r.<Long>getAs("changed"), r.<Long>getAs("attacked"));
+          .containsExactly(
+              r.<Long>getAs("total"),
+              r.<Long>getAs("correct"),
+              r.<Long>getAs("adv_correct"),
+              r.<Long>getAs("changed"),
+              r.<Long>getAs("attacked"));
     }
     // ... and so at most each attack's remnant accuracy, for every config and seed
-    assertThat(count("SELECT * FROM metrics w JOIN metrics a ON w.run_id = a.run_id"
-        + " AND w.config_id = a.config_id AND w.level = a.level AND w.seed <=> a.seed"
-        + " WHERE w.run_id = 'r1' AND w.attack = 'worst-case' AND a.attack <> 'worst-case'"
-        + " AND w.remnant_acc > a.remnant_acc")).isZero();
+    assertThat(
+            count(
+                "SELECT * FROM metrics w JOIN metrics a ON w.run_id = a.run_id AND w.config_id ="
+                    + " a.config_id AND w.level = a.level AND w.seed <=> a.seed WHERE w.run_id ="
+                    + " 'r1' AND w.attack = 'worst-case' AND a.attack <> 'worst-case' AND"
+                    + " w.remnant_acc > a.remnant_acc"))
+        .isZero();
     // rates lie within their Wilson intervals and within [0, 1]
-    assertThat(count("SELECT * FROM metrics WHERE NOT (clean_acc BETWEEN clean_acc_lower AND"
-        + " clean_acc_upper AND clean_acc_lower >= 0 AND clean_acc_upper <= 1)")).isZero();
+    assertThat(
+            count(
+                "SELECT * FROM metrics WHERE NOT (clean_acc BETWEEN clean_acc_lower AND"
+                    + " clean_acc_upper AND clean_acc_lower >= 0 AND clean_acc_upper <= 1)"))
+        .isZero();
     // E prunes some, R every parameter element
-    assertThat(spark.sql("SELECT min(prune_ratio) FROM metrics WHERE config_id = 'R_0.01'")
-        .first().getDouble(0)).isGreaterThan(0.99);
-    assertThat(count("SELECT * FROM prune_stats WHERE run_id = 'r1' AND config_id = 'E_0.05'"
-        + " AND changed > 0")).isPositive();
+    assertThat(
+            spark
+                .sql("SELECT min(prune_ratio) FROM metrics WHERE config_id = 'R_0.01'")
+                .first()
+                .getDouble(0))
+        .isGreaterThan(0.99);
+    assertThat(
+            count(
+                "SELECT * FROM prune_stats WHERE run_id = 'r1' AND config_id = 'E_0.05'"
+                    + " AND changed > 0"))
+        .isPositive();
     assertThat(count("SELECT * FROM runs WHERE run_id = 'r1' AND status = 'SUCCEEDED'")).isOne();
 
     // A rerun with a new run id gives the same numbers.
@@ -157,7 +185,8 @@ class SweepTest {
     // Kill and resume: units committed so far survive; the rest and the derived tables do not.
     Path run = Path.of(root, "samples", "small", "r2");
     List<Path> units;
-    try (Stream<Path> s = Files.find(run, 4, (p, a) -> p.getFileName().toString().startsWith("shard-"))) {
+    try (Stream<Path> s =
+        Files.find(run, 4, (p, a) -> p.getFileName().toString().startsWith("shard-"))) {
       units = s.sorted().toList();
     }
     assertThat(units).hasSize(24);
@@ -189,14 +218,21 @@ class SweepTest {
     SweepConfig config =
         SweepConfig.load(
             null,
-            List.of("sweep.name=baseline", "sweep.attack.steps=1", "sweep.grid.E=[]",
-                "sweep.grid.S=[]", "sweep.grid.R=[]"));
+            List.of(
+                "sweep.name=baseline",
+                "sweep.attack.steps=1",
+                "sweep.grid.E=[]",
+                "sweep.grid.S=[]",
+                "sweep.grid.R=[]"));
     SweepRunner.Summary s = new SweepRunner(spark, config, root, "b").run();
     Row baseline = s.configMetrics().get(0);
     int recorded;
     try (InputStream in = getClass().getResourceAsStream("/default/fashion-mnist-resnet.json")) {
-      recorded = new com.fasterxml.jackson.databind.ObjectMapper().readTree(in)
-          .get("first_1000_correct").asInt();
+      recorded =
+          new com.fasterxml.jackson.databind.ObjectMapper()
+              .readTree(in)
+              .get("first_1000_correct")
+              .asInt();
     }
     assertThat(baseline.<Long>getAs("total")).isEqualTo(1000L);
     assertThat(baseline.<Long>getAs("correct")).isEqualTo((long) recorded);
@@ -209,15 +245,19 @@ class SweepTest {
     Path noImage = tmp.resolve("no-image.parquet");
     spark.sql("SELECT 1L AS id, 2 AS label").write().parquet(noImage.toString());
     List<DatasetFixtures.Sample> good = DatasetFixtures.good(4);
-    String nullImage = fixture("null-image",
-        DatasetFixtures.with(good, new DatasetFixtures.Sample(1, 1, null)));
+    String nullImage =
+        fixture("null-image", DatasetFixtures.with(good, new DatasetFixtures.Sample(1, 1, null)));
     List<DatasetFixtures.Sample> duplicated = new ArrayList<>(good);
     duplicated.add(DatasetFixtures.sample(2, DatasetFixtures.png(9, 28, 28)));
     String duplicateIds = fixture("duplicate-ids", duplicated);
-    String mixedSizes = fixture("mixed-sizes",
-        DatasetFixtures.with(good, DatasetFixtures.sample(2, DatasetFixtures.png(2, 32, 32))));
-    String corrupt = fixture("corrupt",
-        DatasetFixtures.with(good, DatasetFixtures.sample(3, "not an image".getBytes())));
+    String mixedSizes =
+        fixture(
+            "mixed-sizes",
+            DatasetFixtures.with(good, DatasetFixtures.sample(2, DatasetFixtures.png(2, 32, 32))));
+    String corrupt =
+        fixture(
+            "corrupt",
+            DatasetFixtures.with(good, DatasetFixtures.sample(3, "not an image".getBytes())));
     // Each case: --set overrides, then what the message must say.
     String[][] cases = {
       {"sweep.atack.eps=0.1", "sweep.atack"},
@@ -229,25 +269,46 @@ class SweepTest {
       {"sweep.data.path=/nonexistent/data", "/nonexistent/data"},
       {"sweep.data.path=\"" + noImage + "\"", "column image"},
       {"sweep.model.input.height=32", "sweep.model.input"},
-      {"sweep.data.path=\"" + nullImage + "\"", "sweep.data.limit=0",
-          "column image is null for id 1"},
-      {"sweep.data.path=\"" + duplicateIds + "\"", "sweep.data.limit=0",
-          "column id is not unique: id 2 appears 2 times"},
-      {"sweep.data.path=\"" + mixedSizes + "\"", "sweep.data.limit=0",
-          "does not fit sweep.model.input: image id 2 (img-2.png) is 32x32"},
-      {"sweep.data.path=\"" + corrupt + "\"", "sweep.data.limit=0",
-          "image id 3 (img-3.png) cannot be read"},
+      {
+        "sweep.data.path=\"" + nullImage + "\"",
+        "sweep.data.limit=0",
+        "column image is null for id 1"
+      },
+      {
+        "sweep.data.path=\"" + duplicateIds + "\"",
+        "sweep.data.limit=0",
+        "column id is not unique: id 2 appears 2 times"
+      },
+      {
+        "sweep.data.path=\"" + mixedSizes + "\"",
+        "sweep.data.limit=0",
+        "does not fit sweep.model.input: image id 2 (img-2.png) is 32x32"
+      },
+      {
+        "sweep.data.path=\"" + corrupt + "\"",
+        "sweep.data.limit=0",
+        "image id 3 (img-3.png) cannot be read"
+      },
       {"sweep.data.limit=20000", "sweep.data.limit is 20000, but dataset"},
-      {"sweep.attack.alpha=0.05", "sweep.data.path=/nonexistent/data",
-          "warning: sweep.attacks[0] ('pgd-linf'): alpha (0.05) is larger than eps (0.03"},
+      {
+        "sweep.attack.alpha=0.05",
+        "sweep.data.path=/nonexistent/data",
+        "warning: sweep.attacks[0] ('pgd-linf'): alpha (0.05) is larger than eps (0.03"
+      },
       {"sweep.attacks=[{type=pgd-l3}]", "sweep.attacks[0].type must be one of"},
       {"sweep.attacks=[{type=fgsm, alpha=0.1}]", "unknown key sweep.attacks[0].alpha"},
       {"sweep.attacks=[{type=fgsm}, {type=fgsm}]", "sweep.attacks names must be unique"},
       {"sweep.attacks=[{type=apgd-ce, rho=2}]", "sweep.attacks[0].rho"},
-      {"sweep.attacks=[{type=apgd-t, targets=10}]", "sweep.attacks: attack 'apgd-t': apgd-t with"
-          + " targets = 10 needs a model with more than 10 classes, the model has 10"},
-      {"sweep.data.limit=4", "sweep.data.shards=5",
-          "sweep.data.shards is 5, but only 4 images are selected"},
+      {
+        "sweep.attacks=[{type=apgd-t, targets=10}]",
+        "sweep.attacks: attack 'apgd-t': apgd-t with"
+            + " targets = 10 needs a model with more than 10 classes, the model has 10"
+      },
+      {
+        "sweep.data.limit=4",
+        "sweep.data.shards=5",
+        "sweep.data.shards is 5, but only 4 images are selected"
+      },
     };
     org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
     for (int i = 0; i < cases.length; i++) {
@@ -298,10 +359,21 @@ class SweepTest {
   @Test
   void aSecondDriverOfARunIdExitsTwoNamingTheFirstAndWritesNothing() throws IOException {
     Path results = tmp.resolve("leased");
-    String[] tiny = {"sweep.name=leased", "sweep.data.limit=8", "sweep.data.shards=1",
-        "sweep.attack.steps=1", "sweep.attack.batch-size=8"};
-    try (RunLease first = RunLease.acquire(new ResultsLayout(results.toString()), "leased", "r",
-        "app-first", null, spark.sparkContext().hadoopConfiguration())) {
+    String[] tiny = {
+      "sweep.name=leased",
+      "sweep.data.limit=8",
+      "sweep.data.shards=1",
+      "sweep.attack.steps=1",
+      "sweep.attack.batch-size=8"
+    };
+    try (RunLease first =
+        RunLease.acquire(
+            new ResultsLayout(results.toString()),
+            "leased",
+            "r",
+            "app-first",
+            null,
+            spark.sparkContext().hadoopConfiguration())) {
       CliRun second = cli(results, "r", tiny);
       assertThat(second.code()).as(second.err()).isEqualTo(2);
       assertThat(second.err()).contains("run r of sweep leased is being written by app app-first");
@@ -326,12 +398,20 @@ class SweepTest {
   void aTaskThatFailsEndsTheRunAsFailedWithExitOne() throws IOException {
     // The header of id 2 reads fine on the driver; its pixels fail to decode on the executor.
     List<DatasetFixtures.Sample> samples =
-        DatasetFixtures.with(DatasetFixtures.good(4),
+        DatasetFixtures.with(
+            DatasetFixtures.good(4),
             DatasetFixtures.sample(2, DatasetFixtures.truncated(DatasetFixtures.png(2, 28, 28))));
     String data = DatasetFixtures.write(spark, tmp.resolve("truncated-data"), samples);
     Path results = tmp.resolve("truncated");
-    CliRun r = cli(results, "f", "sweep.name=broken", "sweep.data.path=\"" + data + "\"",
-        "sweep.data.limit=0", "sweep.data.shards=1", "sweep.attack.steps=1");
+    CliRun r =
+        cli(
+            results,
+            "f",
+            "sweep.name=broken",
+            "sweep.data.path=\"" + data + "\"",
+            "sweep.data.limit=0",
+            "sweep.data.shards=1",
+            "sweep.attack.steps=1");
     assertThat(r.code()).as(r.err()).isEqualTo(1);
     assertThat(r.err()).contains("run f of sweep broken failed (runs status FAILED)", "id 2");
     Row run = Tables.read(spark, new ResultsLayout(results.toString()), ResultsLayout.RUNS).first();
@@ -360,22 +440,27 @@ class SweepTest {
             () ->
                 SweepConfig.load(
                     null,
-                    List.of("sweep.attack.eps=3.0", "sweep.data.shards=0", "sweep.bogus=1",
-                        "sweep.grid.E=[-1]", "sweep.engine.memory-format=nhwc")))
+                    List.of(
+                        "sweep.attack.eps=3.0",
+                        "sweep.data.shards=0",
+                        "sweep.bogus=1",
+                        "sweep.grid.E=[-1]",
+                        "sweep.engine.memory-format=nhwc")))
         .hasMessageContaining("sweep.attack.eps must be in (0, 1], got 3.0")
         .hasMessageContaining("sweep.data.shards")
         .hasMessageContaining("unknown key sweep.bogus")
         .hasMessageContaining("sweep.grid.E")
         .hasMessageContaining(
-            "sweep.engine.memory-format must be one of auto, contiguous, channels-last, got \"nhwc\"");
+            "sweep.engine.memory-format must be one of auto, contiguous, channels-last, got"
+                + " \"nhwc\"");
   }
 
   private record CliRun(int code, String err) {}
 
   /** {@code run} through the command line, as a user runs it, with {@code --set} overrides. */
   private static CliRun cli(Path results, String runId, String... sets) {
-    List<String> args = new ArrayList<>(List.of("run", "--results", results.toString(),
-        "--run-id", runId));
+    List<String> args =
+        new ArrayList<>(List.of("run", "--results", results.toString(), "--run-id", runId));
     for (String set : sets) {
       args.add("--set");
       args.add(set);
@@ -395,15 +480,19 @@ class SweepTest {
   private List<String> metricsOf(String runId) {
     return rows(
         "SELECT config_id, level, seed, total, correct, adv_correct, changed, attacked, clean_acc,"
-            + " remnant_acc, pred_change_rate, strict_asr, strict_asr_lower, prune_ratio, mean_linf,"
-            + " mean_l2 FROM metrics WHERE run_id = '" + runId + "'"
+            + " remnant_acc, pred_change_rate, strict_asr, strict_asr_lower, prune_ratio,"
+            + " mean_linf, mean_l2 FROM metrics WHERE run_id = '"
+            + runId
+            + "'"
             + " ORDER BY config_id, level, seed");
   }
 
   private List<String> samplesOf(String runId) {
     return rows(
-        "SELECT config_id, seed, shard, id, label, clean_pred, adv_pred, clean_loss, adv_loss, linf,"
-            + " l2 FROM samples WHERE run_id = '" + runId + "' ORDER BY config_id, seed, id");
+        "SELECT config_id, seed, shard, id, label, clean_pred, adv_pred, clean_loss, adv_loss,"
+            + " linf, l2 FROM samples WHERE run_id = '"
+            + runId
+            + "' ORDER BY config_id, seed, id");
   }
 
   private List<String> rows(String sql) {

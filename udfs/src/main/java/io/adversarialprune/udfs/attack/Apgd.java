@@ -4,11 +4,10 @@ import java.util.List;
 
 /**
  * Auto-PGD, L-infinity (Croce and Hein, ICML 2020, Algorithm 1): step size from {@code 2 eps},
- * halved at checkpoints when progress stalls, momentum 0.75, restarts from the best point; no
- * step size to tune. Type {@code apgd-ce} maximizes the cross entropy, {@code apgd-dlr} the
- * difference of logits ratio (needs at least 3 classes). Every restart starts from AutoAttack's
- * scaled uniform noise ({@link SampleNoise#scaledStart}); see {@link ApgdAttack} for the exact
- * algorithm.
+ * halved at checkpoints when progress stalls, momentum 0.75, restarts from the best point; no step
+ * size to tune. Type {@code apgd-ce} maximizes the cross entropy, {@code apgd-dlr} the difference
+ * of logits ratio (needs at least 3 classes). Every restart starts from AutoAttack's scaled uniform
+ * noise ({@link SampleNoise#scaledStart}); see {@link ApgdAttack} for the exact algorithm.
  *
  * @param loss the loss maximized ({@code type})
  * @param eps L-infinity radius in [0, 1] pixel space, in (0, 1] ({@code eps})
@@ -16,8 +15,8 @@ import java.util.List;
  *     forward+backward pass
  * @param restarts {@code >= 1} ({@code restarts}); a sample misclassified by a restart is not
  *     restarted again
- * @param rho the fraction of steps since the last checkpoint that must have increased the loss
- *     to keep the step size, in (0, 1) ({@code rho}; the paper uses 0.75)
+ * @param rho the fraction of steps since the last checkpoint that must have increased the loss to
+ *     keep the step size, in (0, 1) ({@code rho}; the paper uses 0.75)
  * @param round8bit round the result to 8 bits, {@code round(255 x) / 255} ({@code round-8bit})
  * @param earlyStop stop iterating a sample once an iterate is misclassified and keep that iterate
  *     ({@code early-stop})

@@ -12,11 +12,10 @@ import java.util.List;
 
 /**
  * Auto-PGD, L-infinity, on the cross entropy, the DLR or the targeted DLR loss (Croce and Hein,
- * ICML 2020,
- * "Reliable evaluation of adversarial robustness with an ensemble of diverse parameter-free
- * attacks", Algorithm 1), per sample, in [0, 1] pixel space. With {@code N = steps}, {@code P} the
- * projection onto the eps box around x and [0, 1], {@code f} the loss and {@code g} its input
- * gradient:
+ * ICML 2020, "Reliable evaluation of adversarial robustness with an ensemble of diverse
+ * parameter-free attacks", Algorithm 1), per sample, in [0, 1] pixel space. With {@code N = steps},
+ * {@code P} the projection onto the eps box around x and [0, 1], {@code f} the loss and {@code g}
+ * its input gradient:
  *
  * <pre>
  *   x(0)   = AutoAttack's random start, {@link SampleNoise#scaledStart}
@@ -33,9 +32,9 @@ import java.util.List;
  * </pre>
  *
  * Checkpoints {@code w_j = ceil(p_j N)}, {@code p_0 = 0, p_1 = 0.22, p_(j+1) = p_j + max(p_j -
- * p_(j-1) - 0.03, 0.06)} (exactly, in hundredths), distinct values in {@code [1, N-1]}; {@code
- * w_0 = 0}. For the first checkpoint, "at w_0" means after {@code x(1)}: condition (2) may fire at
- * the first checkpoint (AutoAttack's code disables it there). Condition (1) is the paper's strict
+ * p_(j-1) - 0.03, 0.06)} (exactly, in hundredths), distinct values in {@code [1, N-1]}; {@code w_0
+ * = 0}. For the first checkpoint, "at w_0" means after {@code x(1)}: condition (2) may fire at the
+ * first checkpoint (AutoAttack's code disables it there). Condition (1) is the paper's strict
  * {@code <} (AutoAttack's code uses {@code <=} and, at the first checkpoint, compares {@code
  * f(x(1))} with 0 instead of {@code f(x(0))}). After a reset, {@code x(k)} stays what it was, so
  * the next momentum term is {@code x_max - x(k)}, as in the paper and AutoAttack. {@code f(x(k+1))}
@@ -51,16 +50,16 @@ import java.util.List;
  * more than the highest loss (with CE the two can differ), so a sample returns the misclassified
  * iterate with the highest loss if any iterate was misclassified, else {@code x_max}. With early
  * stop, a sample misclassified at {@code x(k)} stops there and returns {@code x(k)}. Restarts as in
- * {@link PgdAttack}: restart {@code r} starts from noise of {@code (seed, id, r)}, only samples
- * not yet misclassified are restarted, and each keeps the restart whose (rounded) result is
+ * {@link PgdAttack}: restart {@code r} starts from noise of {@code (seed, id, r)}, only samples not
+ * yet misclassified are restarted, and each keeps the restart whose (rounded) result is
  * misclassified, else the one of highest loss, scored by one forward pass per restart when there
- * are several. Later restarts run on the samples still standing padded with filler rows to the
- * next bucket size of the batch ({@link AttackSupport#restartRows}), whose results are dropped.
+ * are several. Later restarts run on the samples still standing padded with filler rows to the next
+ * bucket size of the batch ({@link AttackSupport#restartRows}), whose results are dropped.
  *
  * <p>Targeted ({@link ApgdT}): the target classes come from one forward pass on the clean batch;
  * target {@code j}'s restart {@code q} is run {@code r = j * restarts + q}, with the noise of
- * {@code (seed, id, r)}, and runs follow one another as restarts do (a sample misclassified by
- * one is not attacked again). A sample no target breaks keeps the run of highest targeted loss.
+ * {@code (seed, id, r)}, and runs follow one another as restarts do (a sample misclassified by one
+ * is not attacked again). A sample no target breaks keeps the run of highest targeted loss.
  *
  * <p>Autograd and native memory exactly as {@link PgdAttack}: a fresh leaf per pass, grad mode on
  * the calling thread only, no {@code GradientCollector}; one sub-manager per restart and one per
@@ -145,8 +144,8 @@ public final class ApgdAttack implements Attack {
     int per = shape.pixels();
     boolean gradMode = JniUtils.isGradMode();
     try {
-      int[][] targetOf = loss == Losses.Loss.DLR_TARGETED ? targetClasses(source, labels, pixels)
-          : null;
+      int[][] targetOf =
+          loss == Losses.Loss.DLR_TARGETED ? targetClasses(source, labels, pixels) : null;
       int runs = restarts * targets;
       float[] best = new float[pixels.length];
       float[] bestLoss = new float[n];
@@ -191,15 +190,19 @@ public final class ApgdAttack implements Attack {
   private record Scores(float[] losses, long[] predictions) {}
 
   /**
-   * This attack's loss (on {@code targets} for the targeted loss, else null) and the predictions
-   * on {@code pixels}, one forward pass.
+   * This attack's loss (on {@code targets} for the targeted loss, else null) and the predictions on
+   * {@code pixels}, one forward pass.
    */
   private Scores score(Classifier source, int[] labels, int[] targets, float[] pixels) {
     try (NDManager scope = source.manager().newSubManager()) {
       NDArray x = scope.create(pixels, new Shape(source.inputShape().batchShape(labels.length)));
       Gradients.Evaluation at =
-          Gradients.loss(source, x, AttackSupport.labels(scope, labels),
-              targets == null ? null : AttackSupport.labels(scope, targets), loss);
+          Gradients.loss(
+              source,
+              x,
+              AttackSupport.labels(scope, labels),
+              targets == null ? null : AttackSupport.labels(scope, targets),
+              loss);
       return new Scores(at.losses().toFloatArray(), at.predictions());
     }
   }
@@ -212,8 +215,10 @@ public final class ApgdAttack implements Attack {
     float[] logits;
     try (NDManager scope = source.manager().newSubManager()) {
       NDArray x = scope.create(pixels, new Shape(source.inputShape().batchShape(labels.length)));
-      logits = Gradients.loss(source, x, AttackSupport.labels(scope, labels), null,
-          Losses.Loss.CE).logits().toFloatArray();
+      logits =
+          Gradients.loss(source, x, AttackSupport.labels(scope, labels), null, Losses.Loss.CE)
+              .logits()
+              .toFloatArray();
     }
     int classes = source.classes();
     int[][] out = new int[labels.length][];
@@ -236,11 +241,11 @@ public final class ApgdAttack implements Attack {
    * One restart from {@code start}; returns each sample's result, rounded if so configured. Rows
    * from {@code live} on are filler ({@link AttackSupport#restartRows}): attacked, never reported.
    *
-   * <p>Native memory: the restart's manager holds the clean batch and its box; the iterates live
-   * in a "state" sub-manager that is replaced every step. A step's arithmetic is attached to the
-   * state manager of the step before (where its operands live); the step's results are moved to
-   * a fresh state manager and the old one is closed, so a step frees its intermediates and the
-   * previous iterates at once, without copying the state.
+   * <p>Native memory: the restart's manager holds the clean batch and its box; the iterates live in
+   * a "state" sub-manager that is replaced every step. A step's arithmetic is attached to the state
+   * manager of the step before (where its operands live); the step's results are moved to a fresh
+   * state manager and the old one is closed, so a step frees its intermediates and the previous
+   * iterates at once, without copying the state.
    */
   private float[] run(
       Classifier source, int[] labels, int[] targets, float[] clean, float[] start, int live) {
@@ -300,8 +305,17 @@ public final class ApgdAttack implements Attack {
         }
         NDManager nextState = batch.newSubManager();
         try {
-          step(source, s, t, state, rows, labels, k, nextCheckpoint < checkpoints.length
-              && checkpoints[nextCheckpoint] == k ? lastCheckpoint : -1);
+          step(
+              source,
+              s,
+              t,
+              state,
+              rows,
+              labels,
+              k,
+              nextCheckpoint < checkpoints.length && checkpoints[nextCheckpoint] == k
+                  ? lastCheckpoint
+                  : -1);
           if (nextCheckpoint < checkpoints.length && checkpoints[nextCheckpoint] == k) {
             lastCheckpoint = k;
             nextCheckpoint++;
@@ -449,8 +463,7 @@ public final class ApgdAttack implements Attack {
   }
 
   /** A forward (and backward, if {@code gradient}) pass at {@code leaf}, a fresh array. */
-  private Gradients.Evaluation pass(
-      Classifier source, NDArray leaf, Tensors t, boolean gradient) {
+  private Gradients.Evaluation pass(Classifier source, NDArray leaf, Tensors t, boolean gradient) {
     return gradient
         ? Gradients.lossGradient(source, leaf, t.y, t.target, loss)
         : Gradients.loss(source, leaf, t.y, t.target, loss);
@@ -501,8 +514,7 @@ public final class ApgdAttack implements Attack {
     NDArray gMax;
     NDArray xAdv;
 
-    Tensors(
-        NDManager batch, InputShape inputShape, float[] pixels, int[] labels, int[] targets) {
+    Tensors(NDManager batch, InputShape inputShape, float[] pixels, int[] labels, int[] targets) {
       this.batch = batch;
       this.inputShape = inputShape;
       bounds(pixels, labels, targets);

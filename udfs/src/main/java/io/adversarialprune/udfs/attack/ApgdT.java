@@ -3,8 +3,8 @@ package io.adversarialprune.udfs.attack;
 import java.util.List;
 
 /**
- * APGD-T, type {@code apgd-t}: Auto-PGD, L-infinity, on the targeted DLR loss (Croce and Hein,
- * ICML 2020, section 4 and AutoAttack's standard version), run once per target class:
+ * APGD-T, type {@code apgd-t}: Auto-PGD, L-infinity, on the targeted DLR loss (Croce and Hein, ICML
+ * 2020, section 4 and AutoAttack's standard version), run once per target class:
  *
  * <pre>
  *   DLR_t(z, y) = -(z_y - z_t) / (z_pi1 - (z_pi3 + z_pi4) / 2 + 1e-12)
@@ -13,10 +13,10 @@ import java.util.List;
  * with {@code z_pi1 >= z_pi2 >= ...} the sorted logits. The targets of a sample are the classes
  * other than its label in descending order of its clean logits (ties: the lower class first), the
  * first {@code targets} of them: for a correctly classified sample, AutoAttack's 2nd, 3rd, ...
- * largest logit. Target {@code j} is attacked {@code restarts} times, as APGD ({@link
- * ApgdAttack}) with this loss; a sample counts as broken when it is misclassified (any class,
- * as AutoAttack), and a broken sample is not attacked again. Needs a model with at least 4
- * classes and more than {@code targets}.
+ * largest logit. Target {@code j} is attacked {@code restarts} times, as APGD ({@link ApgdAttack})
+ * with this loss; a sample counts as broken when it is misclassified (any class, as AutoAttack),
+ * and a broken sample is not attacked again. Needs a model with at least 4 classes and more than
+ * {@code targets}.
  *
  * @param eps L-infinity radius in [0, 1] pixel space, in (0, 1] ({@code eps})
  * @param steps iterations per target and restart, {@code >= 1} ({@code steps})
@@ -49,8 +49,7 @@ public record ApgdT(
   }
 
   private static void validate(
-      double eps, int steps, int restarts, int targets, double rho,
-      SpecReader.Problems problems) {
+      double eps, int steps, int restarts, int targets, double rho, SpecReader.Problems problems) {
     Apgd.validate(eps, steps, restarts, rho, problems);
     SpecReader.checkAtLeastOne("targets", targets, problems);
   }
@@ -108,11 +107,16 @@ public record ApgdT(
   public String modelProblem(int classes) {
     if (classes < 4) {
       return "apgd-t needs a model with at least 4 classes (its loss takes the 4th largest"
-          + " logit), the model has " + classes;
+          + " logit), the model has "
+          + classes;
     }
     if (targets > classes - 1) {
-      return "apgd-t with targets = " + targets + " needs a model with more than " + targets
-          + " classes, the model has " + classes;
+      return "apgd-t with targets = "
+          + targets
+          + " needs a model with more than "
+          + targets
+          + " classes, the model has "
+          + classes;
     }
     return null;
   }
@@ -120,7 +124,6 @@ public record ApgdT(
   @Override
   public Attack attack() {
     return new ApgdAttack(
-        this,
-        Losses.Loss.DLR_TARGETED, eps, steps, restarts, targets, rho, round8bit, earlyStop);
+        this, Losses.Loss.DLR_TARGETED, eps, steps, restarts, targets, rho, round8bit, earlyStop);
   }
 }

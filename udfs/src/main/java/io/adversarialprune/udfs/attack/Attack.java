@@ -8,9 +8,9 @@ import io.adversarialprune.udfs.model.Classifier;
  * <p>Implementations are immutable and thread-safe as long as each thread uses its own {@link
  * Classifier}. All randomness is drawn per {@code (seed, sample id[, restart])} ({@link
  * SampleNoise}), so a sample's result does not depend on the batch it is in. Native memory is
- * scoped inside the call: one sub-manager of the source's manager per call (or restart) and one
- * per step; nothing is left on the classifier's manager. The calling thread's grad mode is
- * restored on return.
+ * scoped inside the call: one sub-manager of the source's manager per call (or restart) and one per
+ * step; nothing is left on the classifier's manager. The calling thread's grad mode is restored on
+ * return.
  */
 public interface Attack {
 

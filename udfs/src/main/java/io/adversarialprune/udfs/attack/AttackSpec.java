@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * One attack of the sweep's attack axis with its typed parameters: {@link Fgsm}, {@link PgdLinf},
- * {@link PgdL2}, {@link Apgd} or {@link ApgdT}. Immutable, serializable values; {@link #attack()} makes the
- * executor-side algorithm.
+ * {@link PgdL2}, {@link Apgd} or {@link ApgdT}. Immutable, serializable values; {@link #attack()}
+ * makes the executor-side algorithm.
  *
  * <p>HOCON keys of one entry (kebab-case; defaults belong in the job's {@code reference.conf},
  * never here):
@@ -58,10 +58,10 @@ public sealed interface AttackSpec extends java.io.Serializable
   boolean earlyStop();
 
   /**
-   * Whether the attack may hand the engine fewer rows than the batch it was given: early stop
-   * (once a pass has been made) and later restarts (or targets) attack only the samples still
-   * standing, in the buckets {@code n, ceil(n/2), ..., 1} of the batch. The engine check then
-   * checks those sizes too.
+   * Whether the attack may hand the engine fewer rows than the batch it was given: early stop (once
+   * a pass has been made) and later restarts (or targets) attack only the samples still standing,
+   * in the buckets {@code n, ceil(n/2), ..., 1} of the batch. The engine check then checks those
+   * sizes too.
    */
   boolean shrinksBatches();
 
@@ -76,9 +76,7 @@ public sealed interface AttackSpec extends java.io.Serializable
   /** The allowed values of {@code type}. */
   List<String> TYPES = List.of("fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr", "apgd-t");
 
-  /**
-   * The keys an entry of {@code type} takes, {@code type} included; null for an unknown type.
-   */
+  /** The keys an entry of {@code type} takes, {@code type} included; null for an unknown type. */
   static List<String> keys(String type) {
     return switch (type) {
       case "fgsm" -> Fgsm.KEYS;
@@ -91,8 +89,8 @@ public sealed interface AttackSpec extends java.io.Serializable
   }
 
   /**
-   * Reads one attack entry (its {@code type} and every key of that type, defaults already merged
-   * by the caller). Validates everything and reports all problems at once in one {@link
+   * Reads one attack entry (its {@code type} and every key of that type, defaults already merged by
+   * the caller). Validates everything and reports all problems at once in one {@link
    * IllegalArgumentException}, messages separated by {@code "; "}, each naming the full key {@code
    * path + "." + key}. Keys that the type does not take are problems too (a misspelt or misplaced
    * key would otherwise be silently ignored).

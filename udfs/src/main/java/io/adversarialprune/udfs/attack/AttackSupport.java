@@ -86,9 +86,9 @@ final class AttackSupport {
   /**
    * The smallest of the buckets {@code n, ceil(n/2), ceil(n/4), ..., 1} that holds {@code live}
    * rows ({@code 1 <= live <= n}). Every batch an attack hands the engine is a bucket of the batch
-   * it was given, so a handful of sizes repeat from batch to batch and the engine check
-   * ({@code udfs.check.EngineCheck}, run per batch size where the numbers are computed) can vouch
-   * for each of them in advance.
+   * it was given, so a handful of sizes repeat from batch to batch and the engine check ({@code
+   * udfs.check.EngineCheck}, run per batch size where the numbers are computed) can vouch for each
+   * of them in advance.
    */
   static int bucket(int n, int live) {
     int bucket = n;
@@ -100,9 +100,9 @@ final class AttackSupport {
 
   /**
    * The rows of a restart's batch: {@code todo} (the samples still to restart, positions in a batch
-   * of {@code n}), padded to {@link #bucket} size by repeating {@code todo[0]}. The filler rows
-   * are attacked (or, with early stop, carried dead) and their results ignored; they cost at most
-   * as much again as the live rows and keep the batch at a size the engine check has checked.
+   * of {@code n}), padded to {@link #bucket} size by repeating {@code todo[0]}. The filler rows are
+   * attacked (or, with early stop, carried dead) and their results ignored; they cost at most as
+   * much again as the live rows and keep the batch at a size the engine check has checked.
    */
   static int[] restartRows(int[] todo, int n) {
     int[] rows = java.util.Arrays.copyOf(todo, bucket(n, todo.length));
@@ -153,10 +153,10 @@ final class AttackSupport {
    * Which tensor row of an early-stopping attack holds which sample. A stopped sample's row stays
    * in the batch, dead (its result is already copied out; what the engine computes for it later is
    * ignored), until the live rows fit the next smaller bucket of {@code n, ceil(n/2), ceil(n/4),
-   * ..., 1}; then the batch shrinks to that bucket, live rows first and dead ones as filler. A batch
-   * size the engine has not seen costs far more than a few dead rows (oneDNN makes new primitives,
-   * TorchScript re-specializes its graph): shrinking at every stopped sample made early stop
-   * slower than no early stop on the default model, while buckets keep the sizes to a handful
+   * ..., 1}; then the batch shrinks to that bucket, live rows first and dead ones as filler. A
+   * batch size the engine has not seen costs far more than a few dead rows (oneDNN makes new
+   * primitives, TorchScript re-specializes its graph): shrinking at every stopped sample made early
+   * stop slower than no early stop on the default model, while buckets keep the sizes to a handful
    * that repeat from batch to batch ({@link #bucket}). Not thread-safe; one per attack restart.
    */
   static final class Rows {

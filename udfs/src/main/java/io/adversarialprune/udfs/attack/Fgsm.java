@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * The fast gradient sign method (Goodfellow et al., 2015), L-infinity: one step of size eps from
- * the clean image, {@code x_adv = clamp(x + eps sign(grad CE), 0, 1)}; no random start. With
- * {@code earlyStop} a sample the model already misclassifies is left clean.
+ * the clean image, {@code x_adv = clamp(x + eps sign(grad CE), 0, 1)}; no random start. With {@code
+ * earlyStop} a sample the model already misclassifies is left clean.
  *
  * @param eps L-infinity radius, in (0, 1] ({@code eps})
  * @param round8bit round the result to 8 bits, {@code round(255 x) / 255} ({@code round-8bit})

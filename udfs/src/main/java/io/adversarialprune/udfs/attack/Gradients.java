@@ -25,28 +25,28 @@ public final class Gradients {
 
   /**
    * Images sent through an attack's forward+backward pass ({@link #lossGradient}) in this JVM so
-   * far, all threads: a measure of attack cost that, unlike time, does not depend on what else
-   * runs on the machine (benchmarks compare it before and after a run, e.g. with early stop on
-   * and off). Monotonic; never reset.
+   * far, all threads: a measure of attack cost that, unlike time, does not depend on what else runs
+   * on the machine (benchmarks compare it before and after a run, e.g. with early stop on and off).
+   * Monotonic; never reset.
    */
   public static long imagePasses() {
     return IMAGE_PASSES.sum();
   }
 
   /**
-   * Wall-clock nanoseconds spent inside {@link #lossGradient} (forward, loss, backward) in this
-   * JVM so far, all threads: an attack's time minus this delta is what it spends outside the
-   * engine's passes (its own arithmetic and bookkeeping), measured on the same iterates in the
-   * same run ({@code PgdStepBench}). Host time: on a GPU, where kernels run asynchronously, it
-   * counts what the host waited for, not the device's work. Monotonic; never reset.
+   * Wall-clock nanoseconds spent inside {@link #lossGradient} (forward, loss, backward) in this JVM
+   * so far, all threads: an attack's time minus this delta is what it spends outside the engine's
+   * passes (its own arithmetic and bookkeeping), measured on the same iterates in the same run
+   * ({@code PgdStepBench}). Host time: on a GPU, where kernels run asynchronously, it counts what
+   * the host waited for, not the device's work. Monotonic; never reset.
    */
   public static long passNanos() {
     return PASS_NANOS.sum();
   }
 
   /**
-   * Wall-clock nanoseconds spent inside {@link #loss}, the forward-only passes an attack makes
-   * once per run rather than per step (APGD's last iterate and its restarts' scoring, APGD-T's clean
+   * Wall-clock nanoseconds spent inside {@link #loss}, the forward-only passes an attack makes once
+   * per run rather than per step (APGD's last iterate and its restarts' scoring, APGD-T's clean
    * logits), in this JVM so far, all threads. Monotonic; never reset.
    */
   public static long forwardNanos() {
@@ -59,8 +59,8 @@ public final class Gradients {
    * gradient of its own loss.
    *
    * <p>Grad mode is turned on for the calling thread for the forward and backward and left off on
-   * return; {@code JniUtils.backward} is called directly (no DJL {@code GradientCollector}, of which
-   * one may be open per JVM). {@code leaf} must be a fresh array that no earlier backward has
+   * return; {@code JniUtils.backward} is called directly (no DJL {@code GradientCollector}, of
+   * which one may be open per JVM). {@code leaf} must be a fresh array that no earlier backward has
    * touched, since DJL never zeroes gradients; it is marked as requiring a gradient here. The
    * result and all intermediates are attached to {@code leaf}'s manager.
    *
@@ -74,9 +74,8 @@ public final class Gradients {
 
   /**
    * The gradient of {@code loss} summed over the batch with respect to {@code leaf}, with the
-   * per-sample losses and the logits of the same forward pass (what the attacks need for
-   * best-point tracking and early stopping at no extra pass). Same contract as {@link
-   * #inputGradient}.
+   * per-sample losses and the logits of the same forward pass (what the attacks need for best-point
+   * tracking and early stopping at no extra pass). Same contract as {@link #inputGradient}.
    */
   static Evaluation lossGradient(
       Classifier source, NDArray leaf, NDArray labels, Losses.Loss loss) {
@@ -135,8 +134,8 @@ public final class Gradients {
 
     /**
      * Frees the losses and logits, and with them the autograd graph they hold (every saved
-     * activation of the pass), keeping the gradient: an attack that keeps its iterates across
-     * steps calls this once it has read them, so that the next pass can reuse that memory.
+     * activation of the pass), keeping the gradient: an attack that keeps its iterates across steps
+     * calls this once it has read them, so that the next pass can reuse that memory.
      */
     void release() {
       losses.close();

@@ -34,9 +34,9 @@ final class Losses {
   }
 
   /**
-   * Attaches {@code derived}, made from the labels (DJL puts it on the labels' manager, which
-   * lives as long as a whole attack run), to the manager of the pass's {@code logits}, so that it
-   * is freed with the pass instead of piling up for the run.
+   * Attaches {@code derived}, made from the labels (DJL puts it on the labels' manager, which lives
+   * as long as a whole attack run), to the manager of the pass's {@code logits}, so that it is
+   * freed with the pass instead of piling up for the run.
    */
   private static NDArray onPass(NDArray derived, NDArray logits) {
     derived.attach(logits.getManager());
@@ -82,8 +82,8 @@ final class Losses {
   }
 
   /**
-   * Per-sample targeted difference of logits ratio (Croce and Hein, ICML 2020, section 4; the
-   * loss of AutoAttack's APGD-T), shape {@code [N]}:
+   * Per-sample targeted difference of logits ratio (Croce and Hein, ICML 2020, section 4; the loss
+   * of AutoAttack's APGD-T), shape {@code [N]}:
    *
    * <pre>
    *   DLR_t(z, y) = -(z_y - z_t) / (z_pi1 - (z_pi3 + z_pi4) / 2 + 1e-12)

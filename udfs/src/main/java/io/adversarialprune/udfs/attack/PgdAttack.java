@@ -162,11 +162,10 @@ public final class PgdAttack implements Attack {
   }
 
   /**
-   * One restart: {@code steps} steps from {@code start}; rounded if so configured. Rows from
-   * {@code live} on are filler ({@link AttackSupport#restartRows}).
+   * One restart: {@code steps} steps from {@code start}; rounded if so configured. Rows from {@code
+   * live} on are filler ({@link AttackSupport#restartRows}).
    */
-  private float[] descend(
-      Classifier source, int[] labels, float[] clean, float[] start, int live) {
+  private float[] descend(Classifier source, int[] labels, float[] clean, float[] start, int live) {
     InputShape shape = source.inputShape();
     int per = shape.pixels();
     float[] out = new float[clean.length];

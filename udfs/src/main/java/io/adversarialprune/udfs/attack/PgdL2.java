@@ -7,9 +7,9 @@ import java.util.List;
  * projected onto the L2 ball of radius eps around the clean image, then clipped to [0, 1]; see
  * {@link PgdAttack}.
  *
- * <p>Restarts: restart {@code r} starts from noise seeded by {@code (seed, sample id, r)}; a
- * sample that a restart misclassifies is not restarted again, and each sample keeps the restart
- * whose final image is misclassified, else the one with the highest final cross entropy.
+ * <p>Restarts: restart {@code r} starts from noise seeded by {@code (seed, sample id, r)}; a sample
+ * that a restart misclassifies is not restarted again, and each sample keeps the restart whose
+ * final image is misclassified, else the one with the highest final cross entropy.
  *
  * @param eps L2 radius in [0, 1] pixel space, {@code > 0} ({@code eps})
  * @param alpha step size, {@code > 0} ({@code alpha})

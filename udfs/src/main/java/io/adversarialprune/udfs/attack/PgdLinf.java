@@ -7,9 +7,9 @@ import java.util.List;
  * alpha sign(grad CE)}, projected onto the eps box around the clean image and [0, 1]; see {@link
  * PgdAttack}.
  *
- * <p>Restarts: restart {@code r} starts from noise seeded by {@code (seed, sample id, r)}; a
- * sample that a restart misclassifies is not restarted again, and each sample keeps the restart
- * whose final image is misclassified, else the one with the highest final cross entropy.
+ * <p>Restarts: restart {@code r} starts from noise seeded by {@code (seed, sample id, r)}; a sample
+ * that a restart misclassifies is not restarted again, and each sample keeps the restart whose
+ * final image is misclassified, else the one with the highest final cross entropy.
  *
  * @param eps L-infinity radius in [0, 1] pixel space, in (0, 1] ({@code eps})
  * @param alpha step size, {@code > 0} ({@code alpha})
@@ -91,9 +91,16 @@ public record PgdLinf(
 
   /** The label PGD shares across norms, after its type. */
   static String label(
-      String type, double eps, double alpha, int steps, int restarts, boolean randomStart,
-      boolean round8bit, boolean earlyStop) {
-    return type + " eps="
+      String type,
+      double eps,
+      double alpha,
+      int steps,
+      int restarts,
+      boolean randomStart,
+      boolean round8bit,
+      boolean earlyStop) {
+    return type
+        + " eps="
         + SpecReader.number(eps)
         + " alpha="
         + SpecReader.number(alpha)

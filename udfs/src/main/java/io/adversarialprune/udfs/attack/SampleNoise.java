@@ -105,8 +105,7 @@ public final class SampleNoise {
     for (int i = 0; i < length; i++) {
       double u1 = random.nextDouble();
       double u2 = random.nextDouble();
-      g[i] =
-          StrictMath.sqrt(-2 * StrictMath.log(1 - u1)) * StrictMath.cos(2 * StrictMath.PI * u2);
+      g[i] = StrictMath.sqrt(-2 * StrictMath.log(1 - u1)) * StrictMath.cos(2 * StrictMath.PI * u2);
       sumSq += g[i] * g[i];
     }
     double radius = eps * StrictMath.pow(random.nextDouble(), 1.0 / length);

@@ -44,8 +44,14 @@ public final class TransferAttack {
    * adversarial images into {@code adversarialOut} from {@code offset} on (when it is not null).
    */
   public List<SampleOutcome> run(
-      Classifier source, Classifier target, long seed, long[] ids, int[] labels, float[] pixels,
-      float[] adversarialOut, int offset) {
+      Classifier source,
+      Classifier target,
+      long seed,
+      long[] ids,
+      int[] labels,
+      float[] pixels,
+      float[] adversarialOut,
+      int offset) {
     Classifier judge = target == null ? source : target;
     InputShape shape = source.inputShape();
     if (!judge.inputShape().equals(shape)) {

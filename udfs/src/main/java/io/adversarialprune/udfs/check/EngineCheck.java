@@ -19,30 +19,31 @@ import java.util.stream.IntStream;
  * Checks, on the executor that will attack with it, that a classifier's engine computes what the
  * attack relies on: the input gradient of the cross entropy (the model's backward pass, which every
  * attack's gradient goes through; the DLR losses add a few ops on the logits that are not checked
- * separately), and logits that do not depend on which kernels compute them. Nothing here trusts the engine's autograd or one kernel alone.
+ * separately), and logits that do not depend on which kernels compute them. Nothing here trusts the
+ * engine's autograd or one kernel alone.
  *
  * <ol>
  *   <li><b>Gradient against the forward.</b> The autograd input gradient {@code g} of the summed
  *       cross entropy is computed exactly as the attacks compute it ({@link
  *       Gradients#inputGradient}), on the real batch, in the classifier's layout, on the calling
- *       thread (so with its intra-op thread setting). For the {@link Settings#samples()} samples
- *       of the batch with the highest loss and {@link Settings#directions()} directions {@code d}
- *       each (the attack's own {@code sign(g)}, {@code g} itself, and seeded random ±1 directions,
- *       which also catch a gradient that is zero), the change {@code L(x + hd) - L(x - hd)} of the
+ *       thread (so with its intra-op thread setting). For the {@link Settings#samples()} samples of
+ *       the batch with the highest loss and {@link Settings#directions()} directions {@code d} each
+ *       (the attack's own {@code sign(g)}, {@code g} itself, and seeded random ±1 directions, which
+ *       also catch a gradient that is zero), the change {@code L(x + hd) - L(x - hd)} of the
  *       sample's loss is measured with two forward passes and compared with what the gradient
- *       predicts, {@code g · (x⁺ - x⁻)} over the displacement really applied in float32. Losses
- *       are taken in double from the float logits, so that saturated softmaxes still resolve.
+ *       predicts, {@code g · (x⁺ - x⁻)} over the displacement really applied in float32. Losses are
+ *       taken in double from the float logits, so that saturated softmaxes still resolve.
  *   <li><b>Logits across kernels.</b> The batch's logits in the classifier's layout are compared
  *       with a second forward in the same layout (determinism) and one in the other memory layout
  *       (other convolution kernels, other strides seen by the model).
  * </ol>
  *
  * <p>A gradient error is {@code |predicted - measured| / max(|predicted|, |measured|, floor)} per
- * (sample, direction): a sign-flipped gradient gives 2, a zero or unrelated one about 1, a
- * gradient scaled by s gives |1 - s|, while real models agree to a few 1e-3 or better (central
- * differences in float32). The check fails when the median or the root-mean-square relative error
- * over all pairs exceeds {@link Settings#gradientTolerance()}, or the logits differ by more than
- * {@link Settings#logitTolerance()} relative to their largest magnitude.
+ * (sample, direction): a sign-flipped gradient gives 2, a zero or unrelated one about 1, a gradient
+ * scaled by s gives |1 - s|, while real models agree to a few 1e-3 or better (central differences
+ * in float32). The check fails when the median or the root-mean-square relative error over all
+ * pairs exceeds {@link Settings#gradientTolerance()}, or the logits differ by more than {@link
+ * Settings#logitTolerance()} relative to their largest magnitude.
  *
  * <p>Native memory: one sub-manager of the classifier's manager per call. Not thread-safe with
  * respect to the classifier (like every user of a {@link Classifier}); the calling thread's grad
@@ -128,8 +129,17 @@ public final class EngineCheck {
           Locale.ROOT,
           "gradient error max %.3g median %.3g rms %.3g over %d samples x %d directions,"
               + " logits error %.3g; %s, %s, batch %d, %d threads; %.3f s",
-          gradientMaxError, gradientMedianError, gradientRmsError, samples, directions,
-          logitsError, device, memoryFormat, batchSize, threads, seconds);
+          gradientMaxError,
+          gradientMedianError,
+          gradientRmsError,
+          samples,
+          directions,
+          logitsError,
+          device,
+          memoryFormat,
+          batchSize,
+          threads,
+          seconds);
     }
   }
 
@@ -163,7 +173,11 @@ public final class EngineCheck {
     int per = shape.pixels();
     if (n == 0 || pixels.length != (long) n * per) {
       throw new IllegalArgumentException(
-          "engine check batch of " + n + " labels needs " + (long) n * per + " pixels, got "
+          "engine check batch of "
+              + n
+              + " labels needs "
+              + (long) n * per
+              + " pixels, got "
               + pixels.length);
     }
     int classes = model.classes();
@@ -214,7 +228,8 @@ public final class EngineCheck {
           int plus = 2 * pair * per;
           double predicted = 0;
           for (int j = 0; j < per; j++) {
-            predicted += (double) grad[i * per + j] * ((double) points[plus + j] - points[plus + per + j]);
+            predicted +=
+                (double) grad[i * per + j] * ((double) points[plus + j] - points[plus + per + j]);
           }
           double measured = losses[2 * pair] - losses[2 * pair + 1];
           double floor = 1e-9 * (1 + Math.abs(losses[2 * pair]));
@@ -230,7 +245,8 @@ public final class EngineCheck {
       double max = sorted[pairs - 1];
       double median =
           pairs % 2 == 1 ? sorted[pairs / 2] : (sorted[pairs / 2 - 1] + sorted[pairs / 2]) / 2;
-      double rms = refSq > 0 ? Math.sqrt(sumSq / refSq) : (sumSq > 0 ? Double.POSITIVE_INFINITY : 0);
+      double rms =
+          refSq > 0 ? Math.sqrt(sumSq / refSq) : (sumSq > 0 ? Double.POSITIVE_INFINITY : 0);
       String problem = problem(median, rms, logitsError);
       return new Report(
           model.device().toString(),
@@ -262,21 +278,29 @@ public final class EngineCheck {
               Locale.ROOT,
               "the autograd input gradient disagrees with the forward pass (median relative error"
                   + " %.3g, rms %.3g, tolerance %.3g)",
-              median, rms, settings.gradientTolerance()));
+              median,
+              rms,
+              settings.gradientTolerance()));
     }
     if (!(logitsError <= settings.logitTolerance())) {
       problems.add(
           String.format(
               Locale.ROOT,
               "logits differ between kernels or repeats (relative %.3g, tolerance %.3g)",
-              logitsError, settings.logitTolerance()));
+              logitsError,
+              settings.logitTolerance()));
     }
     return problems.isEmpty() ? null : String.join("; ", problems);
   }
 
   /** Per-point cross entropy, in double from the float logits, in chunks of the batch size. */
   private static double[] losses(
-      Classifier model, NDManager scope, float[] points, int[] chosen, int k, int[] labels,
+      Classifier model,
+      NDManager scope,
+      float[] points,
+      int[] chosen,
+      int k,
+      int[] labels,
       int chunk) {
     InputShape shape = model.inputShape();
     int per = shape.pixels();
@@ -303,9 +327,9 @@ public final class EngineCheck {
   /**
    * The batch moved off exact ties by noise of one grey level ({@code U(-1/255, 1/255)}, not
    * clipped): images with flat regions (saturated or upsampled pixels, zero backgrounds) put ties
-   * into max-pooling and ReLUs, where the function has no gradient and central differences
-   * disagree with any subgradient. The attacks take their gradients at such noisy points too
-   * (PGD's random start).
+   * into max-pooling and ReLUs, where the function has no gradient and central differences disagree
+   * with any subgradient. The attacks take their gradients at such noisy points too (PGD's random
+   * start).
    */
   private static float[] jittered(float[] pixels, SplittableRandom random) {
     float[] out = new float[pixels.length];
@@ -315,7 +339,9 @@ public final class EngineCheck {
     return out;
   }
 
-  /** Direction {@code dir} for the sample whose gradient starts at {@code off}: entries ±1 scale. */
+  /**
+   * Direction {@code dir} for the sample whose gradient starts at {@code off}: entries ±1 scale.
+   */
   private static void direction(
       float[] grad, int off, int per, int dir, SplittableRandom random, float[] out) {
     double maxAbs = 0;

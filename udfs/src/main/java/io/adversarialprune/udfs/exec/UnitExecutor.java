@@ -16,8 +16,8 @@ import java.util.List;
  * in {@link UnitResult#seconds()} is the attack and evaluation only.
  *
  * <p>Stateless and thread-safe; each concurrent call needs its own classifiers (see {@link
- * ModelPool}). Native memory is scoped per batch and per step inside the attack, so a call
- * leaves nothing behind on the classifiers' managers.
+ * ModelPool}). Native memory is scoped per batch and per step inside the attack, so a call leaves
+ * nothing behind on the classifiers' managers.
  */
 public final class UnitExecutor {
 
@@ -25,7 +25,11 @@ public final class UnitExecutor {
 
   /** {@link #run(Classifier, Classifier, long, List, Attack, int, boolean)} without the images. */
   public static UnitResult run(
-      Classifier source, Classifier target, long seed, List<Batch> shard, Attack attack,
+      Classifier source,
+      Classifier target,
+      long seed,
+      List<Batch> shard,
+      Attack attack,
       int batchSize) {
     return run(source, target, seed, shard, attack, batchSize, false);
   }
@@ -72,8 +76,15 @@ public final class UnitExecutor {
                 ? batch
                 : batch.slice(from, Math.min(batch.size(), from + batchSize));
         samples.addAll(
-            transfer.run(source, target, seed, chunk.ids(), chunk.labels(), chunk.pixels(),
-                adversarial, samples.size() * per));
+            transfer.run(
+                source,
+                target,
+                seed,
+                chunk.ids(),
+                chunk.labels(),
+                chunk.pixels(),
+                adversarial,
+                samples.size() * per));
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;

@@ -10,8 +10,8 @@ import java.util.List;
  * @param samples one outcome per sample, in shard order
  * @param counts the counts of {@code samples}
  * @param seconds wall-clock seconds the attack and evaluation took
- * @param adversarial the adversarial images of {@code samples}, in their order (NCHW, [0, 1]),
- *     when they were asked for, else null
+ * @param adversarial the adversarial images of {@code samples}, in their order (NCHW, [0, 1]), when
+ *     they were asked for, else null
  */
 public record UnitResult(
     List<SampleOutcome> samples, OutcomeCounts counts, double seconds, float[] adversarial) {

@@ -22,8 +22,8 @@ import java.util.Collection;
  * @param changed adversarial prediction != clean prediction
  * @param attacked clean correct and adversarial wrong
  */
-public record OutcomeCounts(
-    long total, long correct, long advCorrect, long changed, long attacked) implements java.io.Serializable {
+public record OutcomeCounts(long total, long correct, long advCorrect, long changed, long attacked)
+    implements java.io.Serializable {
 
   /** No samples. */
   public static final OutcomeCounts ZERO = new OutcomeCounts(0, 0, 0, 0, 0);

@@ -20,7 +20,8 @@ public record SampleOutcome(
     float cleanLoss,
     float advLoss,
     float linf,
-    float l2) implements java.io.Serializable {
+    float l2)
+    implements java.io.Serializable {
 
   /** The clean image is classified correctly. */
   public boolean correct() {

@@ -267,7 +267,10 @@ public final class Classifier implements AutoCloseable {
     long c = s.get(1);
     long h = s.get(2);
     long w = s.get(3);
-    return nchw.transpose(0, 2, 3, 1).reshape(n, h * w * c).reshape(n, h, w, c).transpose(0, 3, 1, 2);
+    return nchw.transpose(0, 2, 3, 1)
+        .reshape(n, h * w * c)
+        .reshape(n, h, w, c)
+        .transpose(0, 3, 1, 2);
   }
 
   /** Number of output classes, found by the load-time probe. */

@@ -22,7 +22,8 @@ import java.io.IOException;
  *     no resize
  * @param crop center crop to {@code crop x crop}; 0 means no crop
  */
-public record ImagePreprocessor(int channels, int resize, int crop) implements java.io.Serializable {
+public record ImagePreprocessor(int channels, int resize, int crop)
+    implements java.io.Serializable {
 
   /** Validates the settings. */
   public ImagePreprocessor {
@@ -71,8 +72,8 @@ public record ImagePreprocessor(int channels, int resize, int crop) implements j
   }
 
   /**
-   * Checks that an image of {@code width x height} pixels becomes the model's input size after
-   * this preprocessing, as {@link #pixels} does, without decoding it: a caller that reads only an
+   * Checks that an image of {@code width x height} pixels becomes the model's input size after this
+   * preprocessing, as {@link #pixels} does, without decoding it: a caller that reads only an
    * image's header learns whether {@link #pixels} will accept its size.
    *
    * @throws IllegalArgumentException naming the image and both sizes when it will not

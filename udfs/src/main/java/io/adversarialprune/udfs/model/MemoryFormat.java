@@ -9,10 +9,10 @@ import java.util.Locale;
  *
  * <p>With {@link #CHANNELS_LAST} the batch is stored NHWC, and libtorch's oneDNN convolutions then
  * run the whole network (forward and backward) in that layout. On CPU this avoids the NHWC/NCHW
- * copies that libtorch 2.x makes inside {@code convolution_backward} for a contiguous input
- * (4 copies of a whole activation per PGD step on the default model) and lets two intra-op
- * threads scale better: on the benchmark machine a PGD step costs 15-20 % less. The gradient that
- * reaches the input pixels is the same tensor either way (contiguous NCHW), and results agree with
+ * copies that libtorch 2.x makes inside {@code convolution_backward} for a contiguous input (4
+ * copies of a whole activation per PGD step on the default model) and lets two intra-op threads
+ * scale better: on the benchmark machine a PGD step costs 15-20 % less. The gradient that reaches
+ * the input pixels is the same tensor either way (contiguous NCHW), and results agree with
  * PyTorch's contiguous-layout reference fixtures (see {@code ClassifierTest}, {@code
  * PgdAttackTest}).
  *

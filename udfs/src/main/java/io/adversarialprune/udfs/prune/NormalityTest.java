@@ -1,11 +1,11 @@
 package io.adversarialprune.udfs.prune;
 
 /**
- * D'Agostino-Pearson K^2 normality test with {@code scipy.stats.normaltest} semantics (scipy
- * 1.10): {@code K^2 = Z_skew^2 + Z_kurt^2} from scipy's {@code skewtest} and {@code kurtosistest}
- * (biased sample moments, Anscombe-Glynn transform for the kurtosis), p from the chi-squared
- * distribution with 2 degrees of freedom, whose survival function is exactly {@code exp(-K^2/2)}.
- * All arithmetic is in double. Stateless and thread-safe.
+ * D'Agostino-Pearson K^2 normality test with {@code scipy.stats.normaltest} semantics (scipy 1.10):
+ * {@code K^2 = Z_skew^2 + Z_kurt^2} from scipy's {@code skewtest} and {@code kurtosistest} (biased
+ * sample moments, Anscombe-Glynn transform for the kurtosis), p from the chi-squared distribution
+ * with 2 degrees of freedom, whose survival function is exactly {@code exp(-K^2/2)}. All arithmetic
+ * is in double. Stateless and thread-safe.
  */
 public final class NormalityTest {
 
@@ -81,7 +81,9 @@ public final class NormalityTest {
     double varb2 = 24.0 * n * (n - 2) * (n - 3) / ((n + 1.0) * (n + 1) * (n + 3) * (n + 5));
     double x = (b2 - e) / Math.sqrt(varb2);
     double sqrtbeta1 =
-        6.0 * (n * (double) n - 5 * n + 2) / ((n + 7.0) * (n + 9))
+        6.0
+            * (n * (double) n - 5 * n + 2)
+            / ((n + 7.0) * (n + 9))
             * Math.sqrt((6.0 * (n + 3) * (n + 5)) / (n * (n - 2.0) * (n - 3)));
     double a = 6 + 8 / sqrtbeta1 * (2 / sqrtbeta1 + Math.sqrt(1 + 4 / (sqrtbeta1 * sqrtbeta1)));
     double term1 = 1 - 2 / (9 * a);

@@ -20,4 +20,5 @@ public record ParameterStats(
     double stdBefore,
     double meanAfter,
     double stdAfter,
-    Double normalityP) implements java.io.Serializable {}
+    Double normalityP)
+    implements java.io.Serializable {}

@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * Per-parameter results of one prune, in the model's parameter order.
  *
- * @param parameters one entry per model parameter, pruned or not (filtered-out parameters report
- *     0 changed); the ratio's denominator is all parameter elements, as in the study
+ * @param parameters one entry per model parameter, pruned or not (filtered-out parameters report 0
+ *     changed); the ratio's denominator is all parameter elements, as in the study
  */
 public record PruneReport(List<ParameterStats> parameters) implements java.io.Serializable {
 

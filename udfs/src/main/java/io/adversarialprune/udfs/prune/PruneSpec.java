@@ -13,8 +13,8 @@ import java.util.stream.Collectors;
  * What to do to the weights in one run: up to one step per {@link PruneType}, an optional
  * parameter-name filter, and whether S is gated by the normality test.
  *
- * <p>Steps are stored sorted in application order, the declaration order of {@link PruneType}
- * (E, S, R, L1, L1G, LN1, LN2, RANDOM, then Q or QC), whatever order they were given in; {@link
+ * <p>Steps are stored sorted in application order, the declaration order of {@link PruneType} (E,
+ * S, R, L1, L1G, LN1, LN2, RANDOM, then Q or QC), whatever order they were given in; {@link
  * PruneType#NONE} steps are dropped (they change nothing). Q and QC do not combine: a model is
  * quantized once.
  *
@@ -25,12 +25,13 @@ import java.util.stream.Collectors;
  *     torch kinds further restrict themselves to conv and linear weights (see {@link
  *     #selects(PruneType, String, int)})
  * @param normalityGate when true (the study's code) S clamps only tensors whose D'Agostino-Pearson
- *     normaltest p-value is below {@value #NORMALITY_ALPHA}, i.e. tensors that are NOT normal
- *     (the study's comment says the opposite; its code does this). Tensors with fewer than 8
- *     elements have no p-value and are never clamped while the gate is on.
+ *     normaltest p-value is below {@value #NORMALITY_ALPHA}, i.e. tensors that are NOT normal (the
+ *     study's comment says the opposite; its code does this). Tensors with fewer than 8 elements
+ *     have no p-value and are never clamped while the gate is on.
  */
 public record PruneSpec(
-    List<PruneStep> steps, String include, String exclude, boolean normalityGate) implements java.io.Serializable {
+    List<PruneStep> steps, String include, String exclude, boolean normalityGate)
+    implements java.io.Serializable {
 
   /** The study's threshold: {@code if p < 1e-5: clamp}. */
   public static final double NORMALITY_ALPHA = 1e-5;
@@ -47,7 +48,10 @@ public record PruneSpec(
       }
       if (!seen.add(step.type())) {
         throw new IllegalArgumentException(
-            "duplicate prune step type " + step.type() + " in " + steps
+            "duplicate prune step type "
+                + step.type()
+                + " in "
+                + steps
                 + " (at most one step per type)");
       }
       if (step.type() != PruneType.NONE) {

@@ -7,11 +7,10 @@ import java.util.Objects;
  * One prune step: a type and its value.
  *
  * @param type the prune kind
- * @param value what it means depends on the type: for E, S and R a threshold, a multiple of the
- *     std or a noise amplitude, finite and {@code >= 0}; for L1, L1G, LN1, LN2 and RANDOM the
- *     amount, the fraction of elements (channels for LN1/LN2) to zero, in {@code [0, 1]}; for Q
- *     and QC the number of bits, an integer in {@code [2, 16]} (8: int8); 0 for {@link
- *     PruneType#NONE}
+ * @param value what it means depends on the type: for E, S and R a threshold, a multiple of the std
+ *     or a noise amplitude, finite and {@code >= 0}; for L1, L1G, LN1, LN2 and RANDOM the amount,
+ *     the fraction of elements (channels for LN1/LN2) to zero, in {@code [0, 1]}; for Q and QC the
+ *     number of bits, an integer in {@code [2, 16]} (8: int8); 0 for {@link PruneType#NONE}
  */
 public record PruneStep(PruneType type, double value) implements java.io.Serializable {
 
@@ -36,17 +35,23 @@ public record PruneStep(PruneType type, double value) implements java.io.Seriali
       case AMOUNT -> {
         if (value < 0 || value > 1) {
           throw new IllegalArgumentException(
-              "prune value for " + type + " is the fraction to prune and must be in [0, 1], got "
+              "prune value for "
+                  + type
+                  + " is the fraction to prune and must be in [0, 1], got "
                   + value);
         }
       }
       case BITS -> {
-        if (value != Math.rint(value)
-            || value < PruneType.MIN_BITS
-            || value > PruneType.MAX_BITS) {
+        if (value != Math.rint(value) || value < PruneType.MIN_BITS || value > PruneType.MAX_BITS) {
           throw new IllegalArgumentException(
-              "prune value for " + type + " is the number of bits and must be an integer in ["
-                  + PruneType.MIN_BITS + ", " + PruneType.MAX_BITS + "], got " + value);
+              "prune value for "
+                  + type
+                  + " is the number of bits and must be an integer in ["
+                  + PruneType.MIN_BITS
+                  + ", "
+                  + PruneType.MAX_BITS
+                  + "], got "
+                  + value);
         }
       }
     }

@@ -13,9 +13,9 @@ import java.util.stream.Collectors;
  * R first, then the mask kinds L1, L1G, LN1, LN2, RANDOM, and quantization (Q or QC) last, so that
  * a quantized model is the last word on the weights the forward pass uses.
  *
- * <p>The study's kinds touch every selected parameter, as the study did. The torch kinds touch
- * only the selected parameters that {@link #selectsOnlyMatrixWeights() are conv or linear
- * weights}, as torch's utilities are normally applied.
+ * <p>The study's kinds touch every selected parameter, as the study did. The torch kinds touch only
+ * the selected parameters that {@link #selectsOnlyMatrixWeights() are conv or linear weights}, as
+ * torch's utilities are normally applied.
  */
 public enum PruneType {
   /** No change to the weights. */
@@ -32,21 +32,21 @@ public enum PruneType {
    */
   L1(ValueKind.AMOUNT),
   /**
-   * {@code prune.global_unstructured(params, L1Unstructured, amount)}: zero the {@code
-   * round(amount * N)} entries of smallest {@code |w|} over all eligible tensors together.
+   * {@code prune.global_unstructured(params, L1Unstructured, amount)}: zero the {@code round(amount
+   * * N)} entries of smallest {@code |w|} over all eligible tensors together.
    */
   L1G(ValueKind.AMOUNT),
   /**
-   * {@code prune.ln_structured(module, "weight", amount, n=1, dim=0)}: per tensor, zero the
-   * {@code round(amount * C)} output channels (dim 0) of smallest L1 norm.
+   * {@code prune.ln_structured(module, "weight", amount, n=1, dim=0)}: per tensor, zero the {@code
+   * round(amount * C)} output channels (dim 0) of smallest L1 norm.
    */
   LN1(ValueKind.AMOUNT),
   /** As {@link #LN1} with the L2 norm ({@code n=2}). */
   LN2(ValueKind.AMOUNT),
   /**
-   * {@code prune.random_unstructured} in spirit: per tensor, zero {@code round(amount * n)}
-   * entries chosen uniformly at random, seeded by (seed, parameter name); the control for whether
-   * magnitude matters.
+   * {@code prune.random_unstructured} in spirit: per tensor, zero {@code round(amount * n)} entries
+   * chosen uniformly at random, seeded by (seed, parameter name); the control for whether magnitude
+   * matters.
    */
   RANDOM(ValueKind.AMOUNT),
   /**

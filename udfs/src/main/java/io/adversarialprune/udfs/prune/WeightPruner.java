@@ -18,45 +18,44 @@ import java.util.SplittableRandom;
 /**
  * Prunes a loaded model's parameters in place, with bitwise restore.
  *
- * <p>The constructor takes the model's own parameter tensors (for a TorchScript model,
- * {@code block.getParameters()} values' arrays: the tensors the module computes with) and
- * snapshots their values once as host {@code float[]}. {@link #apply} computes the pruned values
- * from the snapshot on the host and copies them into the same native tensors (an in-place index
- * put on the tensor's device, so the module computes with them); {@link #restore} copies the
- * snapshot back the same way. The only NDArrays created are the per-tensor copy sources, each in
- * a sub-manager closed right after the copy: nothing stays attached to the model's manager.
- * Only parameters are touched; buffers such as batch-norm running statistics are not in the
- * map and are never written.
+ * <p>The constructor takes the model's own parameter tensors (for a TorchScript model, {@code
+ * block.getParameters()} values' arrays: the tensors the module computes with) and snapshots their
+ * values once as host {@code float[]}. {@link #apply} computes the pruned values from the snapshot
+ * on the host and copies them into the same native tensors (an in-place index put on the tensor's
+ * device, so the module computes with them); {@link #restore} copies the snapshot back the same
+ * way. The only NDArrays created are the per-tensor copy sources, each in a sub-manager closed
+ * right after the copy: nothing stays attached to the model's manager. Only parameters are touched;
+ * buffers such as batch-norm running statistics are not in the map and are never written.
  *
  * <p>Semantics (the study's E, S, R, then the torch kinds):
  *
  * <ul>
  *   <li>E: {@code w = 0 where |w| < E}. Every element with {@code |w| < E} counts as changed,
- *       including elements that were already exactly 0 (the count {@code (|w| < E).sum()} that
- *       the fixture's PyTorch reference and the study's ratio use).
+ *       including elements that were already exactly 0 (the count {@code (|w| < E).sum()} that the
+ *       fixture's PyTorch reference and the study's ratio use).
  *   <li>S: clamp to {@code [mean - S*std, mean + S*std]} with the mean and unbiased (n-1) std of
  *       the ORIGINAL tensor (before E). With the normality gate on, only tensors whose normaltest
  *       p-value is below 1e-5 are clamped, i.e. tensors that are NOT normal (the study's comment
  *       says the opposite of what its code does; this keeps the code's behaviour). Tensors with
  *       fewer than 8 elements (scipy's minimum) have no p-value and are not clamped while the gate
- *       is on. The bounds are computed in double and rounded to float. An element counts as
- *       changed when the clamp changed its value.
+ *       is on. The bounds are computed in double and rounded to float. An element counts as changed
+ *       when the clamp changed its value.
  *   <li>R: {@code w = w + U[-R, R]}: noise {@code (float) ((2u - 1) * R)} with {@code u} from a
- *       {@link SplittableRandom} seeded only by (seed, parameter name), drawn in element order
- *       and added in float, so every task, thread and JVM builds the same model for the same
- *       seed. An element counts as changed when the addition changed its value.
+ *       {@link SplittableRandom} seeded only by (seed, parameter name), drawn in element order and
+ *       added in float, so every task, thread and JVM builds the same model for the same seed. An
+ *       element counts as changed when the addition changed its value.
  *   <li>L1, L1G, LN1, LN2, RANDOM ({@code torch.nn.utils.prune}'s l1_unstructured,
  *       global_unstructured with L1Unstructured, ln_structured with n = 1 or 2 on dim 0, and a
- *       seeded random_unstructured): zero {@code round(amount * n)} elements (channels for LN),
- *       by multiplying with 0 as torch's mask does (a negative weight becomes {@code -0.0}); every
+ *       seeded random_unstructured): zero {@code round(amount * n)} elements (channels for LN), by
+ *       multiplying with 0 as torch's mask does (a negative weight becomes {@code -0.0}); every
  *       masked element counts as changed. Ties at the boundary go by index (see {@link
  *       #pruneSmallest} and {@link #pruneChannels}); RANDOM draws from a {@link SplittableRandom}
  *       seeded by (seed, parameter name), independent of R's stream.
  *   <li>Q, QC: symmetric fake quantization, per tensor or per output channel, as {@code
- *       torch.fake_quantize_per_tensor_affine} / {@code _per_channel_affine} compute it (see
- *       {@link #quantize}); an element counts as changed when its value changed.
- *   <li>The torch kinds touch only conv and linear weights (name ending in {@code weight}, rank
- *       >= 2) within the include/exclude filters; E, S and R every parameter the filters select
+ *       torch.fake_quantize_per_tensor_affine} / {@code _per_channel_affine} compute it (see {@link
+ *       #quantize}); an element counts as changed when its value changed.
+ *   <li>The torch kinds touch only conv and linear weights (name ending in {@code weight}, rank >=
+ *       2) within the include/exclude filters; E, S and R every parameter the filters select
  *       ({@link PruneSpec#selects(PruneType, String, int)}).
  *   <li>Composite: in {@link PruneType} order (E, S, R, L1, L1G, LN1, LN2, RANDOM, then Q or QC),
  *       each step on the result of the previous ones; an element changed by several steps counts
@@ -85,11 +84,11 @@ public final class WeightPruner implements AutoCloseable {
   private boolean closed;
 
   /**
-   * @param params the model's own parameter tensors, name to array, in the model's order; all
-   *     must be float32 PyTorch arrays that accept in-place writes (load TorchScript with
-   *     {@code Map.of("trainParam", "true")}; the default load makes inference tensors). Later
-   *     edits are made in place on these arrays; the constructor writes the same values back once
-   *     to check that.
+   * @param params the model's own parameter tensors, name to array, in the model's order; all must
+   *     be float32 PyTorch arrays that accept in-place writes (load TorchScript with {@code
+   *     Map.of("trainParam", "true")}; the default load makes inference tensors). Later edits are
+   *     made in place on these arrays; the constructor writes the same values back once to check
+   *     that.
    * @throws IllegalArgumentException naming a parameter that is not float32
    * @throws IllegalStateException naming a parameter that refuses in-place writes
    */
@@ -99,11 +98,12 @@ public final class WeightPruner implements AutoCloseable {
       NDArray array = e.getValue();
       if (array.getDataType() != DataType.FLOAT32) {
         throw new IllegalArgumentException(
-            "parameter " + e.getKey() + " must be float32 to be pruned, got "
+            "parameter "
+                + e.getKey()
+                + " must be float32 to be pruned, got "
                 + array.getDataType());
       }
-      list.add(
-          new Entry(e.getKey(), array, array.getShape().getShape(), array.toFloatArray()));
+      list.add(new Entry(e.getKey(), array, array.getShape().getShape(), array.toFloatArray()));
     }
     this.entries = List.copyOf(list);
     // Fail at construction, not mid-sweep, if the tensors refuse in-place writes.
@@ -166,7 +166,7 @@ public final class WeightPruner implements AutoCloseable {
           case RANDOM -> pruneRandom(w, c, v, noiseSeed(seed, entry.name + RANDOM_SALT));
           case Q -> quantize(w, c, 1, (int) v);
           case QC -> quantize(w, c, channels(entry), (int) v);
-          case L1G, NONE -> { }
+          case L1G, NONE -> {}
         }
       }
     }
@@ -178,8 +178,15 @@ public final class WeightPruner implements AutoCloseable {
       if (values[i] == null) {
         write(entry, entry.original);
         stats.add(
-            new ParameterStats(entry.name, entry.original.length, 0, moments[0], moments[1],
-                moments[0], moments[1], pValue));
+            new ParameterStats(
+                entry.name,
+                entry.original.length,
+                0,
+                moments[0],
+                moments[1],
+                moments[0],
+                moments[1],
+                pValue));
         continue;
       }
       long touched = 0;
@@ -191,8 +198,15 @@ public final class WeightPruner implements AutoCloseable {
       write(entry, values[i]);
       double[] after = meanStd(values[i]);
       stats.add(
-          new ParameterStats(entry.name, values[i].length, touched, moments[0], moments[1],
-              after[0], after[1], pValue));
+          new ParameterStats(
+              entry.name,
+              values[i].length,
+              touched,
+              moments[0],
+              moments[1],
+              after[0],
+              after[1],
+              pValue));
     }
     return new PruneReport(stats);
   }
@@ -333,9 +347,9 @@ public final class WeightPruner implements AutoCloseable {
 
   /**
    * Ln structured on dim 0: zeroes the {@code round(amount * C)} output channels of smallest Ln
-   * norm (torch keeps {@code torch.topk(norms, C - k, largest=True)}); among equal norms the
-   * lower channel index is pruned first. Norms are summed in double (torch sums in float32), so
-   * the ranking can differ from torch's only where two channel norms agree to float precision.
+   * norm (torch keeps {@code torch.topk(norms, C - k, largest=True)}); among equal norms the lower
+   * channel index is pruned first. Norms are summed in double (torch sums in float32), so the
+   * ranking can differ from torch's only where two channel norms agree to float precision.
    */
   static void pruneChannels(float[] w, boolean[] changed, int channels, int n, double amount) {
     int k = (int) elementsToPrune(amount, channels);
@@ -474,11 +488,11 @@ public final class WeightPruner implements AutoCloseable {
   }
 
   /**
-   * Copies {@code values} into the parameter's existing storage with an index put (torch's
-   * {@code index_put_} over the full tensor), on the tensor's own device. Deliberately not
-   * {@code NDArray.set(Buffer)}: on CPU, DJL's {@code torchSet} swaps the tensor's storage for the
-   * direct buffer's memory (no copy), so the model would alias a Java buffer; on CUDA it also swaps
-   * the storage ({@code set_}) instead of copying into it.
+   * Copies {@code values} into the parameter's existing storage with an index put (torch's {@code
+   * index_put_} over the full tensor), on the tensor's own device. Deliberately not {@code
+   * NDArray.set(Buffer)}: on CPU, DJL's {@code torchSet} swaps the tensor's storage for the direct
+   * buffer's memory (no copy), so the model would alias a Java buffer; on CUDA it also swaps the
+   * storage ({@code set_}) instead of copying into it.
    */
   private static void write(Entry entry, float[] values) {
     // Weight edits are not part of any graph; grad mode is thread-local and PGD code may have it
@@ -492,9 +506,12 @@ public final class WeightPruner implements AutoCloseable {
       entry.array.set(ALL, source);
     } catch (EngineException e) {
       throw new IllegalStateException(
-          "Cannot write parameter " + entry.name + " in place (a model loaded without"
+          "Cannot write parameter "
+              + entry.name
+              + " in place (a model loaded without"
               + " Map.of(\"trainParam\", \"true\") holds inference tensors, which refuse"
-              + " in-place writes)", e);
+              + " in-place writes)",
+          e);
     } finally {
       if (gradMode) {
         JniUtils.setGradMode(true);

@@ -97,8 +97,8 @@ class AttackSpecTest {
     ApgdT nine = new ApgdT(0.03, 10, 1, 9, 0.75, true, false);
     assertThat(nine.modelProblem(10)).isNull();
     assertThat(nine.modelProblem(9))
-        .isEqualTo("apgd-t with targets = 9 needs a model with more than 9 classes, the model"
-            + " has 9");
+        .isEqualTo(
+            "apgd-t with targets = 9 needs a model with more than 9 classes, the model" + " has 9");
     assertThat(new ApgdT(0.03, 10, 1, 1, 0.75, true, false).modelProblem(3))
         .startsWith("apgd-t needs a model with at least 4 classes");
   }
@@ -131,12 +131,21 @@ class AttackSpecTest {
 
   @Test
   void anL2RadiusMayExceedOneButNotBeZero() {
-    assertThat(parse("pgd-l2", "eps = 3.0, alpha = 0.5, steps = 10, random-start = true,"
-        + " restarts = 1, round-8bit = true, early-stop = false").eps()).isEqualTo(3.0);
-    assertThatThrownBy(() -> parse("pgd-l2", "eps = 0, alpha = 0.5, steps = 10,"
-        + " random-start = true, restarts = 1, round-8bit = true, early-stop = false"))
-        .hasMessage("sweep.attacks[1].eps must be > 0 (an L2 radius in [0, 1] pixel space),"
-            + " got 0.0");
+    assertThat(
+            parse(
+                    "pgd-l2",
+                    "eps = 3.0, alpha = 0.5, steps = 10, random-start = true,"
+                        + " restarts = 1, round-8bit = true, early-stop = false")
+                .eps())
+        .isEqualTo(3.0);
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "pgd-l2",
+                    "eps = 0, alpha = 0.5, steps = 10, random-start = true, restarts = 1,"
+                        + " round-8bit = true, early-stop = false"))
+        .hasMessage(
+            "sweep.attacks[1].eps must be > 0 (an L2 radius in [0, 1] pixel space)," + " got 0.0");
   }
 
   @Test

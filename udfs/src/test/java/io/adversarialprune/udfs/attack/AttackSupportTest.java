@@ -38,11 +38,13 @@ class AttackSupportTest {
 
   @Test
   void restartBatchesArePaddedToTheBucketsEarlyStopShrinksThrough() {
-    assertThat(java.util.stream.IntStream.rangeClosed(1, 100).map(live ->
-        AttackSupport.bucket(100, live)).distinct().toArray())
+    assertThat(
+            java.util.stream.IntStream.rangeClosed(1, 100)
+                .map(live -> AttackSupport.bucket(100, live))
+                .distinct()
+                .toArray())
         .containsExactly(1, 2, 4, 7, 13, 25, 50, 100);
-    assertThat(AttackSupport.restartRows(new int[] {4, 9, 30}, 100))
-        .containsExactly(4, 9, 30, 4);
+    assertThat(AttackSupport.restartRows(new int[] {4, 9, 30}, 100)).containsExactly(4, 9, 30, 4);
     assertThat(AttackSupport.restartRows(new int[] {7}, 100)).containsExactly(7);
     // The filler rows start dead, so an early-stopping restart does not shrink at once.
     AttackSupport.Rows rows = new AttackSupport.Rows(4, 3);

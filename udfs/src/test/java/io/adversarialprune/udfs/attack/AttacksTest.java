@@ -87,8 +87,7 @@ class AttacksTest {
     long seed = c.get("seed").getAsLong();
     double eps = c.get("eps").getAsDouble();
     boolean noise =
-        !type.equals("fgsm")
-            && (!type.startsWith("pgd") || c.get("random_start").getAsBoolean());
+        !type.equals("fgsm") && (!type.startsWith("pgd") || c.get("random_start").getAsBoolean());
     int restart = 0;
     for (JsonElement e : c.getAsJsonArray("starts")) {
       JsonObject used = e.getAsJsonObject();
@@ -128,7 +127,8 @@ class AttacksTest {
       // kernels could flip a sign: every case keeps its smallest |g| at least 1e-5 of its
       // sample's largest (2.2e-5 at worst in the committed fixture), far above float rounding.
       assertThat(c.get("sign_margin").getAsDouble())
-          .as("%s comes too close to a sign flip to be compared bit for bit; pick another case",
+          .as(
+              "%s comes too close to a sign flip to be compared bit for bit; pick another case",
               spec.label())
           .isGreaterThan(1e-5);
       int bad = Fixtures.firstMismatch(adv, expected, 0, 0);
@@ -251,8 +251,9 @@ class AttacksTest {
         List.of(
             new PgdLinf(0.1, 0.02, 8, true, 1, false, true),
             new Apgd(Apgd.Loss.CE, 0.1, 8, 1, 0.75, false, true))) {
-      int[] pred = Predictions.of(model, LABELS, spec.attack().perturb(model, 2L, IDS, LABELS, X))
-          .predictions();
+      int[] pred =
+          Predictions.of(model, LABELS, spec.attack().perturb(model, 2L, IDS, LABELS, X))
+              .predictions();
       assertThat(pred[0]).as(spec.label()).isNotEqualTo(LABELS[0]);
     }
   }
@@ -262,8 +263,9 @@ class AttacksTest {
   void restartsHandTheEngineOnlyBucketsOfTheBatch(AttackSpec spec, AttackSpec firstRestart) {
     // Restart 1 attacks the samples restart 0 left correct (restart 0 is the one-restart attack),
     // padded to the bucket 6, 3, 2 or 1 that holds them: the sizes the engine check checked.
-    int[] pred = Predictions.of(model, LABELS, firstRestart.attack().perturb(model, 4L, IDS,
-        LABELS, X)).predictions();
+    int[] pred =
+        Predictions.of(model, LABELS, firstRestart.attack().perturb(model, 4L, IDS, LABELS, X))
+            .predictions();
     int left = 0;
     for (int i = 0; i < LABELS.length; i++) {
       left += pred[i] == LABELS[i] ? 1 : 0;
@@ -272,16 +274,19 @@ class AttacksTest {
     long before = Gradients.imagePasses();
     spec.attack().perturb(model, 4L, IDS, LABELS, X);
     int steps = spec.passes() / 2;
-    assertThat(Gradients.imagePasses() - before).as(spec.label())
+    assertThat(Gradients.imagePasses() - before)
+        .as(spec.label())
         .isEqualTo((long) steps * (LABELS.length + AttackSupport.bucket(LABELS.length, left)));
     assertThat(AttackSupport.bucket(LABELS.length, left)).isEqualTo(6);
   }
 
   static Stream<Arguments> restarting() {
     return Stream.of(
-        Arguments.of(new PgdLinf(0.01, 0.004, 3, true, 2, true, false),
+        Arguments.of(
+            new PgdLinf(0.01, 0.004, 3, true, 2, true, false),
             new PgdLinf(0.01, 0.004, 3, true, 1, true, false)),
-        Arguments.of(new Apgd(Apgd.Loss.CE, 0.01, 3, 2, 0.75, true, false),
+        Arguments.of(
+            new Apgd(Apgd.Loss.CE, 0.01, 3, 2, 0.75, true, false),
             new Apgd(Apgd.Loss.CE, 0.01, 3, 1, 0.75, true, false)));
   }
 
@@ -306,11 +311,11 @@ class AttacksTest {
     try (Classifier two =
         Classifier.load(Fixtures.file("layout-probe.pt"), Device.cpu(), norm, shape)) {
       Attack dlr = new Apgd(Apgd.Loss.DLR, 0.03, 2, 1, 0.75, false, false).attack();
-      assertThatThrownBy(
-              () -> dlr.perturb(two, 1L, new long[] {0}, new int[] {1}, new float[48]))
+      assertThatThrownBy(() -> dlr.perturb(two, 1L, new long[] {0}, new int[] {1}, new float[48]))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("apgd-dlr needs a model with at least 3 classes")
-          .hasMessageContaining("the model has 2").hasMessageContaining("layout-probe.pt");
+          .hasMessageContaining("the model has 2")
+          .hasMessageContaining("layout-probe.pt");
       Attack targeted = new ApgdT(0.03, 2, 1, 1, 0.75, false, false).attack();
       assertThatThrownBy(
               () -> targeted.perturb(two, 1L, new long[] {0}, new int[] {1}, new float[48]))

@@ -25,18 +25,18 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Remnant accuracy (the fraction of samples whose adversarial prediction is still the label) of
- * every attack on one model and the first N images of an IDX data set, with early stop off and
- * on, and the per-sample worst case over the attacks. Not a test; run by hand:
+ * every attack on one model and the first N images of an IDX data set, with early stop off and on,
+ * and the per-sample worst case over the attacks. Not a test; run by hand:
  *
  * <pre>
  * java -cp ... io.adversarialprune.udfs.bench.AttackStrengthBench MODEL IMAGES.gz LABELS.gz N BATCH
  *     MEAN STD [LINF_EPS,... (default 0.03)] [L2_EPS (default 1.0)]
  * </pre>
  *
- * e.g. the default model {@code job/src/main/resources/default/fashion-mnist-resnet.pt} on
- * Debian's {@code /usr/share/datasets/fashion-mnist/t10k-*.gz} (the images of the embedded
- * default data set, ids = row numbers), mean 0.2860, std 0.3530. Round-8bit is off for every
- * attack so that the figures compare the algorithms, not the rounding.
+ * e.g. the default model {@code job/src/main/resources/default/fashion-mnist-resnet.pt} on Debian's
+ * {@code /usr/share/datasets/fashion-mnist/t10k-*.gz} (the images of the embedded default data set,
+ * ids = row numbers), mean 0.2860, std 0.3530. Round-8bit is off for every attack so that the
+ * figures compare the algorithms, not the rounding.
  */
 public final class AttackStrengthBench {
 
@@ -170,8 +170,8 @@ public final class AttackStrengthBench {
   }
 
   /**
-   * CPU time of this process, all threads (libtorch's intra-op threads included): unlike wall
-   * time, it barely moves when other processes share the machine.
+   * CPU time of this process, all threads (libtorch's intra-op threads included): unlike wall time,
+   * it barely moves when other processes share the machine.
    */
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean)

@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * no check. Prints the check's time in PGD-step equivalents. Not a test; run by hand:
  *
  * <pre>
- * java -cp ... io.adversarialprune.udfs.bench.EngineCheckBench MODEL C H W MEAN STD BATCH BATCHES REPS
+ * java -cp ... io.adversarialprune.udfs.bench.EngineCheckBench \
+ *   MODEL C H W MEAN STD BATCH BATCHES REPS
  * </pre>
  */
 public final class EngineCheckBench {
@@ -60,7 +61,11 @@ public final class EngineCheckBench {
       for (int withCheck = 1; withCheck >= 0; withCheck--) {
         try (Classifier c =
             Classifier.load(
-                file, Device.cpu(), norm, shape, Classifier.Mode.DIFFERENTIABLE,
+                file,
+                Device.cpu(),
+                norm,
+                shape,
+                Classifier.Mode.DIFFERENTIABLE,
                 MemoryFormat.AUTO)) {
           if (withCheck == 1) {
             checkSeconds = check.run(c, 0, labels, pixels).seconds();
@@ -77,8 +82,14 @@ public final class EngineCheckBench {
           Locale.ROOT,
           "rep %d: check %.3f s; %d PGD batches x %d steps %.3f s after the check, %.3f s"
               + " without; check = %.1f PGD steps of batch %d%n",
-          rep, checkSeconds, batches, steps, pgdSeconds[1], pgdSeconds[0],
-          checkSeconds / perStep, batch);
+          rep,
+          checkSeconds,
+          batches,
+          steps,
+          pgdSeconds[1],
+          pgdSeconds[0],
+          checkSeconds / perStep,
+          batch);
     }
   }
 }

@@ -32,10 +32,9 @@ import java.util.SplittableRandom;
  * its last iterate is in its time (at 10 steps it is about 1/30 of the passes, at 100 about 1/300).
  * "Without its once-per-run forward passes": the step alone, the attack's time less what it spent
  * in forward-only passes ({@link Gradients#forwardNanos()}: APGD's last iterate, APGD-T's clean
- * logits). "Outside the passes": what remains beyond the forward+backward passes themselves
- * ({@link Gradients#passNanos()}), measured in the same calls: the steps' own arithmetic and
- * bookkeeping, free of the noise between separate timings.
- * Not a test; run by hand:
+ * logits). "Outside the passes": what remains beyond the forward+backward passes themselves ({@link
+ * Gradients#passNanos()}), measured in the same calls: the steps' own arithmetic and bookkeeping,
+ * free of the noise between separate timings. Not a test; run by hand:
  *
  * <pre>
  * java -cp ... io.adversarialprune.udfs.bench.PgdStepBench MODEL C H W MEAN STD BATCH STEPS REPS

@@ -10,10 +10,10 @@ import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
 import io.adversarialprune.udfs.model.MemoryFormat;
 import io.adversarialprune.udfs.model.Normalization;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * The engine check accepts the real PyTorch fixtures in both layouts and refuses every model of
@@ -81,13 +81,21 @@ class EngineCheckTest {
     JsonObject exp = Fixtures.expected();
     float[] x = Fixtures.floats(exp.get("x"));
     float[] expected = Fixtures.floats(exp.get("logits"));
-    float[] lying = Fixtures.floats(Fixtures.checkFixtures().getAsJsonObject("models")
-        .getAsJsonObject("lying-sign.pt").get("logits"));
+    float[] lying =
+        Fixtures.floats(
+            Fixtures.checkFixtures()
+                .getAsJsonObject("models")
+                .getAsJsonObject("lying-sign.pt")
+                .get("logits"));
     assertThat(Fixtures.firstMismatch(lying, expected, 1e-5, 1e-5)).isEqualTo(-1);
     try (Classifier model = load("lying-sign.pt", MemoryFormat.AUTO)) {
       float[] grad = Fixtures.inputGradient(model, x, Fixtures.ints(exp.get("labels")));
-      float[] torch = Fixtures.floats(Fixtures.checkFixtures().getAsJsonObject("models")
-          .getAsJsonObject("lying-sign.pt").get("grad"));
+      float[] torch =
+          Fixtures.floats(
+              Fixtures.checkFixtures()
+                  .getAsJsonObject("models")
+                  .getAsJsonObject("lying-sign.pt")
+                  .get("grad"));
       // DJL sees the same lie PyTorch does: the real gradient, negated.
       assertThat(Fixtures.firstMismatch(grad, torch, 1e-4, 1e-7)).isEqualTo(-1);
     }
@@ -127,8 +135,12 @@ class EngineCheckTest {
 
   private static Classifier load(String file, MemoryFormat format) {
     return Classifier.load(
-        Fixtures.file(file), Device.cpu(), Fixtures.NORM, Fixtures.SHAPE,
-        Classifier.Mode.DIFFERENTIABLE, format);
+        Fixtures.file(file),
+        Device.cpu(),
+        Fixtures.NORM,
+        Fixtures.SHAPE,
+        Classifier.Mode.DIFFERENTIABLE,
+        format);
   }
 
   private static Classifier loadRgb(String file, MemoryFormat format) {
@@ -136,7 +148,11 @@ class EngineCheckTest {
     Normalization norm =
         new Normalization(Fixtures.floats(rgb.get("mean")), Fixtures.floats(rgb.get("std")));
     return Classifier.load(
-        Fixtures.file(file), Device.cpu(), norm, new InputShape(3, 8, 8),
-        Classifier.Mode.DIFFERENTIABLE, format);
+        Fixtures.file(file),
+        Device.cpu(),
+        norm,
+        new InputShape(3, 8, 8),
+        Classifier.Mode.DIFFERENTIABLE,
+        format);
   }
 }

@@ -64,8 +64,7 @@ class UnitExecutorTest {
     int batchSize = 6;
     try (ModelPool pool = new ModelPool();
         ModelPool.Lease target = pool.borrow(int8)) {
-      UnitResult transfer =
-          UnitExecutor.run(model, target.classifier(), 3L, shard, pgd, batchSize);
+      UnitResult transfer = UnitExecutor.run(model, target.classifier(), 3L, shard, pgd, batchSize);
       UnitResult whiteBox = UnitExecutor.run(model, null, 3L, shard, pgd, batchSize);
       assertThat(transfer.counts().total()).isEqualTo(12);
       // Same adversarial images either way: the perturbation norms agree sample by sample.
@@ -100,12 +99,10 @@ class UnitExecutorTest {
     int batchSize = 8;
     assertThatThrownBy(() -> UnitExecutor.run(model, null, 1L, List.of(), pgd, 0))
         .hasMessageContaining("batch size must be >= 1, got 0");
-    assertThatThrownBy(
-            () -> UnitExecutor.run(model, null, 1L, List.of(badLabel), pgd, batchSize))
+    assertThatThrownBy(() -> UnitExecutor.run(model, null, 1L, List.of(badLabel), pgd, batchSize))
         .hasMessageContaining("label 12 of sample id 345 is outside [0, 10)");
     Batch negative = new Batch(new long[] {7}, new int[] {-1}, new float[per], Fixtures.SHAPE);
-    assertThatThrownBy(
-            () -> UnitExecutor.run(model, null, 1L, List.of(negative), pgd, batchSize))
+    assertThatThrownBy(() -> UnitExecutor.run(model, null, 1L, List.of(negative), pgd, batchSize))
         .hasMessageContaining("label -1 of sample id 7 is outside [0, 10)");
     InputShape rgb = new InputShape(3, 8, 8);
     Batch wrongChannels = new Batch(new long[] {1}, new int[] {1}, new float[3 * per], rgb);
@@ -114,8 +111,7 @@ class UnitExecutorTest {
         .hasMessageContaining("batch images have shape [1,3,8,8] but the model input is [1,1,8,8]");
     InputShape big = new InputShape(1, 28, 28);
     Batch wrongSize = new Batch(new long[] {1}, new int[] {1}, new float[784], big);
-    assertThatThrownBy(
-            () -> UnitExecutor.run(model, null, 1L, List.of(wrongSize), pgd, batchSize))
+    assertThatThrownBy(() -> UnitExecutor.run(model, null, 1L, List.of(wrongSize), pgd, batchSize))
         .hasMessageContaining("[1,1,28,28] but the model input is [1,1,8,8]");
     assertThatThrownBy(
             () -> new Batch(new long[] {1}, new int[] {1}, new float[10], Fixtures.SHAPE))

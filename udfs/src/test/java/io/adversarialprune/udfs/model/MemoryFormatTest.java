@@ -27,8 +27,7 @@ class MemoryFormatTest {
   void threeChannelLogitsAndInputGradientMatchPyTorch(MemoryFormat format) {
     InputShape shape = new InputShape(3, 8, 8);
     Normalization norm =
-        new Normalization(
-            Fixtures.floats(RGB.get("mean")), Fixtures.floats(RGB.get("std")));
+        new Normalization(Fixtures.floats(RGB.get("mean")), Fixtures.floats(RGB.get("std")));
     try (Classifier model =
         Classifier.load(
             Fixtures.file("tiny-rgb.pt"),
@@ -111,7 +110,8 @@ class MemoryFormatTest {
     float[] x = Fixtures.floats(expected.get("x"));
     int[] labels = Fixtures.ints(expected.get("labels"));
     Predictions p = Predictions.of(model, labels, x);
-    assertThat(Fixtures.firstMismatch(p.logits(), Fixtures.floats(expected.get("logits")), 1e-4, 1e-6))
+    assertThat(
+            Fixtures.firstMismatch(p.logits(), Fixtures.floats(expected.get("logits")), 1e-4, 1e-6))
         .isEqualTo(-1);
     float[] grad = Fixtures.inputGradient(model, x, labels);
     assertThat(Fixtures.firstMismatch(grad, Fixtures.floats(expected.get("grad")), 1e-4, 1e-6))

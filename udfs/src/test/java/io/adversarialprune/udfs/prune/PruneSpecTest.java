@@ -41,8 +41,11 @@ class PruneSpecTest {
         List.of(PruneType.L1, PruneType.L1G, PruneType.LN1, PruneType.LN2, PruneType.RANDOM)) {
       assertThatThrownBy(() -> new PruneStep(t, 1.5))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessage("prune value for " + t + " is the fraction to prune and must be in [0, 1],"
-              + " got 1.5");
+          .hasMessage(
+              "prune value for "
+                  + t
+                  + " is the fraction to prune and must be in [0, 1],"
+                  + " got 1.5");
       assertThatThrownBy(() -> new PruneStep(t, -0.1)).hasMessageContaining("must be in [0, 1]");
     }
   }
@@ -54,8 +57,10 @@ class PruneSpecTest {
     for (double bad : new double[] {7.5, 1, 17}) {
       assertThatThrownBy(() -> new PruneStep(PruneType.QC, bad))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessage("prune value for QC is the number of bits and must be an integer in"
-              + " [2, 16], got " + bad);
+          .hasMessage(
+              "prune value for QC is the number of bits and must be an integer in"
+                  + " [2, 16], got "
+                  + bad);
     }
   }
 

@@ -28,8 +28,8 @@ import java.util.Map;
 
 /**
  * A TorchScript model loaded for pruning (as the job loads it: {@code trainParam}, frozen), its
- * parameter tensors and a {@link WeightPruner} over them, plus the helpers the prune tests share
- * to read {@code prune-fixtures.json}. Close it after the test class.
+ * parameter tensors and a {@link WeightPruner} over them, plus the helpers the prune tests share to
+ * read {@code prune-fixtures.json}. Close it after the test class.
  */
 final class PrunedModel implements AutoCloseable {
 

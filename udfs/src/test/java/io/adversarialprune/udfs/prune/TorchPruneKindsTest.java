@@ -167,8 +167,12 @@ class TorchPruneKindsTest {
   @MethodSource("quantizations")
   void quantizationMultipliesByTheInverseScaleAsTorch(String label) {
     JsonObject inverse = PrunedModel.fixture().getAsJsonObject("inverse");
-    assertThat(inverse.getAsJsonObject("checks").getAsJsonObject(label)
-            .get("elements_where_dividing_differs").getAsInt())
+    assertThat(
+            inverse
+                .getAsJsonObject("checks")
+                .getAsJsonObject(label)
+                .get("elements_where_dividing_differs")
+                .getAsInt())
         .isPositive();
     int[] bits = PrunedModel.hexBits(inverse.get("weight").getAsString());
     float[] w = new float[bits.length];
@@ -207,8 +211,7 @@ class TorchPruneKindsTest {
 
   @Test
   void excludeNarrowsTheGlobalRanking() {
-    PruneSpec spec =
-        new PruneSpec(List.of(new PruneStep(PruneType.L1G, 0.5)), null, "^fc", true);
+    PruneSpec spec = new PruneSpec(List.of(new PruneStep(PruneType.L1G, 0.5)), null, "^fc", true);
     Map<String, Long> changed = PrunedModel.changed(m.pruner.apply(spec, 0));
     assertThat(changed.get("fc.weight")).isZero();
     long pool = m.original.get("conv1.weight").length + m.original.get("conv2.weight").length;
@@ -230,8 +233,7 @@ class TorchPruneKindsTest {
       long zeroed = 0;
       for (int i = 0; i < o.length; i++) {
         if (Float.floatToRawIntBits(w[i]) != Float.floatToRawIntBits(o[i])) {
-          assertThat(Float.floatToRawIntBits(w[i]))
-              .isEqualTo(Float.floatToRawIntBits(o[i] * 0f));
+          assertThat(Float.floatToRawIntBits(w[i])).isEqualTo(Float.floatToRawIntBits(o[i] * 0f));
           zeroed++;
         }
       }
@@ -268,7 +270,14 @@ class TorchPruneKindsTest {
   @Test
   void restoreIsBitwiseAfterEveryKind() {
     for (String label :
-        List.of("L1=0.7", "L1G=0.7", "LN1=0.7", "LN2=0.3", "RANDOM=0.9", "Q=4", "QC=8",
+        List.of(
+            "L1=0.7",
+            "L1G=0.7",
+            "LN1=0.7",
+            "LN2=0.3",
+            "RANDOM=0.9",
+            "Q=4",
+            "QC=8",
             "E=0.05+S=1+R=0.01+L1=0.3+L1G=0.3+LN1=0.3+LN2=0.3+RANDOM=0.3+Q=8")) {
       PruneReport report = m.pruner.apply(PrunedModel.spec(label), 2);
       assertThat(report.changed()).as(label).isPositive();
@@ -301,8 +310,8 @@ class TorchPruneKindsTest {
         assertThat(half.toFloatArray()).containsExactly(0f, 0f, 0f, 0f, -1f, 0f);
         assertThat(bias.toFloatArray()).containsExactly(0.123f, -0.456f);
         assertThat(PrunedModel.changed(report))
-            .containsExactly(Map.entry("a.weight", 0L), Map.entry("b.weight", 2L),
-                Map.entry("b.bias", 0L));
+            .containsExactly(
+                Map.entry("a.weight", 0L), Map.entry("b.weight", 2L), Map.entry("b.bias", 0L));
       }
     }
   }

@@ -63,7 +63,8 @@ class TorchPruneResNetTest {
         (name, array) -> {
           List<Long> want = new ArrayList<>();
           shapes.getAsJsonArray(name).forEach(d -> want.add(d.getAsLong()));
-          assertThat(array.getShape().getShape()).as(name)
+          assertThat(array.getShape().getShape())
+              .as(name)
               .containsExactly(want.stream().mapToLong(Long::longValue).toArray());
         });
   }
@@ -87,9 +88,13 @@ class TorchPruneResNetTest {
     }
     assertThat(PrunedModel.changed(report)).as(label).containsExactlyEntriesOf(wantCounts);
     if (c.get("mask_zeros").isJsonObject()) {
-      c.getAsJsonObject("mask_zeros").entrySet().forEach(
-          e -> assertThat(wantCounts.get(e.getKey())).as(label + " mask of " + e.getKey())
-              .isEqualTo(e.getValue().getAsLong()));
+      c.getAsJsonObject("mask_zeros")
+          .entrySet()
+          .forEach(
+              e ->
+                  assertThat(wantCounts.get(e.getKey()))
+                      .as(label + " mask of " + e.getKey())
+                      .isEqualTo(e.getValue().getAsLong()));
     }
   }
 }

@@ -105,8 +105,7 @@ class WeightPrunerTest {
 
   private static void assertBitwiseEqual(Map<String, float[]> a, Map<String, float[]> b) {
     assertThat(a.keySet()).containsExactlyElementsOf(b.keySet());
-    a.forEach(
-        (k, v) -> assertThat(floatBits(v)).as(k).containsExactly(floatBits(b.get(k))));
+    a.forEach((k, v) -> assertThat(floatBits(v)).as(k).containsExactly(floatBits(b.get(k))));
   }
 
   private static int[] floatBits(float[] v) {
@@ -130,8 +129,7 @@ class WeightPrunerTest {
   @Test
   void normalityPValuesMatchScipy() {
     Map<String, Double> p = pruner.normalityPValues();
-    for (Map.Entry<String, JsonElement> e :
-        expected.getAsJsonObject("normaltest_p").entrySet()) {
+    for (Map.Entry<String, JsonElement> e : expected.getAsJsonObject("normaltest_p").entrySet()) {
       if (e.getValue().isJsonNull()) {
         assertThat(p.get(e.getKey())).as(e.getKey()).isNull();
         continue;
@@ -278,8 +276,7 @@ class WeightPrunerTest {
     double e = 0.05;
     double r = 0.001;
     PruneReport report =
-        pruner.apply(
-            PruneSpec.of(new PruneStep(PruneType.R, r), new PruneStep(PruneType.E, e)), 5);
+        pruner.apply(PruneSpec.of(new PruneStep(PruneType.R, r), new PruneStep(PruneType.E, e)), 5);
     // Both steps touch the small weights; each element still counts once.
     assertThat(report.changed()).isLessThanOrEqualTo(report.elements());
     assertThat(report.ratio()).isGreaterThan(0.99);
@@ -304,8 +301,7 @@ class WeightPrunerTest {
     PruneReport report = pruner.apply(spec, 9);
     Map<String, float[]> now = snapshot(params);
     for (ParameterStats ps : report.parameters()) {
-      boolean selected =
-          ps.name().matches("^(conv|fc).*") && !ps.name().endsWith("bias");
+      boolean selected = ps.name().matches("^(conv|fc).*") && !ps.name().endsWith("bias");
       assertThat(Arrays.equals(now.get(ps.name()), orig.get(ps.name())))
           .as(ps.name())
           .isEqualTo(!selected);
@@ -318,7 +314,9 @@ class WeightPrunerTest {
   void reportsStatistics() {
     PruneReport report = pruner.apply(PruneSpec.of(new PruneStep(PruneType.S, 1)), 0);
     ParameterStats conv2 =
-        report.parameters().stream().filter(p -> p.name().equals("conv2.weight")).findFirst()
+        report.parameters().stream()
+            .filter(p -> p.name().equals("conv2.weight"))
+            .findFirst()
             .orElseThrow();
     assertThat(conv2.elements()).isEqualTo(1152);
     assertThat(conv2.stdAfter()).isLessThan(conv2.stdBefore());
@@ -371,8 +369,9 @@ class WeightPrunerTest {
     try (NDManager scope = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
       Map<String, NDArray> big = new LinkedHashMap<>();
       SplittableRandom rng = new SplittableRandom(1);
-      long[] sizes = {2_359_296, 2_359_296, 2_359_296, 1_179_648, 589_824, 512_000, 2_359_296,
-          9_408, 1000};
+      long[] sizes = {
+        2_359_296, 2_359_296, 2_359_296, 1_179_648, 589_824, 512_000, 2_359_296, 9_408, 1000
+      };
       for (int t = 0; t < sizes.length; t++) {
         float[] v = new float[(int) sizes[t]];
         for (int i = 0; i < v.length; i++) {
@@ -404,15 +403,19 @@ class WeightPrunerTest {
         System.out.printf(
             "WeightPruner timing on %,d elements: normaltest %d ms, apply E+S+R %d ms,"
                 + " apply E %d ms, restore %d ms%n",
-            rep.elements(), (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
-            (t3 - t2) / 1_000_000, (t4 - t3) / 1_000_000);
-        for (PruneType type : List.of(PruneType.L1, PruneType.L1G, PruneType.LN2,
-            PruneType.RANDOM, PruneType.QC)) {
+            rep.elements(),
+            (t1 - t0) / 1_000_000,
+            (t2 - t1) / 1_000_000,
+            (t3 - t2) / 1_000_000,
+            (t4 - t3) / 1_000_000);
+        for (PruneType type :
+            List.of(PruneType.L1, PruneType.L1G, PruneType.LN2, PruneType.RANDOM, PruneType.QC)) {
           PruneStep step = new PruneStep(type, type.quantizes() ? 8 : 0.5);
           long t5 = System.nanoTime();
           p.apply(PruneSpec.of(step), 1);
-          System.out.printf("WeightPruner timing: apply %s %d ms%n", step.label(),
-              (System.nanoTime() - t5) / 1_000_000);
+          System.out.printf(
+              "WeightPruner timing: apply %s %d ms%n",
+              step.label(), (System.nanoTime() - t5) / 1_000_000);
         }
       }
     }
