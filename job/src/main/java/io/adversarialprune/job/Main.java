@@ -1,10 +1,10 @@
 package io.adversarialprune.job;
 
+import io.adversarialprune.job.check.EngineCheckFailedException;
+import io.adversarialprune.job.cli.IngestCommand;
 import io.adversarialprune.job.cli.QueryCommand;
 import io.adversarialprune.job.cli.ReportCommand;
 import io.adversarialprune.job.cli.RunCommand;
-import io.adversarialprune.job.ingest.IngestCommand;
-import io.adversarialprune.job.sweep.EngineCheckFailedException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -14,7 +14,7 @@ import org.apache.hadoop.fs.Path;
  * ROOT/runs/SWEEP/RUN_ID/part-*.parquet
  * ROOT/engine_checks/SWEEP/RUN_ID/part-*.parquet
  * ROOT/_staging/...   (attempts in flight; ignored by readers, cleaned at the end of a run)
- * ROOT/_leases/SWEEP/RUN_ID   (the driver writing that run, while it runs: {@link RunLease})
+ * ROOT/_leases/SWEEP/RUN_ID   (the driver writing that run, while it runs: {@code sweep.RunLease})
  * </pre>
  *
  * Directory names carry no {@code key=value}, so Spark does no partition discovery: every column is
@@ -33,7 +33,7 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   /** Attempts and driver writes in flight, under the root. */
   public static final String STAGING = "_staging";
 
-  /** Run leases (see {@link RunLease}), under the root. */
+  /** Run leases (see {@code sweep.RunLease}), under the root. */
   public static final String LEASES = "_leases";
 
   public Path table(String table) {
@@ -57,7 +57,7 @@ public record ResultsLayout(String root) implements java.io.Serializable {
     return new Path(new Path(new Path(root, STAGING), sweep), runId);
   }
 
-  /** The lease file of a run (see {@link RunLease}). */
+  /** The lease file of a run (see {@code sweep.RunLease}). */
   public Path lease(String sweep, String runId) {
     return new Path(new Path(new Path(root, LEASES), sweep), runId);
   }

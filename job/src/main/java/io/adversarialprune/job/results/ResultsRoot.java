@@ -108,7 +108,7 @@ public final class ResultsRoot {
    * even one that another driver fills at the same moment: a local disk's rmdir(2) refuses it, and
    * so does HDFS's non-recursive delete.
    */
-  static void deleteEmptyDirs(FileSystem fs, Path dir, int levels) {
+  public static void deleteEmptyDirs(FileSystem fs, Path dir, int levels) {
     Path p = dir;
     for (int i = 0; i < levels && p != null; i++, p = p.getParent()) {
       try {
@@ -153,7 +153,7 @@ public final class ResultsRoot {
   }
 
   /** Whether {@code fs} is the local file system, where java.nio's atomic operations apply. */
-  static boolean isLocal(FileSystem fs) {
+  public static boolean isLocal(FileSystem fs) {
     return fs instanceof LocalFileSystem || fs instanceof RawLocalFileSystem;
   }
 }

@@ -2,6 +2,9 @@ package io.adversarialprune.job.sweep;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
+import io.adversarialprune.job.cache.LocalFiles;
+import io.adversarialprune.job.cache.ShardCache;
+import io.adversarialprune.job.check.ExecutorChecks;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.job.results.AdversarialImages;

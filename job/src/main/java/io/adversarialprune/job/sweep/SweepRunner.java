@@ -1,6 +1,9 @@
 package io.adversarialprune.job.sweep;
 
 import io.adversarialprune.job.RunFailedException;
+import io.adversarialprune.job.check.CheckFailureWatch;
+import io.adversarialprune.job.check.EngineCheckFailedException;
+import io.adversarialprune.job.check.InputCheck;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.plan.Unit;
@@ -8,7 +11,6 @@ import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.job.results.MetricsTable;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.ResultsRoot;
-import io.adversarialprune.job.results.RunLease;
 import io.adversarialprune.job.results.RunsTable;
 import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.Tables;

@@ -11,20 +11,20 @@ import java.util.zip.GZIPOutputStream;
 import javax.imageio.ImageIO;
 
 /** Tiny ingest sources written by hand into a test's temporary folder; no committed files. */
-final class IngestFixtures {
+public final class IngestFixtures {
   /** Three 2x3 gray images (rows x cols), every pixel distinct, including 0 and 255. */
-  static final int ROWS = 2;
+  public static final int ROWS = 2;
 
-  static final int COLS = 3;
-  static final byte[][] IDX_PIXELS = {
+  public static final int COLS = 3;
+  public static final byte[][] IDX_PIXELS = {
     {0, 1, 2, 3, 4, 5}, {(byte) 255, (byte) 128, 127, 64, 32, 16}, {9, 8, 7, 6, 5, (byte) 200}
   };
-  static final byte[] IDX_LABELS = {7, 0, 9};
+  public static final byte[] IDX_LABELS = {7, 0, 9};
 
   private IngestFixtures() {}
 
   /** IDX image file [n, ROWS, COLS] from {@link #IDX_PIXELS}. */
-  static Path idxImages(Path file, boolean gzip) throws IOException {
+  public static Path idxImages(Path file, boolean gzip) throws IOException {
     byte[] data = new byte[IDX_PIXELS.length * ROWS * COLS];
     for (int i = 0; i < IDX_PIXELS.length; i++) {
       System.arraycopy(IDX_PIXELS[i], 0, data, i * ROWS * COLS, ROWS * COLS);
@@ -33,12 +33,13 @@ final class IngestFixtures {
   }
 
   /** IDX label file [n] holding {@code labels}. */
-  static Path idxLabels(Path file, boolean gzip, byte... labels) throws IOException {
+  public static Path idxLabels(Path file, boolean gzip, byte... labels) throws IOException {
     return idx(file, gzip, 0x00000801, new int[] {labels.length}, labels);
   }
 
   /** Raw IDX bytes: big-endian magic, dimension sizes, then the payload as given. */
-  static Path idx(Path file, boolean gzip, int magic, int[] dims, byte[] data) throws IOException {
+  public static Path idx(Path file, boolean gzip, int magic, int[] dims, byte[] data)
+      throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeInt(magic);
@@ -50,7 +51,7 @@ final class IngestFixtures {
     return write(file, bytes.toByteArray(), gzip);
   }
 
-  static Path write(Path file, byte[] content, boolean gzip) throws IOException {
+  public static Path write(Path file, byte[] content, boolean gzip) throws IOException {
     Files.createDirectories(file.getParent());
     try (OutputStream raw = Files.newOutputStream(file);
         OutputStream out = gzip ? new GZIPOutputStream(raw) : raw) {
@@ -60,7 +61,7 @@ final class IngestFixtures {
   }
 
   /** A small RGB image whose pixels depend on {@code seed}. */
-  static BufferedImage rgb(int seed) {
+  public static BufferedImage rgb(int seed) {
     BufferedImage image = new BufferedImage(4, 3, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < image.getHeight(); y++) {
       for (int x = 0; x < image.getWidth(); x++) {
@@ -71,7 +72,7 @@ final class IngestFixtures {
   }
 
   /** Writes {@code image} in {@code format} ("png" or "jpg") and returns the file. */
-  static Path image(Path file, BufferedImage image, String format) throws IOException {
+  public static Path image(Path file, BufferedImage image, String format) throws IOException {
     Files.createDirectories(file.getParent());
     if (!ImageIO.write(image, format, file.toFile())) {
       throw new IllegalStateException("no ImageIO writer for " + format);
@@ -79,7 +80,7 @@ final class IngestFixtures {
     return file;
   }
 
-  static int[] argb(BufferedImage image) {
+  public static int[] argb(BufferedImage image) {
     return image.getRGB(0, 0, image.getWidth(), image.getHeight(), null, 0, image.getWidth());
   }
 }

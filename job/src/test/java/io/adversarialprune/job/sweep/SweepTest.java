@@ -3,9 +3,9 @@ package io.adversarialprune.job.sweep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Main;
+import io.adversarialprune.job.cache.ShardCache;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsLayout;
-import io.adversarialprune.job.results.RunLease;
 import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.io.InputStream;

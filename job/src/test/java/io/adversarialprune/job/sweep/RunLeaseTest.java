@@ -1,9 +1,10 @@
-package io.adversarialprune.job.results;
+package io.adversarialprune.job.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.job.results.ResultsLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

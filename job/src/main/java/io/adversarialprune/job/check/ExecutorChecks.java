@@ -1,4 +1,4 @@
-package io.adversarialprune.job.sweep;
+package io.adversarialprune.job.check;
 
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.EngineCheckRecord;
@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safety: a slot belongs to one task thread at a time (see {@code ModelPool}); the
  * registry of checked slots is concurrent.
  */
-final class ExecutorChecks {
+public final class ExecutorChecks {
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorChecks.class);
 
   /** "run/batch size" already checked per classifier slot (identity keys, like the pruners). */
@@ -41,7 +41,7 @@ final class ExecutorChecks {
    *
    * @throws EngineCheckFailedException when a check fails under {@link CheckPolicy#FAIL}
    */
-  static List<EngineCheckRecord> ensure(
+  public static List<EngineCheckRecord> ensure(
       SweepConfig cfg, Classifier source, Batch shard, String run, String executor, String host) {
     SweepConfig.CheckConfig check = cfg.check();
     if (check.policy() == CheckPolicy.OFF) {
@@ -102,7 +102,7 @@ final class ExecutorChecks {
   }
 
   /** Forgets a slot that is being closed. */
-  static void forget(Classifier source) {
+  public static void forget(Classifier source) {
     CHECKED.remove(source);
   }
 }

@@ -1,6 +1,8 @@
-package io.adversarialprune.job.results;
+package io.adversarialprune.job.sweep;
 
 import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.ResultsRoot;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;

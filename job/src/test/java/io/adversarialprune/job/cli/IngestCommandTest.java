@@ -1,4 +1,4 @@
-package io.adversarialprune.job.ingest;
+package io.adversarialprune.job.cli;
 
 import static io.adversarialprune.job.ingest.IngestFixtures.IDX_LABELS;
 import static io.adversarialprune.job.ingest.IngestFixtures.image;
@@ -6,6 +6,7 @@ import static io.adversarialprune.job.ingest.IngestFixtures.rgb;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Main;
+import io.adversarialprune.job.ingest.IngestFixtures;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,7 +1,8 @@
-package io.adversarialprune.job.sweep;
+package io.adversarialprune.job.check;
 
 import ai.djl.Device;
 import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.job.cache.LocalFiles;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.udfs.model.Classifier;
@@ -18,7 +19,7 @@ import org.apache.spark.sql.SparkSession;
  * image), the model and transfer targets (they load, and agree on the classes), labels within the
  * model's classes, and that a resumed run id has the config it started with.
  */
-final class InputCheck {
+public final class InputCheck {
   private InputCheck() {}
 
   /**
@@ -26,7 +27,7 @@ final class InputCheck {
    *
    * @throws UserInputException naming the key, file or column at fault
    */
-  static long[] inputs(SparkSession spark, SweepConfig config, Configuration hadoop)
+  public static long[] inputs(SparkSession spark, SweepConfig config, Configuration hadoop)
       throws IOException {
     SweepConfig.ModelConfig m = config.model();
     DatasetCheck dataset = new DatasetCheck(spark, config.data(), hadoop);
@@ -82,7 +83,7 @@ final class InputCheck {
   }
 
   /** A run id may be resumed only with the config it started with. */
-  static void runIdentity(
+  public static void runIdentity(
       SparkSession spark,
       ResultsLayout layout,
       SweepConfig config,

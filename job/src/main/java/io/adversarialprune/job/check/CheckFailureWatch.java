@@ -1,4 +1,4 @@
-package io.adversarialprune.job.sweep;
+package io.adversarialprune.job.check;
 
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -17,12 +17,12 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
  * <p>Lifecycle: registered on construction, removed by {@link #close()}. Spark calls {@link
  * #onTaskEnd} on its listener-bus thread; the recorded failure is read on the driver thread.
  */
-final class CheckFailureWatch extends SparkListener implements AutoCloseable {
+public final class CheckFailureWatch extends SparkListener implements AutoCloseable {
   private final SparkContext context;
   private final String jobGroup;
   private final AtomicReference<EngineCheckFailedException> first = new AtomicReference<>();
 
-  CheckFailureWatch(SparkContext context, String jobGroup) {
+  public CheckFailureWatch(SparkContext context, String jobGroup) {
     this.context = context;
     this.jobGroup = jobGroup;
     context.addSparkListener(this);
@@ -40,7 +40,7 @@ final class CheckFailureWatch extends SparkListener implements AutoCloseable {
   }
 
   /** The first failed check seen, if any. */
-  Optional<EngineCheckFailedException> failure() {
+  public Optional<EngineCheckFailedException> failure() {
     return Optional.ofNullable(first.get());
   }
 

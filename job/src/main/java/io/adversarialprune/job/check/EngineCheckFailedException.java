@@ -1,4 +1,4 @@
-package io.adversarialprune.job.sweep;
+package io.adversarialprune.job.check;
 
 import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.udfs.check.Platform;

@@ -1,8 +1,9 @@
-package io.adversarialprune.job.sweep;
+package io.adversarialprune.job.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
+import io.adversarialprune.job.cache.LocalFiles;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.model.Classifier;

@@ -1,4 +1,4 @@
-package io.adversarialprune.job.sweep;
+package io.adversarialprune.job.cache;
 
 import io.adversarialprune.job.UserInputException;
 import java.io.IOException;

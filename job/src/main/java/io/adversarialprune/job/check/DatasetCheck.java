@@ -1,8 +1,9 @@
-package io.adversarialprune.job.sweep;
+package io.adversarialprune.job.check;
 
 import static org.apache.spark.sql.functions.col;
 
 import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.job.cache.LocalFiles;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.data.DatasetReader;
 import io.adversarialprune.job.data.ImageDataset;

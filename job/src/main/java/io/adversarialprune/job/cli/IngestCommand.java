@@ -1,5 +1,6 @@
-package io.adversarialprune.job.ingest;
+package io.adversarialprune.job.cli;
 
+import io.adversarialprune.job.ingest.Ingest;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
