@@ -97,11 +97,6 @@ public enum PruneType {
     return valueKind == ValueKind.AMOUNT || valueKind == ValueKind.BITS;
   }
 
-  /** True for Q and QC. */
-  public boolean quantizes() {
-    return valueKind == ValueKind.BITS;
-  }
-
   /**
    * Parses a type name case-insensitively.
    *

@@ -410,7 +410,8 @@ class WeightPrunerTest {
             (t4 - t3) / 1_000_000);
         for (PruneType type :
             List.of(PruneType.L1, PruneType.L1G, PruneType.LN2, PruneType.RANDOM, PruneType.QC)) {
-          PruneStep step = new PruneStep(type, type.quantizes() ? 8 : 0.5);
+          PruneStep step =
+              new PruneStep(type, type.valueKind() == PruneType.ValueKind.BITS ? 8 : 0.5);
           long t5 = System.nanoTime();
           p.apply(PruneSpec.of(step), 1);
           System.out.printf(

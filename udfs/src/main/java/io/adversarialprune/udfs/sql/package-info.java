@@ -1,2 +1,0 @@
-/** Spark SQL UDFs as named static classes (spark-sql is a provided dependency). */
-package io.adversarialprune.udfs.sql;
