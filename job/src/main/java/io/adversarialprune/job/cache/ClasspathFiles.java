@@ -11,27 +11,33 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Resolves the {@code classpath:} scheme (resources inside the application jar, such as the
- * embedded default model and dataset) to a local file, extracted once per JVM into a temporary
- * directory deleted at exit. Other locations are returned unchanged. Driver and executors both call
- * this, so the embedded default works on a cluster without copying anything by hand.
+ * Local copies of {@code classpath:} locations (resources inside the application jar, such as the
+ * embedded default model and dataset): each is extracted once, on first use, into a temporary
+ * directory deleted at exit. Other locations are returned unchanged. Driver and executors both go
+ * through this, so the embedded default works on a cluster without copying anything by hand.
+ *
+ * <p>Thread-safe. The JVM's copies are held by {@link ExecutorCache}.
  */
-public final class LocalFiles {
+public final class ClasspathFiles {
   public static final String CLASSPATH = "classpath:";
-  private static final Map<String, String> EXTRACTED = new ConcurrentHashMap<>();
-
-  private LocalFiles() {}
+  private final Map<String, String> extracted = new ConcurrentHashMap<>();
 
   public static boolean isClasspath(String location) {
     return location.startsWith(CLASSPATH);
   }
 
-  /** A location Hadoop and java.nio can open. */
-  public static String resolve(String location, String key) {
+  /**
+   * A location Hadoop and java.nio can open: a local copy of a {@code classpath:} location, else
+   * {@code location} itself.
+   *
+   * @param key the config key the location came from, for messages
+   * @throws UserInputException naming {@code key} when the resource is not in the jar
+   */
+  public String localPath(String location, String key) {
     if (!isClasspath(location)) {
       return location;
     }
-    return EXTRACTED.computeIfAbsent(location, l -> extract(l, key));
+    return extracted.computeIfAbsent(location, l -> extract(l, key));
   }
 
   private static String extract(String location, String key) {
@@ -39,7 +45,7 @@ public final class LocalFiles {
     if (!resource.startsWith("/")) {
       resource = "/" + resource;
     }
-    try (InputStream in = LocalFiles.class.getResourceAsStream(resource)) {
+    try (InputStream in = ClasspathFiles.class.getResourceAsStream(resource)) {
       if (in == null) {
         throw new UserInputException(
             key + ": resource " + location + " is not in the application jar");

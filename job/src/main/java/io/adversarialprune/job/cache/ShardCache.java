@@ -16,23 +16,17 @@ import org.apache.hadoop.conf.Configuration;
  * Decoded shards, kept per executor JVM so a shard is read and decoded at most once however many
  * configs and seeds run on it (while it fits in {@code sweep.engine.shard-cache-mb}; least recently
  * used shards are dropped first). Thread-safe: concurrent tasks asking for the same shard wait for
- * one decode.
+ * one decode. The JVM's shards are held by {@link ExecutorCache}.
  */
 public final class ShardCache {
   /** What makes two decoded shards interchangeable. */
   public record Key(
       String dataset, long idFrom, long idTo, ImagePreprocessor preprocessor, InputShape shape) {}
 
-  private static final ShardCache SHARED = new ShardCache();
-
   private final Map<Key, Object> locks = new ConcurrentHashMap<>();
   private final LinkedHashMap<Key, Batch> entries = new LinkedHashMap<>(16, 0.75f, true);
   private long bytes;
   private long decodes;
-
-  public static ShardCache shared() {
-    return SHARED;
-  }
 
   /** The shard's samples as one batch (pixels in [0, 1], CHW), decoded on first use. */
   public Batch get(Key key, long budgetBytes) {

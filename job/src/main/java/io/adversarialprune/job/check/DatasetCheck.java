@@ -3,8 +3,8 @@ package io.adversarialprune.job.check;
 import static org.apache.spark.sql.functions.col;
 
 import io.adversarialprune.job.UserInputException;
-import io.adversarialprune.job.cache.LocalFiles;
-import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.cache.ExecutorCache;
+import io.adversarialprune.job.config.DataConfig;
 import io.adversarialprune.job.data.DatasetReader;
 import io.adversarialprune.job.data.ImageDataset;
 import io.adversarialprune.job.plan.SweepPlan;
@@ -54,7 +54,7 @@ import org.apache.spark.sql.types.StructType;
  */
 final class DatasetCheck {
   private final SparkSession spark;
-  private final SweepConfig.DataConfig config;
+  private final DataConfig config;
   private final String location;
   private final Configuration conf;
   private final Dataset<Row> data;
@@ -64,11 +64,11 @@ final class DatasetCheck {
    *
    * @throws UserInputException when it cannot be read or lacks a column
    */
-  DatasetCheck(SparkSession spark, SweepConfig.DataConfig config, Configuration conf) {
+  DatasetCheck(SparkSession spark, DataConfig config, Configuration conf) {
     this.spark = spark;
     this.config = config;
     this.conf = conf;
-    this.location = LocalFiles.resolve(config.path(), "sweep.data.path");
+    this.location = ExecutorCache.get().localPath(config.path(), "sweep.data.path");
     try {
       DatasetReader.files(location, conf);
       this.data = spark.read().option("recursiveFileLookup", "true").parquet(location);

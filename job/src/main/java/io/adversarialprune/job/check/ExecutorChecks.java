@@ -1,18 +1,17 @@
 package io.adversarialprune.job.check;
 
+import io.adversarialprune.job.config.CheckConfig;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.udfs.check.CheckPolicy;
 import io.adversarialprune.udfs.check.EngineCheck;
 import io.adversarialprune.udfs.check.Platform;
 import io.adversarialprune.udfs.exec.Batch;
+import io.adversarialprune.udfs.exec.ModelSlot;
 import io.adversarialprune.udfs.model.Classifier;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,32 +21,29 @@ import org.slf4j.LoggerFactory;
  * will hand it (the full {@code sweep.attack.batch-size} and a shard's remainder, and with an
  * early-stopping or restarting attack the buckets its batches shrink through), on the real images
  * of the unit's shard. Each (slot, batch size) is checked once per run in each JVM, so every run
- * records the checks that vouch for the units it computes.
+ * records the checks that vouch for the units it computes; the slot remembers which ({@link
+ * ModelSlot#checked}) and forgets with it when it is discarded.
  *
- * <p>Thread-safety: a slot belongs to one task thread at a time (see {@code ModelPool}); the
- * registry of checked slots is concurrent.
+ * <p>Thread-safety: a slot belongs to one task thread at a time (see {@code ModelPool}).
  */
 public final class ExecutorChecks {
   private static final Logger LOG = LoggerFactory.getLogger(ExecutorChecks.class);
 
-  /** "run/batch size" already checked per classifier slot (identity keys, like the pruners). */
-  private static final Map<Classifier, Set<String>> CHECKED = new ConcurrentHashMap<>();
-
   private ExecutorChecks() {}
 
   /**
-   * Checks {@code source} for the batch sizes {@code shard} will be attacked in that it has not
-   * been checked for yet in run {@code run}, and returns the new records.
+   * Checks {@code slot}'s classifier for the batch sizes {@code shard} will be attacked in that it
+   * has not been checked for yet in run {@code run}, and returns the new records.
    *
    * @throws EngineCheckFailedException when a check fails under {@link CheckPolicy#FAIL}
    */
   public static List<EngineCheckRecord> ensure(
-      SweepConfig cfg, Classifier source, Batch shard, String run, String executor, String host) {
-    SweepConfig.CheckConfig check = cfg.check();
+      SweepConfig cfg, ModelSlot slot, Batch shard, String run, String executor, String host) {
+    CheckConfig check = cfg.check();
     if (check.policy() == CheckPolicy.OFF) {
       return List.of();
     }
-    Set<String> done = CHECKED.computeIfAbsent(source, c -> ConcurrentHashMap.newKeySet());
+    Classifier source = slot.classifier();
     int n = shard.size();
     int full = Math.min(cfg.attack().batchSize(), n);
     int rest = n > full ? n % full : 0;
@@ -69,7 +65,7 @@ public final class ExecutorChecks {
     List<EngineCheckRecord> out = new ArrayList<>();
     for (int size : sizes) {
       String key = run + "/" + size;
-      if (done.contains(key)) {
+      if (slot.checked(key)) {
         continue;
       }
       Batch chunk = shard.slice(0, size);
@@ -95,14 +91,9 @@ public final class ExecutorChecks {
       } else {
         LOG.info("engine check passed on {}: {}", record.where(), report.figures());
       }
-      done.add(key);
+      slot.markChecked(key);
       out.add(record);
     }
     return out;
-  }
-
-  /** Forgets a slot that is being closed. */
-  public static void forget(Classifier source) {
-    CHECKED.remove(source);
   }
 }

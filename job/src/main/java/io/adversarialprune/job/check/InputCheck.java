@@ -2,8 +2,11 @@ package io.adversarialprune.job.check;
 
 import ai.djl.Device;
 import io.adversarialprune.job.UserInputException;
-import io.adversarialprune.job.cache.LocalFiles;
+import io.adversarialprune.job.cache.ExecutorCache;
+import io.adversarialprune.job.config.ModelConfig;
+import io.adversarialprune.job.config.NamedAttack;
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.config.TransferTarget;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
@@ -29,7 +32,7 @@ public final class InputCheck {
    */
   public static long[] inputs(SparkSession spark, SweepConfig config, Configuration hadoop)
       throws IOException {
-    SweepConfig.ModelConfig m = config.model();
+    ModelConfig m = config.model();
     DatasetCheck dataset = new DatasetCheck(spark, config.data(), hadoop);
     long[] bounds = dataset.shardBounds();
     ImagePreprocessor preprocessor =
@@ -37,14 +40,14 @@ public final class InputCheck {
     DatasetCheck.Labels labels = dataset.checkRows(bounds, preprocessor, m.input());
 
     int classes;
-    Path modelFile = Path.of(LocalFiles.resolve(m.path(), "sweep.model.path"));
+    Path modelFile = Path.of(ExecutorCache.get().localPath(m.path(), "sweep.model.path"));
     try (Classifier c = Classifier.load(modelFile, Device.cpu(), m.normalization(), m.input())) {
       classes = c.classes();
     } catch (RuntimeException e) {
       throw new UserInputException("sweep.model.path: " + e.getMessage(), e);
     }
-    for (SweepConfig.TransferTarget t : config.transfer()) {
-      Path file = Path.of(LocalFiles.resolve(t.path(), "sweep.transfer." + t.name()));
+    for (TransferTarget t : config.transfer()) {
+      Path file = Path.of(ExecutorCache.get().localPath(t.path(), "sweep.transfer." + t.name()));
       try (Classifier c =
           Classifier.loadForInference(file, Device.cpu(), m.normalization(), m.input())) {
         if (c.classes() != classes) {
@@ -64,7 +67,7 @@ public final class InputCheck {
         throw new UserInputException("sweep.transfer " + t.name() + ": " + e.getMessage(), e);
       }
     }
-    for (SweepConfig.NamedAttack a : config.attacks()) {
+    for (NamedAttack a : config.attacks()) {
       String problem = a.spec().modelProblem(classes);
       if (problem != null) {
         throw new UserInputException(

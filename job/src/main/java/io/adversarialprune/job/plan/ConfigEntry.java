@@ -1,6 +1,6 @@
 package io.adversarialprune.job.plan;
 
-import io.adversarialprune.job.config.SweepConfig.TransferTarget;
+import io.adversarialprune.job.config.TransferTarget;
 import io.adversarialprune.udfs.prune.PruneSpec;
 import io.adversarialprune.udfs.prune.PruneStep;
 import java.io.Serializable;

@@ -1,7 +1,8 @@
 package io.adversarialprune.job.plan;
 
+import io.adversarialprune.job.config.NamedAttack;
 import io.adversarialprune.job.config.SweepConfig;
-import io.adversarialprune.job.config.SweepConfig.NamedAttack;
+import io.adversarialprune.job.config.TransferTarget;
 import io.adversarialprune.udfs.prune.PruneSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,7 +45,7 @@ public final class SweepPlan {
     for (PruneSpec spec : config.grid()) {
       out.add(ConfigEntry.pruned(spec, order++));
     }
-    for (SweepConfig.TransferTarget t : config.transfer()) {
+    for (TransferTarget t : config.transfer()) {
       out.add(ConfigEntry.transfer(t, order++));
     }
     return out;

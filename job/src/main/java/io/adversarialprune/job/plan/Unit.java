@@ -1,6 +1,6 @@
 package io.adversarialprune.job.plan;
 
-import io.adversarialprune.job.config.SweepConfig.NamedAttack;
+import io.adversarialprune.job.config.NamedAttack;
 import java.io.Serializable;
 
 /**

@@ -1,6 +1,6 @@
 package io.adversarialprune.job.results;
 
-import io.adversarialprune.job.config.SweepConfig.NamedAttack;
+import io.adversarialprune.job.config.NamedAttack;
 import io.adversarialprune.job.plan.ConfigEntry;
 import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.plan.Unit;

@@ -2,36 +2,33 @@ package io.adversarialprune.job.sweep;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
-import io.adversarialprune.job.cache.LocalFiles;
+import io.adversarialprune.job.cache.ExecutorCache;
 import io.adversarialprune.job.cache.ShardCache;
 import io.adversarialprune.job.check.ExecutorChecks;
+import io.adversarialprune.job.config.ModelConfig;
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.config.TransferTarget;
 import io.adversarialprune.job.plan.Unit;
-import io.adversarialprune.job.results.AdversarialImages;
 import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.job.results.ResultsLayout;
-import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.UnitInfo;
-import io.adversarialprune.udfs.attack.Predictions;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.exec.ModelPool;
+import io.adversarialprune.udfs.exec.ModelSlot;
 import io.adversarialprune.udfs.exec.UnitExecutor;
 import io.adversarialprune.udfs.exec.UnitResult;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
 import io.adversarialprune.udfs.prune.PruneReport;
-import io.adversarialprune.udfs.prune.PruneSpec;
-import io.adversarialprune.udfs.prune.WeightPruner;
 import java.io.IOException;
+import java.io.Serializable;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Locale;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
@@ -39,16 +36,18 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.resource.ResourceInformation;
 
 /**
- * The executor side of the sweep: runs each unit of its partition (a task runs several units, in
- * order) on a model slot borrowed from the per-JVM {@link ModelPool} for the whole task (one
- * classifier per concurrent task, loaded once), with the shard from the per-JVM {@link ShardCache}.
- * Consecutive units of one (config, seed) share one pruning: the plan orders a (config, seed,
- * shard)'s attacks next to each other, the slot is pruned when the (prune spec, seed) changes and
- * restored when the task ends, and commits each unit's samples file (with its {@link UnitInfo} in
- * the footer) by one rename. A unit already committed (by an earlier run with the same run id, or
- * an earlier attempt of this task) is skipped, so retries and reruns never duplicate rows.
+ * The executor side of the sweep: runs each unit of its partition in order, through the stages
+ * shard (decoded once per JVM, {@link ShardCache}) → engine check ({@link ExecutorChecks}) → prune
+ * → attack ({@link UnitExecutor}) → judge the baseline's adversarial images ({@link BaselineJudge})
+ * → commit ({@link UnitCommit}). A unit already committed is skipped.
  *
- * <p>Fields are serializable values and a broadcast only; heavy state lives in per-JVM holders.
+ * <p>A task borrows one model slot from the JVM's {@link ExecutorCache} for all its units and
+ * returns it, restored, when it ends. Consecutive units of one (config, seed) share one pruning:
+ * the plan orders a (config, seed, shard)'s attacks next to each other, and the slot re-prunes only
+ * when the (prune spec, seed) changes. A slot whose prune or attack failed is discarded.
+ *
+ * <p>Fields are serializable values and a broadcast only; heavy state lives in the JVM's {@link
+ * ExecutorCache}.
  */
 public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.Outcome> {
   private static final long serialVersionUID = 1L;
@@ -67,14 +66,11 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
    */
   public record Outcome(
       Unit unit, boolean computed, String device, UnitInfo info, List<EngineCheckRecord> checks)
-      implements java.io.Serializable {}
+      implements Serializable {}
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunUnits.class);
 
   private static final String HOST = hostName();
-
-  /** One pruner per pooled classifier (identity keys: a classifier is never shared by threads). */
-  private static final Map<Classifier, WeightPruner> PRUNERS = new ConcurrentHashMap<>();
 
   private final Broadcast<SweepConfig> config;
   private final ResultsLayout layout;
@@ -92,181 +88,101 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
   public Iterator<Outcome> call(Iterator<Unit> units) throws Exception {
     SweepConfig cfg = config.value();
     Configuration conf = new Configuration();
+    UnitCommit commit =
+        new UnitCommit(layout, cfg.name(), runId, appId, cfg.model().input().pixels(), conf);
+    Device device = taskDevice();
     List<Outcome> out = new ArrayList<>();
-    try (Slot slot = new Slot(cfg, taskDevice())) {
+    ModelPool.Lease lease = null;
+    try {
       while (units.hasNext()) {
-        out.add(runOne(cfg, units.next(), conf, slot));
+        Unit unit = units.next();
+        if (commit.committed(unit)) {
+          out.add(new Outcome(unit, false, device.toString(), null, List.of()));
+          continue;
+        }
+        if (lease == null) {
+          lease = ExecutorCache.get().models().borrow(sourceKey(cfg, device));
+        }
+        out.add(run(cfg, unit, lease, commit, conf));
+      }
+    } finally {
+      if (lease != null) {
+        lease.close();
       }
     }
     return out.iterator();
   }
 
-  private Outcome runOne(SweepConfig cfg, Unit unit, Configuration conf, Slot slot)
+  private Outcome run(
+      SweepConfig cfg, Unit unit, ModelPool.Lease lease, UnitCommit commit, Configuration conf)
       throws IOException {
-    org.apache.hadoop.fs.Path finalDir = layout.unit(cfg.name(), runId, unit);
-    FileSystem fs = finalDir.getFileSystem(conf);
-    if (fs.exists(finalDir)) {
-      return new Outcome(unit, false, slot.device.toString(), null, List.of());
-    }
     setThreads(cfg);
-    SweepConfig.ModelConfig m = cfg.model();
-    Batch shard =
-        ShardCache.shared()
-            .get(
-                new ShardCache.Key(
-                    LocalFiles.resolve(cfg.data().path(), "sweep.data.path"),
-                    unit.idFrom(),
-                    unit.idTo(),
-                    new ImagePreprocessor(m.input().channels(), m.resize(), m.crop()),
-                    m.input()),
-                cfg.engine().shardCacheMb() << 20);
+    Batch shard = shard(cfg, unit);
+    ModelSlot slot = lease.slot();
     Classifier source = slot.classifier();
     // Before this slot attacks anything: its gradients, checked where they are computed.
     List<EngineCheckRecord> checks =
-        ExecutorChecks.ensure(cfg, source, shard, appId + "/" + runId, executorId(), HOST);
-    PruneReport report = slot.prune(unit.config().prune(), unit.seed());
+        ExecutorChecks.ensure(cfg, slot, shard, appId + "/" + runId, executorId(), HOST);
+    PruneReport report;
     UnitResult result;
     try {
-      if (unit.config().target() == null) {
-        result =
-            UnitExecutor.run(
-                source,
-                null,
-                unit.seed(),
-                List.of(shard),
-                unit.attack().spec().attack(),
-                cfg.attack().batchSize(),
-                unit.keepAdversarial());
-      } else {
-        result = runTransfer(cfg, unit, source, shard);
-      }
+      report = slot.prune(unit.config().prune(), unit.seed());
+      result = attack(cfg, unit, source, shard);
     } catch (RuntimeException | Error e) {
-      slot.broken = true;
+      lease.discard();
       throw e;
     }
-    long judged = System.nanoTime();
-    int[] baselineAdvPred =
-        unit.baseline() == null ? null : judgeBaseline(cfg, unit, source, shard, conf);
-    if (baselineAdvPred != null) {
+    int[] baselineAdvPred = null;
+    if (unit.baseline() != null) {
+      long start = System.nanoTime();
+      baselineAdvPred =
+          BaselineJudge.predictions(
+              layout, cfg.name(), runId, unit, source, shard, cfg.attack().batchSize(), conf);
       LOG.info(
           "unit {}: attacked in {} s, judged the baseline's adversarial images in {} s",
           unit.describe(),
-          String.format(java.util.Locale.ROOT, "%.3f", result.seconds()),
-          String.format(java.util.Locale.ROOT, "%.3f", (System.nanoTime() - judged) / 1e9));
+          String.format(Locale.ROOT, "%.3f", result.seconds()),
+          String.format(Locale.ROOT, "%.3f", (System.nanoTime() - start) / 1e9));
     }
-    UnitInfo info =
-        UnitInfo.of(unit, result, baselineAdvPred, slot.device.toString(), HOST, report);
-    boolean committed = commit(cfg, unit, result, baselineAdvPred, info, fs, conf, finalDir);
-    return new Outcome(unit, true, slot.device.toString(), committed ? info : null, checks);
+    String device = source.device().toString();
+    UnitInfo info = UnitInfo.of(unit, result, baselineAdvPred, device, HOST, report);
+    boolean committed = commit.commit(unit, result, baselineAdvPred, info);
+    return new Outcome(unit, true, device, committed ? info : null, checks);
   }
 
-  /**
-   * One task's model slot: borrowed on first use and held until the task ends, pruned for one
-   * (prune spec, seed) at a time. A slot whose weights may still be pruned never goes back to the
-   * pool: if a restore (or anything while pruned) fails, the classifier is discarded.
-   */
-  private static final class Slot implements AutoCloseable {
-    private final SweepConfig cfg;
-    private final Device device;
-    private ModelPool.Lease lease;
-    private WeightPruner pruner;
-    private PruneSpec prunedSpec;
-    private long prunedSeed;
-    private PruneReport report;
-    private boolean pruned;
-    private boolean broken;
-
-    Slot(SweepConfig cfg, Device device) {
-      this.cfg = cfg;
-      this.device = device;
-    }
-
-    Classifier classifier() {
-      if (lease == null) {
-        SweepConfig.ModelConfig m = cfg.model();
-        lease =
-            ModelPool.shared()
-                .borrow(
-                    new ModelPool.Key(
-                        Path.of(LocalFiles.resolve(m.path(), "sweep.model.path")),
-                        device,
-                        m.normalization(),
-                        m.input(),
-                        Classifier.Mode.DIFFERENTIABLE,
-                        cfg.engine().memoryFormat()));
-      }
-      return lease.classifier();
-    }
-
-    /** The slot's model pruned by {@code spec} for {@code seed} (a no-op when it already is). */
-    PruneReport prune(PruneSpec spec, long seed) {
-      if (pruned && spec.equals(prunedSpec) && seed == prunedSeed) {
-        return report;
-      }
-      Classifier source = classifier();
-      if (pruner == null) {
-        pruner = PRUNERS.computeIfAbsent(source, c -> new WeightPruner(c.parameters()));
-      }
-      try {
-        if (pruned) {
-          pruned = false;
-          pruner.restore();
-        }
-        pruned = true;
-        report = pruner.apply(spec, seed);
-        prunedSpec = spec;
-        prunedSeed = seed;
-        return report;
-      } catch (RuntimeException | Error e) {
-        broken = true;
-        throw e;
-      }
-    }
-
-    @Override
-    public void close() {
-      if (lease == null) {
-        return;
-      }
-      try {
-        if (pruned && !broken) {
-          pruner.restore();
-          pruned = false;
-        }
-      } catch (RuntimeException | Error e) {
-        broken = true;
-        throw e;
-      } finally {
-        if (broken || pruned) {
-          // A slot whose weights may still be pruned must never serve another unit.
-          Classifier source = lease.classifier();
-          PRUNERS.remove(source);
-          ExecutorChecks.forget(source);
-          if (pruner != null) {
-            pruner.close();
-          }
-          lease.discard();
-        }
-        lease.close();
-      }
-    }
+  private static Batch shard(SweepConfig cfg, Unit unit) {
+    ModelConfig m = cfg.model();
+    ExecutorCache cache = ExecutorCache.get();
+    return cache
+        .shards()
+        .get(
+            new ShardCache.Key(
+                cache.localPath(cfg.data().path(), "sweep.data.path"),
+                unit.idFrom(),
+                unit.idTo(),
+                new ImagePreprocessor(m.input().channels(), m.resize(), m.crop()),
+                m.input()),
+            cfg.engine().shardCacheMb() << 20);
   }
 
-  private static UnitResult runTransfer(
-      SweepConfig cfg, Unit unit, Classifier source, Batch shard) {
-    SweepConfig.TransferTarget t = unit.config().target();
-    SweepConfig.ModelConfig m = cfg.model();
-    Path file = Path.of(LocalFiles.resolve(t.path(), "sweep.transfer." + t.name()));
+  /** The attack, white-box on {@code source} or judged on the unit's transfer target. */
+  private static UnitResult attack(SweepConfig cfg, Unit unit, Classifier source, Batch shard) {
+    TransferTarget t = unit.config().target();
+    if (t == null) {
+      return UnitExecutor.run(
+          source,
+          null,
+          unit.seed(),
+          List.of(shard),
+          unit.attack().spec().attack(),
+          cfg.attack().batchSize(),
+          unit.keepAdversarial());
+    }
     // Quantized targets run on CPU only.
     ModelPool.Key key =
-        new ModelPool.Key(
-            file,
-            Device.cpu(),
-            m.normalization(),
-            m.input(),
-            Classifier.Mode.INFERENCE,
-            cfg.engine().memoryFormat());
-    try (ModelPool.Lease target = ModelPool.shared().borrow(key)) {
+        modelKey(
+            cfg, t.path(), "sweep.transfer." + t.name(), Device.cpu(), Classifier.Mode.INFERENCE);
+    try (ModelPool.Lease target = ExecutorCache.get().models().borrow(key)) {
       return UnitExecutor.run(
           source,
           target.classifier(),
@@ -278,104 +194,21 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     }
   }
 
-  /**
-   * The (pruned) source's predictions on the baseline unit's adversarial images of the same attack,
-   * seed and shard: transfer from baseline. One forward pass per batch; the baseline is never
-   * attacked again.
-   */
-  private int[] judgeBaseline(
-      SweepConfig cfg, Unit unit, Classifier source, Batch shard, Configuration conf)
-      throws IOException {
-    org.apache.hadoop.fs.Path file =
-        new org.apache.hadoop.fs.Path(
-            layout.unit(cfg.name(), runId, unit.baselineUnit()), AdversarialImages.FILE);
-    AdversarialImages adv = AdversarialImages.read(file, conf);
-    if (!java.util.Arrays.equals(adv.ids(), shard.ids())
-        || adv.perImage() != source.inputShape().pixels()) {
-      throw new IOException(
-          file
-              + " holds other images than shard "
-              + unit.shard()
-              + " of this unit ("
-              + unit.describe()
-              + ")");
-    }
-    int n = shard.size();
-    int batch = cfg.attack().batchSize();
-    int per = adv.perImage();
-    int[] out = new int[n];
-    for (int from = 0; from < n; from += batch) {
-      int to = Math.min(n, from + batch);
-      int[] labels = java.util.Arrays.copyOfRange(shard.labels(), from, to);
-      float[] pixels = java.util.Arrays.copyOfRange(adv.pixels(), from * per, to * per);
-      System.arraycopy(
-          Predictions.of(source, labels, pixels).predictions(), 0, out, from, to - from);
-    }
-    return out;
+  private static ModelPool.Key sourceKey(SweepConfig cfg, Device device) {
+    return modelKey(
+        cfg, cfg.model().path(), "sweep.model.path", device, Classifier.Mode.DIFFERENTIABLE);
   }
 
-  /** Writes the unit to staging and renames it into place; false if another attempt won. */
-  private boolean commit(
-      SweepConfig cfg,
-      Unit unit,
-      UnitResult result,
-      int[] baselineAdvPred,
-      UnitInfo info,
-      FileSystem fs,
-      Configuration conf,
-      org.apache.hadoop.fs.Path finalDir)
-      throws IOException {
-    TaskContext task = TaskContext.get();
-    // Unique across drivers too: task attempt ids restart at 0 in every application.
-    String attempt = appId + "-" + (task == null ? System.nanoTime() : task.taskAttemptId());
-    org.apache.hadoop.fs.Path staging = layout.unitAttempt(cfg.name(), runId, unit, attempt);
-    SampleFile.write(
-        new org.apache.hadoop.fs.Path(staging, ResultsLayout.SAMPLE_FILE),
-        cfg.name(),
-        runId,
-        unit,
-        result.samples(),
-        baselineAdvPred,
-        info,
-        conf);
-    if (unit.keepAdversarial()) {
-      long[] ids = result.samples().stream().mapToLong(s -> s.id()).toArray();
-      new AdversarialImages(ids, result.adversarial(), cfg.model().input().pixels())
-          .write(new org.apache.hadoop.fs.Path(staging, AdversarialImages.FILE), conf);
-    }
-    return commitDir(fs, staging, finalDir);
-  }
-
-  /**
-   * Renames {@code staging} to {@code finalDir}, the commit of a unit; false (and {@code staging}
-   * gone) if another attempt committed first, whose result then stands. Renaming onto a directory
-   * that exists does not fail on HDFS or on Hadoop's local file system: it moves (or copies) the
-   * source inside it. So an attempt that loses the race between the existence check and the rename
-   * looks for itself inside the winner's directory and takes itself back out.
-   */
-  static boolean commitDir(
-      FileSystem fs, org.apache.hadoop.fs.Path staging, org.apache.hadoop.fs.Path finalDir)
-      throws IOException {
-    fs.mkdirs(finalDir.getParent());
-    if (fs.exists(finalDir)) {
-      fs.delete(staging, true);
-      return false;
-    }
-    return renameUnlessTaken(fs, staging, finalDir);
-  }
-
-  /** The rename of {@link #commitDir} after its existence check, for a winner that came between. */
-  static boolean renameUnlessTaken(
-      FileSystem fs, org.apache.hadoop.fs.Path staging, org.apache.hadoop.fs.Path finalDir)
-      throws IOException {
-    boolean renamed = fs.rename(staging, finalDir);
-    org.apache.hadoop.fs.Path nested = new org.apache.hadoop.fs.Path(finalDir, staging.getName());
-    if (!renamed || fs.exists(nested)) {
-      fs.delete(nested, true);
-      fs.delete(staging, true);
-      return false;
-    }
-    return true;
+  private static ModelPool.Key modelKey(
+      SweepConfig cfg, String location, String key, Device device, Classifier.Mode mode) {
+    ModelConfig m = cfg.model();
+    return new ModelPool.Key(
+        Path.of(ExecutorCache.get().localPath(location, key)),
+        device,
+        m.normalization(),
+        m.input(),
+        mode,
+        cfg.engine().memoryFormat());
   }
 
   private static String executorId() {

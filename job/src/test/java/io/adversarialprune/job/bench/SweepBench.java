@@ -2,7 +2,7 @@ package io.adversarialprune.job.bench;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
-import io.adversarialprune.job.cache.LocalFiles;
+import io.adversarialprune.job.cache.ExecutorCache;
 import io.adversarialprune.job.cache.ShardCache;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.sweep.SweepRunner;
@@ -66,15 +66,16 @@ public final class SweepBench {
                 "sweep.grid.E=[]",
                 "sweep.grid.S=[]",
                 "sweep.grid.R=[]"));
-    Path model = Path.of(LocalFiles.resolve(base.model().path(), "model"));
-    String data = LocalFiles.resolve(base.data().path(), "data");
+    Path model = Path.of(ExecutorCache.get().localPath(base.model().path(), "model"));
+    String data = ExecutorCache.get().localPath(base.data().path(), "data");
 
     // (a) raw: one process, CORES intra-op threads, the row's work without Spark; and 1 thread.
     // (c) PyTorch eager on the same model and images with the same threads. Taken interleaved,
     // best of 3 rounds (2 with 1 thread): the machine is shared, its noise comes and goes, and
     // two intra-op threads wait for each other, so a stolen time slice stalls both.
     Batch shard =
-        ShardCache.shared()
+        ExecutorCache.get()
+            .shards()
             .get(
                 new ShardCache.Key(
                     data, 0, IMAGES, new ImagePreprocessor(1, 0, 0), base.model().input()),

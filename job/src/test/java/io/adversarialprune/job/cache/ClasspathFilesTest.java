@@ -12,14 +12,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Resources extracted from the application jar leave nothing in the temp directory at exit. */
-class LocalFilesTest {
+class ClasspathFilesTest {
   @TempDir Path tmp;
 
   /** Run in a JVM of its own: what is deleted at exit shows only once that JVM has exited. */
   public static final class Extract {
     public static void main(String[] args) throws Exception {
       for (String location : args) {
-        Path file = Path.of(LocalFiles.resolve(location, "test"));
+        Path file = Path.of(new ClasspathFiles().localPath(location, "test"));
         if (!Files.isRegularFile(file) || Files.size(file) == 0) {
           throw new IllegalStateException("not extracted: " + location);
         }

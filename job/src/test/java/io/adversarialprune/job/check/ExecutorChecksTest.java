@@ -3,10 +3,13 @@ package io.adversarialprune.job.check;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
-import io.adversarialprune.job.cache.LocalFiles;
+import io.adversarialprune.job.cache.ExecutorCache;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.udfs.exec.Batch;
+import io.adversarialprune.udfs.exec.ModelPool;
+import io.adversarialprune.udfs.exec.ModelSlot;
 import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.MemoryFormat;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -30,13 +33,20 @@ class ExecutorChecksTest {
             null,
             List.of("sweep.attack.batch-size=20", "sweep.attacks=[{type=pgd-linf, restarts=3}]"));
     Batch shard = randomShard(45);
-    Path model = Path.of(LocalFiles.resolve(plain.model().path(), "sweep.model.path"));
-    try (Classifier a =
-            Classifier.load(
-                model, Device.cpu(), plain.model().normalization(), plain.model().input());
-        Classifier b =
-            Classifier.load(
-                model, Device.cpu(), plain.model().normalization(), plain.model().input())) {
+    Path model = Path.of(ExecutorCache.get().localPath(plain.model().path(), "sweep.model.path"));
+    ModelPool.Key key =
+        new ModelPool.Key(
+            model,
+            Device.cpu(),
+            plain.model().normalization(),
+            plain.model().input(),
+            Classifier.Mode.DIFFERENTIABLE,
+            MemoryFormat.AUTO);
+    try (ModelPool pool = new ModelPool();
+        ModelPool.Lease leaseA = pool.borrow(key);
+        ModelPool.Lease leaseB = pool.borrow(key)) {
+      ModelSlot a = leaseA.slot();
+      ModelSlot b = leaseB.slot();
       assertThat(ExecutorChecks.ensure(plain, a, shard, "r", "e", "h"))
           .extracting(c -> c.report().batchSize())
           .containsExactly(20, 5);
@@ -50,8 +60,6 @@ class ExecutorChecksTest {
       assertThat(ExecutorChecks.ensure(restarting, a, shard, "r2", "e", "h"))
           .extracting(c -> c.report().batchSize())
           .containsExactly(20, 10, 5, 3, 2, 1);
-      ExecutorChecks.forget(a);
-      ExecutorChecks.forget(b);
     }
   }
 

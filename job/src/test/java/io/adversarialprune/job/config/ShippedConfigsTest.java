@@ -57,10 +57,7 @@ class ShippedConfigsTest {
             "Q=8",
             "QC=8");
     // the study's PGD as the one attack
-    assertThat(c.attacks())
-        .singleElement()
-        .extracting(SweepConfig.NamedAttack::spec)
-        .isEqualTo(pgd(c));
+    assertThat(c.attacks()).singleElement().extracting(NamedAttack::spec).isEqualTo(pgd(c));
     assertThat(pgd(c).eps()).isEqualTo(0.03);
     assertThat(pgd(c).alpha()).isEqualTo(0.001);
     assertThat(pgd(c).steps()).isEqualTo(10);
@@ -68,7 +65,7 @@ class ShippedConfigsTest {
     assertThat(c.model().resize()).isEqualTo(256);
     assertThat(c.model().crop()).isEqualTo(224);
     assertThat(c.model().normalization().mean()).containsExactly(0.485f, 0.456f, 0.406f);
-    assertThat(c.transfer()).extracting(SweepConfig.TransferTarget::name).containsExactly("int8");
+    assertThat(c.transfer()).extracting(TransferTarget::name).containsExactly("int8");
   }
 
   @Test
@@ -93,7 +90,7 @@ class ShippedConfigsTest {
   void attacksSweepComparesSixAttacksAtTheDefaultsRadius() {
     SweepConfig c = SweepConfig.load(new File(CONF, "attacks.conf"), List.of());
     assertThat(c.attacks())
-        .extracting(SweepConfig.NamedAttack::name)
+        .extracting(NamedAttack::name)
         .containsExactly("fgsm", "pgd", "apgd-ce", "apgd-dlr", "apgd-ce-100", "apgd-t");
     assertThat(c.attacks()).allSatisfy(a -> assertThat(a.spec().eps()).isEqualTo(0.03));
     // PGD and the APGDs at the same budget, one APGD-CE at ten times it, APGD-T at it per target

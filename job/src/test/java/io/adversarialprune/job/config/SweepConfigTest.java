@@ -86,9 +86,7 @@ class SweepConfigTest {
             List.of(
                 "sweep.attack.eps=0.05",
                 "sweep.attacks=[{type=pgd-linf, name=pgd}, {type=fgsm, eps=0.1}, {type=apgd-ce}]"));
-    assertThat(c.attacks())
-        .extracting(SweepConfig.NamedAttack::name)
-        .containsExactly("pgd", "fgsm", "apgd-ce");
+    assertThat(c.attacks()).extracting(NamedAttack::name).containsExactly("pgd", "fgsm", "apgd-ce");
     assertThat(c.attacks()).extracting(a -> a.spec().eps()).containsExactly(0.05, 0.1, 0.05);
     assertThat(c.attacks())
         .extracting(a -> a.spec().type())
@@ -194,5 +192,34 @@ class SweepConfigTest {
         .hasMessageContaining("sweep.grid.Q");
     assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.grid.L2=[0.5]")))
         .hasMessageContaining("unknown key sweep.grid.L2");
+  }
+
+  @Test
+  void aCompositeWithAnEmptyStepIsRefusedNamingItsText() {
+    // conf/default.conf's grid: R = [0.01, 0.05, ...]; a trailing '+' was once dropped silently.
+    assertThatThrownBy(
+            () ->
+                SweepConfig.load(
+                    null,
+                    List.of(
+                        "sweep.grid.R=[0.05]",
+                        "sweep.grid.composite=[\"R=0.07+\", \"R=0.05+\", \"+E=0.1\","
+                            + " \"E=0.1++R=1\"]")))
+        .hasMessageContaining("invalid config (4 problems)")
+        .hasMessageContaining(
+            "\n  sweep.grid.composite entry 'R=0.07+': step 2 of 2 is empty (a '+' with no"
+                + " TYPE=VALUE after it); expected TYPE=VALUE[+TYPE=VALUE...]")
+        .hasMessageContaining("\n  sweep.grid.composite entry 'R=0.05+': step 2 of 2 is empty")
+        .hasMessageContaining("\n  sweep.grid.composite entry '+E=0.1': step 1 of 2 is empty")
+        .hasMessageContaining("\n  sweep.grid.composite entry 'E=0.1++R=1': step 2 of 3 is empty")
+        .message()
+        .doesNotContain("same config twice");
+  }
+
+  @Test
+  void aCompositeStepThatIsNotTypeEqualsValueIsNamed() {
+    assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.grid.composite=[\"E=0.1+R\"]")))
+        .hasMessageContaining(
+            "sweep.grid.composite entry 'E=0.1+R': 'R' is not TYPE=VALUE; expected");
   }
 }

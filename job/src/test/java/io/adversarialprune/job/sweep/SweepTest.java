@@ -3,7 +3,7 @@ package io.adversarialprune.job.sweep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Main;
-import io.adversarialprune.job.cache.ShardCache;
+import io.adversarialprune.job.cache.ExecutorCache;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.Tables;
@@ -65,8 +65,8 @@ class SweepTest {
     String root = tmp.resolve("small").toString();
     SweepConfig config = SweepConfig.load(null, SMALL);
     // Loads and decodes of this test only: other tests of the class share the JVM's pools.
-    long loads = io.adversarialprune.udfs.exec.ModelPool.shared().loads();
-    long decodes = ShardCache.shared().decodes();
+    long loads = ExecutorCache.get().models().loads();
+    long decodes = ExecutorCache.get().shards().decodes();
     SweepRunner.Summary first = new SweepRunner(spark, config, root, "r1").run();
     assertThat(first.units()).isEqualTo(3 * 2 * 2 * 2);
     assertThat(first.computed()).isEqualTo(24);
@@ -208,8 +208,8 @@ class SweepTest {
     // 53 units ran in this test (local[2]): the model was loaded at most once per concurrent task
     // slot, never per unit (none if another test left its classifiers in the pool), and each of
     // the two shards decoded at most once.
-    assertThat(io.adversarialprune.udfs.exec.ModelPool.shared().loads() - loads).isBetween(0L, 2L);
-    assertThat(ShardCache.shared().decodes() - decodes).isBetween(0L, 2L);
+    assertThat(ExecutorCache.get().models().loads() - loads).isBetween(0L, 2L);
+    assertThat(ExecutorCache.get().shards().decodes() - decodes).isBetween(0L, 2L);
   }
 
   @Test

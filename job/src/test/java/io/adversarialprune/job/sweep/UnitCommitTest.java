@@ -22,12 +22,12 @@ class UnitCommitTest {
     FileSystem fs = FileSystem.getLocal(new Configuration());
     Path finalDir = tmp.resolve("samples/s/r/none/seed-0/shard-0");
     Path first = attempt("none.seed-0.shard-0.attempt-app1-1", "first");
-    assertThat(RunUnits.commitDir(fs, path(first), path(finalDir))).isTrue();
+    assertThat(UnitCommit.commitDir(fs, path(first), path(finalDir))).isTrue();
     assertThat(Files.readString(finalDir.resolve("part-0.parquet"))).isEqualTo("first");
     assertThat(first).doesNotExist();
 
     Path second = attempt("none.seed-0.shard-0.attempt-app1-2", "second");
-    assertThat(RunUnits.commitDir(fs, path(second), path(finalDir))).isFalse();
+    assertThat(UnitCommit.commitDir(fs, path(second), path(finalDir))).isFalse();
     assertThat(second).doesNotExist();
     assertThat(files(finalDir)).containsExactly("part-0.parquet");
     assertThat(Files.readString(finalDir.resolve("part-0.parquet"))).isEqualTo("first");
@@ -38,11 +38,11 @@ class UnitCommitTest {
     FileSystem fs = FileSystem.getLocal(new Configuration());
     Path finalDir = tmp.resolve("samples/s/r/none/seed-0/shard-1");
     Path winner = attempt("none.seed-0.shard-1.attempt-app1-1", "winner");
-    assertThat(RunUnits.commitDir(fs, path(winner), path(finalDir))).isTrue();
+    assertThat(UnitCommit.commitDir(fs, path(winner), path(finalDir))).isTrue();
     // The loser passed its existence check before the winner's rename, then renames: Hadoop moves
     // (or copies) it inside the winner's directory instead of failing.
     Path loser = attempt("none.seed-0.shard-1.attempt-app2-1", "loser");
-    assertThat(RunUnits.renameUnlessTaken(fs, path(loser), path(finalDir))).isFalse();
+    assertThat(UnitCommit.renameUnlessTaken(fs, path(loser), path(finalDir))).isFalse();
     assertThat(loser).doesNotExist();
     assertThat(files(finalDir)).containsExactly("part-0.parquet");
     assertThat(Files.readString(finalDir.resolve("part-0.parquet"))).isEqualTo("winner");

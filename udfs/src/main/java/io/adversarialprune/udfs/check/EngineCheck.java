@@ -64,26 +64,39 @@ public final class EngineCheck {
       int samples, int directions, double step, double gradientTolerance, double logitTolerance)
       implements java.io.Serializable {
 
-    /** Validates the ranges. */
+    /** Validates the ranges; the message lists every problem ({@link #problems}). */
     public Settings {
+      List<String> problems =
+          problems(samples, directions, step, gradientTolerance, logitTolerance);
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException("engine check " + String.join("; ", problems));
+      }
+    }
+
+    /**
+     * Every value out of range, one message each starting with its HOCON key ({@code samples},
+     * {@code directions}, {@code step}, {@code gradient-tolerance}, {@code logit-tolerance}), so a
+     * config reader can put its block's path in front; empty when all are valid.
+     */
+    public static List<String> problems(
+        int samples, int directions, double step, double gradientTolerance, double logitTolerance) {
+      List<String> out = new ArrayList<>();
       if (samples < 1) {
-        throw new IllegalArgumentException("engine check samples must be >= 1, got " + samples);
+        out.add("samples must be >= 1, got " + samples);
       }
       if (directions < 3) {
-        throw new IllegalArgumentException(
-            "engine check directions must be >= 3, got " + directions);
+        out.add("directions must be >= 3 (sign(g), g and at least one random), got " + directions);
       }
       if (!(step > 0 && step <= 0.1)) {
-        throw new IllegalArgumentException("engine check step must be in (0, 0.1], got " + step);
+        out.add("step must be in (0, 0.1], got " + step);
       }
       if (!(gradientTolerance > 0 && gradientTolerance < 1)) {
-        throw new IllegalArgumentException(
-            "engine check gradient tolerance must be in (0, 1), got " + gradientTolerance);
+        out.add("gradient-tolerance must be in (0, 1), got " + gradientTolerance);
       }
       if (!(logitTolerance > 0 && logitTolerance < 1)) {
-        throw new IllegalArgumentException(
-            "engine check logit tolerance must be in (0, 1), got " + logitTolerance);
+        out.add("logit-tolerance must be in (0, 1), got " + logitTolerance);
       }
+      return out;
     }
   }
 

@@ -15,25 +15,26 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A per-JVM holder of loaded {@link Classifier}s, one per concurrent borrower.
+ * Loaded models, one {@link ModelSlot} per concurrent borrower.
  *
  * <pre>{@code
- * try (ModelPool.Lease lease = ModelPool.shared().borrow(key)) {
- *   Classifier model = lease.classifier();
- *   ... prune, attack, restore ...
- * }
+ * try (ModelPool.Lease lease = pool.borrow(key)) {
+ *   ModelSlot slot = lease.slot();
+ *   slot.prune(spec, seed);
+ *   ... attack slot.classifier() ...
+ * } // restores the original weights and returns the slot
  * }</pre>
  *
- * <p>Each lease has a classifier to itself: a row prunes its model's weights in place, so a
- * classifier is never used by two threads at once. Closing a lease returns its classifier to the
- * pool and the next borrower of the same key reuses it, so a model file is loaded at most once per
- * concurrent task slot, not once per unit. A borrower must hand the classifier back in the state it
- * got it (restore pruned weights before closing the lease); a borrower that cannot (the restore
- * failed) should call {@link Lease#discard()} instead, which closes the classifier.
+ * <p>Each lease has a slot to itself: a unit prunes its model's weights in place, so a classifier
+ * is never used by two threads at once. Closing a lease restores the slot's original weights and
+ * returns it to the pool, and the next borrower of the same key reuses it, so a model file is
+ * loaded at most once per concurrent task slot, not once per unit. A borrower that cannot vouch for
+ * the slot (a prune, an attack or the restore failed) calls {@link Lease#discard()} instead, which
+ * closes it.
  *
- * <p>Lifecycle: {@link #shared()} is created lazily on first use and lives as long as the JVM (an
- * executor); its classifiers are freed when the process exits or by {@link #close()}. A pool made
- * with the public constructor (tests, tools) is owned and closed by its creator.
+ * <p>Lifecycle: the pool's creator owns it and closes it; closing frees the idle slots, and lent
+ * ones are freed when they come back. (The sweep's executors hold theirs in the job's {@code
+ * ExecutorCache}, for the JVM's life.)
  *
  * <p>Thread-safety: all methods are thread-safe; loads for different borrowers run in parallel.
  * Leases are not thread-safe and belong to the borrowing thread.
@@ -66,52 +67,15 @@ public final class ModelPool implements AutoCloseable {
       file = file.toAbsolutePath().normalize();
       memoryFormat = memoryFormat.resolve(device);
     }
-
-    /** A key in the {@link MemoryFormat#AUTO} layout. */
-    public Key(
-        Path file,
-        Device device,
-        Normalization normalization,
-        InputShape shape,
-        Classifier.Mode mode) {
-      this(file, device, normalization, shape, mode, MemoryFormat.AUTO);
-    }
-
-    /**
-     * A key for an attack source ({@link Classifier.Mode#DIFFERENTIABLE}) in the {@link
-     * MemoryFormat#AUTO} layout.
-     */
-    public static Key of(Path file, Device device, Normalization normalization, InputShape shape) {
-      return new Key(file, device, normalization, shape, Classifier.Mode.DIFFERENTIABLE);
-    }
   }
 
-  private static volatile ModelPool shared;
-
-  private final Map<Key, Deque<Classifier>> idle = new ConcurrentHashMap<>();
+  private final Map<Key, Deque<ModelSlot>> idle = new ConcurrentHashMap<>();
   private final AtomicLong loads = new AtomicLong();
   private volatile boolean closed;
 
-  /** A private pool; its creator closes it. Most code wants {@link #shared()}. */
-  public ModelPool() {}
-
-  /** The JVM-wide pool, created on first use. */
-  public static ModelPool shared() {
-    ModelPool pool = shared;
-    if (pool == null) {
-      synchronized (ModelPool.class) {
-        pool = shared;
-        if (pool == null) {
-          pool = new ModelPool();
-          shared = pool;
-        }
-      }
-    }
-    return pool;
-  }
-
   /**
-   * Lends a classifier for {@code key}: an idle one if there is one, else a newly loaded one.
+   * Lends a slot for {@code key}: an idle one if there is one, else one with a newly loaded
+   * classifier.
    *
    * @throws IllegalStateException when loading fails (see {@link Classifier#load}) or the pool is
    *     closed
@@ -120,19 +84,20 @@ public final class ModelPool implements AutoCloseable {
     if (closed) {
       throw new IllegalStateException("model pool is closed");
     }
-    Classifier classifier = idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).poll();
-    if (classifier == null) {
-      classifier =
-          Classifier.load(
-              key.file(),
-              key.device(),
-              key.normalization(),
-              key.shape(),
-              key.mode(),
-              key.memoryFormat());
+    ModelSlot slot = idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).poll();
+    if (slot == null) {
+      slot =
+          new ModelSlot(
+              Classifier.load(
+                  key.file(),
+                  key.device(),
+                  key.normalization(),
+                  key.shape(),
+                  key.mode(),
+                  key.memoryFormat()));
       loads.incrementAndGet();
     }
-    return new Lease(key, classifier);
+    return new Lease(key, slot);
   }
 
   /** How many classifiers this pool has loaded so far. */
@@ -140,63 +105,83 @@ public final class ModelPool implements AutoCloseable {
     return loads.get();
   }
 
-  /** Closes the idle classifiers and refuses new borrows; lent ones are closed on return. */
+  /** Closes the idle slots and refuses new borrows; lent ones are closed on return. */
   @Override
   public void close() {
     closed = true;
-    List<Classifier> toClose = new ArrayList<>();
-    for (Deque<Classifier> deque : idle.values()) {
-      for (Classifier c = deque.poll(); c != null; c = deque.poll()) {
-        toClose.add(c);
+    List<ModelSlot> toClose = new ArrayList<>();
+    for (Deque<ModelSlot> deque : idle.values()) {
+      for (ModelSlot s = deque.poll(); s != null; s = deque.poll()) {
+        toClose.add(s);
       }
     }
-    toClose.forEach(Classifier::close);
+    toClose.forEach(ModelSlot::close);
   }
 
-  private void giveBack(Key key, Classifier classifier) {
+  private void giveBack(Key key, ModelSlot slot) {
     if (closed) {
-      classifier.close();
+      slot.close();
       return;
     }
-    idle.get(key).push(classifier);
-    if (closed && idle.get(key).remove(classifier)) {
-      classifier.close(); // the pool closed while we were returning it
+    idle.get(key).push(slot);
+    if (closed && idle.get(key).remove(slot)) {
+      slot.close(); // the pool closed while we were returning it
     }
   }
 
-  /** One borrower's exclusive use of a classifier; closing it returns the classifier. */
+  /** One borrower's exclusive use of a slot; closing it returns the slot, restored. */
   public final class Lease implements AutoCloseable {
     private final Key key;
-    private Classifier classifier;
+    private ModelSlot slot;
 
-    private Lease(Key key, Classifier classifier) {
+    private Lease(Key key, ModelSlot slot) {
       this.key = key;
-      this.classifier = classifier;
+      this.slot = slot;
     }
 
-    /** The lent classifier; valid until this lease is closed. */
-    public Classifier classifier() {
-      if (classifier == null) {
+    /** The lent slot; valid until this lease is closed. */
+    public ModelSlot slot() {
+      if (slot == null) {
         throw new IllegalStateException("lease of " + key.file() + " is closed");
       }
-      return classifier;
+      return slot;
     }
 
-    /** Closes the classifier instead of returning it (e.g. its weights could not be restored). */
+    /** The lent slot's classifier. */
+    public Classifier classifier() {
+      return slot().classifier();
+    }
+
+    /**
+     * Closes the slot instead of returning it (its weights or state cannot be vouched for).
+     * Idempotent.
+     */
     public void discard() {
-      if (classifier != null) {
-        classifier.close();
-        classifier = null;
+      if (slot != null) {
+        ModelSlot s = slot;
+        slot = null;
+        s.close();
       }
     }
 
-    /** Returns the classifier to the pool. Idempotent. */
+    /**
+     * Restores the slot's original weights and returns it to the pool; a slot whose restore fails
+     * is discarded, and the failure thrown. Idempotent.
+     */
     @Override
     public void close() {
-      if (classifier != null) {
-        giveBack(key, classifier);
-        classifier = null;
+      if (slot == null) {
+        return;
       }
+      try {
+        slot.restore();
+      } catch (RuntimeException | Error e) {
+        discard();
+        throw e;
+      }
+      ModelSlot s = slot;
+      slot = null;
+      giveBack(key, s);
     }
   }
 }

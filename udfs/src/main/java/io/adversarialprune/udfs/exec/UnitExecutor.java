@@ -23,17 +23,6 @@ public final class UnitExecutor {
 
   private UnitExecutor() {}
 
-  /** {@link #run(Classifier, Classifier, long, List, Attack, int, boolean)} without the images. */
-  public static UnitResult run(
-      Classifier source,
-      Classifier target,
-      long seed,
-      List<Batch> shard,
-      Attack attack,
-      int batchSize) {
-    return run(source, target, seed, shard, attack, batchSize, false);
-  }
-
   /**
    * Attacks every sample of {@code shard} and judges it on {@code target}.
    *

@@ -7,6 +7,8 @@ import io.adversarialprune.udfs.Fixtures;
 import io.adversarialprune.udfs.attack.Attack;
 import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.MemoryFormat;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -17,10 +19,19 @@ import org.junit.jupiter.api.Test;
 
 class ModelPoolTest {
 
-  private static final ModelPool.Key KEY =
-      ModelPool.Key.of(Fixtures.tiny(), Device.cpu(), Fixtures.NORM, Fixtures.SHAPE);
+  private static final ModelPool.Key KEY = key(Fixtures.tiny());
   private static final Attack PGD = new PgdLinf(0.03, 0.005, 3, true, 1, true, false).attack();
   private static final int BATCH_SIZE = 8;
+
+  private static ModelPool.Key key(Path file) {
+    return new ModelPool.Key(
+        file,
+        Device.cpu(),
+        Fixtures.NORM,
+        Fixtures.SHAPE,
+        Classifier.Mode.DIFFERENTIABLE,
+        MemoryFormat.AUTO);
+  }
 
   @Test
   void returnedClassifiersAreReused() {
@@ -36,18 +47,12 @@ class ModelPoolTest {
         }
       }
       assertThat(pool.loads()).isEqualTo(2);
-      ModelPool.Key equal =
-          ModelPool.Key.of(
-              Fixtures.tiny().resolve("..").resolve("tiny.pt"),
-              Device.cpu(),
-              Fixtures.NORM,
-              Fixtures.SHAPE);
+      ModelPool.Key equal = key(Fixtures.tiny().resolve("..").resolve("tiny.pt"));
       try (ModelPool.Lease lease = pool.borrow(equal)) {
         assertThat(lease.classifier()).isNotNull();
       }
       assertThat(pool.loads()).isEqualTo(2);
     }
-    assertThat(ModelPool.shared()).isSameAs(ModelPool.shared());
   }
 
   @Test
@@ -60,7 +65,8 @@ class ModelPoolTest {
     List<UnitResult> sequential = new ArrayList<>();
     try (Classifier model = Fixtures.loadTiny()) {
       for (int r = 0; r < rows; r++) {
-        sequential.add(UnitExecutor.run(model, null, 17L + r, shards.get(r), PGD, BATCH_SIZE));
+        sequential.add(
+            UnitExecutor.run(model, null, 17L + r, shards.get(r), PGD, BATCH_SIZE, false));
       }
     }
     ExecutorService threads = Executors.newFixedThreadPool(rows);
@@ -76,7 +82,13 @@ class ModelPoolTest {
                     allBorrowed.countDown();
                     allBorrowed.await(); // all four rows hold a classifier at the same time
                     return UnitExecutor.run(
-                        lease.classifier(), null, 17L + row, shards.get(row), PGD, BATCH_SIZE);
+                        lease.classifier(),
+                        null,
+                        17L + row,
+                        shards.get(row),
+                        PGD,
+                        BATCH_SIZE,
+                        false);
                   }
                 }));
       }

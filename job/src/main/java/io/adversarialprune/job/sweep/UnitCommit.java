@@ -1,0 +1,110 @@
+package io.adversarialprune.job.sweep;
+
+import io.adversarialprune.job.plan.Unit;
+import io.adversarialprune.job.results.AdversarialImages;
+import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.SampleFile;
+import io.adversarialprune.job.results.UnitInfo;
+import io.adversarialprune.udfs.exec.UnitResult;
+import java.io.IOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
+
+/**
+ * The commit of a unit's results: its samples file (with its {@link UnitInfo} in the footer) and,
+ * when later units judge them, its adversarial images, written to a staging directory of this
+ * attempt and renamed into the unit's directory in one step. A unit whose directory exists is
+ * committed, by an earlier run with the same run id or another attempt of this task, and is never
+ * written again: retries and reruns do not duplicate rows.
+ *
+ * <p>One per task; not thread-safe.
+ */
+final class UnitCommit {
+  private final ResultsLayout layout;
+  private final String sweep;
+  private final String runId;
+  private final String appId;
+  private final int pixelsPerImage;
+  private final Configuration conf;
+
+  UnitCommit(
+      ResultsLayout layout,
+      String sweep,
+      String runId,
+      String appId,
+      int pixelsPerImage,
+      Configuration conf) {
+    this.layout = layout;
+    this.sweep = sweep;
+    this.runId = runId;
+    this.appId = appId;
+    this.pixelsPerImage = pixelsPerImage;
+    this.conf = conf;
+  }
+
+  /** Whether {@code unit} is committed already. */
+  boolean committed(Unit unit) throws IOException {
+    Path dir = layout.unit(sweep, runId, unit);
+    return dir.getFileSystem(conf).exists(dir);
+  }
+
+  /**
+   * Writes {@code unit}'s results to staging and renames them into place.
+   *
+   * @param baselineAdvPred this unit's predictions on the baseline's adversarial images, or null
+   * @return false if another attempt committed the unit first (its result then stands)
+   */
+  boolean commit(Unit unit, UnitResult result, int[] baselineAdvPred, UnitInfo info)
+      throws IOException {
+    TaskContext task = TaskContext.get();
+    // Unique across drivers too: task attempt ids restart at 0 in every application.
+    String attempt = appId + "-" + (task == null ? System.nanoTime() : task.taskAttemptId());
+    Path staging = layout.unitAttempt(sweep, runId, unit, attempt);
+    SampleFile.write(
+        new Path(staging, ResultsLayout.SAMPLE_FILE),
+        sweep,
+        runId,
+        unit,
+        result.samples(),
+        baselineAdvPred,
+        info,
+        conf);
+    if (unit.keepAdversarial()) {
+      long[] ids = result.samples().stream().mapToLong(s -> s.id()).toArray();
+      new AdversarialImages(ids, result.adversarial(), pixelsPerImage)
+          .write(new Path(staging, AdversarialImages.FILE), conf);
+    }
+    Path finalDir = layout.unit(sweep, runId, unit);
+    return commitDir(finalDir.getFileSystem(conf), staging, finalDir);
+  }
+
+  /**
+   * Renames {@code staging} to {@code finalDir}; false (and {@code staging} gone) if another
+   * attempt committed first, whose result then stands. Renaming onto a directory that exists does
+   * not fail on HDFS or on Hadoop's local file system: it moves (or copies) the source inside it.
+   * So an attempt that loses the race between the existence check and the rename looks for itself
+   * inside the winner's directory and takes itself back out.
+   */
+  static boolean commitDir(FileSystem fs, Path staging, Path finalDir) throws IOException {
+    fs.mkdirs(finalDir.getParent());
+    if (fs.exists(finalDir)) {
+      fs.delete(staging, true);
+      return false;
+    }
+    return renameUnlessTaken(fs, staging, finalDir);
+  }
+
+  /** The rename of {@link #commitDir} after its existence check, for a winner that came between. */
+  static boolean renameUnlessTaken(FileSystem fs, Path staging, Path finalDir) throws IOException {
+    boolean renamed = fs.rename(staging, finalDir);
+    Path nested = new Path(finalDir, staging.getName());
+    if (!renamed || fs.exists(nested)) {
+      fs.delete(nested, true);
+      fs.delete(staging, true);
+      return false;
+    }
+    return true;
+  }
+}
