@@ -17,33 +17,10 @@ import java.util.stream.IntStream;
 
 /**
  * Checks, on the executor that will attack with it, that a classifier's engine computes what the
- * attack relies on: the input gradient of the cross entropy (the model's backward pass, which every
- * attack's gradient goes through; the DLR losses add a few ops on the logits that are not checked
- * separately), and logits that do not depend on which kernels compute them. Nothing here trusts the
- * engine's autograd or one kernel alone.
- *
- * <ol>
- *   <li><b>Gradient against the forward.</b> The autograd input gradient {@code g} of the summed
- *       cross entropy is computed exactly as the attacks compute it ({@link
- *       Gradients#inputGradient}), on the real batch, in the classifier's layout, on the calling
- *       thread (so with its intra-op thread setting). For the {@link Settings#samples()} samples of
- *       the batch with the highest loss and {@link Settings#directions()} directions {@code d} each
- *       (the attack's own {@code sign(g)}, {@code g} itself, and seeded random ±1 directions, which
- *       also catch a gradient that is zero), the change {@code L(x + hd) - L(x - hd)} of the
- *       sample's loss is measured with two forward passes and compared with what the gradient
- *       predicts, {@code g · (x⁺ - x⁻)} over the displacement really applied in float32. Losses are
- *       taken in double from the float logits, so that saturated softmaxes still resolve.
- *   <li><b>Logits across kernels.</b> The batch's logits in the classifier's layout are compared
- *       with a second forward in the same layout (determinism) and one in the other memory layout
- *       (other convolution kernels, other strides seen by the model).
- * </ol>
- *
- * <p>A gradient error is {@code |predicted - measured| / max(|predicted|, |measured|, floor)} per
- * (sample, direction): a sign-flipped gradient gives 2, a zero or unrelated one about 1, a gradient
- * scaled by s gives |1 - s|, while real models agree to a few 1e-3 or better (central differences
- * in float32). The check fails when the median or the root-mean-square relative error over all
- * pairs exceeds {@link Settings#gradientTolerance()}, or the logits differ by more than {@link
- * Settings#logitTolerance()} relative to their largest magnitude.
+ * attacks rely on: the input gradient of the cross entropy against central differences of the
+ * forward pass (on the real batch, in the attack's layout and thread setting), and logits that do
+ * not change across repeats and memory layouts. Nothing here trusts the engine's autograd or one
+ * kernel alone. How each figure is computed and judged: docs/ENGINE-CHECK.md.
  *
  * <p>Native memory: one sub-manager of the classifier's manager per call. Not thread-safe with
  * respect to the classifier (like every user of a {@link Classifier}); the calling thread's grad

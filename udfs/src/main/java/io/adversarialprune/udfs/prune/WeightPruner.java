@@ -16,54 +16,16 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Prunes a loaded model's parameters in place, with bitwise restore.
+ * Prunes a loaded model's parameters in place, with bitwise restore: the study's E, S, R and the
+ * torch kinds (L1, L1G, LN1, LN2, RANDOM, Q, QC), alone or composed in {@link PruneType} order, as
+ * docs/PRUNING.md specifies element by element (what changes, what counts as changed, how ties and
+ * seeds go).
  *
- * <p>The constructor takes the model's own parameter tensors (for a TorchScript model, {@code
- * block.getParameters()} values' arrays: the tensors the module computes with) and snapshots their
- * values once as host {@code float[]}. {@link #apply} computes the pruned values from the snapshot
- * on the host and copies them into the same native tensors (an in-place index put on the tensor's
- * device, so the module computes with them); {@link #restore} copies the snapshot back the same
- * way. The only NDArrays created are the per-tensor copy sources, each in a sub-manager closed
- * right after the copy: nothing stays attached to the model's manager. Only parameters are touched;
- * buffers such as batch-norm running statistics are not in the map and are never written.
- *
- * <p>Semantics (the study's E, S, R, then the torch kinds):
- *
- * <ul>
- *   <li>E: {@code w = 0 where |w| < E}. Every element with {@code |w| < E} counts as changed,
- *       including elements that were already exactly 0 (the count {@code (|w| < E).sum()} that the
- *       fixture's PyTorch reference and the study's ratio use).
- *   <li>S: clamp to {@code [mean - S*std, mean + S*std]} with the mean and unbiased (n-1) std of
- *       the ORIGINAL tensor (before E). With the normality gate on, only tensors whose normaltest
- *       p-value is below 1e-5 are clamped, i.e. tensors that are NOT normal (the study's comment
- *       says the opposite of what its code does; this keeps the code's behaviour). Tensors with
- *       fewer than 8 elements (scipy's minimum) have no p-value and are not clamped while the gate
- *       is on. The bounds are computed in double and rounded to float. An element counts as changed
- *       when the clamp changed its value.
- *   <li>R: {@code w = w + U[-R, R]}: noise {@code (float) ((2u - 1) * R)} with {@code u} from a
- *       {@link SplittableRandom} seeded only by (seed, parameter name), drawn in element order and
- *       added in float, so every task, thread and JVM builds the same model for the same seed. An
- *       element counts as changed when the addition changed its value.
- *   <li>L1, L1G, LN1, LN2, RANDOM ({@code torch.nn.utils.prune}'s l1_unstructured,
- *       global_unstructured with L1Unstructured, ln_structured with n = 1 or 2 on dim 0, and a
- *       seeded random_unstructured): zero {@code round(amount * n)} elements (channels for LN), by
- *       multiplying with 0 as torch's mask does (a negative weight becomes {@code -0.0}); every
- *       masked element counts as changed. Ties at the boundary go by index (see {@link
- *       #pruneSmallest} and {@link #pruneChannels}); RANDOM draws from a {@link SplittableRandom}
- *       seeded by (seed, parameter name), independent of R's stream.
- *   <li>Q, QC: symmetric fake quantization, per tensor or per output channel, as {@code
- *       torch.fake_quantize_per_tensor_affine} / {@code _per_channel_affine} compute it (see {@link
- *       #quantize}); an element counts as changed when its value changed.
- *   <li>The torch kinds touch only conv and linear weights (name ending in {@code weight}, rank >=
- *       2) within the include/exclude filters; E, S and R every parameter the filters select
- *       ({@link PruneSpec#selects(PruneType, String, int)}).
- *   <li>Composite: in {@link PruneType} order (E, S, R, L1, L1G, LN1, LN2, RANDOM, then Q or QC),
- *       each step on the result of the previous ones; an element changed by several steps counts
- *       once, and the report's ratio is over all parameter elements.
- * </ul>
- *
- * <p>Writes run with grad mode off (restored afterwards), so they work whether or not the
- * parameters are frozen and whatever the calling thread's grad mode.
+ * <p>The constructor snapshots the values of the model's own parameter tensors once as host arrays;
+ * {@link #apply} computes pruned values from the snapshot and copies them into the same native
+ * tensors, {@link #restore} copies the snapshot back. Buffers (batch-norm running statistics) are
+ * never written. Temporary arrays live in sub-managers closed right after each copy; writes run
+ * with grad mode off, restored afterwards.
  *
  * <p>Not thread-safe: one pruner per model instance (per task slot). {@link #close()} frees the
  * snapshot only; the model stays as it is (call {@link #restore()} first to leave it original).
