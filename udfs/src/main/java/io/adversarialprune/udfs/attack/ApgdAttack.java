@@ -70,41 +70,20 @@ public final class ApgdAttack implements Attack {
 
   static final float MOMENTUM = 0.75f;
 
-  private final AttackSpec spec;
+  private final ApgdSpec spec;
   private final Losses.Loss loss;
-  private final double eps;
-  private final int steps;
-  private final int restarts;
   private final int targets;
-  private final double rho;
-  private final boolean round8bit;
-  private final boolean earlyStop;
   private final int[] checkpoints;
 
   /**
-   * Made by {@link Apgd} and {@link ApgdT} ({@code spec}), which validate the values; {@code
-   * targets} is 1 for the untargeted losses.
+   * Made by {@link Apgd} and {@link ApgdT}, which validated the values: {@code spec} attacked with
+   * {@code loss} on {@code targets} target classes per sample (1 for the untargeted losses).
    */
-  ApgdAttack(
-      AttackSpec spec,
-      Losses.Loss loss,
-      double eps,
-      int steps,
-      int restarts,
-      int targets,
-      double rho,
-      boolean round8bit,
-      boolean earlyStop) {
+  ApgdAttack(ApgdSpec spec, Losses.Loss loss, int targets) {
     this.spec = spec;
     this.loss = loss;
-    this.eps = eps;
-    this.steps = steps;
-    this.restarts = restarts;
     this.targets = targets;
-    this.rho = rho;
-    this.round8bit = round8bit;
-    this.earlyStop = earlyStop;
-    this.checkpoints = checkpoints(steps);
+    this.checkpoints = checkpoints(spec.steps());
   }
 
   /**
@@ -146,6 +125,7 @@ public final class ApgdAttack implements Attack {
     try {
       int[][] targetOf =
           loss == Losses.Loss.DLR_TARGETED ? targetClasses(source, labels, pixels) : null;
+      int restarts = spec.restarts();
       int runs = restarts * targets;
       float[] best = new float[pixels.length];
       float[] bestLoss = new float[n];
@@ -163,7 +143,8 @@ public final class ApgdAttack implements Attack {
         }
         float[] start = new float[clean.length];
         for (int k = 0; k < batchRows.length; k++) {
-          SampleNoise.scaledStart(seed, ids[batchRows[k]], r, eps, clean, k * per, per, start);
+          SampleNoise.scaledStart(
+              seed, ids[batchRows[k]], r, spec.eps(), clean, k * per, per, start);
         }
         float[] adv = run(source, y, target, clean, start, todo.length);
         if (runs == 1) {
@@ -253,7 +234,7 @@ public final class ApgdAttack implements Attack {
     int per = shape.pixels();
     int n = labels.length;
     float[] out = new float[clean.length];
-    State s = new State(n, steps);
+    State s = new State(n, spec.steps());
     AttackSupport.Rows rows = new AttackSupport.Rows(n, live);
     try (NDManager batch = source.manager().newSubManager()) {
       Tensors t = new Tensors(batch, shape, clean, labels, targets);
@@ -276,12 +257,12 @@ public final class ApgdAttack implements Attack {
           s.hasAdv[i] = true;
           s.advLoss[i] = f0[i];
         }
-        s.eta[i] = (float) (2 * eps);
+        s.eta[i] = (float) (2 * spec.eps());
       }
       int nextCheckpoint = 0;
       int lastCheckpoint = 0;
-      for (int k = 0; k < steps; k++) {
-        if (earlyStop) {
+      for (int k = 0; k < spec.steps(); k++) {
+        if (spec.earlyStop()) {
           float[] xs = null;
           for (int p = 0; p < rows.size(); p++) {
             if (rows.alive(p) && s.wrongNow[rows.sample(p)]) {
@@ -340,7 +321,7 @@ public final class ApgdAttack implements Attack {
         }
       }
     }
-    if (round8bit) {
+    if (spec.round8bit()) {
       AttackSupport.round8bit(source.manager(), shape, out);
     }
     return out;
@@ -376,7 +357,7 @@ public final class ApgdAttack implements Attack {
       NDArray momentum = t.x.sub(t.xPrev).mul(1 - MOMENTUM);
       next = t.project(t.x.add(towardZ).add(momentum));
     }
-    boolean needGradient = k + 1 < steps;
+    boolean needGradient = k + 1 < spec.steps();
     Gradients.Evaluation at = pass(source, next.duplicate(), t, needGradient);
     float[] f = at.losses().toFloatArray();
     long[] pred = at.predictions();
@@ -432,7 +413,7 @@ public final class ApgdAttack implements Attack {
         for (int h = lastCheckpoint; h < k; h++) {
           increased += s.fHistory[h + 1][i] > s.fHistory[h][i] ? 1 : 0;
         }
-        boolean stalled = increased < rho * (k - lastCheckpoint);
+        boolean stalled = increased < spec.rho() * (k - lastCheckpoint);
         boolean noProgress = !s.reducedAtCheck[i] && s.fMax[i] <= s.fMaxAtCheck[i];
         halve[p] = stalled || noProgress;
         s.reducedAtCheck[i] = halve[p];
@@ -525,8 +506,8 @@ public final class ApgdAttack implements Attack {
       clean = batch.create(pixels, shape);
       y = AttackSupport.labels(batch, labels);
       target = targets == null ? null : AttackSupport.labels(batch, targets);
-      lower = clean.sub(eps).clip(0, 1);
-      upper = clean.add(eps).clip(0, 1);
+      lower = clean.sub(spec.eps()).clip(0, 1);
+      upper = clean.add(spec.eps()).clip(0, 1);
     }
 
     /** {@code P}: onto the eps box and [0, 1], as one max and one min; attached to v's manager. */

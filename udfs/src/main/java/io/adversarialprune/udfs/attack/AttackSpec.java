@@ -22,8 +22,7 @@ import java.util.List;
  *   <li>{@code apgd-t}: as APGD, and {@code targets} >= 1
  * </ul>
  */
-public sealed interface AttackSpec extends java.io.Serializable
-    permits Fgsm, PgdLinf, PgdL2, Apgd, ApgdT {
+public sealed interface AttackSpec extends java.io.Serializable permits Fgsm, PgdSpec, ApgdSpec {
 
   /**
    * {@code "fgsm"}, {@code "pgd-linf"}, {@code "pgd-l2"}, {@code "apgd-ce"}, {@code "apgd-dlr"} or
@@ -79,9 +78,8 @@ public sealed interface AttackSpec extends java.io.Serializable
   /** The keys an entry of {@code type} takes, {@code type} included; null for an unknown type. */
   static List<String> keys(String type) {
     return switch (type) {
-      case "fgsm" -> Fgsm.KEYS;
-      case "pgd-linf" -> PgdLinf.KEYS;
-      case "pgd-l2" -> PgdL2.KEYS;
+      case Fgsm.TYPE -> Fgsm.KEYS;
+      case PgdLinf.TYPE, PgdL2.TYPE -> PgdSpec.KEYS;
       case "apgd-ce", "apgd-dlr" -> Apgd.KEYS;
       case ApgdT.TYPE -> ApgdT.KEYS;
       default -> null;
@@ -104,18 +102,18 @@ public sealed interface AttackSpec extends java.io.Serializable
     if (type == null) {
       throw e.failure();
     }
+    List<String> keys = keys(type);
+    if (keys == null) {
+      e.problem("type", "must be one of " + String.join(", ", TYPES) + ", got \"" + type + "\"");
+      throw e.failure();
+    }
+    e.onlyKeys(type, keys);
     AttackSpec spec =
         switch (type) {
-          case "fgsm" -> Fgsm.from(e);
-          case "pgd-linf" -> PgdLinf.from(e);
-          case "pgd-l2" -> PgdL2.from(e);
-          case "apgd-ce", "apgd-dlr" -> Apgd.from(e, type);
-          case ApgdT.TYPE -> ApgdT.from(e);
-          default -> {
-            e.problem(
-                "type", "must be one of " + String.join(", ", TYPES) + ", got \"" + type + "\"");
-            yield null;
-          }
+          case Fgsm.TYPE -> Fgsm.from(e);
+          case PgdLinf.TYPE, PgdL2.TYPE -> PgdSpec.from(e, type);
+          case "apgd-ce", "apgd-dlr", ApgdT.TYPE -> ApgdSpec.from(e, type);
+          default -> throw new IllegalStateException("no reader for type " + type);
         };
     if (spec == null) {
       throw e.failure();

@@ -65,41 +65,15 @@ import io.adversarialprune.udfs.model.InputShape;
  */
 public final class PgdAttack implements Attack {
 
-  /** The threat model. */
-  enum Norm {
-    LINF,
-    L2
-  }
-
   private static final float GRADIENT_NORM_FLOOR = 1e-12f;
 
-  private final Norm norm;
-  private final double eps;
-  private final double alpha;
-  private final int steps;
-  private final boolean randomStart;
-  private final int restarts;
-  private final boolean round8bit;
-  private final boolean earlyStop;
+  private final PgdSpec spec;
+  private final boolean linf;
 
-  /** Made by {@link PgdLinf}, {@link PgdL2} and {@link Fgsm}, which validate the values. */
-  PgdAttack(
-      Norm norm,
-      double eps,
-      double alpha,
-      int steps,
-      boolean randomStart,
-      int restarts,
-      boolean round8bit,
-      boolean earlyStop) {
-    this.norm = norm;
-    this.eps = eps;
-    this.alpha = alpha;
-    this.steps = steps;
-    this.randomStart = randomStart;
-    this.restarts = restarts;
-    this.round8bit = round8bit;
-    this.earlyStop = earlyStop;
+  /** Made by {@link PgdSpec#attack()}; the spec validated its values. */
+  PgdAttack(PgdSpec spec) {
+    this.spec = spec;
+    this.linf = spec.norm().equals("linf");
   }
 
   @Override
@@ -110,13 +84,13 @@ public final class PgdAttack implements Attack {
     int per = shape.pixels();
     boolean gradMode = JniUtils.isGradMode();
     try {
-      if (restarts == 1) {
+      if (spec.restarts() == 1) {
         return descend(source, labels, pixels, start(seed, ids, 0, pixels, n, per), n);
       }
       float[] best = new float[pixels.length];
       float[] bestLoss = new float[n];
       int[] todo = AttackSupport.identity(n);
-      for (int r = 0; r < restarts && todo.length > 0; r++) {
+      for (int r = 0; r < spec.restarts() && todo.length > 0; r++) {
         int[] batchRows = AttackSupport.restartRows(todo, n);
         float[] clean = AttackSupport.pick(pixels, per, batchRows);
         int[] y = AttackSupport.pick(labels, batchRows);
@@ -147,15 +121,15 @@ public final class PgdAttack implements Attack {
 
   /** The starting points of one restart for {@code n} samples, NCHW. */
   private float[] start(long seed, long[] ids, int restart, float[] clean, int n, int per) {
-    if (!randomStart) {
+    if (!spec.randomStart()) {
       return clean;
     }
     float[] start = new float[clean.length];
     for (int i = 0; i < n; i++) {
-      if (norm == Norm.LINF) {
-        SampleNoise.randomStart(seed, ids[i], restart, eps, clean, i * per, per, start);
+      if (linf) {
+        SampleNoise.randomStart(seed, ids[i], restart, spec.eps(), clean, i * per, per, start);
       } else {
-        SampleNoise.ballStart(seed, ids[i], restart, eps, clean, i * per, per, start);
+        SampleNoise.ballStart(seed, ids[i], restart, spec.eps(), clean, i * per, per, start);
       }
     }
     return start;
@@ -173,7 +147,7 @@ public final class PgdAttack implements Attack {
     try (NDManager batch = source.manager().newSubManager()) {
       Bounds bounds = new Bounds(batch, shape, clean, labels);
       NDArray x = batch.create(start, new Shape(shape.batchShape(rows.size())));
-      for (int step = 0; step < steps; step++) {
+      for (int step = 0; step < spec.steps(); step++) {
         try (NDManager scope = batch.newSubManager()) {
           // A fresh leaf each step: DJL never zeroes .grad, and the old leaf's graph must not grow.
           NDArray leaf = x.duplicate();
@@ -181,7 +155,7 @@ public final class PgdAttack implements Attack {
           Gradients.Evaluation at = Gradients.lossGradient(source, leaf, bounds.y, Losses.Loss.CE);
           NDArray from = leaf;
           NDArray grad = at.gradient();
-          if (earlyStop) {
+          if (spec.earlyStop()) {
             long[] predictions = at.predictions();
             float[] xs = null;
             for (int p = 0; p < rows.size(); p++) {
@@ -224,7 +198,7 @@ public final class PgdAttack implements Attack {
         }
       }
     }
-    if (round8bit) {
+    if (spec.round8bit()) {
       AttackSupport.round8bit(source.manager(), shape, out);
     }
     return out;
@@ -232,16 +206,18 @@ public final class PgdAttack implements Attack {
 
   /** One step from {@code x} along {@code grad}; attached to {@code scope}. */
   private NDArray step(NDManager scope, Bounds bounds, NDArray x, NDArray grad) {
-    if (norm == Norm.LINF) {
-      NDArray moved = x.add(grad.sign().mul((float) alpha));
+    float alpha = (float) spec.alpha();
+    float eps = (float) spec.eps();
+    if (linf) {
+      NDArray moved = x.add(grad.sign().mul(alpha));
       return moved.maximum(bounds.lower).minimum(bounds.upper);
     }
     int[] pixelAxes = {1, 2, 3};
     NDArray gradNorm = grad.square().sum(pixelAxes, true).sqrt().maximum(GRADIENT_NORM_FLOOR);
-    NDArray moved = x.add(grad.div(gradNorm).mul((float) alpha));
+    NDArray moved = x.add(grad.div(gradNorm).mul(alpha));
     NDArray delta = moved.sub(bounds.clean);
-    NDArray deltaNorm = delta.square().sum(pixelAxes, true).sqrt().maximum((float) eps);
-    NDArray factor = scope.create((float) eps).div(deltaNorm);
+    NDArray deltaNorm = delta.square().sum(pixelAxes, true).sqrt().maximum(eps);
+    NDArray factor = scope.create(eps).div(deltaNorm);
     return bounds.clean.add(delta.mul(factor)).clip(0, 1);
   }
 
@@ -257,8 +233,8 @@ public final class PgdAttack implements Attack {
       y = AttackSupport.labels(batch, labels);
       // The projection clamp(x0 + clamp(m - x0, -eps, eps), 0, 1) as one max and one min against
       // bounds made once per batch: two elementwise ops per step instead of five.
-      lower = norm == Norm.LINF ? clean.sub(eps).clip(0, 1) : null;
-      upper = norm == Norm.LINF ? clean.add(eps).clip(0, 1) : null;
+      lower = linf ? clean.sub(spec.eps()).clip(0, 1) : null;
+      upper = linf ? clean.add(spec.eps()).clip(0, 1) : null;
     }
 
     @Override
