@@ -7,7 +7,7 @@ import java.util.List;
  * halved at checkpoints when progress stalls, momentum 0.75, restarts from the best point; no step
  * size to tune. Type {@code apgd-ce} maximizes the cross entropy, {@code apgd-dlr} the difference
  * of logits ratio (needs at least 3 classes). Every restart starts from AutoAttack's scaled uniform
- * noise ({@link SampleNoise#scaledStart}); see {@link ApgdAttack} for the exact algorithm.
+ * noise ({@link SampleNoise.Start#SCALED}); see {@link ApgdAttack} for the exact algorithm.
  *
  * @param loss the loss maximized ({@code type})
  * @param eps L-infinity radius in [0, 1] pixel space, in (0, 1] ({@code eps})

@@ -18,7 +18,7 @@ import java.util.List;
  * its input gradient:
  *
  * <pre>
- *   x(0)   = AutoAttack's random start, {@link SampleNoise#scaledStart}
+ *   x(0)   = AutoAttack's random start, {@link SampleNoise.Start#SCALED}
  *   eta    = 2 eps
  *   x(1)   = P(x(0) + eta sign g(x(0)))
  *   for k = 1 .. N-1:
@@ -119,62 +119,47 @@ public final class ApgdAttack implements Attack {
       throw new IllegalArgumentException(problem + " (model " + source.file() + ")");
     }
     InputShape shape = source.inputShape();
-    int n = AttackSupport.checkBatch(shape, ids, labels, pixels);
+    AttackSupport.checkBatch(shape, ids, labels, pixels);
     int per = shape.pixels();
     boolean gradMode = JniUtils.isGradMode();
     try {
       int[][] targetOf =
           loss == Losses.Loss.DLR_TARGETED ? targetClasses(source, labels, pixels) : null;
-      int restarts = spec.restarts();
-      int runs = restarts * targets;
-      float[] best = new float[pixels.length];
-      float[] bestLoss = new float[n];
-      int[] todo = AttackSupport.identity(n);
-      for (int r = 0; r < runs && todo.length > 0; r++) {
-        int[] batchRows = AttackSupport.restartRows(todo, n);
-        float[] clean = AttackSupport.pick(pixels, per, batchRows);
-        int[] y = AttackSupport.pick(labels, batchRows);
-        int[] target = null;
-        if (targetOf != null) {
-          target = new int[batchRows.length];
-          for (int k = 0; k < batchRows.length; k++) {
-            target[k] = targetOf[batchRows[k]][r / restarts];
-          }
-        }
-        float[] start = new float[clean.length];
-        for (int k = 0; k < batchRows.length; k++) {
-          SampleNoise.scaledStart(
-              seed, ids[batchRows[k]], r, spec.eps(), clean, k * per, per, start);
-        }
-        float[] adv = run(source, y, target, clean, start, todo.length);
-        if (runs == 1) {
-          return adv;
-        }
-        Scores scored = score(source, y, target, adv);
-        boolean[] again = new boolean[todo.length];
-        for (int k = 0; k < todo.length; k++) {
-          boolean wrong = scored.predictions[k] != y[k];
-          if (r == 0 || AttackSupport.better(wrong, scored.losses[k], bestLoss[todo[k]])) {
-            AttackSupport.put(adv, k, best, todo[k], per);
-            bestLoss[todo[k]] = scored.losses[k];
-          }
-          again[k] = !wrong;
-        }
-        todo = AttackSupport.pick(todo, AttackSupport.where(again));
-      }
-      return best;
+      return AttackSupport.bestOfRuns(
+          spec.restarts() * targets,
+          labels,
+          pixels,
+          per,
+          (r, rows, clean, y, live) -> {
+            float[] start =
+                SampleNoise.Start.SCALED.draw(
+                    seed, AttackSupport.pick(ids, rows), r, spec.eps(), clean, per);
+            return run(source, y, targets(targetOf, rows, r), clean, start, live);
+          },
+          (r, rows, y, adv) -> score(source, y, targets(targetOf, rows, r), adv));
     } finally {
       JniUtils.setGradMode(gradMode);
     }
   }
 
-  private record Scores(float[] losses, long[] predictions) {}
+  /** Run {@code r}'s target class of each row, from each sample's {@code targetOf}; or null. */
+  private int[] targets(int[][] targetOf, int[] rows, int r) {
+    if (targetOf == null) {
+      return null;
+    }
+    int[] target = new int[rows.length];
+    for (int k = 0; k < rows.length; k++) {
+      target[k] = targetOf[rows[k]][r / spec.restarts()];
+    }
+    return target;
+  }
 
   /**
    * This attack's loss (on {@code targets} for the targeted loss, else null) and the predictions on
    * {@code pixels}, one forward pass.
    */
-  private Scores score(Classifier source, int[] labels, int[] targets, float[] pixels) {
+  private AttackSupport.Scores score(
+      Classifier source, int[] labels, int[] targets, float[] pixels) {
     try (NDManager scope = source.manager().newSubManager()) {
       NDArray x = scope.create(pixels, new Shape(source.inputShape().batchShape(labels.length)));
       Gradients.Evaluation at =
@@ -184,7 +169,7 @@ public final class ApgdAttack implements Attack {
               AttackSupport.labels(scope, labels),
               targets == null ? null : AttackSupport.labels(scope, targets),
               loss);
-      return new Scores(at.losses().toFloatArray(), at.predictions());
+      return new AttackSupport.Scores(at.predictions(), at.losses().toFloatArray());
     }
   }
 
@@ -263,14 +248,8 @@ public final class ApgdAttack implements Attack {
       int lastCheckpoint = 0;
       for (int k = 0; k < spec.steps(); k++) {
         if (spec.earlyStop()) {
-          float[] xs = null;
-          for (int p = 0; p < rows.size(); p++) {
-            if (rows.alive(p) && s.wrongNow[rows.sample(p)]) {
-              xs = xs == null ? t.x.toFloatArray() : xs;
-              AttackSupport.put(xs, p, out, rows.sample(p), per);
-              rows.stop(p);
-            }
-          }
+          NDArray current = t.x;
+          rows.stopWrong(p -> s.wrongNow[rows.sample(p)], current::toFloatArray, out, per);
           if (rows.live() == 0) {
             break;
           }
@@ -313,12 +292,7 @@ public final class ApgdAttack implements Attack {
           adv[p] = s.hasAdv[rows.sample(p)];
         }
         NDArray mask = mask(state, adv, t.shape);
-        float[] xs = NDArrays.where(mask, t.xAdv, t.xMax).toFloatArray();
-        for (int p = 0; p < rows.size(); p++) {
-          if (rows.alive(p)) {
-            AttackSupport.put(xs, p, out, rows.sample(p), per);
-          }
-        }
+        rows.putLive(NDArrays.where(mask, t.xAdv, t.xMax).toFloatArray(), out, per);
       }
     }
     if (spec.round8bit()) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import java.util.Arrays;
 
 /**
  * Projected gradient descent on the cross entropy in [0, 1] pixel space, L-infinity (the study's
@@ -80,59 +81,36 @@ public final class PgdAttack implements Attack {
   public float[] perturb(Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
     AttackSupport.checkDifferentiable(source, "PGD");
     InputShape shape = source.inputShape();
-    int n = AttackSupport.checkBatch(shape, ids, labels, pixels);
+    AttackSupport.checkBatch(shape, ids, labels, pixels);
     int per = shape.pixels();
     boolean gradMode = JniUtils.isGradMode();
     try {
-      if (spec.restarts() == 1) {
-        return descend(source, labels, pixels, start(seed, ids, 0, pixels, n, per), n);
-      }
-      float[] best = new float[pixels.length];
-      float[] bestLoss = new float[n];
-      int[] todo = AttackSupport.identity(n);
-      for (int r = 0; r < spec.restarts() && todo.length > 0; r++) {
-        int[] batchRows = AttackSupport.restartRows(todo, n);
-        float[] clean = AttackSupport.pick(pixels, per, batchRows);
-        int[] y = AttackSupport.pick(labels, batchRows);
-        long[] restartIds = new long[batchRows.length];
-        for (int k = 0; k < batchRows.length; k++) {
-          restartIds[k] = ids[batchRows[k]];
-        }
-        float[] x0 = start(seed, restartIds, r, clean, batchRows.length, per);
-        float[] adv = descend(source, y, clean, x0, todo.length);
-        Predictions scored = Predictions.of(source, y, adv);
-        boolean[] again = new boolean[todo.length];
-        for (int k = 0; k < todo.length; k++) {
-          boolean wrong = scored.predictions()[k] != y[k];
-          float loss = scored.losses()[k];
-          if (r == 0 || AttackSupport.better(wrong, loss, bestLoss[todo[k]])) {
-            AttackSupport.put(adv, k, best, todo[k], per);
-            bestLoss[todo[k]] = loss;
-          }
-          again[k] = !wrong;
-        }
-        todo = AttackSupport.pick(todo, AttackSupport.where(again));
-      }
-      return best;
+      return AttackSupport.bestOfRuns(
+          spec.restarts(),
+          labels,
+          pixels,
+          per,
+          (r, rows, clean, y, live) -> {
+            float[] start = start(seed, AttackSupport.pick(ids, rows), r, clean, per);
+            return descend(source, y, clean, start, live);
+          },
+          (r, rows, y, adv) -> {
+            Predictions scored = Predictions.of(source, y, adv);
+            long[] predictions = Arrays.stream(scored.predictions()).asLongStream().toArray();
+            return new AttackSupport.Scores(predictions, scored.losses());
+          });
     } finally {
       JniUtils.setGradMode(gradMode);
     }
   }
 
-  /** The starting points of one restart for {@code n} samples, NCHW. */
-  private float[] start(long seed, long[] ids, int restart, float[] clean, int n, int per) {
+  /** The starting points of one restart, NCHW; {@code clean} itself without random start. */
+  private float[] start(long seed, long[] ids, int restart, float[] clean, int per) {
     if (!spec.randomStart()) {
       return clean;
     }
-    float[] start = new float[clean.length];
-    for (int i = 0; i < n; i++) {
-      if (linf) {
-        SampleNoise.randomStart(seed, ids[i], restart, spec.eps(), clean, i * per, per, start);
-      } else {
-        SampleNoise.ballStart(seed, ids[i], restart, spec.eps(), clean, i * per, per, start);
-      }
-    }
-    return start;
+    SampleNoise.Start start = linf ? SampleNoise.Start.UNIFORM : SampleNoise.Start.BALL;
+    return start.draw(seed, ids, restart, spec.eps(), clean, per);
   }
 
   /**
@@ -157,14 +135,10 @@ public final class PgdAttack implements Attack {
           NDArray grad = at.gradient();
           if (spec.earlyStop()) {
             long[] predictions = at.predictions();
-            float[] xs = null;
-            for (int p = 0; p < rows.size(); p++) {
-              if (rows.alive(p) && predictions[p] != labels[rows.sample(p)]) {
-                xs = xs == null ? x.toFloatArray() : xs;
-                AttackSupport.put(xs, p, out, rows.sample(p), per);
-                rows.stop(p);
-              }
-            }
+            NDArray current = x;
+            float[] xs =
+                rows.stopWrong(
+                    p -> predictions[p] != labels[rows.sample(p)], current::toFloatArray, out, per);
             if (rows.live() == 0) {
               break;
             }
@@ -190,12 +164,7 @@ public final class PgdAttack implements Attack {
         }
       }
       if (rows.live() > 0) {
-        float[] xs = x.toFloatArray();
-        for (int p = 0; p < rows.size(); p++) {
-          if (rows.alive(p)) {
-            AttackSupport.put(xs, p, out, rows.sample(p), per);
-          }
-        }
+        rows.putLive(x.toFloatArray(), out, per);
       }
     }
     if (spec.round8bit()) {

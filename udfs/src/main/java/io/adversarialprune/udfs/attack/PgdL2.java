@@ -8,8 +8,8 @@ package io.adversarialprune.udfs.attack;
  * @param eps L2 radius in [0, 1] pixel space, {@code > 0} ({@code eps})
  * @param alpha step size, {@code > 0} ({@code alpha})
  * @param steps steps per restart, {@code >= 1} ({@code steps})
- * @param randomStart start uniformly inside the L2 ball ({@link SampleNoise#ballStart}), clipped to
- *     [0, 1], else from the clean image ({@code random-start})
+ * @param randomStart start uniformly inside the L2 ball ({@link SampleNoise.Start#BALL}), clipped
+ *     to [0, 1], else from the clean image ({@code random-start})
  * @param restarts {@code >= 1} ({@code restarts})
  * @param round8bit round the result to 8 bits, {@code round(255 x) / 255}, after the last step
  *     ({@code round-8bit})

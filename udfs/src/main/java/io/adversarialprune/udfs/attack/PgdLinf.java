@@ -9,7 +9,7 @@ package io.adversarialprune.udfs.attack;
  * @param alpha step size, {@code > 0} ({@code alpha})
  * @param steps steps per restart, {@code >= 1} ({@code steps})
  * @param randomStart start from {@code clamp(x + U(-eps, eps), 0, 1)} ({@link
- *     SampleNoise#randomStart}), else from the clean image ({@code random-start})
+ *     SampleNoise.Start#UNIFORM}), else from the clean image ({@code random-start})
  * @param restarts {@code >= 1} ({@code restarts})
  * @param round8bit round the result to 8 bits, {@code round(255 x) / 255}, after the last step
  *     ({@code round-8bit})

@@ -103,12 +103,11 @@ class PgdAttackTest {
   void sampleNoiseDependsOnSeedAndIdOnly() {
     float[] clean = new float[64];
     Arrays.fill(clean, 0.5f);
-    float[] a = new float[64];
-    float[] b = new float[64];
-    SampleNoise.randomStart(7L, 3L, 0.03, clean, 0, 64, a);
-    SampleNoise.randomStart(7L, 3L, 0.03, clean, 0, 64, b);
+    SampleNoise.Start uniform = SampleNoise.Start.UNIFORM;
+    float[] a = uniform.draw(7L, new long[] {3L}, 0, 0.03, clean, 64);
+    float[] b = uniform.draw(7L, new long[] {3L}, 0, 0.03, clean, 64);
     assertThat(a).isEqualTo(b);
-    SampleNoise.randomStart(7L, 4L, 0.03, clean, 0, 64, b);
+    b = uniform.draw(7L, new long[] {4L}, 0, 0.03, clean, 64);
     assertThat(a).isNotEqualTo(b);
   }
 
