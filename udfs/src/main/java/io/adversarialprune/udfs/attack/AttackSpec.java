@@ -90,8 +90,9 @@ public sealed interface AttackSpec extends java.io.Serializable permits Fgsm, Pg
    * Reads one attack entry (its {@code type} and every key of that type, defaults already merged by
    * the caller). Validates everything and reports all problems at once in one {@link
    * IllegalArgumentException}, messages separated by {@code "; "}, each naming the full key {@code
-   * path + "." + key}. Keys that the type does not take are problems too (a misspelt or misplaced
-   * key would otherwise be silently ignored).
+   * path + "." + key}, each problem once. Keys that the type does not take are problems too (a
+   * misspelt or misplaced key would otherwise be silently ignored), reported here and not validated
+   * further, so a caller need not check for them again.
    *
    * @param entry the entry itself
    * @param path where the entry sits, for messages, e.g. {@code "sweep.attacks[1]"}
