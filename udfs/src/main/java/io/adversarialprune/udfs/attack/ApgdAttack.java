@@ -12,59 +12,18 @@ import java.util.List;
 
 /**
  * Auto-PGD, L-infinity, on the cross entropy, the DLR or the targeted DLR loss (Croce and Hein,
- * ICML 2020, "Reliable evaluation of adversarial robustness with an ensemble of diverse
- * parameter-free attacks", Algorithm 1), per sample, in [0, 1] pixel space. With {@code N = steps},
- * {@code P} the projection onto the eps box around x and [0, 1], {@code f} the loss and {@code g}
- * its input gradient:
+ * ICML 2020, Algorithm 1), per sample, in [0, 1] pixel space: step size from {@code 2 eps}, halved
+ * at the checkpoints {@link #checkpoints} when the loss stalls, momentum 0.75, from AutoAttack's
+ * random start ({@link SampleNoise.Start#SCALED}). A sample returns its misclassified iterate of
+ * the highest loss if any, else the iterate of the highest loss. Restarts and APGD-T's targets are
+ * runs of {@link AttackSupport#bestOfRuns}; early stop as {@link AttackSupport.Rows}. The exact
+ * algorithm, where it departs from the paper and AutoAttack's code, and its cost are in
+ * docs/ATTACKS.md ("APGD").
  *
- * <pre>
- *   x(0)   = AutoAttack's random start, {@link SampleNoise.Start#SCALED}
- *   eta    = 2 eps
- *   x(1)   = P(x(0) + eta sign g(x(0)))
- *   for k = 1 .. N-1:
- *     z      = P(x(k) + eta sign g(x(k)))
- *     x(k+1) = P(x(k) + 0.75 (z - x(k)) + 0.25 (x(k) - x(k-1)))
- *     f_max, x_max: the highest loss so far over x(0) .. x(k+1) (the first on ties)
- *     if k is a checkpoint w_j (j >= 1):
- *       (1) #{i in [w_(j-1), w_j - 1] : f(x(i+1)) > f(x(i))} < rho (w_j - w_(j-1))
- *       (2) no halving at w_(j-1), and f_max now == f_max at w_(j-1)
- *       if (1) or (2): eta = eta / 2 and x(k+1) = x_max (its loss, its gradient)
- * </pre>
- *
- * Checkpoints {@code w_j = ceil(p_j N)}, {@code p_0 = 0, p_1 = 0.22, p_(j+1) = p_j + max(p_j -
- * p_(j-1) - 0.03, 0.06)} (exactly, in hundredths), distinct values in {@code [1, N-1]}; {@code w_0
- * = 0}. For the first checkpoint, "at w_0" means after {@code x(1)}: condition (2) may fire at the
- * first checkpoint (AutoAttack's code disables it there). Condition (1) is the paper's strict
- * {@code <} (AutoAttack's code uses {@code <=} and, at the first checkpoint, compares {@code
- * f(x(1))} with 0 instead of {@code f(x(0))}). After a reset, {@code x(k)} stays what it was, so
- * the next momentum term is {@code x_max - x(k)}, as in the paper and AutoAttack. {@code f(x(k+1))}
- * in later windows is {@code f_max} after a reset.
- *
- * <p>Cost: one forward+backward pass at each of {@code x(0) .. x(N-1)} and one forward pass at
- * {@code x(N)}, per restart.
- *
- * <p>Early stop shrinks the batch in buckets as {@link PgdAttack} does ({@link
- * AttackSupport.Rows}).
- *
- * <p>Result: the paper returns {@code x_max}. For remnant accuracy a misclassified point matters
- * more than the highest loss (with CE the two can differ), so a sample returns the misclassified
- * iterate with the highest loss if any iterate was misclassified, else {@code x_max}. With early
- * stop, a sample misclassified at {@code x(k)} stops there and returns {@code x(k)}. Restarts as in
- * {@link PgdAttack}: restart {@code r} starts from noise of {@code (seed, id, r)}, only samples not
- * yet misclassified are restarted, and each keeps the restart whose (rounded) result is
- * misclassified, else the one of highest loss, scored by one forward pass per restart when there
- * are several. Later restarts run on the samples still standing padded with filler rows to the next
- * bucket size of the batch ({@link AttackSupport#restartRows}), whose results are dropped.
- *
- * <p>Targeted ({@link ApgdT}): the target classes come from one forward pass on the clean batch;
- * target {@code j}'s restart {@code q} is run {@code r = j * restarts + q}, with the noise of
- * {@code (seed, id, r)}, and runs follow one another as restarts do (a sample misclassified by one
- * is not attacked again). A sample no target breaks keeps the run of highest targeted loss.
- *
- * <p>Autograd and native memory exactly as {@link PgdAttack}: a fresh leaf per pass, grad mode on
- * the calling thread only, no {@code GradientCollector}; one sub-manager per restart and one per
- * step; results leave as Java arrays. Immutable; thread-safe as long as each thread uses its own
- * {@link Classifier}.
+ * <p>Autograd and native memory as {@link PgdAttack}: a fresh leaf per pass, grad mode on the
+ * calling thread only, no {@code GradientCollector}; one sub-manager per restart and one per step;
+ * results leave as Java arrays. Immutable; thread-safe as long as each thread uses its own {@link
+ * Classifier}.
  */
 public final class ApgdAttack implements Attack {
 

@@ -10,56 +10,23 @@ import java.util.Arrays;
 
 /**
  * Projected gradient descent on the cross entropy in [0, 1] pixel space, L-infinity (the study's
- * attack, {@link PgdLinf}; one step of it is {@link Fgsm}) or L2 ({@link PgdL2}).
+ * attack, {@link PgdLinf}; one step of it is {@link Fgsm}) or L2 ({@link PgdL2}):
  *
  * <pre>
- *   L-infinity:
- *   x0     = clamp(x + U(-eps, eps), 0, 1)                       (or x, random start off)
- *   x(k+1) = clamp(x + clamp(x(k) + alpha sign(g) - x, -eps, eps), 0, 1),  g = grad CE at x(k)
- *   L2:
- *   x0     = clamp(x + uniform point of the eps ball, 0, 1)      (or x)
- *   m      = x(k) + alpha g / max(|g|_2, 1e-12)
- *   x(k+1) = clamp(x + (m - x) eps / max(|m - x|_2, eps), 0, 1)
- *   result = round(255 x(steps)) / 255                           (or x(steps), rounding off)
+ *   L-infinity: x(k+1) = clamp(x + clamp(x(k) + alpha sign(g) - x, -eps, eps), 0, 1)
+ *   L2:         x(k+1) = clamp(x + (m - x) eps / max(|m - x|_2, eps), 0, 1),
+ *               m = x(k) + alpha g / max(|g|_2, 1e-12),   g = grad CE at x(k)
  * </pre>
  *
- * <p>The L-infinity projection is computed as {@code min(max(x(k) + alpha sign(g), lower), upper)}
- * with {@code lower = clamp(x - eps, 0, 1)} and {@code upper = clamp(x + eps, 0, 1)} made once per
- * batch: the same set, and values that differ from the study's formula by at most one float
- * rounding inside the ball (bit-identical on its faces), for two elementwise ops per step instead
- * of five. The L2 norms are per sample, over all its pixels.
+ * from a per-sample seeded random start (or x), rounded to 8 bits after the last step if so
+ * configured; restarts and early stop as {@link AttackSupport#bestOfRuns} and {@link
+ * AttackSupport.Rows}. The exact projection, rounding, loss and restart semantics are in
+ * docs/ATTACKS.md ("PGD").
  *
- * <p>As in the study, the rounding comes after the last projection, so a rounded image may be up to
- * {@code 0.5 / 255} outside the eps ball (and is always inside [0, 1]).
- *
- * <p>The loss is the cross entropy summed over the batch. Each sample's logits depend only on its
- * own input (the model is in eval mode), so each sample's input gradient is the gradient of its own
- * loss and does not depend on the batch. The study weighted each sample's gradient by that sample's
- * loss; after {@code sign()} the two agree except for a sample whose loss is exactly 0, where the
- * study's step is 0 and this one follows the (tiny) gradient's sign.
- *
- * <p>Random starts are drawn per sample from {@code (seed, sample id, restart)} ({@link
- * SampleNoise}; restart 0 is the stream PGD always used), so on CPU the result for a sample is
- * bit-identical for the same input, label, id and seed, whatever the batching or sharding.
- *
- * <p>Restarts (more than one): each restart's final (rounded) image is scored by one forward pass;
- * a sample keeps the restart whose image is misclassified, else the one with the highest cross
- * entropy, and only samples not yet misclassified are restarted. With one restart there is no
- * scoring pass, and the computation is exactly the one PGD always did.
- *
- * <p>Early stop: the forward pass of each step's gradient also gives the predictions at {@code
- * x(k)}; a sample misclassified there keeps {@code x(k)} (rounded like any result) and stops; the
- * batch shrinks in buckets ({@link AttackSupport.Rows}), so later steps run on fewer images. The
- * last iterate is not checked (no step follows).
- *
- * <p>Autograd: each step gets a fresh leaf input (DJL does not zero gradients), turns grad mode on
- * for the calling thread only ({@code JniUtils.setGradMode}) and calls {@code JniUtils.backward}
- * directly; DJL's {@code GradientCollector} is never used (one may be open per JVM). The model's
- * parameters are frozen, so only the input gets a gradient and the weights and batch-norm
- * statistics are never written.
- *
- * <p>Native memory: everything of one restart lives in a sub-manager of the source's manager, and
- * everything of one step in a sub-manager of that; results leave as Java arrays.
+ * <p>Autograd: a fresh leaf input per step, grad mode on for the calling thread only, no {@code
+ * GradientCollector}; the model's frozen weights and batch-norm statistics are never written.
+ * Native memory: one sub-manager of the source's manager per restart and one of that per step;
+ * results leave as Java arrays.
  *
  * <p>Immutable; thread-safe as long as each thread uses its own {@link Classifier}. The calling
  * thread's grad mode is restored on return.
