@@ -8,7 +8,10 @@ import io.adversarialprune.udfs.model.InputShape;
 import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
-/** What every attack does around its steps: checks, packing rows, rounding. Stateless. */
+/**
+ * What every attack does around its steps: checks, the runs of restarts and targets, packing rows,
+ * early stop, rounding. Stateless.
+ */
 final class AttackSupport {
 
   private AttackSupport() {}
