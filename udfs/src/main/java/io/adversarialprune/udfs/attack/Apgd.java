@@ -7,7 +7,7 @@ import java.util.List;
  * halved at checkpoints when progress stalls, momentum 0.75, restarts from the best point; no step
  * size to tune. Type {@code apgd-ce} maximizes the cross entropy, {@code apgd-dlr} the difference
  * of logits ratio (needs at least 3 classes). Every restart starts from AutoAttack's scaled uniform
- * noise ({@link SampleNoise#scaledStart}); see {@link ApgdAttack} for the exact algorithm.
+ * noise ({@link SampleNoise.Start#SCALED}); see {@link ApgdAttack} for the exact algorithm.
  *
  * @param loss the loss maximized ({@code type})
  * @param eps L-infinity radius in [0, 1] pixel space, in (0, 1] ({@code eps})
@@ -29,24 +29,31 @@ public record Apgd(
     double rho,
     boolean round8bit,
     boolean earlyStop)
-    implements AttackSpec {
+    implements ApgdSpec {
 
   /** The loss APGD maximizes. */
   public enum Loss {
     /** Cross entropy: type {@code apgd-ce}. */
-    CE("apgd-ce"),
+    CE("apgd-ce", Losses.Loss.CE),
     /** Difference of logits ratio: type {@code apgd-dlr}. */
-    DLR("apgd-dlr");
+    DLR("apgd-dlr", Losses.Loss.DLR);
 
     private final String type;
+    private final Losses.Loss objective;
 
-    Loss(String type) {
+    Loss(String type, Losses.Loss objective) {
       this.type = type;
+      this.objective = objective;
     }
 
     /** The {@code type} value. */
     public String type() {
       return type;
+    }
+
+    /** The loss of type {@code type}, one of the values' {@link #type()}. */
+    static Loss of(String type) {
+      return type.equals(CE.type) ? CE : DLR;
     }
   }
 
@@ -58,66 +65,12 @@ public record Apgd(
     if (loss == null) {
       throw new IllegalArgumentException("apgd loss must be given");
     }
-    SpecReader.Collected problems = new SpecReader.Collected(loss.type());
-    validate(eps, steps, restarts, rho, problems);
-    problems.throwIfAny();
-  }
-
-  static void validate(
-      double eps, int steps, int restarts, double rho, SpecReader.Problems problems) {
-    SpecReader.checkEps(eps, problems);
-    SpecReader.checkAtLeastOne("steps", steps, problems);
-    SpecReader.checkAtLeastOne("restarts", restarts, problems);
-    if (!(rho > 0 && rho < 1)) {
-      problems.add("rho", "must be in (0, 1), got " + rho);
-    }
-  }
-
-  static Apgd from(SpecReader in, String type) {
-    in.onlyKeys(type, KEYS);
-    double eps = in.number("eps");
-    int steps = in.integer("steps");
-    int restarts = in.integer("restarts");
-    double rho = in.number("rho");
-    boolean round8bit = in.bool("round-8bit");
-    boolean earlyStop = in.bool("early-stop");
-    validate(eps, steps, restarts, rho, in.sink());
-    Loss loss = type.equals(Loss.CE.type()) ? Loss.CE : Loss.DLR;
-    return in.ok() ? new Apgd(loss, eps, steps, restarts, rho, round8bit, earlyStop) : null;
+    SpecReader.require(loss.type(), p -> ApgdSpec.check(eps, steps, restarts, rho, p));
   }
 
   @Override
   public String type() {
     return loss.type();
-  }
-
-  @Override
-  public String norm() {
-    return "linf";
-  }
-
-  @Override
-  public String label() {
-    return type()
-        + " eps="
-        + SpecReader.number(eps)
-        + " steps="
-        + steps
-        + " restarts="
-        + restarts
-        + " rho="
-        + SpecReader.number(rho)
-        + SpecReader.flags(false, round8bit, earlyStop);
-  }
-
-  @Override
-  public int passes() {
-    return Math.multiplyExact(steps, restarts);
-  }
-
-  @Override
-  public boolean shrinksBatches() {
-    return restarts > 1 || earlyStop;
   }
 
   @Override
@@ -129,15 +82,6 @@ public record Apgd(
 
   @Override
   public Attack attack() {
-    return new ApgdAttack(
-        this,
-        loss == Loss.CE ? Losses.Loss.CE : Losses.Loss.DLR,
-        eps,
-        steps,
-        restarts,
-        1,
-        rho,
-        round8bit,
-        earlyStop);
+    return new ApgdAttack(this, loss.objective, 1);
   }
 }

@@ -12,99 +12,37 @@ import java.util.List;
 
 /**
  * Auto-PGD, L-infinity, on the cross entropy, the DLR or the targeted DLR loss (Croce and Hein,
- * ICML 2020, "Reliable evaluation of adversarial robustness with an ensemble of diverse
- * parameter-free attacks", Algorithm 1), per sample, in [0, 1] pixel space. With {@code N = steps},
- * {@code P} the projection onto the eps box around x and [0, 1], {@code f} the loss and {@code g}
- * its input gradient:
+ * ICML 2020, Algorithm 1), per sample, in [0, 1] pixel space: step size from {@code 2 eps}, halved
+ * at the checkpoints {@link #checkpoints} when the loss stalls, momentum 0.75, from AutoAttack's
+ * random start ({@link SampleNoise.Start#SCALED}). A sample returns its misclassified iterate of
+ * the highest loss if any, else the iterate of the highest loss. Restarts and APGD-T's targets are
+ * runs of {@link AttackSupport#bestOfRuns}; early stop as {@link AttackSupport.Rows}. The exact
+ * algorithm, where it departs from the paper and AutoAttack's code, and its cost are in
+ * docs/ATTACKS.md ("APGD").
  *
- * <pre>
- *   x(0)   = AutoAttack's random start, {@link SampleNoise#scaledStart}
- *   eta    = 2 eps
- *   x(1)   = P(x(0) + eta sign g(x(0)))
- *   for k = 1 .. N-1:
- *     z      = P(x(k) + eta sign g(x(k)))
- *     x(k+1) = P(x(k) + 0.75 (z - x(k)) + 0.25 (x(k) - x(k-1)))
- *     f_max, x_max: the highest loss so far over x(0) .. x(k+1) (the first on ties)
- *     if k is a checkpoint w_j (j >= 1):
- *       (1) #{i in [w_(j-1), w_j - 1] : f(x(i+1)) > f(x(i))} < rho (w_j - w_(j-1))
- *       (2) no halving at w_(j-1), and f_max now == f_max at w_(j-1)
- *       if (1) or (2): eta = eta / 2 and x(k+1) = x_max (its loss, its gradient)
- * </pre>
- *
- * Checkpoints {@code w_j = ceil(p_j N)}, {@code p_0 = 0, p_1 = 0.22, p_(j+1) = p_j + max(p_j -
- * p_(j-1) - 0.03, 0.06)} (exactly, in hundredths), distinct values in {@code [1, N-1]}; {@code w_0
- * = 0}. For the first checkpoint, "at w_0" means after {@code x(1)}: condition (2) may fire at the
- * first checkpoint (AutoAttack's code disables it there). Condition (1) is the paper's strict
- * {@code <} (AutoAttack's code uses {@code <=} and, at the first checkpoint, compares {@code
- * f(x(1))} with 0 instead of {@code f(x(0))}). After a reset, {@code x(k)} stays what it was, so
- * the next momentum term is {@code x_max - x(k)}, as in the paper and AutoAttack. {@code f(x(k+1))}
- * in later windows is {@code f_max} after a reset.
- *
- * <p>Cost: one forward+backward pass at each of {@code x(0) .. x(N-1)} and one forward pass at
- * {@code x(N)}, per restart.
- *
- * <p>Early stop shrinks the batch in buckets as {@link PgdAttack} does ({@link
- * AttackSupport.Rows}).
- *
- * <p>Result: the paper returns {@code x_max}. For remnant accuracy a misclassified point matters
- * more than the highest loss (with CE the two can differ), so a sample returns the misclassified
- * iterate with the highest loss if any iterate was misclassified, else {@code x_max}. With early
- * stop, a sample misclassified at {@code x(k)} stops there and returns {@code x(k)}. Restarts as in
- * {@link PgdAttack}: restart {@code r} starts from noise of {@code (seed, id, r)}, only samples not
- * yet misclassified are restarted, and each keeps the restart whose (rounded) result is
- * misclassified, else the one of highest loss, scored by one forward pass per restart when there
- * are several. Later restarts run on the samples still standing padded with filler rows to the next
- * bucket size of the batch ({@link AttackSupport#restartRows}), whose results are dropped.
- *
- * <p>Targeted ({@link ApgdT}): the target classes come from one forward pass on the clean batch;
- * target {@code j}'s restart {@code q} is run {@code r = j * restarts + q}, with the noise of
- * {@code (seed, id, r)}, and runs follow one another as restarts do (a sample misclassified by one
- * is not attacked again). A sample no target breaks keeps the run of highest targeted loss.
- *
- * <p>Autograd and native memory exactly as {@link PgdAttack}: a fresh leaf per pass, grad mode on
- * the calling thread only, no {@code GradientCollector}; one sub-manager per restart and one per
- * step; results leave as Java arrays. Immutable; thread-safe as long as each thread uses its own
- * {@link Classifier}.
+ * <p>Autograd and native memory as {@link PgdAttack}: a fresh leaf per pass, grad mode on the
+ * calling thread only, no {@code GradientCollector}; one sub-manager per restart and one per step;
+ * results leave as Java arrays. Immutable; thread-safe as long as each thread uses its own {@link
+ * Classifier}.
  */
 public final class ApgdAttack implements Attack {
 
   static final float MOMENTUM = 0.75f;
 
-  private final AttackSpec spec;
+  private final ApgdSpec spec;
   private final Losses.Loss loss;
-  private final double eps;
-  private final int steps;
-  private final int restarts;
   private final int targets;
-  private final double rho;
-  private final boolean round8bit;
-  private final boolean earlyStop;
   private final int[] checkpoints;
 
   /**
-   * Made by {@link Apgd} and {@link ApgdT} ({@code spec}), which validate the values; {@code
-   * targets} is 1 for the untargeted losses.
+   * Made by {@link Apgd} and {@link ApgdT}, which validated the values: {@code spec} attacked with
+   * {@code loss} on {@code targets} target classes per sample (1 for the untargeted losses).
    */
-  ApgdAttack(
-      AttackSpec spec,
-      Losses.Loss loss,
-      double eps,
-      int steps,
-      int restarts,
-      int targets,
-      double rho,
-      boolean round8bit,
-      boolean earlyStop) {
+  ApgdAttack(ApgdSpec spec, Losses.Loss loss, int targets) {
     this.spec = spec;
     this.loss = loss;
-    this.eps = eps;
-    this.steps = steps;
-    this.restarts = restarts;
     this.targets = targets;
-    this.rho = rho;
-    this.round8bit = round8bit;
-    this.earlyStop = earlyStop;
-    this.checkpoints = checkpoints(steps);
+    this.checkpoints = checkpoints(spec.steps());
   }
 
   /**
@@ -140,60 +78,47 @@ public final class ApgdAttack implements Attack {
       throw new IllegalArgumentException(problem + " (model " + source.file() + ")");
     }
     InputShape shape = source.inputShape();
-    int n = AttackSupport.checkBatch(shape, ids, labels, pixels);
+    AttackSupport.checkBatch(shape, ids, labels, pixels);
     int per = shape.pixels();
     boolean gradMode = JniUtils.isGradMode();
     try {
       int[][] targetOf =
           loss == Losses.Loss.DLR_TARGETED ? targetClasses(source, labels, pixels) : null;
-      int runs = restarts * targets;
-      float[] best = new float[pixels.length];
-      float[] bestLoss = new float[n];
-      int[] todo = AttackSupport.identity(n);
-      for (int r = 0; r < runs && todo.length > 0; r++) {
-        int[] batchRows = AttackSupport.restartRows(todo, n);
-        float[] clean = AttackSupport.pick(pixels, per, batchRows);
-        int[] y = AttackSupport.pick(labels, batchRows);
-        int[] target = null;
-        if (targetOf != null) {
-          target = new int[batchRows.length];
-          for (int k = 0; k < batchRows.length; k++) {
-            target[k] = targetOf[batchRows[k]][r / restarts];
-          }
-        }
-        float[] start = new float[clean.length];
-        for (int k = 0; k < batchRows.length; k++) {
-          SampleNoise.scaledStart(seed, ids[batchRows[k]], r, eps, clean, k * per, per, start);
-        }
-        float[] adv = run(source, y, target, clean, start, todo.length);
-        if (runs == 1) {
-          return adv;
-        }
-        Scores scored = score(source, y, target, adv);
-        boolean[] again = new boolean[todo.length];
-        for (int k = 0; k < todo.length; k++) {
-          boolean wrong = scored.predictions[k] != y[k];
-          if (r == 0 || AttackSupport.better(wrong, scored.losses[k], bestLoss[todo[k]])) {
-            AttackSupport.put(adv, k, best, todo[k], per);
-            bestLoss[todo[k]] = scored.losses[k];
-          }
-          again[k] = !wrong;
-        }
-        todo = AttackSupport.pick(todo, AttackSupport.where(again));
-      }
-      return best;
+      return AttackSupport.bestOfRuns(
+          spec.restarts() * targets,
+          labels,
+          pixels,
+          per,
+          (r, rows, clean, y, live) -> {
+            float[] start =
+                SampleNoise.Start.SCALED.draw(
+                    seed, AttackSupport.pick(ids, rows), r, spec.eps(), clean, per);
+            return run(source, y, targets(targetOf, rows, r), clean, start, live);
+          },
+          (r, rows, y, adv) -> score(source, y, targets(targetOf, rows, r), adv));
     } finally {
       JniUtils.setGradMode(gradMode);
     }
   }
 
-  private record Scores(float[] losses, long[] predictions) {}
+  /** Run {@code r}'s target class of each row, from each sample's {@code targetOf}; or null. */
+  private int[] targets(int[][] targetOf, int[] rows, int r) {
+    if (targetOf == null) {
+      return null;
+    }
+    int[] target = new int[rows.length];
+    for (int k = 0; k < rows.length; k++) {
+      target[k] = targetOf[rows[k]][r / spec.restarts()];
+    }
+    return target;
+  }
 
   /**
    * This attack's loss (on {@code targets} for the targeted loss, else null) and the predictions on
    * {@code pixels}, one forward pass.
    */
-  private Scores score(Classifier source, int[] labels, int[] targets, float[] pixels) {
+  private AttackSupport.Scores score(
+      Classifier source, int[] labels, int[] targets, float[] pixels) {
     try (NDManager scope = source.manager().newSubManager()) {
       NDArray x = scope.create(pixels, new Shape(source.inputShape().batchShape(labels.length)));
       Gradients.Evaluation at =
@@ -203,7 +128,7 @@ public final class ApgdAttack implements Attack {
               AttackSupport.labels(scope, labels),
               targets == null ? null : AttackSupport.labels(scope, targets),
               loss);
-      return new Scores(at.losses().toFloatArray(), at.predictions());
+      return new AttackSupport.Scores(at.predictions(), at.losses().toFloatArray());
     }
   }
 
@@ -253,7 +178,7 @@ public final class ApgdAttack implements Attack {
     int per = shape.pixels();
     int n = labels.length;
     float[] out = new float[clean.length];
-    State s = new State(n, steps);
+    State s = new State(n, spec.steps());
     AttackSupport.Rows rows = new AttackSupport.Rows(n, live);
     try (NDManager batch = source.manager().newSubManager()) {
       Tensors t = new Tensors(batch, shape, clean, labels, targets);
@@ -276,20 +201,14 @@ public final class ApgdAttack implements Attack {
           s.hasAdv[i] = true;
           s.advLoss[i] = f0[i];
         }
-        s.eta[i] = (float) (2 * eps);
+        s.eta[i] = (float) (2 * spec.eps());
       }
       int nextCheckpoint = 0;
       int lastCheckpoint = 0;
-      for (int k = 0; k < steps; k++) {
-        if (earlyStop) {
-          float[] xs = null;
-          for (int p = 0; p < rows.size(); p++) {
-            if (rows.alive(p) && s.wrongNow[rows.sample(p)]) {
-              xs = xs == null ? t.x.toFloatArray() : xs;
-              AttackSupport.put(xs, p, out, rows.sample(p), per);
-              rows.stop(p);
-            }
-          }
+      for (int k = 0; k < spec.steps(); k++) {
+        if (spec.earlyStop()) {
+          NDArray current = t.x;
+          rows.stopWrong(p -> s.wrongNow[rows.sample(p)], current::toFloatArray, out, per);
           if (rows.live() == 0) {
             break;
           }
@@ -332,15 +251,10 @@ public final class ApgdAttack implements Attack {
           adv[p] = s.hasAdv[rows.sample(p)];
         }
         NDArray mask = mask(state, adv, t.shape);
-        float[] xs = NDArrays.where(mask, t.xAdv, t.xMax).toFloatArray();
-        for (int p = 0; p < rows.size(); p++) {
-          if (rows.alive(p)) {
-            AttackSupport.put(xs, p, out, rows.sample(p), per);
-          }
-        }
+        rows.putLive(NDArrays.where(mask, t.xAdv, t.xMax).toFloatArray(), out, per);
       }
     }
-    if (round8bit) {
+    if (spec.round8bit()) {
       AttackSupport.round8bit(source.manager(), shape, out);
     }
     return out;
@@ -376,7 +290,7 @@ public final class ApgdAttack implements Attack {
       NDArray momentum = t.x.sub(t.xPrev).mul(1 - MOMENTUM);
       next = t.project(t.x.add(towardZ).add(momentum));
     }
-    boolean needGradient = k + 1 < steps;
+    boolean needGradient = k + 1 < spec.steps();
     Gradients.Evaluation at = pass(source, next.duplicate(), t, needGradient);
     float[] f = at.losses().toFloatArray();
     long[] pred = at.predictions();
@@ -432,7 +346,7 @@ public final class ApgdAttack implements Attack {
         for (int h = lastCheckpoint; h < k; h++) {
           increased += s.fHistory[h + 1][i] > s.fHistory[h][i] ? 1 : 0;
         }
-        boolean stalled = increased < rho * (k - lastCheckpoint);
+        boolean stalled = increased < spec.rho() * (k - lastCheckpoint);
         boolean noProgress = !s.reducedAtCheck[i] && s.fMax[i] <= s.fMaxAtCheck[i];
         halve[p] = stalled || noProgress;
         s.reducedAtCheck[i] = halve[p];
@@ -525,8 +439,8 @@ public final class ApgdAttack implements Attack {
       clean = batch.create(pixels, shape);
       y = AttackSupport.labels(batch, labels);
       target = targets == null ? null : AttackSupport.labels(batch, targets);
-      lower = clean.sub(eps).clip(0, 1);
-      upper = clean.add(eps).clip(0, 1);
+      lower = clean.sub(spec.eps()).clip(0, 1);
+      upper = clean.add(spec.eps()).clip(0, 1);
     }
 
     /** {@code P}: onto the eps box and [0, 1], as one max and one min; attached to v's manager. */

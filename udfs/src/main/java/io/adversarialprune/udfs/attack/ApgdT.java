@@ -34,7 +34,7 @@ public record ApgdT(
     double rho,
     boolean round8bit,
     boolean earlyStop)
-    implements AttackSpec {
+    implements ApgdSpec {
 
   static final String TYPE = "apgd-t";
 
@@ -43,28 +43,12 @@ public record ApgdT(
 
   /** Validates; messages name the key as {@code apgd-t.<key>}. */
   public ApgdT {
-    SpecReader.Collected problems = new SpecReader.Collected(TYPE);
-    validate(eps, steps, restarts, targets, rho, problems);
-    problems.throwIfAny();
-  }
-
-  private static void validate(
-      double eps, int steps, int restarts, int targets, double rho, SpecReader.Problems problems) {
-    Apgd.validate(eps, steps, restarts, rho, problems);
-    SpecReader.checkAtLeastOne("targets", targets, problems);
-  }
-
-  static ApgdT from(SpecReader in) {
-    in.onlyKeys(TYPE, KEYS);
-    double eps = in.number("eps");
-    int steps = in.integer("steps");
-    int restarts = in.integer("restarts");
-    int targets = in.integer("targets");
-    double rho = in.number("rho");
-    boolean round8bit = in.bool("round-8bit");
-    boolean earlyStop = in.bool("early-stop");
-    validate(eps, steps, restarts, targets, rho, in.sink());
-    return in.ok() ? new ApgdT(eps, steps, restarts, targets, rho, round8bit, earlyStop) : null;
+    SpecReader.require(
+        TYPE,
+        p -> {
+          ApgdSpec.check(eps, steps, restarts, rho, p);
+          SpecReader.checkAtLeastOne("targets", targets, p);
+        });
   }
 
   @Override
@@ -73,34 +57,18 @@ public record ApgdT(
   }
 
   @Override
-  public String norm() {
-    return "linf";
-  }
-
-  @Override
   public String label() {
-    return TYPE
-        + " eps="
-        + SpecReader.number(eps)
-        + " steps="
-        + steps
-        + " restarts="
-        + restarts
-        + " targets="
-        + targets
-        + " rho="
-        + SpecReader.number(rho)
-        + SpecReader.flags(false, round8bit, earlyStop);
+    return ApgdSpec.label(this, " targets=" + targets);
   }
 
   @Override
   public int passes() {
-    return Math.multiplyExact(Math.multiplyExact(steps, restarts), targets);
+    return Math.multiplyExact(ApgdSpec.super.passes(), targets);
   }
 
   @Override
   public boolean shrinksBatches() {
-    return restarts > 1 || targets > 1 || earlyStop;
+    return ApgdSpec.super.shrinksBatches() || targets > 1;
   }
 
   @Override
@@ -123,7 +91,6 @@ public record ApgdT(
 
   @Override
   public Attack attack() {
-    return new ApgdAttack(
-        this, Losses.Loss.DLR_TARGETED, eps, steps, restarts, targets, rho, round8bit, earlyStop);
+    return new ApgdAttack(this, Losses.Loss.DLR_TARGETED, targets);
   }
 }

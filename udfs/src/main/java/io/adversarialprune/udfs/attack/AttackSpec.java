@@ -22,8 +22,7 @@ import java.util.List;
  *   <li>{@code apgd-t}: as APGD, and {@code targets} >= 1
  * </ul>
  */
-public sealed interface AttackSpec extends java.io.Serializable
-    permits Fgsm, PgdLinf, PgdL2, Apgd, ApgdT {
+public sealed interface AttackSpec extends java.io.Serializable permits Fgsm, PgdSpec, ApgdSpec {
 
   /**
    * {@code "fgsm"}, {@code "pgd-linf"}, {@code "pgd-l2"}, {@code "apgd-ce"}, {@code "apgd-dlr"} or
@@ -79,9 +78,8 @@ public sealed interface AttackSpec extends java.io.Serializable
   /** The keys an entry of {@code type} takes, {@code type} included; null for an unknown type. */
   static List<String> keys(String type) {
     return switch (type) {
-      case "fgsm" -> Fgsm.KEYS;
-      case "pgd-linf" -> PgdLinf.KEYS;
-      case "pgd-l2" -> PgdL2.KEYS;
+      case Fgsm.TYPE -> Fgsm.KEYS;
+      case PgdLinf.TYPE, PgdL2.TYPE -> PgdSpec.KEYS;
       case "apgd-ce", "apgd-dlr" -> Apgd.KEYS;
       case ApgdT.TYPE -> ApgdT.KEYS;
       default -> null;
@@ -92,8 +90,9 @@ public sealed interface AttackSpec extends java.io.Serializable
    * Reads one attack entry (its {@code type} and every key of that type, defaults already merged by
    * the caller). Validates everything and reports all problems at once in one {@link
    * IllegalArgumentException}, messages separated by {@code "; "}, each naming the full key {@code
-   * path + "." + key}. Keys that the type does not take are problems too (a misspelt or misplaced
-   * key would otherwise be silently ignored).
+   * path + "." + key}, each problem once. Keys that the type does not take are problems too (a
+   * misspelt or misplaced key would otherwise be silently ignored), reported here and not validated
+   * further, so a caller need not check for them again.
    *
    * @param entry the entry itself
    * @param path where the entry sits, for messages, e.g. {@code "sweep.attacks[1]"}
@@ -104,18 +103,18 @@ public sealed interface AttackSpec extends java.io.Serializable
     if (type == null) {
       throw e.failure();
     }
+    List<String> keys = keys(type);
+    if (keys == null) {
+      e.problem("type", "must be one of " + String.join(", ", TYPES) + ", got \"" + type + "\"");
+      throw e.failure();
+    }
+    e.onlyKeys(type, keys);
     AttackSpec spec =
         switch (type) {
-          case "fgsm" -> Fgsm.from(e);
-          case "pgd-linf" -> PgdLinf.from(e);
-          case "pgd-l2" -> PgdL2.from(e);
-          case "apgd-ce", "apgd-dlr" -> Apgd.from(e, type);
-          case ApgdT.TYPE -> ApgdT.from(e);
-          default -> {
-            e.problem(
-                "type", "must be one of " + String.join(", ", TYPES) + ", got \"" + type + "\"");
-            yield null;
-          }
+          case Fgsm.TYPE -> Fgsm.from(e);
+          case PgdLinf.TYPE, PgdL2.TYPE -> PgdSpec.from(e, type);
+          case "apgd-ce", "apgd-dlr", ApgdT.TYPE -> ApgdSpec.from(e, type);
+          default -> throw new IllegalStateException("no reader for type " + type);
         };
     if (spec == null) {
       throw e.failure();

@@ -5,8 +5,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import java.util.function.IntPredicate;
+import java.util.function.Supplier;
 
-/** What every attack does around its steps: checks, packing rows, rounding. Stateless. */
+/**
+ * What every attack does around its steps: checks, the runs of restarts and targets, packing rows,
+ * early stop, rounding. Stateless.
+ */
 final class AttackSupport {
 
   private AttackSupport() {}
@@ -57,6 +62,15 @@ final class AttackSupport {
   /** The entries {@code rows[k]} of {@code all}. */
   static int[] pick(int[] all, int[] rows) {
     int[] out = new int[rows.length];
+    for (int k = 0; k < rows.length; k++) {
+      out[k] = all[rows[k]];
+    }
+    return out;
+  }
+
+  /** The entries {@code rows[k]} of {@code all}. */
+  static long[] pick(long[] all, int[] rows) {
+    long[] out = new long[rows.length];
     for (int k = 0; k < rows.length; k++) {
       out[k] = all[rows[k]];
     }
@@ -141,6 +155,63 @@ final class AttackSupport {
     }
   }
 
+  /** Run {@code r} of an attack on some rows of the batch ({@link #bestOfRuns}). */
+  interface Run {
+    /**
+     * The adversarial images of {@code rows} (positions in the batch; from {@code live} on,
+     * filler), given their clean images and labels, packed in the same order.
+     */
+    float[] attack(int r, int[] rows, float[] clean, int[] labels, int live);
+  }
+
+  /**
+   * The one forward pass that ranks run {@code r}'s images of {@code rows} ({@link #bestOfRuns}).
+   */
+  interface Score {
+    Scores score(int r, int[] rows, int[] labels, float[] adversarial);
+  }
+
+  /** Per row: the prediction, and the loss by which the best run is chosen. */
+  record Scores(long[] predictions, float[] losses) {}
+
+  /**
+   * Runs an attack {@code runs} times (restarts, or targets times restarts) and keeps, per sample,
+   * the best result. Run 0 attacks the whole batch; each later run only the samples that no run has
+   * misclassified yet, padded to a bucket of the batch ({@link #restartRows}). A sample keeps the
+   * run whose image is misclassified, else the one of the highest loss ({@link #better}). With one
+   * run there is no scoring pass and run 0's images are the result.
+   *
+   * @param labels the batch's labels
+   * @param pixels the batch's clean images, rows of {@code per} values
+   */
+  static float[] bestOfRuns(int runs, int[] labels, float[] pixels, int per, Run run, Score score) {
+    int n = labels.length;
+    float[] best = new float[pixels.length];
+    float[] bestLoss = new float[n];
+    int[] todo = identity(n);
+    for (int r = 0; r < runs && todo.length > 0; r++) {
+      int[] rows = restartRows(todo, n);
+      int[] y = pick(labels, rows);
+      float[] adv = run.attack(r, rows, pick(pixels, per, rows), y, todo.length);
+      if (runs == 1) {
+        return adv;
+      }
+      Scores scored = score.score(r, rows, y, adv);
+      boolean[] again = new boolean[todo.length];
+      for (int k = 0; k < todo.length; k++) {
+        boolean wrong = scored.predictions()[k] != y[k];
+        float loss = scored.losses()[k];
+        if (r == 0 || better(wrong, loss, bestLoss[todo[k]])) {
+          put(adv, k, best, todo[k], per);
+          bestLoss[todo[k]] = loss;
+        }
+        again[k] = !wrong;
+      }
+      todo = pick(todo, where(again));
+    }
+    return best;
+  }
+
   /**
    * Whether a restart's candidate replaces the best so far: a misclassified candidate always
    * (samples that already have a misclassified best are not restarted), else the higher loss.
@@ -203,6 +274,34 @@ final class AttackSupport {
       if (alive[p]) {
         alive[p] = false;
         live--;
+      }
+    }
+
+    /**
+     * Early stop: stops every live row {@code p} where {@code wrong.test(p)} and copies its current
+     * image, row {@code p} of {@code images}, to its sample's row of {@code out}.
+     *
+     * @param images the batch's current images, fetched only when a row stops
+     * @return the values of {@code images} when they were fetched, else null
+     */
+    float[] stopWrong(IntPredicate wrong, Supplier<float[]> images, float[] out, int per) {
+      float[] xs = null;
+      for (int p = 0; p < sample.length; p++) {
+        if (alive[p] && wrong.test(p)) {
+          xs = xs == null ? images.get() : xs;
+          put(xs, p, out, sample[p], per);
+          stop(p);
+        }
+      }
+      return xs;
+    }
+
+    /** Copies each live row {@code p} of {@code images} to its sample's row of {@code out}. */
+    void putLive(float[] images, float[] out, int per) {
+      for (int p = 0; p < sample.length; p++) {
+        if (alive[p]) {
+          put(images, p, out, sample[p], per);
+        }
       }
     }
 

@@ -14,31 +14,26 @@ import java.util.List;
  */
 public record Fgsm(double eps, boolean round8bit, boolean earlyStop) implements AttackSpec {
 
+  static final String TYPE = "fgsm";
+
   static final List<String> KEYS = List.of("type", "eps", "round-8bit", "early-stop");
 
   /** Validates; messages name the key as {@code fgsm.<key>}. */
   public Fgsm {
-    SpecReader.Collected problems = new SpecReader.Collected("fgsm");
-    validate(eps, problems);
-    problems.throwIfAny();
-  }
-
-  private static void validate(double eps, SpecReader.Problems problems) {
-    SpecReader.checkEps(eps, problems);
+    SpecReader.require(TYPE, p -> SpecReader.checkEps(eps, p));
   }
 
   static Fgsm from(SpecReader in) {
-    in.onlyKeys("fgsm", KEYS);
     double eps = in.number("eps");
     boolean round8bit = in.bool("round-8bit");
     boolean earlyStop = in.bool("early-stop");
-    validate(eps, in.sink());
+    SpecReader.checkEps(eps, in.sink());
     return in.ok() ? new Fgsm(eps, round8bit, earlyStop) : null;
   }
 
   @Override
   public String type() {
-    return "fgsm";
+    return TYPE;
   }
 
   @Override
@@ -48,7 +43,7 @@ public record Fgsm(double eps, boolean round8bit, boolean earlyStop) implements 
 
   @Override
   public String label() {
-    return "fgsm eps=" + SpecReader.number(eps) + SpecReader.flags(false, round8bit, earlyStop);
+    return TYPE + " eps=" + SpecReader.number(eps) + SpecReader.flags(false, round8bit, earlyStop);
   }
 
   @Override
@@ -65,6 +60,6 @@ public record Fgsm(double eps, boolean round8bit, boolean earlyStop) implements 
   public Attack attack() {
     // One L-infinity PGD step of size eps from x: x + eps sign(g) never leaves the eps box, so
     // the projection only clips to [0, 1], bit for bit clamp(x + eps sign(g), 0, 1).
-    return new PgdAttack(PgdAttack.Norm.LINF, eps, eps, 1, false, 1, round8bit, earlyStop);
+    return new PgdLinf(eps, eps, 1, false, 1, round8bit, earlyStop).attack();
   }
 }

@@ -6,159 +6,78 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import java.util.Arrays;
 
 /**
  * Projected gradient descent on the cross entropy in [0, 1] pixel space, L-infinity (the study's
- * attack, {@link PgdLinf}; one step of it is {@link Fgsm}) or L2 ({@link PgdL2}).
+ * attack, {@link PgdLinf}; one step of it is {@link Fgsm}) or L2 ({@link PgdL2}):
  *
  * <pre>
- *   L-infinity:
- *   x0     = clamp(x + U(-eps, eps), 0, 1)                       (or x, random start off)
- *   x(k+1) = clamp(x + clamp(x(k) + alpha sign(g) - x, -eps, eps), 0, 1),  g = grad CE at x(k)
- *   L2:
- *   x0     = clamp(x + uniform point of the eps ball, 0, 1)      (or x)
- *   m      = x(k) + alpha g / max(|g|_2, 1e-12)
- *   x(k+1) = clamp(x + (m - x) eps / max(|m - x|_2, eps), 0, 1)
- *   result = round(255 x(steps)) / 255                           (or x(steps), rounding off)
+ *   L-infinity: x(k+1) = clamp(x + clamp(x(k) + alpha sign(g) - x, -eps, eps), 0, 1)
+ *   L2:         x(k+1) = clamp(x + (m - x) eps / max(|m - x|_2, eps), 0, 1),
+ *               m = x(k) + alpha g / max(|g|_2, 1e-12),   g = grad CE at x(k)
  * </pre>
  *
- * <p>The L-infinity projection is computed as {@code min(max(x(k) + alpha sign(g), lower), upper)}
- * with {@code lower = clamp(x - eps, 0, 1)} and {@code upper = clamp(x + eps, 0, 1)} made once per
- * batch: the same set, and values that differ from the study's formula by at most one float
- * rounding inside the ball (bit-identical on its faces), for two elementwise ops per step instead
- * of five. The L2 norms are per sample, over all its pixels.
+ * from a per-sample seeded random start (or x), rounded to 8 bits after the last step if so
+ * configured; restarts and early stop as {@link AttackSupport#bestOfRuns} and {@link
+ * AttackSupport.Rows}. The exact projection, rounding, loss and restart semantics are in
+ * docs/ATTACKS.md ("PGD").
  *
- * <p>As in the study, the rounding comes after the last projection, so a rounded image may be up to
- * {@code 0.5 / 255} outside the eps ball (and is always inside [0, 1]).
- *
- * <p>The loss is the cross entropy summed over the batch. Each sample's logits depend only on its
- * own input (the model is in eval mode), so each sample's input gradient is the gradient of its own
- * loss and does not depend on the batch. The study weighted each sample's gradient by that sample's
- * loss; after {@code sign()} the two agree except for a sample whose loss is exactly 0, where the
- * study's step is 0 and this one follows the (tiny) gradient's sign.
- *
- * <p>Random starts are drawn per sample from {@code (seed, sample id, restart)} ({@link
- * SampleNoise}; restart 0 is the stream PGD always used), so on CPU the result for a sample is
- * bit-identical for the same input, label, id and seed, whatever the batching or sharding.
- *
- * <p>Restarts (more than one): each restart's final (rounded) image is scored by one forward pass;
- * a sample keeps the restart whose image is misclassified, else the one with the highest cross
- * entropy, and only samples not yet misclassified are restarted. With one restart there is no
- * scoring pass, and the computation is exactly the one PGD always did.
- *
- * <p>Early stop: the forward pass of each step's gradient also gives the predictions at {@code
- * x(k)}; a sample misclassified there keeps {@code x(k)} (rounded like any result) and stops; the
- * batch shrinks in buckets ({@link AttackSupport.Rows}), so later steps run on fewer images. The
- * last iterate is not checked (no step follows).
- *
- * <p>Autograd: each step gets a fresh leaf input (DJL does not zero gradients), turns grad mode on
- * for the calling thread only ({@code JniUtils.setGradMode}) and calls {@code JniUtils.backward}
- * directly; DJL's {@code GradientCollector} is never used (one may be open per JVM). The model's
- * parameters are frozen, so only the input gets a gradient and the weights and batch-norm
- * statistics are never written.
- *
- * <p>Native memory: everything of one restart lives in a sub-manager of the source's manager, and
- * everything of one step in a sub-manager of that; results leave as Java arrays.
+ * <p>Autograd: a fresh leaf input per step, grad mode on for the calling thread only, no {@code
+ * GradientCollector}; the model's frozen weights and batch-norm statistics are never written.
+ * Native memory: one sub-manager of the source's manager per restart and one of that per step;
+ * results leave as Java arrays.
  *
  * <p>Immutable; thread-safe as long as each thread uses its own {@link Classifier}. The calling
  * thread's grad mode is restored on return.
  */
 public final class PgdAttack implements Attack {
 
-  /** The threat model. */
-  enum Norm {
-    LINF,
-    L2
-  }
-
   private static final float GRADIENT_NORM_FLOOR = 1e-12f;
 
-  private final Norm norm;
-  private final double eps;
-  private final double alpha;
-  private final int steps;
-  private final boolean randomStart;
-  private final int restarts;
-  private final boolean round8bit;
-  private final boolean earlyStop;
+  private final PgdSpec spec;
+  private final boolean linf;
 
-  /** Made by {@link PgdLinf}, {@link PgdL2} and {@link Fgsm}, which validate the values. */
-  PgdAttack(
-      Norm norm,
-      double eps,
-      double alpha,
-      int steps,
-      boolean randomStart,
-      int restarts,
-      boolean round8bit,
-      boolean earlyStop) {
-    this.norm = norm;
-    this.eps = eps;
-    this.alpha = alpha;
-    this.steps = steps;
-    this.randomStart = randomStart;
-    this.restarts = restarts;
-    this.round8bit = round8bit;
-    this.earlyStop = earlyStop;
+  /** Made by {@link PgdSpec#attack()}; the spec validated its values. */
+  PgdAttack(PgdSpec spec) {
+    this.spec = spec;
+    this.linf = spec.norm().equals("linf");
   }
 
   @Override
   public float[] perturb(Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
     AttackSupport.checkDifferentiable(source, "PGD");
     InputShape shape = source.inputShape();
-    int n = AttackSupport.checkBatch(shape, ids, labels, pixels);
+    AttackSupport.checkBatch(shape, ids, labels, pixels);
     int per = shape.pixels();
     boolean gradMode = JniUtils.isGradMode();
     try {
-      if (restarts == 1) {
-        return descend(source, labels, pixels, start(seed, ids, 0, pixels, n, per), n);
-      }
-      float[] best = new float[pixels.length];
-      float[] bestLoss = new float[n];
-      int[] todo = AttackSupport.identity(n);
-      for (int r = 0; r < restarts && todo.length > 0; r++) {
-        int[] batchRows = AttackSupport.restartRows(todo, n);
-        float[] clean = AttackSupport.pick(pixels, per, batchRows);
-        int[] y = AttackSupport.pick(labels, batchRows);
-        long[] restartIds = new long[batchRows.length];
-        for (int k = 0; k < batchRows.length; k++) {
-          restartIds[k] = ids[batchRows[k]];
-        }
-        float[] x0 = start(seed, restartIds, r, clean, batchRows.length, per);
-        float[] adv = descend(source, y, clean, x0, todo.length);
-        Predictions scored = Predictions.of(source, y, adv);
-        boolean[] again = new boolean[todo.length];
-        for (int k = 0; k < todo.length; k++) {
-          boolean wrong = scored.predictions()[k] != y[k];
-          float loss = scored.losses()[k];
-          if (r == 0 || AttackSupport.better(wrong, loss, bestLoss[todo[k]])) {
-            AttackSupport.put(adv, k, best, todo[k], per);
-            bestLoss[todo[k]] = loss;
-          }
-          again[k] = !wrong;
-        }
-        todo = AttackSupport.pick(todo, AttackSupport.where(again));
-      }
-      return best;
+      return AttackSupport.bestOfRuns(
+          spec.restarts(),
+          labels,
+          pixels,
+          per,
+          (r, rows, clean, y, live) -> {
+            float[] start = start(seed, AttackSupport.pick(ids, rows), r, clean, per);
+            return descend(source, y, clean, start, live);
+          },
+          (r, rows, y, adv) -> {
+            Predictions scored = Predictions.of(source, y, adv);
+            long[] predictions = Arrays.stream(scored.predictions()).asLongStream().toArray();
+            return new AttackSupport.Scores(predictions, scored.losses());
+          });
     } finally {
       JniUtils.setGradMode(gradMode);
     }
   }
 
-  /** The starting points of one restart for {@code n} samples, NCHW. */
-  private float[] start(long seed, long[] ids, int restart, float[] clean, int n, int per) {
-    if (!randomStart) {
+  /** The starting points of one restart, NCHW; {@code clean} itself without random start. */
+  private float[] start(long seed, long[] ids, int restart, float[] clean, int per) {
+    if (!spec.randomStart()) {
       return clean;
     }
-    float[] start = new float[clean.length];
-    for (int i = 0; i < n; i++) {
-      if (norm == Norm.LINF) {
-        SampleNoise.randomStart(seed, ids[i], restart, eps, clean, i * per, per, start);
-      } else {
-        SampleNoise.ballStart(seed, ids[i], restart, eps, clean, i * per, per, start);
-      }
-    }
-    return start;
+    SampleNoise.Start start = linf ? SampleNoise.Start.UNIFORM : SampleNoise.Start.BALL;
+    return start.draw(seed, ids, restart, spec.eps(), clean, per);
   }
 
   /**
@@ -173,7 +92,7 @@ public final class PgdAttack implements Attack {
     try (NDManager batch = source.manager().newSubManager()) {
       Bounds bounds = new Bounds(batch, shape, clean, labels);
       NDArray x = batch.create(start, new Shape(shape.batchShape(rows.size())));
-      for (int step = 0; step < steps; step++) {
+      for (int step = 0; step < spec.steps(); step++) {
         try (NDManager scope = batch.newSubManager()) {
           // A fresh leaf each step: DJL never zeroes .grad, and the old leaf's graph must not grow.
           NDArray leaf = x.duplicate();
@@ -181,16 +100,12 @@ public final class PgdAttack implements Attack {
           Gradients.Evaluation at = Gradients.lossGradient(source, leaf, bounds.y, Losses.Loss.CE);
           NDArray from = leaf;
           NDArray grad = at.gradient();
-          if (earlyStop) {
+          if (spec.earlyStop()) {
             long[] predictions = at.predictions();
-            float[] xs = null;
-            for (int p = 0; p < rows.size(); p++) {
-              if (rows.alive(p) && predictions[p] != labels[rows.sample(p)]) {
-                xs = xs == null ? x.toFloatArray() : xs;
-                AttackSupport.put(xs, p, out, rows.sample(p), per);
-                rows.stop(p);
-              }
-            }
+            NDArray current = x;
+            float[] xs =
+                rows.stopWrong(
+                    p -> predictions[p] != labels[rows.sample(p)], current::toFloatArray, out, per);
             if (rows.live() == 0) {
               break;
             }
@@ -216,15 +131,10 @@ public final class PgdAttack implements Attack {
         }
       }
       if (rows.live() > 0) {
-        float[] xs = x.toFloatArray();
-        for (int p = 0; p < rows.size(); p++) {
-          if (rows.alive(p)) {
-            AttackSupport.put(xs, p, out, rows.sample(p), per);
-          }
-        }
+        rows.putLive(x.toFloatArray(), out, per);
       }
     }
-    if (round8bit) {
+    if (spec.round8bit()) {
       AttackSupport.round8bit(source.manager(), shape, out);
     }
     return out;
@@ -232,16 +142,18 @@ public final class PgdAttack implements Attack {
 
   /** One step from {@code x} along {@code grad}; attached to {@code scope}. */
   private NDArray step(NDManager scope, Bounds bounds, NDArray x, NDArray grad) {
-    if (norm == Norm.LINF) {
-      NDArray moved = x.add(grad.sign().mul((float) alpha));
+    float alpha = (float) spec.alpha();
+    float eps = (float) spec.eps();
+    if (linf) {
+      NDArray moved = x.add(grad.sign().mul(alpha));
       return moved.maximum(bounds.lower).minimum(bounds.upper);
     }
     int[] pixelAxes = {1, 2, 3};
     NDArray gradNorm = grad.square().sum(pixelAxes, true).sqrt().maximum(GRADIENT_NORM_FLOOR);
-    NDArray moved = x.add(grad.div(gradNorm).mul((float) alpha));
+    NDArray moved = x.add(grad.div(gradNorm).mul(alpha));
     NDArray delta = moved.sub(bounds.clean);
-    NDArray deltaNorm = delta.square().sum(pixelAxes, true).sqrt().maximum((float) eps);
-    NDArray factor = scope.create((float) eps).div(deltaNorm);
+    NDArray deltaNorm = delta.square().sum(pixelAxes, true).sqrt().maximum(eps);
+    NDArray factor = scope.create(eps).div(deltaNorm);
     return bounds.clean.add(delta.mul(factor)).clip(0, 1);
   }
 
@@ -257,8 +169,8 @@ public final class PgdAttack implements Attack {
       y = AttackSupport.labels(batch, labels);
       // The projection clamp(x0 + clamp(m - x0, -eps, eps), 0, 1) as one max and one min against
       // bounds made once per batch: two elementwise ops per step instead of five.
-      lower = norm == Norm.LINF ? clean.sub(eps).clip(0, 1) : null;
-      upper = norm == Norm.LINF ? clean.add(eps).clip(0, 1) : null;
+      lower = linf ? clean.sub(spec.eps()).clip(0, 1) : null;
+      upper = linf ? clean.add(spec.eps()).clip(0, 1) : null;
     }
 
     @Override

@@ -16,103 +16,96 @@ public final class SampleNoise {
   private SampleNoise() {}
 
   /**
-   * Writes {@code clamp(clean + U(-eps, eps), 0, 1)} for one sample: {@code length} values from
-   * {@code clean[offset]} to {@code out[offset]}. The noise is a function of {@code (seed, id)}
-   * only; this is the PGD L-infinity start of restart 0.
+   * The kinds of start. Each draws one sample's noise, {@code d} float values, from the sample's
+   * generator, then writes {@code min(1, max(0, clean + noise))} in float.
    */
-  public static void randomStart(
-      long seed, long id, double eps, float[] clean, int offset, int length, float[] out) {
-    randomStart(seed, id, 0, eps, clean, offset, length, out);
-  }
+  public enum Start {
+    /**
+     * The PGD L-infinity start, {@code clamp(clean + U(-eps, eps), 0, 1)}: per value {@code u =
+     * nextDouble()}, {@code noise = (float) ((2u - 1) eps)}.
+     */
+    UNIFORM {
+      @Override
+      void noise(SplittableRandom random, double eps, float[] noise) {
+        for (int i = 0; i < noise.length; i++) {
+          noise[i] = (float) ((2 * random.nextDouble() - 1) * eps);
+        }
+      }
+    },
 
-  /**
-   * The PGD L-infinity start of restart {@code restart}: per value {@code u = nextDouble()}, {@code
-   * noise = (float) ((2u - 1) eps)}, {@code out = min(1, max(0, clean + noise))} in float.
-   */
-  public static void randomStart(
-      long seed,
-      long id,
-      int restart,
-      double eps,
-      float[] clean,
-      int offset,
-      int length,
-      float[] out) {
-    SplittableRandom random = generator(seed, id, restart);
-    for (int i = offset; i < offset + length; i++) {
-      float noise = (float) ((2 * random.nextDouble() - 1) * eps);
-      out[i] = Math.min(1f, Math.max(0f, clean[i] + noise));
-    }
-  }
+    /**
+     * The APGD L-infinity start as AutoAttack draws it: {@code t = 2u - 1} per value, then {@code x
+     * + eps t / max|t|} clipped to [0, 1], so the largest coordinate of the noise sits exactly on
+     * the eps face; {@code noise = (float) (eps * (t / max|t|))} computed in double.
+     */
+    SCALED {
+      @Override
+      void noise(SplittableRandom random, double eps, float[] noise) {
+        double[] t = new double[noise.length];
+        double max = 0;
+        for (int i = 0; i < t.length; i++) {
+          t[i] = 2 * random.nextDouble() - 1;
+          max = Math.max(max, Math.abs(t[i]));
+        }
+        for (int i = 0; i < t.length; i++) {
+          noise[i] = max == 0 ? 0f : (float) (eps * (t[i] / max));
+        }
+      }
+    },
 
-  /**
-   * The APGD L-infinity start as AutoAttack draws it: {@code t = 2u - 1} per value, then {@code x +
-   * eps t / max|t|} clipped to [0, 1], so the largest coordinate of the noise sits exactly on the
-   * eps face. Computed as {@code noise = (float) (eps * (t / max|t|))} in double, then {@code
-   * min(1, max(0, clean + noise))} in float.
-   */
-  public static void scaledStart(
-      long seed,
-      long id,
-      int restart,
-      double eps,
-      float[] clean,
-      int offset,
-      int length,
-      float[] out) {
-    SplittableRandom random = generator(seed, id, restart);
-    double[] t = new double[length];
-    double max = 0;
-    for (int i = 0; i < length; i++) {
-      t[i] = 2 * random.nextDouble() - 1;
-      max = Math.max(max, Math.abs(t[i]));
-    }
-    for (int i = 0; i < length; i++) {
-      float noise = max == 0 ? 0f : (float) (eps * (t[i] / max));
-      out[offset + i] = Math.min(1f, Math.max(0f, clean[offset + i] + noise));
-    }
-  }
+    /**
+     * A start drawn uniformly from the L2 ball of radius {@code eps} around the sample (then
+     * clipped to [0, 1]):
+     *
+     * <ol>
+     *   <li>{@code d} standard normals by Box-Muller, one per pair of uniforms {@code (u1, u2)}
+     *       drawn in that order: {@code g = sqrt(-2 ln(1 - u1)) cos(2 pi u2)} (the sine half is not
+     *       used, so the stream is simple to re-implement);
+     *   <li>one more uniform {@code u}, radius {@code r = eps u^(1/d)} (the radius of a uniform
+     *       point of a d-ball has CDF {@code (r/eps)^d});
+     *   <li>{@code noise_i = (float) (g_i (r / |g|))}, {@code |g|} summed in index order in double.
+     * </ol>
+     *
+     * All transcendental functions are {@link StrictMath}'s (fdlibm), so the start is the same on
+     * every JVM.
+     */
+    BALL {
+      @Override
+      void noise(SplittableRandom random, double eps, float[] noise) {
+        double[] g = new double[noise.length];
+        double sumSq = 0;
+        for (int i = 0; i < g.length; i++) {
+          double u1 = random.nextDouble();
+          double u2 = random.nextDouble();
+          g[i] =
+              StrictMath.sqrt(-2 * StrictMath.log(1 - u1)) * StrictMath.cos(2 * StrictMath.PI * u2);
+          sumSq += g[i] * g[i];
+        }
+        double radius = eps * StrictMath.pow(random.nextDouble(), 1.0 / g.length);
+        double norm = StrictMath.sqrt(sumSq);
+        for (int i = 0; i < g.length; i++) {
+          noise[i] = norm == 0 ? 0f : (float) (g[i] * (radius / norm));
+        }
+      }
+    };
 
-  /**
-   * A start drawn uniformly from the L2 ball of radius {@code eps} around the sample (then clipped
-   * to [0, 1]), for {@code d = length} values:
-   *
-   * <ol>
-   *   <li>{@code d} standard normals by Box-Muller, one per pair of uniforms {@code (u1, u2)} drawn
-   *       in that order: {@code g = sqrt(-2 ln(1 - u1)) cos(2 pi u2)} (the sine half is not used,
-   *       so the stream is simple to re-implement);
-   *   <li>one more uniform {@code u}, radius {@code r = eps u^(1/d)} (the radius of a uniform point
-   *       of a d-ball has CDF {@code (r/eps)^d});
-   *   <li>{@code noise_i = (float) (g_i (r / |g|))}, {@code |g|} summed in index order in double;
-   *       {@code out = min(1, max(0, clean + noise))} in float.
-   * </ol>
-   *
-   * All transcendental functions are {@link StrictMath}'s (fdlibm), so the start is the same on
-   * every JVM.
-   */
-  public static void ballStart(
-      long seed,
-      long id,
-      int restart,
-      double eps,
-      float[] clean,
-      int offset,
-      int length,
-      float[] out) {
-    SplittableRandom random = generator(seed, id, restart);
-    double[] g = new double[length];
-    double sumSq = 0;
-    for (int i = 0; i < length; i++) {
-      double u1 = random.nextDouble();
-      double u2 = random.nextDouble();
-      g[i] = StrictMath.sqrt(-2 * StrictMath.log(1 - u1)) * StrictMath.cos(2 * StrictMath.PI * u2);
-      sumSq += g[i] * g[i];
-    }
-    double radius = eps * StrictMath.pow(random.nextDouble(), 1.0 / length);
-    double norm = StrictMath.sqrt(sumSq);
-    for (int i = 0; i < length; i++) {
-      float noise = norm == 0 ? 0f : (float) (g[i] * (radius / norm));
-      out[offset + i] = Math.min(1f, Math.max(0f, clean[offset + i] + noise));
+    /** Fills {@code noise} (one sample's values) from the sample's generator. */
+    abstract void noise(SplittableRandom random, double eps, float[] noise);
+
+    /**
+     * The starts of restart {@code restart} for a batch: sample {@code ids[k]}'s start from its
+     * clean image, row {@code k} of {@code clean} (rows of {@code per} values), in a new array.
+     */
+    public float[] draw(long seed, long[] ids, int restart, double eps, float[] clean, int per) {
+      float[] out = new float[clean.length];
+      float[] noise = new float[per];
+      for (int k = 0; k < ids.length; k++) {
+        noise(generator(seed, ids[k], restart), eps, noise);
+        for (int i = 0, j = k * per; i < per; i++, j++) {
+          out[j] = Math.min(1f, Math.max(0f, clean[j] + noise[i]));
+        }
+      }
+      return out;
     }
   }
 

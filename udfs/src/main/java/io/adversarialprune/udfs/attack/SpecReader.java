@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Reads one attack entry key by key and collects every problem instead of stopping at the first;
@@ -65,31 +67,14 @@ final class SpecReader {
                         + ")"));
   }
 
+  /** The string; null, with the problem recorded, when it is missing or not a string. */
   String string(String key) {
-    if (!config.hasPath(key)) {
-      problem(key, "is missing");
-      return null;
-    }
-    try {
-      return config.getString(key);
-    } catch (ConfigException.WrongType ex) {
-      problem(key, "must be a string, got " + config.getValue(key).valueType());
-      return null;
-    }
+    return value(key, "a string", config::getString, null);
   }
 
   /** The number; NaN, with the problem recorded, when it is missing or not a number. */
   double number(String key) {
-    if (!config.hasPath(key)) {
-      problem(key, "is missing");
-      return Double.NaN;
-    }
-    try {
-      return config.getDouble(key);
-    } catch (ConfigException.WrongType ex) {
-      problem(key, "must be a number, got " + config.getValue(key).valueType());
-      return Double.NaN;
-    }
+    return value(key, "a number", config::getDouble, Double.NaN);
   }
 
   /** The integer; 0, with the problem recorded, when it is missing or not an int. */
@@ -112,36 +97,32 @@ final class SpecReader {
 
   /** The boolean; false, with the problem recorded, when it is missing or not a boolean. */
   boolean bool(String key) {
+    return value(key, "a boolean", config::getBoolean, false);
+  }
+
+  /** {@code get(key)}; {@code fallback}, with the problem recorded, when missing or mistyped. */
+  private <T> T value(String key, String kind, Function<String, T> get, T fallback) {
     if (!config.hasPath(key)) {
       problem(key, "is missing");
-      return false;
+      return fallback;
     }
     try {
-      return config.getBoolean(key);
+      return get.apply(key);
     } catch (ConfigException.WrongType ex) {
-      problem(key, "must be a boolean, got " + config.getValue(key).valueType());
-      return false;
+      problem(key, "must be " + kind + ", got " + config.getValue(key).valueType());
+      return fallback;
     }
   }
 
-  /** A collector for the records' compact constructors: keys prefixed with the type. */
-  static final class Collected implements Problems {
-    private final String prefix;
-    private final List<String> messages = new ArrayList<>();
-
-    Collected(String type) {
-      this.prefix = type + ".";
-    }
-
-    @Override
-    public void add(String key, String message) {
-      messages.add(prefix + key + " " + message);
-    }
-
-    void throwIfAny() {
-      if (!messages.isEmpty()) {
-        throw new IllegalArgumentException(String.join("; ", messages));
-      }
+  /**
+   * Runs a record's {@code checks} for its compact constructor: one {@link
+   * IllegalArgumentException} with every problem, keys named {@code type.key}.
+   */
+  static void require(String type, Consumer<Problems> checks) {
+    List<String> messages = new ArrayList<>();
+    checks.accept((key, message) -> messages.add(type + "." + key + " " + message));
+    if (!messages.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", messages));
     }
   }
 

@@ -1,7 +1,7 @@
 package io.adversarialprune.udfs.exec;
 
 import io.adversarialprune.udfs.attack.Attack;
-import io.adversarialprune.udfs.attack.TransferAttack;
+import io.adversarialprune.udfs.attack.JudgedAttack;
 import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
 import io.adversarialprune.udfs.model.Classifier;
@@ -51,7 +51,7 @@ public final class UnitExecutor {
       batch.validate(source.classes(), source.inputShape());
     }
     long start = System.nanoTime();
-    TransferAttack transfer = new TransferAttack(attack);
+    JudgedAttack judged = new JudgedAttack(attack);
     List<SampleOutcome> samples = new ArrayList<>();
     int per = source.inputShape().pixels();
     float[] adversarial =
@@ -65,7 +65,7 @@ public final class UnitExecutor {
                 ? batch
                 : batch.slice(from, Math.min(batch.size(), from + batchSize));
         samples.addAll(
-            transfer.run(
+            judged.run(
                 source,
                 target,
                 seed,

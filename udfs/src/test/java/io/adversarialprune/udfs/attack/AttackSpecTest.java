@@ -185,6 +185,30 @@ class AttackSpecTest {
   }
 
   @Test
+  void anUnknownKeyIsReportedOnceAndNotValidated() {
+    // Issue 23: {type=fgsm, steps=0, bogus=1} has two problems, not four or five.
+    String fgsmKeys = " is not a key of type fgsm (its keys: type, eps, round-8bit, early-stop)";
+    assertThatThrownBy(() -> parse("fgsm", COMMON + ", steps = 0, bogus = 1"))
+        .hasMessage("sweep.attacks[1].bogus" + fgsmKeys + "; sweep.attacks[1].steps" + fgsmKeys);
+  }
+
+  @Test
+  void everyProblemIsReportedExactlyOnce() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "apgd-t",
+                    APGD.replace("eps = 0.03", "eps = \"big\"").replace("steps = 100", "steps = 0")
+                        + ", targets = 0, alpha = 0.1"))
+        .hasMessage(
+            "sweep.attacks[1].alpha is not a key of type apgd-t (its keys: type, eps, steps,"
+                + " restarts, targets, rho, round-8bit, early-stop); "
+                + "sweep.attacks[1].eps must be a number, got STRING; "
+                + "sweep.attacks[1].steps must be >= 1, got 0; "
+                + "sweep.attacks[1].targets must be >= 1, got 0");
+  }
+
+  @Test
   void apgdRhoMustBeAFraction() {
     assertThatThrownBy(() -> parse("apgd-dlr", APGD.replace("rho = 0.75", "rho = 1")))
         .hasMessage("sweep.attacks[1].rho must be in (0, 1), got 1.0");

@@ -97,17 +97,13 @@ class AttacksTest {
       for (int k = 0; k < ids.length; k++) {
         System.arraycopy(X, (int) ids[k] * PER, clean, k * PER, PER);
       }
-      float[] start = clean.clone();
-      for (int k = 0; k < ids.length && noise; k++) {
-        switch (type) {
-          case "pgd-linf" ->
-              SampleNoise.randomStart(seed, ids[k], restart, eps, clean, k * PER, PER, start);
-          case "pgd-l2" ->
-              SampleNoise.ballStart(seed, ids[k], restart, eps, clean, k * PER, PER, start);
-          default ->
-              SampleNoise.scaledStart(seed, ids[k], restart, eps, clean, k * PER, PER, start);
-        }
-      }
+      SampleNoise.Start kind =
+          switch (type) {
+            case "pgd-linf" -> SampleNoise.Start.UNIFORM;
+            case "pgd-l2" -> SampleNoise.Start.BALL;
+            default -> SampleNoise.Start.SCALED;
+          };
+      float[] start = noise ? kind.draw(seed, ids, restart, eps, clean, PER) : clean;
       assertThat(start).as("restart %d", restart).containsExactly(expected);
       restart++;
     }
@@ -292,14 +288,10 @@ class AttacksTest {
 
   @Test
   void restartZeroIsThePgdStreamOfBefore() {
-    float[] a = new float[PER];
-    float[] b = new float[PER];
-    float[] clean = java.util.Arrays.copyOfRange(X, 0, PER);
-    SampleNoise.randomStart(42L, 3L, 0.03, clean, 0, PER, a);
-    SampleNoise.randomStart(42L, 3L, 0, 0.03, clean, 0, PER, b);
-    assertThat(b).containsExactly(a);
-    SampleNoise.randomStart(42L, 3L, 1, 0.03, clean, 0, PER, b);
-    assertThat(b).isNotEqualTo(a);
+    // Before restarts, a sample's start came from the generator seeded with mix(seed, id).
+    long before = new java.util.SplittableRandom(SampleNoise.mix(42L, 3L)).nextLong();
+    assertThat(SampleNoise.generator(42L, 3L, 0).nextLong()).isEqualTo(before);
+    assertThat(SampleNoise.generator(42L, 3L, 1).nextLong()).isNotEqualTo(before);
   }
 
   @Test

@@ -103,12 +103,11 @@ class PgdAttackTest {
   void sampleNoiseDependsOnSeedAndIdOnly() {
     float[] clean = new float[64];
     Arrays.fill(clean, 0.5f);
-    float[] a = new float[64];
-    float[] b = new float[64];
-    SampleNoise.randomStart(7L, 3L, 0.03, clean, 0, 64, a);
-    SampleNoise.randomStart(7L, 3L, 0.03, clean, 0, 64, b);
+    SampleNoise.Start uniform = SampleNoise.Start.UNIFORM;
+    float[] a = uniform.draw(7L, new long[] {3L}, 0, 0.03, clean, 64);
+    float[] b = uniform.draw(7L, new long[] {3L}, 0, 0.03, clean, 64);
     assertThat(a).isEqualTo(b);
-    SampleNoise.randomStart(7L, 4L, 0.03, clean, 0, 64, b);
+    b = uniform.draw(7L, new long[] {4L}, 0, 0.03, clean, 64);
     assertThat(a).isNotEqualTo(b);
   }
 
@@ -136,7 +135,7 @@ class PgdAttackTest {
         JsonObject q = int8.getAsJsonArray("pgd").get(k).getAsJsonObject();
         Attack pgd = config(c, false);
         List<SampleOutcome> outcomes =
-            new TransferAttack(pgd).run(model, target, 1L, IDS, LABELS, X);
+            new JudgedAttack(pgd).run(model, target, 1L, IDS, LABELS, X, null, 0);
         float[] adv = pgd.perturb(model, 1L, IDS, LABELS, X);
         float[] advLogits = Predictions.of(target, LABELS, adv).logits();
         float[] expectedLogits = Fixtures.floats(q.get("adv_logits"));
@@ -168,7 +167,7 @@ class PgdAttackTest {
   void whiteBoxOutcomesCarryLossesAndNorms() {
     JsonObject c = EXPECTED.getAsJsonArray("pgd").get(2).getAsJsonObject();
     List<SampleOutcome> outcomes =
-        new TransferAttack(config(c, false)).run(model, null, 1L, IDS, LABELS, X);
+        new JudgedAttack(config(c, false)).run(model, null, 1L, IDS, LABELS, X, null, 0);
     float[] loss = Fixtures.floats(EXPECTED.get("loss"));
     int[] adv = Fixtures.ints(c.get("adv_pred"));
     for (int i = 0; i < outcomes.size(); i++) {

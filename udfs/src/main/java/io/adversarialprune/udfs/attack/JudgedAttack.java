@@ -7,25 +7,26 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An attack crafted on a source model, judged on a target model: clean and adversarial predictions
- * and losses come from the target. With the source as target this is the white-box attack; with,
- * for example, an int8 quantized copy loaded by {@link Classifier#loadForInference} it is the
- * study's transfer attack ("pretrained-qt").
+ * An attack crafted on a source model and judged on a target model: clean and adversarial
+ * predictions and losses come from the target. With the source as target this is the white-box
+ * attack; with, for example, an int8 quantized copy loaded by {@link Classifier#loadForInference}
+ * it is the study's transfer attack ("pretrained-qt").
  *
  * <p>Immutable; thread-safe as long as each thread uses its own classifiers. Native memory is
  * scoped inside the {@link Attack} and {@link Predictions}.
  */
-public final class TransferAttack {
+public final class JudgedAttack {
 
   private final Attack attack;
 
-  /** A transfer attack crafting with {@code attack} on the source. */
-  public TransferAttack(Attack attack) {
+  /** Crafts with {@code attack} on the source. */
+  public JudgedAttack(Attack attack) {
     this.attack = attack;
   }
 
   /**
-   * Attacks one batch and returns one outcome per sample, in batch order.
+   * Attacks one batch and returns one outcome per sample, in batch order; also copies the batch's
+   * adversarial images into {@code adversarialOut} from {@code offset} on, when it is not null.
    *
    * @param source the differentiable model the adversarial images are crafted on
    * @param target the model that is judged; {@code null} means {@code source}
@@ -33,15 +34,8 @@ public final class TransferAttack {
    * @param ids sample ids
    * @param labels true labels
    * @param pixels NCHW pixels in [0, 1]
-   */
-  public List<SampleOutcome> run(
-      Classifier source, Classifier target, long seed, long[] ids, int[] labels, float[] pixels) {
-    return run(source, target, seed, ids, labels, pixels, null, 0);
-  }
-
-  /**
-   * {@link #run(Classifier, Classifier, long, long[], int[], float[])}, also copying the batch's
-   * adversarial images into {@code adversarialOut} from {@code offset} on (when it is not null).
+   * @param adversarialOut where the adversarial images go, or null
+   * @param offset the index in {@code adversarialOut} of this batch's first value
    */
   public List<SampleOutcome> run(
       Classifier source,

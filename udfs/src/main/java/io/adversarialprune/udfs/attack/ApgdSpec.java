@@ -1,0 +1,91 @@
+package io.adversarialprune.udfs.attack;
+
+/**
+ * What the Auto-PGD types share ({@link Apgd}: {@code apgd-ce}, {@code apgd-dlr}; {@link ApgdT}:
+ * {@code apgd-t}): L-infinity, the keys {@code eps}, {@code steps}, {@code restarts}, {@code rho},
+ * {@code round-8bit} and {@code early-stop}, their checks, the label's layout and the algorithm
+ * ({@link ApgdAttack}).
+ */
+sealed interface ApgdSpec extends AttackSpec permits Apgd, ApgdT {
+
+  /** Iterations per restart (and target), {@code >= 1} ({@code steps}). */
+  int steps();
+
+  /** Restarts (per target), {@code >= 1} ({@code restarts}). */
+  int restarts();
+
+  /** The step-size halving threshold, in (0, 1) ({@code rho}). */
+  double rho();
+
+  /** Whether the result is rounded to 8 bits ({@code round-8bit}). */
+  boolean round8bit();
+
+  @Override
+  default String norm() {
+    return "linf";
+  }
+
+  @Override
+  default String label() {
+    return label(this, "");
+  }
+
+  /** The label of {@code spec} with {@code options} (e.g. " targets=9") after its restarts. */
+  static String label(ApgdSpec spec, String options) {
+    return spec.type()
+        + " eps="
+        + SpecReader.number(spec.eps())
+        + " steps="
+        + spec.steps()
+        + " restarts="
+        + spec.restarts()
+        + options
+        + " rho="
+        + SpecReader.number(spec.rho())
+        + SpecReader.flags(false, spec.round8bit(), spec.earlyStop());
+  }
+
+  @Override
+  default int passes() {
+    return Math.multiplyExact(steps(), restarts());
+  }
+
+  @Override
+  default boolean shrinksBatches() {
+    return restarts() > 1 || earlyStop();
+  }
+
+  /**
+   * Reads an {@code apgd-ce}, {@code apgd-dlr} or {@code apgd-t} entry; null when it has problems.
+   */
+  static ApgdSpec from(SpecReader in, String type) {
+    boolean targeted = type.equals(ApgdT.TYPE);
+    double eps = in.number("eps");
+    int steps = in.integer("steps");
+    int restarts = in.integer("restarts");
+    int targets = targeted ? in.integer("targets") : 0;
+    double rho = in.number("rho");
+    boolean round8bit = in.bool("round-8bit");
+    boolean earlyStop = in.bool("early-stop");
+    check(eps, steps, restarts, rho, in.sink());
+    if (targeted) {
+      SpecReader.checkAtLeastOne("targets", targets, in.sink());
+    }
+    if (!in.ok()) {
+      return null;
+    }
+    return targeted
+        ? new ApgdT(eps, steps, restarts, targets, rho, round8bit, earlyStop)
+        : new Apgd(Apgd.Loss.of(type), eps, steps, restarts, rho, round8bit, earlyStop);
+  }
+
+  /** The checks every APGD type makes. */
+  static void check(double eps, int steps, int restarts, double rho, SpecReader.Problems problems) {
+    SpecReader.checkEps(eps, problems);
+    SpecReader.checkAtLeastOne("steps", steps, problems);
+    SpecReader.checkAtLeastOne("restarts", restarts, problems);
+    if (!(rho > 0 && rho < 1)) {
+      problems.add("rho", "must be in (0, 1), got " + rho);
+    }
+  }
+}
