@@ -47,20 +47,6 @@ public record NamedAttack(String name, AttackSpec spec) implements Serializable 
         errors.add(at + ".type must be one of " + AttackSpec.TYPES + ", got '" + type + "'");
         continue;
       }
-      for (String key : e.root().keySet()) {
-        if (!key.equals("name") && !keys.contains(key)) {
-          errors.add(
-              "unknown key "
-                  + at
-                  + "."
-                  + key
-                  + " (a "
-                  + type
-                  + " attack takes name, "
-                  + String.join(", ", keys)
-                  + ")");
-        }
-      }
       String name = type;
       if (e.hasPath("name")) {
         try {

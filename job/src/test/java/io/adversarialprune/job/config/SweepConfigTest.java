@@ -104,7 +104,7 @@ class SweepConfigTest {
         .hasMessageContaining("\n  sweep.attack.eps must be in (0, 1]")
         .hasMessageContaining("\n  sweep.attacks[1].eps must be in (0, 1]")
         .hasMessageContaining("sweep.attacks[2].name 'worst-case' is reserved")
-        .hasMessageContaining("unknown key sweep.attacks[3].rho (a pgd-l2 attack takes")
+        .hasMessageContaining("sweep.attacks[3].rho is not a key of type pgd-l2 (its keys:")
         .hasMessageContaining("sweep.attacks[4].type must be one of");
   }
 
@@ -221,5 +221,14 @@ class SweepConfigTest {
     assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.grid.composite=[\"E=0.1+R\"]")))
         .hasMessageContaining(
             "sweep.grid.composite entry 'E=0.1+R': 'R' is not TYPE=VALUE; expected");
+  }
+
+  @Test
+  void anUnknownAttackKeyIsReportedOnce() {
+    assertThatThrownBy(
+            () -> SweepConfig.load(null, List.of("sweep.attacks=[{type=fgsm, steps=0, bogus=1}]")))
+        .hasMessageContaining("invalid config (2 problems)")
+        .hasMessageContaining("\n  sweep.attacks[0].bogus is not a key of type fgsm")
+        .hasMessageContaining("\n  sweep.attacks[0].steps is not a key of type fgsm");
   }
 }

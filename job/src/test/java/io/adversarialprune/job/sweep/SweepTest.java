@@ -296,7 +296,9 @@ class SweepTest {
         "warning: sweep.attacks[0] ('pgd-linf'): alpha (0.05) is larger than eps (0.03"
       },
       {"sweep.attacks=[{type=pgd-l3}]", "sweep.attacks[0].type must be one of"},
-      {"sweep.attacks=[{type=fgsm, alpha=0.1}]", "unknown key sweep.attacks[0].alpha"},
+      {
+        "sweep.attacks=[{type=fgsm, alpha=0.1}]", "sweep.attacks[0].alpha is not a key of type fgsm"
+      },
       {"sweep.attacks=[{type=fgsm}, {type=fgsm}]", "sweep.attacks names must be unique"},
       {"sweep.attacks=[{type=apgd-ce, rho=2}]", "sweep.attacks[0].rho"},
       {
