@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.udfs.attack.AttackSpec;
 import io.adversarialprune.udfs.attack.PgdL2;
 import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.prune.PruneGrid;
@@ -52,29 +53,30 @@ public record SweepConfig(
   public List<String> warnings() {
     List<String> out = new ArrayList<>();
     for (int i = 0; i < attacks.size(); i++) {
-      String where = "sweep.attacks[" + i + "] ('" + attacks.get(i).name() + "'): alpha (";
-      String keys = "; sweep.attack.alpha and .eps unless the entry sets its own): one";
-      if (attacks.get(i).spec() instanceof PgdLinf p && p.alpha() > p.eps()) {
+      AttackSpec spec = attacks.get(i).spec();
+      String overshoot =
+          spec instanceof PgdLinf p && p.alpha() > p.eps()
+              ? " step crosses the whole eps-ball, so the first step already jumps to its corner"
+                  + " (every pixel at +-eps) instead of searching inside it; PGD usually takes"
+                  + " alpha well below eps"
+              : spec instanceof PgdL2 p && p.alpha() > p.eps()
+                  ? " step is longer than the L2 ball's radius, so the first step already lands"
+                      + " on its surface instead of searching inside it; PGD-L2 usually takes alpha"
+                      + " well below eps"
+                  : null;
+      if (overshoot != null) {
+        double alpha = spec instanceof PgdLinf p ? p.alpha() : ((PgdL2) spec).alpha();
         out.add(
-            where
-                + p.alpha()
+            "sweep.attacks["
+                + i
+                + "] ('"
+                + attacks.get(i).name()
+                + "'): alpha ("
+                + alpha
                 + ") is larger than eps ("
-                + p.eps()
-                + keys
-                + " step crosses the whole eps-ball, so the first step already jumps to its corner"
-                + " (every pixel at +-eps) instead of searching inside it; PGD usually takes alpha"
-                + " well below eps");
-      }
-      if (attacks.get(i).spec() instanceof PgdL2 p && p.alpha() > p.eps()) {
-        out.add(
-            where
-                + p.alpha()
-                + ") is larger than eps ("
-                + p.eps()
-                + keys
-                + " step is longer than the L2 ball's radius, so the first step already lands on"
-                + " its surface instead of searching inside it; PGD-L2 usually takes alpha well"
-                + " below eps");
+                + spec.eps()
+                + "; sweep.attack.alpha and .eps unless the entry sets its own): one"
+                + overshoot);
       }
     }
     return out;
