@@ -6,8 +6,12 @@ import io.adversarialprune.job.cli.QueryCommand;
 import io.adversarialprune.job.cli.ReportCommand;
 import io.adversarialprune.job.cli.RunCommand;
 import java.io.PrintWriter;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The job's entry point: {@code adversarial-prune <command> ...}. Exit codes: 0 success, 2 usage or
@@ -34,7 +38,36 @@ public final class Main {
   public static final int EXIT_FAILURE = 1;
   public static final int EXIT_USAGE = 2;
 
+  /**
+   * Loggers that are quiet unless {@code --verbose}: the job's own diagnostics (per unit, per
+   * engine check, the lease) and third-party warnings that say nothing about this run (no native
+   * Hadoop library, no CUDA driver on a CPU host, Spark shortening a plan's string).
+   */
+  private static final String[] QUIET = {
+    "org.apache.hadoop.util.NativeCodeLoader",
+    "ai.djl.util.cuda.CudaUtils",
+    "org.apache.spark.util.SparkStringUtils"
+  };
+
   private Main() {}
+
+  /**
+   * {@code --verbose}, on every command: the job's DEBUG lines and the warnings the launcher's log
+   * configuration keeps quiet. (The local launcher also stops filtering libtorch's NNPACK
+   * warnings.)
+   */
+  @Option(
+      names = "--verbose",
+      scope = ScopeType.INHERIT,
+      description = "Log the job's diagnostics (each unit, each engine check) and every warning.")
+  void verbose(boolean on) {
+    if (on) {
+      Configurator.setLevel("io.adversarialprune", Level.DEBUG);
+      for (String logger : QUIET) {
+        Configurator.setLevel(logger, Level.WARN);
+      }
+    }
+  }
 
   public static void main(String[] args) {
     System.exit(execute(args));

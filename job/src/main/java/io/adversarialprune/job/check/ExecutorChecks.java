@@ -89,7 +89,7 @@ public final class ExecutorChecks {
             record.where(),
             report.problem());
       } else {
-        LOG.info("engine check passed on {}: {}", record.where(), report.figures());
+        LOG.debug("engine check passed on {}: {}", record.where(), report.figures());
       }
       slot.markChecked(key);
       out.add(record);

@@ -138,7 +138,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
       baselineAdvPred =
           BaselineJudge.predictions(
               layout, cfg.name(), runId, unit, source, shard, cfg.attack().batchSize(), conf);
-      LOG.info(
+      LOG.debug(
           "unit {}: attacked in {} s, judged the baseline's adversarial images in {} s",
           unit.describe(),
           String.format(Locale.ROOT, "%.3f", result.seconds()),
