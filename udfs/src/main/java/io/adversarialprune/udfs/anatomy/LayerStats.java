@@ -117,7 +117,7 @@ public record LayerStats(
     }
     int per = clean.length / samples;
     int k = tailSize(per);
-    float[] scratch = new float[per];
+    float[] heap = new float[k];
     double cleanSum = 0;
     double advSum = 0;
     double squaredChange = 0;
@@ -153,8 +153,8 @@ public record LayerStats(
     double cleanTail = 0;
     double advTail = 0;
     for (int s = 0; s < samples; s++) {
-      cleanTail += tailMean(clean, s * per, per, k, scratch);
-      advTail += tailMean(adv, s * per, per, k, scratch);
+      cleanTail += tailMean(clean, s * per, per, heap);
+      advTail += tailMean(adv, s * per, per, heap);
     }
     return new LayerStats(
         tolerance,
@@ -281,69 +281,49 @@ public record LayerStats(
   }
 
   /**
-   * The mean of the {@code k} largest {@code |x|} of {@code x[from, from + m)}, found by selection
-   * in {@code scratch} (linear expected time; the image's values are not reordered).
+   * The mean of the {@code heap.length} largest {@code |x|} of {@code x[from, from + m)} ({@code
+   * heap.length <= m}), kept in {@code heap} as a min-heap: one comparison for most values, since
+   * only a value larger than the smallest kept one gets in.
    */
-  static double tailMean(float[] x, int from, int m, int k, float[] scratch) {
-    for (int i = 0; i < m; i++) {
-      scratch[i] = Math.abs(x[from + i]);
+  static double tailMean(float[] x, int from, int m, float[] heap) {
+    int k = heap.length;
+    for (int i = 0; i < k; i++) {
+      heap[i] = Math.abs(x[from + i]);
     }
-    select(scratch, m, m - k);
+    for (int i = k / 2 - 1; i >= 0; i--) {
+      siftDown(heap, i);
+    }
+    for (int i = k; i < m; i++) {
+      float v = Math.abs(x[from + i]);
+      if (v > heap[0]) {
+        heap[0] = v;
+        siftDown(heap, 0);
+      }
+    }
     double sum = 0;
-    for (int i = m - k; i < m; i++) {
-      sum += scratch[i];
+    for (float v : heap) {
+      sum += v;
     }
     return sum / k;
   }
 
-  /**
-   * Reorders {@code a[0, m)} so that {@code a[target]} holds the value it would have if sorted,
-   * with nothing larger before it and nothing smaller after it (Hoare's selection,
-   * median-of-three).
-   */
-  static void select(float[] a, int m, int target) {
-    int lo = 0;
-    int hi = m - 1;
-    while (hi > lo) {
-      int mid = (lo + hi) >>> 1;
-      if (a[mid] < a[lo]) {
-        swap(a, mid, lo);
+  private static void siftDown(float[] heap, int i) {
+    int k = heap.length;
+    float v = heap[i];
+    while (true) {
+      int child = 2 * i + 1;
+      if (child >= k) {
+        break;
       }
-      if (a[hi] < a[lo]) {
-        swap(a, hi, lo);
+      if (child + 1 < k && heap[child + 1] < heap[child]) {
+        child++;
       }
-      if (a[hi] < a[mid]) {
-        swap(a, hi, mid);
+      if (heap[child] >= v) {
+        break;
       }
-      float pivot = a[mid];
-      int i = lo;
-      int j = hi;
-      while (i <= j) {
-        while (a[i] < pivot) {
-          i++;
-        }
-        while (a[j] > pivot) {
-          j--;
-        }
-        if (i <= j) {
-          swap(a, i, j);
-          i++;
-          j--;
-        }
-      }
-      if (target <= j) {
-        hi = j;
-      } else if (target >= i) {
-        lo = i;
-      } else {
-        return;
-      }
+      heap[i] = heap[child];
+      i = child;
     }
-  }
-
-  private static void swap(float[] a, int i, int j) {
-    float t = a[i];
-    a[i] = a[j];
-    a[j] = t;
+    heap[i] = v;
   }
 }

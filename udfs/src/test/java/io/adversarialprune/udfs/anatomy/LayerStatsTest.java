@@ -62,7 +62,7 @@ class LayerStatsTest {
     for (int m : new int[] {1, 2, 7, 100, 257, 1000, 4096}) {
       float[] x = new float[m];
       for (int i = 0; i < m; i++) {
-        // Repeated values too: ties must not upset the selection.
+        // Repeated values too: ties must not upset the heap.
         x[i] = (float) Math.round(random.nextGaussian() * 8) / 4;
       }
       int k = LayerStats.tailSize(m);
@@ -76,7 +76,7 @@ class LayerStatsTest {
         expected += sorted[i];
       }
       float[] before = x.clone();
-      double got = LayerStats.tailMean(x, 0, m, k, new float[m]);
+      double got = LayerStats.tailMean(x, 0, m, new float[k]);
       assertThat(got).as("m = %d", m).isCloseTo(expected / k, within(1e-12));
       assertThat(x).containsExactly(before);
     }
