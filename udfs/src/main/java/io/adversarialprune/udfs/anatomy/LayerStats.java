@@ -4,8 +4,9 @@ package io.adversarialprune.udfs.anatomy;
  * How an attack changed one probed layer's activations: mergeable partial sums over samples, from
  * which every statistic of layer anatomy follows. Made per batch by {@link #of} from the clean and
  * the adversarial activations of the same images, then merged ({@link #merge}) across batches,
- * shards and seeds; no activation is kept, and every statistic is independent of how the samples
- * were batched (up to the rounding of double sums).
+ * shards and seeds; no activation is kept, and the reduction does not depend on how the samples
+ * were batched (up to the rounding of double sums; the activations themselves may, in their last
+ * bits, since the engine's kernels vectorize by batch shape).
  *
  * <p>Definitions, with {@code a} a clean activation value and {@code b} the adversarial value of
  * the same element of the same image, over all elements of all merged samples:
