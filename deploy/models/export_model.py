@@ -28,6 +28,11 @@ normalization (sweep.model.mean / std) itself, so attacks work in pixel space. I
                                    with all bounds infinite the result is forward(x) exactly.
                                    Differentiable: torch.clamp's gradient, 0 where a is outside
                                    its bounds
+  forward_clamped_st(x, lower, upper) -> Tensor
+                                   the same values as forward_clamped, bit for bit, with a
+                                   straight-through gradient: each clamp passes the gradient on
+                                   as the identity would (BPDA, Athalye et al. 2018), so that an
+                                   attack is not stopped by the zero gradient of a clamp
 
 Probes:
   resnet18/34/50          conv1, bn1, relu, maxpool, layer1, layer2, layer3, layer4,
@@ -41,8 +46,9 @@ the returned bn1 activation is not overwritten.
 
 After writing, the file is loaded back and checked (and the script exits 1 if a check fails):
 the parameter names are the eager model's; forward is the eager model's output (to 1e-5);
-features()'s last entry and forward_clamped() with infinite bounds equal forward bit for bit; and
-features() equals what forward hooks on the eager model record. With --reference OLD.pt, forward
+features()'s last entry and both clamped forwards with infinite bounds equal forward bit for bit;
+forward_clamped_st equals forward_clamped bit for bit with finite bounds; and features() equals
+what forward hooks on the eager model record. With --reference OLD.pt, forward
 of the new file must also give bit-identical logits to OLD.pt's (on the first 10,000
 Fashion-MNIST test images for fashion-mnist-default, batches of 500, read from --data; on 8
 random inputs otherwise) and the same parameters and buffers, names and values.
@@ -70,13 +76,18 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_DIR = os.path.join(ROOT, "job", "src", "main", "resources", "default")
 
 
-def clamp_to(a: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor) -> torch.Tensor:
+def clamp_to(a: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor,
+             straight_through: bool = False) -> torch.Tensor:
     """torch.clamp with a [C] bound taken per channel (dim 1 of a)."""
     if lower.dim() == 1 and a.dim() > 2:
         lower = lower.reshape([-1] + [1] * (a.dim() - 2))
     if upper.dim() == 1 and a.dim() > 2:
         upper = upper.reshape([-1] + [1] * (a.dim() - 2))
-    return torch.clamp(a, lower, upper)
+    clamped = torch.clamp(a, lower, upper)
+    if straight_through:
+        # The clamped value, exactly (a - a.detach() is 0), with the gradient of the identity.
+        return clamped.detach() + (a - a.detach())
+    return clamped
 
 
 def check_bounds(lower: List[torch.Tensor], upper: List[torch.Tensor], probes: int):
@@ -109,17 +120,26 @@ class ProbedResNet(ResNet):
     @torch.jit.export
     def forward_clamped(self, x: torch.Tensor, lower: List[torch.Tensor],
                         upper: List[torch.Tensor]) -> torch.Tensor:
+        return self.clamped(x, lower, upper, False)
+
+    @torch.jit.export
+    def forward_clamped_st(self, x: torch.Tensor, lower: List[torch.Tensor],
+                           upper: List[torch.Tensor]) -> torch.Tensor:
+        return self.clamped(x, lower, upper, True)
+
+    def clamped(self, x: torch.Tensor, lower: List[torch.Tensor], upper: List[torch.Tensor],
+                st: bool) -> torch.Tensor:
         check_bounds(lower, upper, 10)
-        x = clamp_to(self.conv1(x), lower[0], upper[0])
-        x = clamp_to(self.bn1(x), lower[1], upper[1])
-        x = clamp_to(torch.relu(x), lower[2], upper[2])
-        x = clamp_to(self.maxpool(x), lower[3], upper[3])
-        x = clamp_to(self.layer1(x), lower[4], upper[4])
-        x = clamp_to(self.layer2(x), lower[5], upper[5])
-        x = clamp_to(self.layer3(x), lower[6], upper[6])
-        x = clamp_to(self.layer4(x), lower[7], upper[7])
-        x = clamp_to(torch.flatten(self.avgpool(x), 1), lower[8], upper[8])
-        return clamp_to(self.fc(x), lower[9], upper[9])
+        x = clamp_to(self.conv1(x), lower[0], upper[0], st)
+        x = clamp_to(self.bn1(x), lower[1], upper[1], st)
+        x = clamp_to(torch.relu(x), lower[2], upper[2], st)
+        x = clamp_to(self.maxpool(x), lower[3], upper[3], st)
+        x = clamp_to(self.layer1(x), lower[4], upper[4], st)
+        x = clamp_to(self.layer2(x), lower[5], upper[5], st)
+        x = clamp_to(self.layer3(x), lower[6], upper[6], st)
+        x = clamp_to(self.layer4(x), lower[7], upper[7], st)
+        x = clamp_to(torch.flatten(self.avgpool(x), 1), lower[8], upper[8], st)
+        return clamp_to(self.fc(x), lower[9], upper[9], st)
 
 
 RESNETS = {
@@ -203,13 +223,26 @@ def verify(eager, path, shape, failures):
         feats = loaded.features(x)
         inf = torch.tensor(float("inf"))
         clamped = loaded.forward_clamped(x, [-inf] * len(names), [inf] * len(names))
+        clamped_st = loaded.forward_clamped_st(x, [-inf] * len(names), [inf] * len(names))
+        # Finite per-channel bounds (mean -+ 0.5 std of each channel) clamp about 60 % of values.
+        lower, upper = [], []
+        for a in feats:
+            dims = [0] + list(range(2, a.dim()))
+            mu, sd = a.mean(dim=dims), a.std(dim=dims)
+            lower.append(mu - 0.5 * sd)
+            upper.append(mu + 0.5 * sd)
+        finite = loaded.forward_clamped(x, lower, upper)
+        finite_st = loaded.forward_clamped_st(x, lower, upper)
     if not torch.allclose(out, expected, rtol=1e-5, atol=1e-5):
         failures.append("forward differs from the eager model's by %g"
                         % (out - expected).abs().max().item())
     if len(feats) != len(names) or names[-1] != "logits" or not torch.equal(feats[-1], out):
         failures.append("features()'s last entry is not forward(x)")
-    if not torch.equal(clamped, out):
-        failures.append("forward_clamped with infinite bounds is not forward(x)")
+    if not torch.equal(clamped, out) or not torch.equal(clamped_st, out):
+        failures.append("forward_clamped(_st) with infinite bounds is not forward(x)")
+    if not torch.equal(finite, finite_st) or torch.equal(finite, out):
+        failures.append("forward_clamped_st's values are not forward_clamped's, or the bounds "
+                        "of the check did not change the output")
     for name, mine, hooked in zip(names, feats, hooked_features(eager, x, names)):
         if mine.shape != hooked.shape or not torch.allclose(mine, hooked, rtol=1e-5, atol=1e-5):
             failures.append("features()[%s] differs from the hooked activation" % name)

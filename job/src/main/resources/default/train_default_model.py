@@ -15,7 +15,8 @@ Writes fashion-mnist-resnet.pt and fashion-mnist-resnet.json (accuracy, paramete
 correct count on the first 1,000 test images as the Java side computes them).
 
 The exported file carries, besides forward, the probe methods of SmallResNet (probe_names,
-features, forward_clamped; see its class doc and deploy/models/export_model.py). The committed
+features, forward_clamped, forward_clamped_st; see its class doc and
+deploy/models/export_model.py). The committed
 model was trained by this script before those methods existed and then re-exported with them
 from its own weights, its forward unchanged (bit-identical logits on all 10,000 test images,
 identical parameters and buffers, checked by the command's --reference):
@@ -79,15 +80,21 @@ class BasicBlock(nn.Module):
         return F.relu(out + self.shortcut(x))
 
 
-def clamp_to(a: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor) -> torch.Tensor:
+def clamp_to(a: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor,
+             straight_through: bool = False) -> torch.Tensor:
     """clamp(a, lower, upper) for forward_clamped: a bound is a 0-d or [1] tensor (the whole
     layer) or [C] (per channel, dim 1 of a); +-inf leaves that side unclamped. Gradients pass
-    where lower <= a <= upper and are 0 elsewhere (torch.clamp's)."""
+    where lower <= a <= upper and are 0 elsewhere (torch.clamp's), or, straight_through, pass
+    everywhere as through the identity (BPDA), with the same clamped values."""
     if lower.dim() == 1 and a.dim() > 2:
         lower = lower.reshape([-1] + [1] * (a.dim() - 2))
     if upper.dim() == 1 and a.dim() > 2:
         upper = upper.reshape([-1] + [1] * (a.dim() - 2))
-    return torch.clamp(a, lower, upper)
+    clamped = torch.clamp(a, lower, upper)
+    if straight_through:
+        # The clamped value, exactly (a - a.detach() is 0), with the gradient of the identity.
+        return clamped.detach() + (a - a.detach())
+    return clamped
 
 
 def check_bounds(lower: List[torch.Tensor], upper: List[torch.Tensor], probes: int):
@@ -104,6 +111,7 @@ class SmallResNet(nn.Module):
                                        logits
       features(x)                      their activations, a list in that order
       forward_clamped(x, lower, upper) forward with clamp_to(a, lower[i], upper[i]) after probe i
+      forward_clamped_st(x, lower, upper)  the same values, with a straight-through gradient
     They use the same modules and functions as forward, so they add no parameters and leave
     forward, the parameter names and training unchanged."""
 
@@ -145,15 +153,24 @@ class SmallResNet(nn.Module):
     @torch.jit.export
     def forward_clamped(self, x: torch.Tensor, lower: List[torch.Tensor],
                         upper: List[torch.Tensor]) -> torch.Tensor:
+        return self.clamped(x, lower, upper, False)
+
+    @torch.jit.export
+    def forward_clamped_st(self, x: torch.Tensor, lower: List[torch.Tensor],
+                           upper: List[torch.Tensor]) -> torch.Tensor:
+        return self.clamped(x, lower, upper, True)
+
+    def clamped(self, x: torch.Tensor, lower: List[torch.Tensor], upper: List[torch.Tensor],
+                st: bool) -> torch.Tensor:
         check_bounds(lower, upper, 8)
-        out = clamp_to(self.conv1(x), lower[0], upper[0])
-        out = clamp_to(self.bn1(out), lower[1], upper[1])
-        out = clamp_to(F.relu(out), lower[2], upper[2])
-        out = clamp_to(self.layer1(out), lower[3], upper[3])
-        out = clamp_to(self.layer2(out), lower[4], upper[4])
-        out = clamp_to(self.layer3(out), lower[5], upper[5])
-        out = clamp_to(F.adaptive_avg_pool2d(out, 1).flatten(1), lower[6], upper[6])
-        return clamp_to(self.fc(out), lower[7], upper[7])
+        out = clamp_to(self.conv1(x), lower[0], upper[0], st)
+        out = clamp_to(self.bn1(out), lower[1], upper[1], st)
+        out = clamp_to(F.relu(out), lower[2], upper[2], st)
+        out = clamp_to(self.layer1(out), lower[3], upper[3], st)
+        out = clamp_to(self.layer2(out), lower[4], upper[4], st)
+        out = clamp_to(self.layer3(out), lower[5], upper[5], st)
+        out = clamp_to(F.adaptive_avg_pool2d(out, 1).flatten(1), lower[6], upper[6], st)
+        return clamp_to(self.fc(out), lower[7], upper[7], st)
 
 
 def to_input(images_u8):
