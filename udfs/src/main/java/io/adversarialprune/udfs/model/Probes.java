@@ -23,7 +23,9 @@ import java.util.Set;
  *       "logits"};
  *   <li>{@code features(x) -> List[Tensor]}: their activations in that order;
  *   <li>{@code forward_clamped(x, lower: List[Tensor], upper: List[Tensor]) -> Tensor}: the forward
- *       pass with {@code clamp(a, lower[i], upper[i])} after probe {@code i}.
+ *       pass with {@code clamp(a, lower[i], upper[i])} after probe {@code i};
+ *   <li>{@code forward_clamped_st(x, lower, upper) -> Tensor}: the same values with a
+ *       straight-through gradient ({@link ClampGradient#STRAIGHT_THROUGH}).
  * </ul>
  *
  * DJL cannot hook into a TorchScript module, so these methods are the only way in; {@link #of}
@@ -42,7 +44,8 @@ public final class Probes {
   public static final String EXPORT_TOOL = "deploy/models/export_model.py";
 
   /** The methods a model file needs, in the order the export tool writes them. */
-  public static final List<String> METHODS = List.of("probe_names", "features", "forward_clamped");
+  public static final List<String> METHODS =
+      List.of("probe_names", "features", "forward_clamped", "forward_clamped_st");
 
   private final Classifier classifier;
   private final List<String> names;
@@ -200,15 +203,25 @@ public final class Probes {
   /**
    * Logits {@code [N, classes]} of the forward pass with every probed layer's output clamped to
    * {@code bounds} before the network goes on, for a pixel batch {@code [N, C, H, W]} in [0, 1]
+   * (normalized here), with the clamp's own gradient: {@link #logitsClamped(NDArray, ClampBounds,
+   * ClampGradient)} with {@link ClampGradient#EXACT}.
+   */
+  public NDArray logitsClamped(NDArray pixels, ClampBounds bounds) {
+    return logitsClamped(pixels, bounds, ClampGradient.EXACT);
+  }
+
+  /**
+   * Logits {@code [N, classes]} of the forward pass with every probed layer's output clamped to
+   * {@code bounds} before the network goes on, for a pixel batch {@code [N, C, H, W]} in [0, 1]
    * (normalized here). With the calling thread's grad mode on (a {@link
    * Classifier.Mode#DIFFERENTIABLE} classifier), autograd records the pass, so an attack gets input
-   * gradients through the clamps: {@code torch.clamp}'s, zero where a value is outside its bounds.
-   * The result and the bound arrays are attached to {@code pixels}' manager.
+   * gradients through the clamps, of the kind {@code gradient} says; the values do not depend on
+   * it. The result and the bound arrays are attached to {@code pixels}' manager.
    *
    * @throws IllegalArgumentException when {@code bounds} is not for these probes (its size, or a
    *     per-channel bound's length)
    */
-  public NDArray logitsClamped(NDArray pixels, ClampBounds bounds) {
+  public NDArray logitsClamped(NDArray pixels, ClampBounds bounds, ClampGradient gradient) {
     check(bounds);
     NDManager manager = pixels.getManager();
     NDList extra = new NDList(2 * names.size());
@@ -223,7 +236,7 @@ public final class Probes {
       upper.setName("upper[]");
       extra.add(upper);
     }
-    return classifier.run("forward_clamped", pixels, extra).singletonOrThrow();
+    return classifier.run(gradient.method(), pixels, extra).singletonOrThrow();
   }
 
   /**

@@ -43,7 +43,7 @@ class ProbesTest {
 
   @Test
   void listsTheMethodsAndTheProbedLayersWithTheirShapes() {
-    assertThat(model.methods()).contains("forward", "probe_names", "features", "forward_clamped");
+    assertThat(model.methods()).contains("forward").containsAll(Probes.METHODS);
     JsonArray layers = FIXTURES.getAsJsonArray("layers");
     List<String> names = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
@@ -62,7 +62,8 @@ class ProbesTest {
       assertThatThrownBy(() -> Probes.of(plain))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("tiny.pt")
-          .hasMessageContaining("no method probe_names, features, forward_clamped")
+          .hasMessageContaining(
+              "no method probe_names, features, forward_clamped, forward_clamped_st")
           .hasMessageContaining("deploy/models/export_model.py");
     }
   }
@@ -108,13 +109,17 @@ class ProbesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"per-channel", "scalar", "none"})
+  @ValueSource(strings = {"per-channel", "per-channel-st", "scalar", "none"})
   void clampedLogitsAndTheirInputGradientMatchPyTorch(String name) {
     JsonObject c = clampCase(name);
     ClampBounds bounds = bounds(c);
     float[] x = Fixtures.floats(FIXTURES.get("x"));
     int[] labels = Fixtures.ints(FIXTURES.get("labels"));
-    float[][] out = clampedLogitsAndGradient(bounds, x, labels);
+    ClampGradient gradient =
+        c.get("straight_through").getAsBoolean()
+            ? ClampGradient.STRAIGHT_THROUGH
+            : ClampGradient.EXACT;
+    float[][] out = clampedLogitsAndGradient(bounds, gradient, x, labels);
     assertThat(Fixtures.firstMismatch(out[0], Fixtures.floats(c.get("logits")), 1e-4, 1e-5))
         .isEqualTo(-1);
     assertThat(Fixtures.firstMismatch(out[1], Fixtures.floats(c.get("grad")), 1e-3, 1e-5))
@@ -127,9 +132,14 @@ class ProbesTest {
     // The per-channel case clamps most of every layer: its gradient differs from the plain one.
     float[] x = Fixtures.floats(FIXTURES.get("x"));
     int[] labels = Fixtures.ints(FIXTURES.get("labels"));
-    float[] clamped = clampedLogitsAndGradient(bounds(clampCase("per-channel")), x, labels)[1];
+    ClampBounds bounds = bounds(clampCase("per-channel"));
+    float[][] exact = clampedLogitsAndGradient(bounds, ClampGradient.EXACT, x, labels);
+    float[][] st = clampedLogitsAndGradient(bounds, ClampGradient.STRAIGHT_THROUGH, x, labels);
     float[] plain = Fixtures.inputGradient(model, x, labels);
-    assertThat(Fixtures.firstMismatch(clamped, plain, 0.1, 0)).isNotEqualTo(-1);
+    assertThat(Fixtures.firstMismatch(exact[1], plain, 0.1, 0)).isNotEqualTo(-1);
+    assertThat(Fixtures.firstMismatch(st[1], exact[1], 0.1, 0)).isNotEqualTo(-1);
+    // Only the gradient differs: the straight-through values are the clamped ones, bit for bit.
+    assertThat(st[0]).containsExactly(exact[0]);
   }
 
   @Test
@@ -138,9 +148,10 @@ class ProbesTest {
     try (NDManager scope = model.manager().newSubManager()) {
       NDArray pixels = scope.create(x, new Shape(4, 1, 8, 8));
       float[] plain = model.logits(pixels).toFloatArray();
-      float[] clamped =
-          probes.logitsClamped(pixels, ClampBounds.none(probes.size())).toFloatArray();
-      assertThat(clamped).containsExactly(plain);
+      ClampBounds none = ClampBounds.none(probes.size());
+      assertThat(probes.logitsClamped(pixels, none).toFloatArray()).containsExactly(plain);
+      assertThat(probes.logitsClamped(pixels, none, ClampGradient.STRAIGHT_THROUGH).toFloatArray())
+          .containsExactly(plain);
     }
   }
 
@@ -166,12 +177,13 @@ class ProbesTest {
   }
 
   /** {logits, input gradient of the summed cross entropy} through forward_clamped. */
-  private static float[][] clampedLogitsAndGradient(ClampBounds bounds, float[] x, int[] labels) {
+  private static float[][] clampedLogitsAndGradient(
+      ClampBounds bounds, ClampGradient gradient, float[] x, int[] labels) {
     try (NDManager scope = model.manager().newSubManager()) {
       NDArray leaf = scope.create(x, new Shape(labels.length, 1, 8, 8));
       leaf.setRequiresGradient(true);
       JniUtils.setGradMode(true);
-      NDArray logits = probes.logitsClamped(leaf, bounds);
+      NDArray logits = probes.logitsClamped(leaf, bounds, gradient);
       NDArray y = scope.create(Arrays.stream(labels).asLongStream().toArray());
       NDArray loss = logits.logSoftmax(1).gather(y.reshape(labels.length, 1), 1).neg().sum();
       JniUtils.backward((PtNDArray) loss, (PtNDArray) scope.ones(loss.getShape()), false, false);
