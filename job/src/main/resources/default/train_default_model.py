@@ -16,10 +16,10 @@ correct count on the first 1,000 test images as the Java side computes them).
 
 The exported file carries, besides forward, the probe methods of SmallResNet (probe_names,
 features, forward_clamped, forward_clamped_st; see its class doc and
-deploy/models/export_model.py). The committed
-model was trained by this script before those methods existed and then re-exported with them
-from its own weights, its forward unchanged (bit-identical logits on all 10,000 test images,
-identical parameters and buffers, checked by the command's --reference):
+deploy/models/export_model.py). The committed model was trained by this script before those
+methods existed and then re-exported with them from its own weights, its forward unchanged
+(bit-identical logits on all 10,000 test images, identical parameters and buffers, checked by
+--reference against the file as trained, git show 03e3ea3:<this directory>/fashion-mnist-resnet.pt):
     /usr/bin/python3 deploy/models/export_model.py --arch fashion-mnist-default \
         --weights job/src/main/resources/default/fashion-mnist-resnet.pt \
         --reference job/src/main/resources/default/fashion-mnist-resnet.pt \
