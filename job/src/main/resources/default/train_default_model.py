@@ -13,12 +13,26 @@ Needs only Debian packages: python3-torch, python3-torchvision (1.13) and datase
         --data /usr/share/datasets/fashion-mnist --out job/src/main/resources/default
 Writes fashion-mnist-resnet.pt and fashion-mnist-resnet.json (accuracy, parameter count,
 correct count on the first 1,000 test images as the Java side computes them).
+
+The exported file carries, besides forward, the probe methods of SmallResNet (probe_names,
+features, forward_clamped, forward_clamped_st; see its class doc and
+deploy/models/export_model.py). The committed model was trained by this script before those
+methods existed and then re-exported with them from its own weights, its forward unchanged
+(bit-identical logits on all 10,000 test images, identical parameters and buffers, checked by
+--reference against the file as trained, git show 03e3ea3:<this directory>/fashion-mnist-resnet.pt):
+    /usr/bin/python3 deploy/models/export_model.py --arch fashion-mnist-default \
+        --weights job/src/main/resources/default/fashion-mnist-resnet.pt \
+        --reference job/src/main/resources/default/fashion-mnist-resnet.pt \
+        --out job/src/main/resources/default/fashion-mnist-resnet.pt
+Training from scratch with this script writes the methods directly: they add no parameters and
+are not used in training, so training is unchanged.
 """
 import argparse
 import gzip
 import json
 import os
 import time
+from typing import List
 
 import numpy as np
 import torch
@@ -66,7 +80,41 @@ class BasicBlock(nn.Module):
         return F.relu(out + self.shortcut(x))
 
 
+def clamp_to(a: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor,
+             straight_through: bool = False) -> torch.Tensor:
+    """clamp(a, lower, upper) for forward_clamped: a bound is a 0-d or [1] tensor (the whole
+    layer) or [C] (per channel, dim 1 of a); +-inf leaves that side unclamped. Gradients pass
+    where lower <= a <= upper and are 0 elsewhere (torch.clamp's), or, straight_through, pass
+    everywhere as through the identity (BPDA), with the same clamped values."""
+    if lower.dim() == 1 and a.dim() > 2:
+        lower = lower.reshape([-1] + [1] * (a.dim() - 2))
+    if upper.dim() == 1 and a.dim() > 2:
+        upper = upper.reshape([-1] + [1] * (a.dim() - 2))
+    clamped = torch.clamp(a, lower, upper)
+    if straight_through:
+        # The clamped value, exactly (a - a.detach() is 0), with the gradient of the identity.
+        return clamped.detach() + (a - a.detach())
+    return clamped
+
+
+def check_bounds(lower: List[torch.Tensor], upper: List[torch.Tensor], probes: int):
+    if len(lower) != probes or len(upper) != probes:
+        raise ValueError("forward_clamped needs one lower and one upper bound per probe")
+
+
 class SmallResNet(nn.Module):
+    """The embedded default. Besides forward (the classifier), TorchScript exports three probe
+    methods for layer anatomy and the feature-map clamp (the convention of
+    deploy/models/export_model.py, which documents it):
+      probe_names()                    the probed layers in order: conv1, bn1, relu (after bn1),
+                                       layer1, layer2, layer3, avgpool (flattened, the fc input),
+                                       logits
+      features(x)                      their activations, a list in that order
+      forward_clamped(x, lower, upper) forward with clamp_to(a, lower[i], upper[i]) after probe i
+      forward_clamped_st(x, lower, upper)  the same values, with a straight-through gradient
+    They use the same modules and functions as forward, so they add no parameters and leave
+    forward, the parameter names and training unchanged."""
+
     def __init__(self, widths=(16, 32, 64), blocks=2, classes=10):
         super().__init__()
         self.conv1 = nn.Conv2d(1, widths[0], 3, 1, 1, bias=False)
@@ -86,6 +134,43 @@ class SmallResNet(nn.Module):
         out = self.layer3(self.layer2(self.layer1(out)))
         out = F.adaptive_avg_pool2d(out, 1).flatten(1)
         return self.fc(out)
+
+    @torch.jit.export
+    def probe_names(self) -> List[str]:
+        return ["conv1", "bn1", "relu", "layer1", "layer2", "layer3", "avgpool", "logits"]
+
+    @torch.jit.export
+    def features(self, x: torch.Tensor) -> List[torch.Tensor]:
+        conv1 = self.conv1(x)
+        bn1 = self.bn1(conv1)
+        relu = F.relu(bn1)
+        layer1 = self.layer1(relu)
+        layer2 = self.layer2(layer1)
+        layer3 = self.layer3(layer2)
+        avgpool = F.adaptive_avg_pool2d(layer3, 1).flatten(1)
+        return [conv1, bn1, relu, layer1, layer2, layer3, avgpool, self.fc(avgpool)]
+
+    @torch.jit.export
+    def forward_clamped(self, x: torch.Tensor, lower: List[torch.Tensor],
+                        upper: List[torch.Tensor]) -> torch.Tensor:
+        return self.clamped(x, lower, upper, False)
+
+    @torch.jit.export
+    def forward_clamped_st(self, x: torch.Tensor, lower: List[torch.Tensor],
+                           upper: List[torch.Tensor]) -> torch.Tensor:
+        return self.clamped(x, lower, upper, True)
+
+    def clamped(self, x: torch.Tensor, lower: List[torch.Tensor], upper: List[torch.Tensor],
+                st: bool) -> torch.Tensor:
+        check_bounds(lower, upper, 8)
+        out = clamp_to(self.conv1(x), lower[0], upper[0], st)
+        out = clamp_to(self.bn1(out), lower[1], upper[1], st)
+        out = clamp_to(F.relu(out), lower[2], upper[2], st)
+        out = clamp_to(self.layer1(out), lower[3], upper[3], st)
+        out = clamp_to(self.layer2(out), lower[4], upper[4], st)
+        out = clamp_to(self.layer3(out), lower[5], upper[5], st)
+        out = clamp_to(F.adaptive_avg_pool2d(out, 1).flatten(1), lower[6], upper[6], st)
+        return clamp_to(self.fc(out), lower[7], upper[7], st)
 
 
 def to_input(images_u8):

@@ -67,6 +67,16 @@ public final class Fixtures {
     return json("check-fixtures.json");
   }
 
+  /** make_probe_fixtures.py's model: the default's architecture, tiny, with probe methods. */
+  public static Classifier loadProbeTiny() {
+    return Classifier.load(file("probe-tiny.pt"), Device.cpu(), NORM, SHAPE);
+  }
+
+  /** make_probe_fixtures.py's record: hooked activations, statistics and clamped passes. */
+  public static JsonObject probeFixtures() {
+    return json("probe-fixtures.json");
+  }
+
   /** A JSON fixture by file name. */
   public static JsonObject json(String name) {
     try {

@@ -8,14 +8,19 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -229,6 +234,81 @@ public final class Classifier implements AutoCloseable {
    * engine check ({@code udfs.check.EngineCheck}) compares kernels against each other.
    */
   public NDArray logits(NDArray pixels, MemoryFormat format) {
+    NDArray normalized = prepare(pixels, format);
+    // training=true keeps autograd available and the module in eval mode; see the class doc.
+    NDList out =
+        block.forward(parameterStore, new NDList(normalized), mode == Mode.DIFFERENTIABLE, null);
+    return out.singletonOrThrow();
+  }
+
+  /**
+   * The names of the TorchScript methods of the model file ({@code forward} and whatever else it
+   * exports), in the file's order.
+   */
+  public List<String> methods() {
+    return List.of(JniUtils.getMethodNames((PtSymbolBlock) block));
+  }
+
+  /**
+   * Runs the TorchScript method {@code method} on a pixel batch, normalized and laid out as {@link
+   * #logits(NDArray)} does, followed by {@code extra} inputs, and returns its outputs flattened in
+   * order (a tuple or list of tensors becomes one array per entry). DJL passes arrays named {@code
+   * "n[]"} as one {@code List[Tensor]} argument {@code n}, in order. Runs like the forward: with
+   * autograd when the calling thread's grad mode is on ({@link Mode#DIFFERENTIABLE}); the results
+   * are attached to {@code pixels}' manager.
+   */
+  NDList run(String method, NDArray pixels, NDList extra) {
+    NDArray normalized = prepare(pixels, memoryFormat);
+    NDList inputs = new NDList(normalized);
+    inputs.addAll(extra);
+    // DJL's way to call a method other than forward through Block.forward (so that autograd is
+    // available): an input named "module_method:<name>", which it does not pass to the method.
+    NDArray selector = pixels.getManager().create(0f);
+    selector.setName("module_method:" + method);
+    inputs.add(selector);
+    try {
+      return block.forward(parameterStore, inputs, mode == Mode.DIFFERENTIABLE, null);
+    } finally {
+      selector.close();
+    }
+  }
+
+  /**
+   * Runs the TorchScript method {@code method} without inputs (e.g. one that returns the names of a
+   * model's probed layers) and returns its result as strings: a string, or a list of strings.
+   *
+   * @throws IllegalStateException naming the file and method when the result is not
+   */
+  List<String> strings(String method) {
+    try (IValue result = IValueUtils.runMethod((PtSymbolBlock) block, method)) {
+      if (result.isString()) {
+        return List.of(result.toStringValue());
+      }
+      if (result.isList()) {
+        IValue[] items = result.toIValueArray();
+        try {
+          List<String> out = new ArrayList<>(items.length);
+          for (IValue item : items) {
+            if (!item.isString()) {
+              throw new IllegalStateException(
+                  "model " + file + " method " + method + " returned a list of " + item.getType());
+            }
+            out.add(item.toStringValue());
+          }
+          return List.copyOf(out);
+        } finally {
+          for (IValue item : items) {
+            item.close();
+          }
+        }
+      }
+      throw new IllegalStateException(
+          "model " + file + " method " + method + " returned " + result.getType());
+    }
+  }
+
+  /** Checks the shape of a pixel batch, normalizes it and lays it out in {@code format}. */
+  private NDArray prepare(NDArray pixels, MemoryFormat format) {
     Shape s = pixels.getShape();
     if (s.dimension() != 4
         || s.get(1) != inputShape.channels()
@@ -250,10 +330,7 @@ public final class Classifier implements AutoCloseable {
     if (format.resolve(device()) == MemoryFormat.CHANNELS_LAST) {
       normalized = channelsLast(normalized);
     }
-    // training=true keeps autograd available and the module in eval mode; see the class doc.
-    NDList out =
-        block.forward(parameterStore, new NDList(normalized), mode == Mode.DIFFERENTIABLE, null);
-    return out.singletonOrThrow();
+    return normalized;
   }
 
   /**

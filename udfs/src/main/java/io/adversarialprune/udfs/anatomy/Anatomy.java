@@ -1,0 +1,80 @@
+package io.adversarialprune.udfs.anatomy;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
+import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.Probes;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Measures a batch: the {@link LayerStats} of every probed layer from the clean images and their
+ * adversarial versions. Stateless.
+ */
+public final class Anatomy {
+
+  private Anatomy() {}
+
+  /**
+   * Runs {@code features} on the clean and the adversarial batch and reduces each layer to its
+   * {@link LayerStats}, in {@link Probes#names()} order. Grad mode is off for the passes (and
+   * restored); the activations live in one sub-manager of the classifier's, closed on return, and
+   * are copied to the heap one layer at a time.
+   *
+   * @param probes the model's probes
+   * @param clean clean pixels, NCHW in [0, 1], a whole number of images
+   * @param adv the adversarial pixels of the same images, same layout
+   * @param tolerance the absolute tolerance of {@link LayerStats#changedFraction()}
+   */
+  public static List<LayerStats> measure(
+      Probes probes, float[] clean, float[] adv, double tolerance) {
+    InputShape shape = probes.classifier().inputShape();
+    if (clean.length != adv.length || clean.length == 0 || clean.length % shape.pixels() != 0) {
+      throw new IllegalArgumentException(
+          "clean and adversarial batches must be the same whole number of images "
+              + shape.describe(1)
+              + ", got "
+              + clean.length
+              + " and "
+              + adv.length
+              + " values");
+    }
+    int n = clean.length / shape.pixels();
+    boolean gradMode = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try (NDManager scope = probes.classifier().manager().newSubManager()) {
+      Shape batch = new Shape(shape.batchShape(n));
+      NDList a = probes.features(scope.create(clean, batch));
+      NDList b = probes.features(scope.create(adv, batch));
+      List<LayerStats> out = new ArrayList<>(a.size());
+      for (int i = 0; i < a.size(); i++) {
+        out.add(LayerStats.of(a.get(i).toFloatArray(), b.get(i).toFloatArray(), n, tolerance));
+        // Each layer's native arrays go as soon as they are reduced.
+        a.get(i).close();
+        b.get(i).close();
+      }
+      return List.copyOf(out);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  /**
+   * Merges two per-layer lists of the same probes, element by element.
+   *
+   * @throws IllegalArgumentException when they differ in length or tolerance
+   */
+  public static List<LayerStats> merge(List<LayerStats> x, List<LayerStats> y) {
+    if (x.size() != y.size()) {
+      throw new IllegalArgumentException(
+          "cannot merge layer statistics of " + x.size() + " and " + y.size() + " layers");
+    }
+    List<LayerStats> out = new ArrayList<>(x.size());
+    for (int i = 0; i < x.size(); i++) {
+      out.add(x.get(i).merge(y.get(i)));
+    }
+    return List.copyOf(out);
+  }
+}
