@@ -19,10 +19,12 @@ SETUP = '''from pathlib import Path
 from pyspark.sql import SparkSession
 
 spark = SparkSession.builder.appName("adversarial-prune notebook").getOrCreate()
-# Directory names carry no key=value: every column is inside the files.
-for table in ["samples", "metrics", "prune_stats", "runs"]:
-    (spark.read.option("recursiveFileLookup", "true").parquet(f"{RESULTS}/{table}")
-        .createOrReplaceTempView(table))
+# Directory names carry no key=value: every column is inside the files. A run writes `layers`
+# only with sweep.anatomy = on.
+for table in ["samples", "metrics", "prune_stats", "runs", "engine_checks", "layers"]:
+    if (Path(RESULTS) / table).exists() or "://" in RESULTS:
+        (spark.read.option("recursiveFileLookup", "true").parquet(f"{RESULTS}/{table}")
+            .createOrReplaceTempView(table))
 # The queries read the sweep as '${ap.sweep}' (Spark SQL variable substitution).
 spark.conf.set("ap.sweep", SWEEP)
 
@@ -56,6 +58,10 @@ NOTEBOOKS = {
              "\n\nEach pruned model judged on the unpruned model's adversarial images of the same "
              "samples and attack. Far more robust to its own attack than to those images: likely "
              "masked gradients, not robustness."),
+            ("10_layer_anatomy.sql", "## Layer anatomy: where the attack acts\n\n"
+             "With `sweep.anatomy = on`: per probed layer, input to logits, how much the final "
+             "adversarial images change its activations (relative L2), beside the unpruned "
+             "model's. The study saw the change concentrate at the input and the last block."),
         ],
     ),
     "nightly.ipynb": (

@@ -10,8 +10,10 @@ import io.adversarialprune.job.config.TransferTarget;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
+import io.adversarialprune.udfs.model.Probes;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
@@ -43,6 +45,18 @@ public final class InputCheck {
     Path modelFile = Path.of(ExecutorCache.get().localPath(m.path(), "sweep.model.path"));
     try (Classifier c = Classifier.load(modelFile, Device.cpu(), m.normalization(), m.input())) {
       classes = c.classes();
+      List<String> missing = config.anatomy() ? Probes.missingMethods(c) : List.of();
+      if (!missing.isEmpty()) {
+        throw new UserInputException(
+            "sweep.anatomy is on, but the model of sweep.model.path ("
+                + m.path()
+                + ") has no method "
+                + String.join(", ", missing)
+                + ": export it with probes by "
+                + Probes.EXPORT_TOOL);
+      }
+    } catch (UserInputException e) {
+      throw e;
     } catch (RuntimeException e) {
       throw new UserInputException("sweep.model.path: " + e.getMessage(), e);
     }

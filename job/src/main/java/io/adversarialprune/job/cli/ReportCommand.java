@@ -47,7 +47,9 @@ public final class ReportCommand implements Callable<Integer> {
     try {
       ReportData data =
           new ReportLoader(spark, new ResultsLayout(results)).load(sweep, runId, compareTo);
-      String html = HtmlReport.render(data, Charts.forRun(data.run().metrics()));
+      String html =
+          HtmlReport.render(
+              data, Charts.forRun(data.run().metrics()), Charts.forLayers(data.layers()));
       Path parent = out.toAbsolutePath().getParent();
       Files.createDirectories(parent);
       // Written beside the target and moved, so a viewer never opens half a page.

@@ -39,6 +39,7 @@ public record SweepConfig(
     PruneOptions prune,
     List<PruneSpec> grid,
     List<TransferTarget> transfer,
+    boolean anatomy,
     EngineConfig engine,
     CheckConfig check,
     String rendered,
@@ -165,6 +166,7 @@ public record SweepConfig(
                         prune.exclude(),
                         prune.normalityGate()));
     List<TransferTarget> transfer = read(problems, () -> TransferTarget.listFrom(s));
+    boolean anatomy = s.getBoolean("anatomy");
     EngineConfig engine = read(problems, () -> EngineConfig.from(s.getConfig("engine")));
     CheckConfig check = read(problems, () -> CheckConfig.from(s.getConfig("engine.check")));
     if (grid != null && transfer != null && grid.isEmpty() && transfer.isEmpty()) {
@@ -179,8 +181,8 @@ public record SweepConfig(
         s.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
     String hash = sha256(s.root().render(ConfigRenderOptions.concise()));
     return new SweepConfig(
-        name, seeds, model, data, attack, attacks, prune, grid, transfer, engine, check, rendered,
-        hash);
+        name, seeds, model, data, attack, attacks, prune, grid, transfer, anatomy, engine, check,
+        rendered, hash);
   }
 
   private static UserInputException problemsException(List<String> problems) {

@@ -130,6 +130,67 @@ public final class Charts {
     return new Chart("acc-vs-ratio", chart.getTitle(), log, svg(chart));
   }
 
+  /**
+   * Layer anatomy: per white-box config other than the baseline, the relative change of each probed
+   * layer's activations under the run's first attack, against the baseline's (the study's question:
+   * where does the attack act?). Empty when the run measured no layers.
+   */
+  public static List<Chart> forLayers(List<LayerLine> layers) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    List<LayerLine> first =
+        layers.stream().filter(l -> l.attackOrder() == 0 && l.target() == null).toList();
+    List<LayerLine> baseline = first.stream().filter(l -> "none".equals(l.prune())).toList();
+    List<String> configs =
+        first.stream()
+            .filter(l -> !"none".equals(l.prune()))
+            .map(LayerLine::configId)
+            .distinct()
+            .toList();
+    List<Chart> out = new ArrayList<>();
+    for (String config : configs) {
+      List<LayerLine> rows = first.stream().filter(l -> l.configId().equals(config)).toList();
+      List<String> names = rows.stream().map(LayerLine::layer).toList();
+      XYChart chart =
+          new XYChartBuilder()
+              .width(WIDTH)
+              .height(HEIGHT)
+              .title(
+                  "Relative change per layer, "
+                      + rows.get(0).prune()
+                      + " vs baseline ("
+                      + rows.get(0).attack()
+                      + ")")
+              .xAxisTitle("probed layer, input to logits")
+              .yAxisTitle("||a_adv - a|| / ||a||")
+              .build();
+      chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
+      chart.getStyler().setChartBackgroundColor(Color.WHITE);
+      chart.getStyler().setYAxisMin(0.0);
+      chart.setCustomXAxisTickLabelsFormatter(
+          x -> {
+            int i = (int) Math.round(x);
+            return Math.abs(x - i) < 1e-6 && i >= 0 && i < names.size() ? names.get(i) : "";
+          });
+      double[] x = rows.stream().mapToDouble(LayerLine::layerOrder).toArray();
+      if (baseline.size() == rows.size()) {
+        line(
+            chart,
+            "baseline",
+            x,
+            baseline.stream().mapToDouble(LayerLine::relativeL2).toArray(),
+            COLORS[0]);
+      }
+      line(
+          chart,
+          rows.get(0).prune(),
+          x,
+          rows.stream().mapToDouble(LayerLine::relativeL2).toArray(),
+          COLORS[1]);
+      out.add(new Chart("layers-" + config, chart.getTitle(), false, svg(chart)));
+    }
+    return out;
+  }
+
   /** True when the positive values span at least one decade, so a log axis reads better. */
   static boolean spansDecades(double[] x) {
     double min = Double.MAX_VALUE;

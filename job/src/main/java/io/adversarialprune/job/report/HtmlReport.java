@@ -31,7 +31,14 @@ public final class HtmlReport {
 
   private HtmlReport() {}
 
-  public static String render(ReportData data, List<Charts.Chart> charts) {
+  /**
+   * The page.
+   *
+   * @param charts the run's charts ({@link Charts#forRun})
+   * @param layerCharts its layer anatomy charts ({@link Charts#forLayers}); empty without anatomy
+   */
+  public static String render(
+      ReportData data, List<Charts.Chart> charts, List<Charts.Chart> layerCharts) {
     ReportData.Run run = data.run();
     StringBuilder h = new StringBuilder(64 * 1024);
     h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -83,22 +90,11 @@ public final class HtmlReport {
           .append(esc(run.runId()))
           .append(": no charts.</p>\n");
     } else {
-      h.append("<div class=\"charts\">\n");
-      for (Charts.Chart c : charts) {
-        // XChart draws text as outlines: the caption keeps the title searchable.
-        h.append("<figure class=\"chart\" id=\"chart-")
-            .append(esc(c.id()))
-            .append("\" data-x-scale=\"")
-            .append(c.logX() ? "log" : "linear")
-            .append("\">")
-            .append(c.svg())
-            .append("<figcaption>")
-            .append(esc(c.title()))
-            .append(c.logX() ? " (log x)" : "")
-            .append("</figcaption></figure>\n");
-      }
-      h.append("</div>\n");
+      figures(h, charts);
     }
+
+    h.append("<h2>Layer anatomy</h2>\n");
+    layers(h, run, data.layers(), layerCharts);
 
     h.append("<h2>Night over night</h2>\n");
     if (data.previous() == null) {
@@ -191,6 +187,72 @@ public final class HtmlReport {
 
   private static String sci(double v) {
     return String.format(java.util.Locale.ROOT, "%.2g", v);
+  }
+
+  private static void figures(StringBuilder h, List<Charts.Chart> charts) {
+    h.append("<div class=\"charts\">\n");
+    for (Charts.Chart c : charts) {
+      // XChart draws text as outlines: the caption keeps the title searchable.
+      h.append("<figure class=\"chart\" id=\"chart-")
+          .append(esc(c.id()))
+          .append("\" data-x-scale=\"")
+          .append(c.logX() ? "log" : "linear")
+          .append("\">")
+          .append(c.svg())
+          .append("<figcaption>")
+          .append(esc(c.title()))
+          .append(c.logX() ? " (log x)" : "")
+          .append("</figcaption></figure>\n");
+    }
+    h.append("</div>\n");
+  }
+
+  /**
+   * Per config and attack, the relative change ||a_adv - a|| / ||a|| of each probed layer, input to
+   * logits, and the charts of the first attack against the baseline.
+   */
+  private static void layers(
+      StringBuilder h, ReportData.Run run, List<LayerLine> layers, List<Charts.Chart> charts) {
+    if (layers.isEmpty()) {
+      h.append("<p id=\"layers-missing\">Run ")
+          .append(esc(run.runId()))
+          .append(" did not measure layer anatomy (<code>sweep.anatomy = on</code> does, on a")
+          .append(" model exported with probes).</p>\n");
+      return;
+    }
+    List<String> names = layers.stream().map(LayerLine::layer).distinct().toList();
+    h.append("<p><small>Relative change of each probed layer's activations under attack,")
+        .append(" ||a<sub>adv</sub> &minus; a|| / ||a|| over all images (the <code>layers</code>")
+        .append(" table; also there: means, stds, the fraction of elements changed, max and")
+        .append(" top-1% tail ratios).</small></p>\n");
+    h.append("<table id=\"layers\"><thead><tr><th class=\"l\">Model</th>")
+        .append("<th class=\"l\">Attack</th>");
+    for (String n : names) {
+      h.append("<th>").append(esc(n)).append("</th>");
+    }
+    h.append("</tr></thead><tbody>\n");
+    Map<String, List<LayerLine>> rows = new LinkedHashMap<>();
+    for (LayerLine l : layers) {
+      rows.computeIfAbsent(l.configId() + "\u0000" + l.attack(), k -> new java.util.ArrayList<>())
+          .add(l);
+    }
+    for (List<LayerLine> row : rows.values()) {
+      LayerLine first = row.get(0);
+      h.append("<tr class=\"layer\"><td class=\"l\">")
+          .append(esc(first.target() != null ? "transfer " + first.target() : first.prune()))
+          .append("</td><td class=\"l\">")
+          .append(esc(first.attack()))
+          .append("</td>");
+      for (String n : names) {
+        LayerLine cell = row.stream().filter(l -> l.layer().equals(n)).findFirst().orElse(null);
+        h.append("<td>")
+            .append(cell == null ? "" : String.format(Locale.ROOT, "%.4f", cell.relativeL2()))
+            .append("</td>");
+      }
+      h.append("</tr>\n");
+    }
+    h.append("</tbody></table>\n");
+    figures(h, charts);
   }
 
   private static void summary(StringBuilder h, List<ConfigMetrics> rows) {

@@ -7,9 +7,12 @@ import java.util.List;
  * optionally the run it is compared to, and plain-language notes on what is missing.
  *
  * @param previous the comparison run; null when the sweep has only one run
+ * @param layers the run's layer anatomy ({@code layers} table, config level), in config, attack and
+ *     layer order; empty when the run did not measure it
  * @param notes what is missing or incomplete, shown at the top of the report
  */
-public record ReportData(String root, String sweep, Run run, Run previous, List<String> notes) {
+public record ReportData(
+    String root, String sweep, Run run, Run previous, List<LayerLine> layers, List<String> notes) {
 
   /**
    * One run: its {@code runs} row, its config-level metrics (empty if it wrote none) and how many

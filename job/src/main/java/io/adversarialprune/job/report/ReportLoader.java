@@ -121,7 +121,27 @@ public final class ReportLoader {
     } else if (prev.runId().equals(run.runId())) {
       notes.add("--compare-to names the reported run itself; every change is zero.");
     }
-    return new ReportData(layout.root(), sweep, run, prev, List.copyOf(notes));
+    return new ReportData(
+        layout.root(), sweep, run, prev, layers(sweep, chosen), List.copyOf(notes));
+  }
+
+  /** The run's config-level layer anatomy; empty when it has none. */
+  private List<LayerLine> layers(String sweep, String runId) throws IOException {
+    Dataset<Row> layers = Tables.read(spark, layout, ResultsLayout.LAYERS);
+    if (layers == null) {
+      return List.of();
+    }
+    return layers
+        .filter(
+            col("sweep")
+                .equalTo(sweep)
+                .and(col("run_id").equalTo(runId))
+                .and(col("level").equalTo("config")))
+        .orderBy("config_order", "attack_order", "layer_order")
+        .collectAsList()
+        .stream()
+        .map(LayerLine::from)
+        .toList();
   }
 
   private static String known(String id, List<String> ids, String sweep, String option) {

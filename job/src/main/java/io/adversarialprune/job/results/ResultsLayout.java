@@ -28,6 +28,7 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   public static final String PRUNE_STATS = "prune_stats";
   public static final String RUNS = "runs";
   public static final String ENGINE_CHECKS = "engine_checks";
+  public static final String LAYERS = "layers";
   public static final String SAMPLE_FILE = "part-0.parquet";
 
   /** Attempts and driver writes in flight, under the root. */

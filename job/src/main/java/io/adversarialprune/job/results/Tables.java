@@ -17,7 +17,8 @@ public final class Tables {
     ResultsLayout.METRICS,
     ResultsLayout.PRUNE_STATS,
     ResultsLayout.RUNS,
-    ResultsLayout.ENGINE_CHECKS
+    ResultsLayout.ENGINE_CHECKS,
+    ResultsLayout.LAYERS
   };
 
   private Tables() {}

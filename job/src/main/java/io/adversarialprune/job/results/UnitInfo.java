@@ -1,10 +1,13 @@
 package io.adversarialprune.job.results;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.adversarialprune.job.plan.Unit;
+import io.adversarialprune.udfs.anatomy.LayerStats;
 import io.adversarialprune.udfs.exec.UnitResult;
 import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
@@ -13,7 +16,9 @@ import io.adversarialprune.udfs.prune.PruneReport;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a committed unit says about itself (JSON in its samples file's footer, see {@link
@@ -37,6 +42,8 @@ import java.util.List;
  * @param pruneElements parameter elements the prune spec considered
  * @param pruneChanged elements it changed
  * @param parameters per-parameter prune statistics
+ * @param layers layer anatomy of the unit's samples, per probed layer in network order (empty when
+ *     {@code sweep.anatomy} is off)
  */
 public record UnitInfo(
     String configId,
@@ -52,10 +59,13 @@ public record UnitInfo(
     String host,
     long pruneElements,
     long pruneChanged,
-    List<ParameterStats> parameters)
+    List<ParameterStats> parameters,
+    Map<String, LayerStats> layers)
     implements Serializable {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // Layer statistics of a model whose activations overflow are infinite: allow them back in.
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
   /** Summarizes one computed unit: its row's counts and timing, plus the samples' distance sums. */
   public static UnitInfo of(
@@ -93,7 +103,8 @@ public record UnitInfo(
         host,
         report.elements(),
         report.changed(),
-        List.copyOf(report.parameters()));
+        List.copyOf(report.parameters()),
+        result.layers());
   }
 
   /** Whether this info is about {@code unit} (a file's footer against its directory). */
@@ -144,6 +155,10 @@ public record UnitInfo(
       if (p.normalityP() != null) {
         o.put("normality_p", p.normalityP());
       }
+    }
+    if (!layers.isEmpty()) {
+      ArrayNode out = n.putArray("layers");
+      layers.forEach((name, l) -> LayersTable.toJson(out.addObject().put("layer", name), l));
     }
     return JSON.writeValueAsBytes(n);
   }
@@ -196,6 +211,10 @@ public record UnitInfo(
               p.get("std_after").asDouble(),
               p.has("normality_p") ? p.get("normality_p").asDouble() : null));
     }
+    Map<String, LayerStats> layers = new LinkedHashMap<>();
+    for (JsonNode l : n.path("layers")) {
+      layers.put(l.get("layer").asText(), LayersTable.fromJson(l));
+    }
     return new UnitInfo(
         n.get("config_id").asText(),
         n.get("attack").asText(),
@@ -215,6 +234,7 @@ public record UnitInfo(
         n.path("host").asText(null),
         n.get("prune_elements").asLong(),
         n.get("prune_changed").asLong(),
-        List.copyOf(params));
+        List.copyOf(params),
+        layers);
   }
 }

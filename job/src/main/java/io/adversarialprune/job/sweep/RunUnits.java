@@ -19,6 +19,7 @@ import io.adversarialprune.udfs.exec.UnitExecutor;
 import io.adversarialprune.udfs.exec.UnitResult;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
+import io.adversarialprune.udfs.model.Probes;
 import io.adversarialprune.udfs.prune.PruneReport;
 import java.io.IOException;
 import java.io.Serializable;
@@ -127,7 +128,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     UnitResult result;
     try {
       report = slot.prune(unit.config().prune(), unit.seed());
-      result = attack(cfg, unit, source, shard);
+      result = attack(cfg, unit, source, shard, cfg.anatomy() ? slot.probes() : null);
     } catch (RuntimeException | Error e) {
       lease.discard();
       throw e;
@@ -165,8 +166,12 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
             cfg.engine().shardCacheMb() << 20);
   }
 
-  /** The attack, white-box on {@code source} or judged on the unit's transfer target. */
-  private static UnitResult attack(SweepConfig cfg, Unit unit, Classifier source, Batch shard) {
+  /**
+   * The attack, white-box on {@code source} or judged on the unit's transfer target, with layer
+   * anatomy on {@code source}'s probes when they are given.
+   */
+  private static UnitResult attack(
+      SweepConfig cfg, Unit unit, Classifier source, Batch shard, Probes anatomy) {
     TransferTarget t = unit.config().target();
     if (t == null) {
       return UnitExecutor.run(
@@ -176,7 +181,8 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
           List.of(shard),
           unit.attack().spec().attack(),
           cfg.attack().batchSize(),
-          unit.keepAdversarial());
+          unit.keepAdversarial(),
+          anatomy);
     }
     // Quantized targets run on CPU only.
     ModelPool.Key key =
@@ -190,7 +196,8 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
           List.of(shard),
           unit.attack().spec().attack(),
           cfg.attack().batchSize(),
-          false);
+          false,
+          anatomy);
     }
   }
 

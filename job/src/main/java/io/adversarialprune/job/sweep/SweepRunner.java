@@ -8,6 +8,7 @@ import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.job.results.EngineCheckRecord;
+import io.adversarialprune.job.results.LayersTable;
 import io.adversarialprune.job.results.MetricsTable;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.ResultsRoot;
@@ -295,7 +296,10 @@ public final class SweepRunner {
 
   // ---- step 4: aggregate -------------------------------------------------------------------
 
-  /** Writes {@code metrics} and {@code prune_stats}; returns the config-level metrics rows. */
+  /**
+   * Writes {@code metrics}, {@code prune_stats} and, with anatomy on, {@code layers}; returns the
+   * config-level metrics rows.
+   */
   private List<Row> aggregate(SweepPlan plan, List<RunUnits.Outcome> outcomes) throws IOException {
     Map<Unit, UnitInfo> infos = unitInfos(plan.units(), outcomes);
     Map<WorstCase.Key, WorstCase.Counts> worst =
@@ -317,6 +321,16 @@ public final class SweepRunner {
         config.name(),
         runId,
         spark.createDataFrame(a.pruneStats(), MetricsTable.PRUNE_STATS));
+    if (config.anatomy()) {
+      Tables.replaceRun(
+          spark,
+          layout,
+          ResultsLayout.LAYERS,
+          config.name(),
+          runId,
+          spark.createDataFrame(
+              LayersTable.aggregate(config.name(), runId, plan, infos), LayersTable.SCHEMA));
+    }
     return a.configLevel();
   }
 

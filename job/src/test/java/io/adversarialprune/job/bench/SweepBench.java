@@ -280,7 +280,8 @@ public final class SweepBench {
           List.of(shard.slice(0, 200)),
           base.attacks().get(0).spec().attack(),
           base.attack().batchSize(),
-          false);
+          false,
+          null);
     }
     return c;
   }
@@ -311,7 +312,8 @@ public final class SweepBench {
                       List.of(half),
                       base.attacks().get(0).spec().attack(),
                       base.attack().batchSize(),
-                      false);
+                      false,
+                      null);
                 } catch (RuntimeException e) {
                   failed[0] = e;
                 }
@@ -339,7 +341,8 @@ public final class SweepBench {
                 List.of(shard),
                 base.attacks().get(0).spec().attack(),
                 base.attack().batchSize(),
-                false)
+                false,
+                null)
             .seconds();
   }
 

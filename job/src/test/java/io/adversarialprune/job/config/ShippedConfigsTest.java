@@ -101,6 +101,18 @@ class ShippedConfigsTest {
   }
 
   @Test
+  void anatomyMeasuresLayersUnderTheDefaultsAttack() {
+    SweepConfig c = SweepConfig.load(new File(CONF, "anatomy.conf"), List.of());
+    SweepConfig d = SweepConfig.load(new File(CONF, "default.conf"), List.of());
+    assertThat(c.anatomy()).isTrue();
+    assertThat(d.anatomy()).isFalse();
+    assertThat(labels(c)).startsWith("none");
+    assertThat(c.attack()).isEqualTo(d.attack());
+    assertThat(c.attacks()).isEqualTo(d.attacks());
+    assertThat(c.data()).isEqualTo(d.data());
+  }
+
+  @Test
   void nightlyExtendsTheDefaultWithSeeds() {
     SweepConfig c = SweepConfig.load(new File(CONF, "nightly.conf"), List.of());
     assertThat(c.name()).isEqualTo("nightly");

@@ -54,7 +54,8 @@ class NotebookQueriesTest {
           "06_spread_across_seeds.sql", NotebookQueriesTest::seedSpread,
           "07_latest_vs_previous_run.sql", NotebookQueriesTest::nightOverNight,
           "08_attacks_vs_worst_case.sql", NotebookQueriesTest::attacksVsWorstCase,
-          "09_gradient_masking.sql", NotebookQueriesTest::masking);
+          "09_gradient_masking.sql", NotebookQueriesTest::masking,
+          "10_layer_anatomy.sql", NotebookQueriesTest::layers);
 
   @Test
   void everyNotebookQueryRunsAndHoldsItsProperty() throws IOException {
@@ -92,6 +93,23 @@ class NotebookQueriesTest {
     for (String q : CHECKS.keySet()) {
       // JSON-escaped source of a cell: query("NN_name.sql")
       assertThat(all.toString()).as("a notebook loads " + q).contains("query(\\\"" + q + "\\\")");
+    }
+  }
+
+  private static void layers(Dataset<Row> df) {
+    assertThat(df.columns())
+        .startsWith("prune", "target", "attack", "layer_order", "layer", "relative_l2");
+    List<Row> rows = df.collectAsList();
+    // every config under each attack, every probe of the default model (8)
+    assertThat(rows).hasSize(TinySweep.CONFIGS * TinySweep.ATTACKS.size() * 8);
+    for (Row r : rows) {
+      assertThat(r.<Double>getAs("relative_l2")).isGreaterThanOrEqualTo(0.0);
+      assertThat(r.<Double>getAs("changed_fraction")).isBetween(0.0, 1.0);
+      if ("none".equals(r.getAs("prune"))) {
+        assertThat(r.<Double>getAs("baseline_relative_l2")).isEqualTo(r.getAs("relative_l2"));
+      } else {
+        assertThat(r.<Double>getAs("baseline_relative_l2")).isNotNull();
+      }
     }
   }
 

@@ -49,7 +49,8 @@ class ReportBrowserTest {
     String chromium = chromium();
     ReportData data = syntheticData();
     Path page = tmp.resolve("report.html");
-    Files.writeString(page, HtmlReport.render(data, Charts.forRun(data.run().metrics())));
+    Files.writeString(
+        page, HtmlReport.render(data, Charts.forRun(data.run().metrics()), List.of()));
 
     Run dom =
         chromium(
@@ -178,6 +179,7 @@ class ReportBrowserTest {
             16,
             16,
             List.of()),
+        List.of(),
         List.of());
   }
 

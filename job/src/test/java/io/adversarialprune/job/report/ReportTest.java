@@ -68,8 +68,19 @@ class ReportTest {
             "prune S=3",
             "prune R=0.01");
     // of the worst case: E, S, R x (rates, ratio) + accuracy vs ratio (a worst case has no
-    // perturbation of its own, so no norms); E spans decades: a log axis
-    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(7);
+    // perturbation of its own, so no norms); E spans decades: a log axis; and layer anatomy: a
+    // chart per pruned config against the baseline
+    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(7 + TinySweep.CONFIGS - 1);
+    // layer anatomy: every config under each attack, every probe of the default model
+    assertThat(html)
+        .contains(
+            "<table id=\"layers\">",
+            "<th>conv1</th>",
+            "<th>logits</th>",
+            "id=\"chart-layers-E_0.05\"",
+            "<figcaption>Relative change per layer, E=0.05 vs baseline (pgd)");
+    assertThat(count(html, "<tr class=\"layer\">"))
+        .isEqualTo(TinySweep.CONFIGS * TinySweep.ATTACKS.size());
     assertThat(html)
         .contains(
             "id=\"chart-rates-E\" data-x-scale=\"log\"",

@@ -12,10 +12,14 @@ import org.apache.spark.sql.SparkSession;
 public final class TinySweep {
   public static final String NAME = "tiny";
 
-  /** Baseline, E (spanning decades, so a log axis), S and R: every chart kind appears. */
+  /**
+   * Baseline, E (spanning decades, so a log axis), S and R: every chart kind appears; with layer
+   * anatomy.
+   */
   public static final List<String> OVERRIDES =
       List.of(
           "sweep.name=" + NAME,
+          "sweep.anatomy=on",
           "sweep.seeds=[1, 2]",
           "sweep.data.limit=40",
           "sweep.data.shards=1",

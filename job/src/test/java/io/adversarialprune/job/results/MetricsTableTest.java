@@ -50,7 +50,8 @@ class MetricsTableTest {
               "h",
               1000,
               pruned ? 100 : 0,
-              List.of()));
+              List.of(),
+              Map.of()));
     }
     Map<WorstCase.Key, WorstCase.Counts> worst =
         Map.of(

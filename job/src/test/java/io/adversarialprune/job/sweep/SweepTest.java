@@ -42,6 +42,10 @@ class SweepTest {
 
   @TempDir static Path tmp;
 
+  /** A model of the default's shape, exported without the probe methods. */
+  private static final String WITHOUT_PROBES =
+      Path.of("../udfs/src/test/resources/fixtures/lying-sign.pt").toAbsolutePath().toString();
+
   @BeforeAll
   static void startSpark() {
     spark =
@@ -296,6 +300,14 @@ class SweepTest {
         "warning: sweep.attacks[0] ('pgd-linf'): alpha (0.05) is larger than eps (0.03"
       },
       {"sweep.attacks=[{type=pgd-l3}]", "sweep.attacks[0].type must be one of"},
+      {
+        "sweep.anatomy=on",
+        "sweep.model.path=\"" + WITHOUT_PROBES + "\"",
+        "sweep.anatomy is on, but the model of sweep.model.path ("
+            + WITHOUT_PROBES
+            + ") has no method probe_names, features, forward_clamped, forward_clamped_st: export"
+            + " it with probes by deploy/models/export_model.py"
+      },
       {
         "sweep.attacks=[{type=fgsm, alpha=0.1}]", "sweep.attacks[0].alpha is not a key of type fgsm"
       },

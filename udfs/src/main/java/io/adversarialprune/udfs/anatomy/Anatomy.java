@@ -15,6 +15,12 @@ import java.util.List;
  */
 public final class Anatomy {
 
+  /**
+   * The absolute tolerance of {@link LayerStats#changedFraction()} the sweep uses: above float
+   * rounding of activations of order 1, far below any change an attack makes on purpose.
+   */
+  public static final double TOLERANCE = 1e-6;
+
   private Anatomy() {}
 
   /**

@@ -67,7 +67,8 @@ public record LayerStats(
     double cleanMaxAbs,
     double advMaxAbs,
     double cleanTailSum,
-    double advTailSum) {
+    double advTailSum)
+    implements java.io.Serializable {
 
   /** Validates the counts and the tolerance. */
   public LayerStats {

@@ -1,6 +1,7 @@
 package io.adversarialprune.udfs.exec;
 
 import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.Probes;
 import io.adversarialprune.udfs.prune.PruneReport;
 import io.adversarialprune.udfs.prune.PruneSpec;
 import io.adversarialprune.udfs.prune.WeightPruner;
@@ -23,6 +24,7 @@ public final class ModelSlot implements AutoCloseable {
   private final Classifier classifier;
   private final Set<String> passedChecks = new HashSet<>();
   private WeightPruner pruner;
+  private Probes probes;
   private PruneSpec prunedSpec;
   private long prunedSeed;
   private PruneReport report;
@@ -34,6 +36,18 @@ public final class ModelSlot implements AutoCloseable {
   /** The slot's classifier, with whatever prune {@link #prune} last applied. */
   public Classifier classifier() {
     return classifier;
+  }
+
+  /**
+   * The classifier's probes ({@link Probes#of}), read on first use.
+   *
+   * @throws IllegalStateException when its model file was not exported with probes
+   */
+  public Probes probes() {
+    if (probes == null) {
+      probes = Probes.of(classifier);
+    }
+    return probes;
   }
 
   /**

@@ -1,12 +1,18 @@
 package io.adversarialprune.udfs.exec;
 
+import io.adversarialprune.udfs.anatomy.Anatomy;
+import io.adversarialprune.udfs.anatomy.LayerStats;
 import io.adversarialprune.udfs.attack.Attack;
 import io.adversarialprune.udfs.attack.JudgedAttack;
 import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
 import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.Probes;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Runs the attack part of one sweep unit (config, attack, seed, shard) on one model slot.
@@ -33,6 +39,8 @@ public final class UnitExecutor {
    * @param attack the attack, e.g. {@code spec.attack()} of an {@code AttackSpec}
    * @param batchSize images per forward/backward pass, {@code >= 1}; results do not depend on it
    * @param keepAdversarial whether the result keeps the adversarial images
+   * @param anatomy the source's probes, to measure layer anatomy on every batch (one {@code
+   *     features} pass on its clean and one on its adversarial images), or null for none
    * @throws IllegalArgumentException before any work when a batch's shape or a label does not fit
    *     the source model, or {@code batchSize < 1}
    */
@@ -43,7 +51,8 @@ public final class UnitExecutor {
       List<Batch> shard,
       Attack attack,
       int batchSize,
-      boolean keepAdversarial) {
+      boolean keepAdversarial,
+      Probes anatomy) {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     }
@@ -58,25 +67,36 @@ public final class UnitExecutor {
         keepAdversarial
             ? new float[Math.multiplyExact(shard.stream().mapToInt(Batch::size).sum(), per)]
             : null;
+    List<LayerStats> layers = null;
     for (Batch batch : shard) {
       for (int from = 0; from < batch.size(); from += batchSize) {
         Batch chunk =
             from == 0 && batch.size() <= batchSize
                 ? batch
                 : batch.slice(from, Math.min(batch.size(), from + batchSize));
+        // The chunk's adversarial images: into the kept ones, or a buffer that anatomy reads.
+        float[] out = adversarial;
+        int offset = samples.size() * per;
+        if (adversarial == null && anatomy != null) {
+          out = new float[chunk.pixels().length];
+          offset = 0;
+        }
         samples.addAll(
             judged.run(
-                source,
-                target,
-                seed,
-                chunk.ids(),
-                chunk.labels(),
-                chunk.pixels(),
-                adversarial,
-                samples.size() * per));
+                source, target, seed, chunk.ids(), chunk.labels(), chunk.pixels(), out, offset));
+        if (anatomy != null) {
+          float[] adv = Arrays.copyOfRange(out, offset, offset + chunk.pixels().length);
+          List<LayerStats> measured =
+              Anatomy.measure(anatomy, chunk.pixels(), adv, Anatomy.TOLERANCE);
+          layers = layers == null ? measured : Anatomy.merge(layers, measured);
+        }
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    return new UnitResult(samples, OutcomeCounts.of(samples), seconds, adversarial);
+    Map<String, LayerStats> named = new LinkedHashMap<>();
+    for (int i = 0; layers != null && i < layers.size(); i++) {
+      named.put(anatomy.names().get(i), layers.get(i));
+    }
+    return new UnitResult(samples, OutcomeCounts.of(samples), seconds, adversarial, named);
   }
 }

@@ -66,7 +66,7 @@ class ModelPoolTest {
     try (Classifier model = Fixtures.loadTiny()) {
       for (int r = 0; r < rows; r++) {
         sequential.add(
-            UnitExecutor.run(model, null, 17L + r, shards.get(r), PGD, BATCH_SIZE, false));
+            UnitExecutor.run(model, null, 17L + r, shards.get(r), PGD, BATCH_SIZE, false, null));
       }
     }
     ExecutorService threads = Executors.newFixedThreadPool(rows);
@@ -88,7 +88,8 @@ class ModelPoolTest {
                         shards.get(row),
                         PGD,
                         BATCH_SIZE,
-                        false);
+                        false,
+                        null);
                   }
                 }));
       }

@@ -40,18 +40,18 @@ class NativeMemoryTest {
       // The model's manager holds its parameters and the normalization's mean and std.
       int resident = model.parameters().size() + 2;
       assertThat(model.manager().getManagedArrays()).hasSize(resident);
-      UnitExecutor.run(model, null, 1L, warmUp, attack, 4, false);
+      UnitExecutor.run(model, null, 1L, warmUp, attack, 4, false, null);
       // One pass over the shard first: glibc (with the allocator settings every launcher and test
       // JVM uses, deploy/engine-env.sh) keeps freed memory, so the heap settles at the high-water
       // mark of whatever ran before in this JVM plus this attack's working set. A leak grows
       // with every pass; a settled heap does not grow in the second.
-      UnitExecutor.run(model, null, 1L, shard, attack, 4, false);
+      UnitExecutor.run(model, null, 1L, shard, attack, 4, false, null);
       System.gc();
       long before = rssKb();
-      UnitExecutor.run(model, null, 1L, shard, attack, 4, false);
+      UnitExecutor.run(model, null, 1L, shard, attack, 4, false, null);
       System.gc();
       long middle = rssKb();
-      UnitResult result = UnitExecutor.run(model, null, 1L, shard, attack, 4, false);
+      UnitResult result = UnitExecutor.run(model, null, 1L, shard, attack, 4, false, null);
       System.gc();
       long after = rssKb();
       assertThat(result.counts().total()).isEqualTo(BATCHES * 4L);

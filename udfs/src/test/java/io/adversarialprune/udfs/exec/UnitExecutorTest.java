@@ -39,7 +39,8 @@ class UnitExecutorTest {
     int[] labels = Fixtures.ints(expected.get("labels"));
     Batch batch =
         new Batch(Fixtures.ids(6), labels, Fixtures.floats(expected.get("x")), Fixtures.SHAPE);
-    UnitResult result = UnitExecutor.run(model, null, 9L, List.of(batch), pgd, batchSize, false);
+    UnitResult result =
+        UnitExecutor.run(model, null, 9L, List.of(batch), pgd, batchSize, false, null);
     int[] pred = Fixtures.ints(expected.get("pred"));
     int[] adv = Fixtures.ints(c.get("adv_pred"));
     assertThat(result.samples()).extracting(SampleOutcome::cleanPred).containsExactly(box(pred));
@@ -66,8 +67,8 @@ class UnitExecutorTest {
     try (ModelPool pool = new ModelPool();
         ModelPool.Lease target = pool.borrow(int8)) {
       UnitResult transfer =
-          UnitExecutor.run(model, target.classifier(), 3L, shard, pgd, batchSize, false);
-      UnitResult whiteBox = UnitExecutor.run(model, null, 3L, shard, pgd, batchSize, false);
+          UnitExecutor.run(model, target.classifier(), 3L, shard, pgd, batchSize, false, null);
+      UnitResult whiteBox = UnitExecutor.run(model, null, 3L, shard, pgd, batchSize, false, null);
       assertThat(transfer.counts().total()).isEqualTo(12);
       // Same adversarial images either way: the perturbation norms agree sample by sample.
       assertThat(transfer.samples())
@@ -80,8 +81,8 @@ class UnitExecutorTest {
   void resultsDoNotDependOnBatchSize() {
     List<Batch> shard = Shards.random(3L, 100L, 3, 10);
     Attack pgd = new PgdLinf(0.03, 0.005, 3, true, 1, true, false).attack();
-    UnitResult a = UnitExecutor.run(model, null, 11L, shard, pgd, 30, false);
-    UnitResult b = UnitExecutor.run(model, null, 11L, shard, pgd, 4, false);
+    UnitResult a = UnitExecutor.run(model, null, 11L, shard, pgd, 30, false, null);
+    UnitResult b = UnitExecutor.run(model, null, 11L, shard, pgd, 4, false, null);
     assertThat(b.samples())
         .extracting(SampleOutcome::id)
         .containsExactlyElementsOf(a.samples().stream().map(SampleOutcome::id).toList());
@@ -99,24 +100,27 @@ class UnitExecutorTest {
         new Batch(new long[] {344, 345}, new int[] {3, 12}, new float[2 * per], Fixtures.SHAPE);
     Attack pgd = new PgdLinf(0.03, 0.001, 1, true, 1, true, false).attack();
     int batchSize = 8;
-    assertThatThrownBy(() -> UnitExecutor.run(model, null, 1L, List.of(), pgd, 0, false))
+    assertThatThrownBy(() -> UnitExecutor.run(model, null, 1L, List.of(), pgd, 0, false, null))
         .hasMessageContaining("batch size must be >= 1, got 0");
     assertThatThrownBy(
-            () -> UnitExecutor.run(model, null, 1L, List.of(badLabel), pgd, batchSize, false))
+            () -> UnitExecutor.run(model, null, 1L, List.of(badLabel), pgd, batchSize, false, null))
         .hasMessageContaining("label 12 of sample id 345 is outside [0, 10)");
     Batch negative = new Batch(new long[] {7}, new int[] {-1}, new float[per], Fixtures.SHAPE);
     assertThatThrownBy(
-            () -> UnitExecutor.run(model, null, 1L, List.of(negative), pgd, batchSize, false))
+            () -> UnitExecutor.run(model, null, 1L, List.of(negative), pgd, batchSize, false, null))
         .hasMessageContaining("label -1 of sample id 7 is outside [0, 10)");
     InputShape rgb = new InputShape(3, 8, 8);
     Batch wrongChannels = new Batch(new long[] {1}, new int[] {1}, new float[3 * per], rgb);
     assertThatThrownBy(
-            () -> UnitExecutor.run(model, null, 1L, List.of(wrongChannels), pgd, batchSize, false))
+            () ->
+                UnitExecutor.run(
+                    model, null, 1L, List.of(wrongChannels), pgd, batchSize, false, null))
         .hasMessageContaining("batch images have shape [1,3,8,8] but the model input is [1,1,8,8]");
     InputShape big = new InputShape(1, 28, 28);
     Batch wrongSize = new Batch(new long[] {1}, new int[] {1}, new float[784], big);
     assertThatThrownBy(
-            () -> UnitExecutor.run(model, null, 1L, List.of(wrongSize), pgd, batchSize, false))
+            () ->
+                UnitExecutor.run(model, null, 1L, List.of(wrongSize), pgd, batchSize, false, null))
         .hasMessageContaining("[1,1,28,28] but the model input is [1,1,8,8]");
     assertThatThrownBy(
             () -> new Batch(new long[] {1}, new int[] {1}, new float[10], Fixtures.SHAPE))
