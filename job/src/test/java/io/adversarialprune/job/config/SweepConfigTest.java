@@ -222,4 +222,13 @@ class SweepConfigTest {
         .hasMessageContaining(
             "sweep.grid.composite entry 'E=0.1+R': 'R' is not TYPE=VALUE; expected");
   }
+
+  @Test
+  void aSweepOrAttackNameTooLongForAFileNameIsRefused() {
+    assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.name=" + "n".repeat(101))))
+        .isInstanceOf(UserInputException.class)
+        .hasMessageContaining("sweep.name must be at most 100 characters (used in paths), got 101");
+    assertThat(SweepConfig.load(null, List.of("sweep.name=" + "n".repeat(100))).name())
+        .hasSize(100);
+  }
 }
