@@ -8,10 +8,12 @@ import io.adversarialprune.job.config.NamedAttack;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.config.TransferTarget;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.RunsTable;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
@@ -98,8 +100,17 @@ public final class InputCheck {
     if (!fs.exists(p)) {
       return;
     }
-    Row prior = spark.read().parquet(p.toString()).select("config_hash").first();
-    if (!prior.getString(0).equals(config.hash())) {
+    List<Row> prior =
+        spark
+            .read()
+            .schema(RunsTable.SCHEMA)
+            .parquet(p.toString())
+            .select("config_hash")
+            .collectAsList();
+    if (prior.isEmpty()) {
+      return; // a run directory whose row was never written: nothing to compare with
+    }
+    if (!prior.get(0).getString(0).equals(config.hash())) {
       throw new UserInputException(
           "run id "
               + runId
@@ -107,7 +118,7 @@ public final class InputCheck {
               + config.name()
               + " was started with a different config"
               + " (hash "
-              + prior.getString(0).substring(0, 12)
+              + prior.get(0).getString(0).substring(0, 12)
               + ", now "
               + config.hash().substring(0, 12)
               + "; the hash covers the whole resolved config,"
