@@ -46,7 +46,8 @@ public final class InputCheck {
     try (Classifier c = Classifier.load(modelFile, Device.cpu(), m.normalization(), m.input())) {
       classes = c.classes();
     } catch (RuntimeException e) {
-      throw new UserInputException("sweep.model.path: " + e.getMessage(), e);
+      throw new UserInputException(
+          "sweep.model.path: " + named(e.getMessage(), modelFile, m.path()), e);
     }
     for (TransferTarget t : config.transfer()) {
       Path file = Path.of(ExecutorCache.get().localPath(t.path(), "sweep.transfer." + t.name()));
@@ -66,7 +67,8 @@ public final class InputCheck {
       } catch (UserInputException e) {
         throw e;
       } catch (RuntimeException e) {
-        throw new UserInputException("sweep.transfer " + t.name() + ": " + e.getMessage(), e);
+        throw new UserInputException(
+            "sweep.transfer " + t.name() + ": " + named(e.getMessage(), file, t.path()), e);
       }
     }
     for (NamedAttack a : config.attacks()) {
@@ -85,6 +87,21 @@ public final class InputCheck {
     labels.checkWithin(classes);
     dataset.checkFirstImageDecodes(bounds, preprocessor, m.input());
     return bounds;
+  }
+
+  /**
+   * An engine's message about a model for the user: the local copy of a {@code classpath:} location
+   * named as the user wrote it (the copy's temp path means nothing to them), and a TorchScript
+   * traceback (dozens of lines) cut to its first line and its last, which says what failed.
+   */
+  static String named(String message, Path local, String location) {
+    if (message == null) {
+      return null;
+    }
+    List<String> lines = message.replace(local.toString(), location).strip().lines().toList();
+    return lines.size() <= 2
+        ? String.join("\n  ", lines)
+        : lines.get(0) + " ...\n  " + lines.get(lines.size() - 1).strip();
   }
 
   /** A run id may be resumed only with the config it started with. */

@@ -258,6 +258,9 @@ class SweepTest {
         fixture(
             "corrupt",
             DatasetFixtures.with(good, DatasetFixtures.sample(3, "not an image".getBytes())));
+    Path csv = Files.writeString(tmp.resolve("labels.csv"), "id,label\n1,2\n");
+    Path fakeDir = Files.createDirectories(tmp.resolve("data-fake-parquet"));
+    Files.writeString(fakeDir.resolve("part-0.parquet"), "not parquet at all");
     // Each case: --set overrides, then what the message must say.
     String[][] cases = {
       {"sweep.atack.eps=0.1", "sweep.atack"},
@@ -267,8 +270,22 @@ class SweepTest {
       {"sweep.model.path=/nonexistent/model.pt", "/nonexistent/model.pt"},
       {"sweep.model.path=\"" + model + "\"", "not-a-model.pt"},
       {"sweep.data.path=/nonexistent/data", "/nonexistent/data"},
+      {
+        "sweep.data.path=\"" + csv + "\"",
+        "sweep.data.path: dataset " + csv + " is not a Parquet file (13 bytes"
+      },
+      {"sweep.data.path=\"" + fakeDir + "\"", "holds part-0.parquet, which is not a Parquet file"},
       {"sweep.data.path=\"" + noImage + "\"", "column image"},
       {"sweep.model.input.height=32", "sweep.model.input"},
+      {
+        // the embedded model named as the user wrote it, not as its temp copy
+        "sweep.model.input.channels=3",
+        "sweep.model.mean=[0.5, 0.5, 0.5]",
+        "sweep.model.std=[0.5, 0.5, 0.5]",
+        "sweep.model.path: model classpath:/default/fashion-mnist-resnet.pt rejected input"
+            + " [1,3,28,28]: The following operation failed in the TorchScript interpreter. ...\n"
+            + "  RuntimeError: Given groups=1, weight of size [16, 1, 3, 3], expected input[1, 3,"
+      },
       {
         "sweep.data.path=\"" + nullImage + "\"",
         "sweep.data.limit=0",
@@ -319,6 +336,7 @@ class SweepTest {
       CliRun r = cli(results, "x", sets);
       soft.assertThat(r.code()).as(List.of(sets) + " -> " + r.err()).isEqualTo(2);
       soft.assertThat(r.err()).as(List.of(sets).toString()).contains(expected);
+      soft.assertThat(r.err().lines()).as("no stack trace for " + List.of(sets)).hasSizeLessThan(4);
       soft.assertThat(Files.exists(results)).as("nothing written for " + List.of(sets)).isFalse();
     }
     soft.assertAll();
