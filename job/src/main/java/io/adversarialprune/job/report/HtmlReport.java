@@ -317,7 +317,10 @@ public final class HtmlReport {
             .append(pct(a.value(), 2))
             .append(" &rarr; ")
             .append(pct(b.value(), 2))
-            .append(String.format(Locale.ROOT, " (%+.2f)", 100 * (b.value() - a.value())))
+            .append(
+                Double.isNaN(b.value() - a.value())
+                    ? ""
+                    : String.format(Locale.ROOT, " (%+.2f)", 100 * (b.value() - a.value())))
             .append("</td>");
       }
       h.append("</tr>\n");
@@ -343,8 +346,9 @@ public final class HtmlReport {
         .append(".</p>\n");
   }
 
+  /** A rate in percent; {@code n/a} when undefined (stored as null, e.g. strict_asr of 0/0). */
   private static String pct(double v, int digits) {
-    return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%." + digits + "f%%", 100 * v);
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%." + digits + "f%%", 100 * v);
   }
 
   private static String num(Double v) {

@@ -440,6 +440,52 @@ class SweepTest {
   }
 
   @Test
+  void aRateWithNothingToDivideByIsNullInParquetAndNaInTheTableAndReport() throws IOException {
+    // R = 0.07 leaves no image of ten classified correctly: strict ASR is 0 / 0.
+    Path results = tmp.resolve("undefined-rate");
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setOut(new java.io.PrintWriter(out));
+    cli.setErr(new java.io.PrintWriter(err));
+    String[] sets = {
+      "sweep.name=noise",
+      "sweep.data.limit=10",
+      "sweep.data.shards=1",
+      "sweep.attack.steps=1",
+      "sweep.grid.baseline=false",
+      "sweep.grid.R=[0.07]"
+    };
+    List<String> args = new ArrayList<>(List.of("run", "--results", results.toString()));
+    for (String set : sets) {
+      args.addAll(List.of("--set", set));
+    }
+    assertThat(cli.execute(args.toArray(String[]::new))).as(err.toString()).isZero();
+
+    Row m =
+        Tables.read(spark, new ResultsLayout(results.toString()), ResultsLayout.METRICS)
+            .where("level = 'config'")
+            .first();
+    assertThat(m.<Long>getAs("correct")).as("precondition: no image correct").isZero();
+    for (String c : List.of("strict_asr", "strict_asr_lower", "strict_asr_upper")) {
+      assertThat(m.<Object>getAs(c)).as(c).isNull();
+    }
+    assertThat(m.<Double>getAs("clean_acc")).isZero();
+    assertThat(out.toString())
+        .doesNotContain("NaN")
+        .containsPattern("\\|\\s+0\\.00% \\|.*\\|\\s+n/a \\|\\s+10 \\|");
+
+    Path html = tmp.resolve("undefined-rate.html");
+    picocli.CommandLine report = Main.commandLine();
+    report.setOut(new java.io.PrintWriter(new java.io.StringWriter()));
+    report.setErr(new java.io.PrintWriter(err));
+    assertThat(report.execute("report", "--results", results.toString(), "--out", html.toString()))
+        .as(err.toString())
+        .isZero();
+    assertThat(Files.readString(html)).contains(">n/a</td>").doesNotContain("NaN");
+  }
+
+  @Test
   void unitsAreSpreadOverAboutFourEqualTasksPerSlotAtMostOnePerUnit() {
     assertThat(SweepRunner.tasks(12, 2)).isEqualTo(6); // 2 units each, 3 tasks per slot
     assertThat(SweepRunner.tasks(8, 2)).isEqualTo(8);
