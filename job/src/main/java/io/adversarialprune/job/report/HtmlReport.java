@@ -132,8 +132,10 @@ public final class HtmlReport {
       h.append("<p id=\"checks-missing\">No engine checks recorded for run ")
           .append(esc(run.runId()))
           .append(
-              " (written before checks existed, every unit resumed, or"
-                  + " <code>sweep.engine.check.mode = off</code>).</p>\n");
+              ": every unit was computed by attempts killed before they recorded their checks (a"
+                  + " run records them once its units are computed, before it aggregates), the"
+                  + " run was written before checks existed, or"
+                  + " <code>sweep.engine.check.mode = off</code>.</p>\n");
       return;
     }
     h.append(

@@ -12,7 +12,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -418,7 +417,7 @@ public final class RunLease implements AutoCloseable {
   }
 
   private static java.nio.file.Path local(FileSystem fs, Path p) {
-    return Paths.get(fs.makeQualified(p).toUri());
+    return ResultsRoot.localPath(fs, p);
   }
 
   private static String hostName() {

@@ -78,6 +78,7 @@ public final class SweepRunner {
   private Summary runHoldingLease(long[] bounds, RunLease lease) throws IOException {
     InputCheck.runIdentity(spark, layout, config, runId, hadoopConf());
     Instant started = Instant.now();
+    reserveStatusSpace();
     writeRun(RunsTable.RUNNING, started, null, Set.of());
     try {
       SweepPlan plan = SweepPlan.of(config, bounds);
@@ -97,8 +98,10 @@ public final class SweepRunner {
         devices.add(o.device());
         computed += o.computed() ? 1 : 0;
       }
-      List<Row> configMetrics = aggregate(plan, outcomes);
+      // Before the aggregation, which a kill or a full disk can interrupt: a resume that then
+      // computes nothing still finds the checks of the executors that computed the units.
       writeChecks(outcomes.stream().flatMap(o -> o.checks().stream()).toList());
+      List<Row> configMetrics = aggregate(plan, outcomes);
       lease.checkHeld(); // before the commit and the staging cleanup: a new holder shares staging
       writeRun(RunsTable.SUCCEEDED, started, Instant.now(), devices);
       // After the last write, which stages too; tidying only, it cannot fail the run.
@@ -114,18 +117,26 @@ public final class SweepRunner {
 
   /**
    * Records the run as FAILED, unless its lease was lost (then the driver that took it over owns
-   * the runs row), and says why; an {@link Error} is rethrown as it is.
+   * the runs row), and says why, and what the runs row says; an {@link Error} is rethrown as it is.
    */
   private RuntimeException failed(Instant started, Throwable cause, RunLease lease) {
-    boolean owner = lease.lost() == null;
-    if (owner) {
+    String row = "another driver took its lease over";
+    if (lease.lost() == null) {
+      row = "runs status " + RunsTable.FAILED;
+      releaseStatusSpace();
       try {
-        if (cause instanceof EngineCheckFailedException failed) {
-          writeChecks(List.of(failed.record()));
-        }
         writeRun(RunsTable.FAILED, started, Instant.now(), Set.of());
       } catch (Throwable suppressed) {
         cause.addSuppressed(suppressed);
+        // Only what was written may be claimed.
+        row = "its runs row could not be updated and still says RUNNING: " + suppressed;
+      }
+      if (cause instanceof EngineCheckFailedException failed) {
+        try {
+          writeChecks(List.of(failed.record()));
+        } catch (Throwable suppressed) {
+          cause.addSuppressed(suppressed);
+        }
       }
       ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
     }
@@ -133,14 +144,59 @@ public final class SweepRunner {
       throw error;
     }
     return new RunFailedException(
-        "run "
-            + runId
-            + " of sweep "
-            + config.name()
-            + " failed"
-            + (owner ? " (runs status FAILED): " : " (another driver took its lease over): ")
-            + reason(cause),
+        "run " + runId + " of sweep " + config.name() + " failed (" + row + "): " + reason(cause),
         cause);
+  }
+
+  /**
+   * Bytes set aside, in the run's staging directory, for the run's last status write: a disk that
+   * the units or the aggregation filled still has room for the FAILED row once this is deleted. The
+   * runs row is a few kilobytes; a megabyte covers it with Parquet's and Spark's overheads.
+   */
+  static final int STATUS_RESERVE_BYTES = 1 << 20;
+
+  private org.apache.hadoop.fs.Path statusReserve() {
+    return new org.apache.hadoop.fs.Path(layout.staging(config.name(), runId), "status-reserve");
+  }
+
+  /**
+   * Writes the {@link #STATUS_RESERVE_BYTES} before the RUNNING row, so that a disk already full
+   * fails the run here, with nothing claimed about it. Random bytes: a compressing file system
+   * would store zeros in no space at all.
+   */
+  private void reserveStatusSpace() throws IOException {
+    org.apache.hadoop.fs.Path file = statusReserve();
+    byte[] block = new byte[64 * 1024];
+    new java.util.Random(0).nextBytes(block);
+    try (org.apache.hadoop.fs.FSDataOutputStream out =
+        file.getFileSystem(hadoopConf()).create(file, true)) {
+      for (int i = 0; i < STATUS_RESERVE_BYTES / block.length; i++) {
+        out.write(block);
+      }
+    } catch (IOException e) {
+      ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
+      throw new IOException(
+          "run "
+              + runId
+              + " of sweep "
+              + config.name()
+              + " could not start: cannot write "
+              + file
+              + " ("
+              + STATUS_RESERVE_BYTES
+              + " bytes kept for its status; is the disk full?); nothing was recorded",
+          e);
+    }
+  }
+
+  /** Frees the reserve for the status write that follows; best effort. */
+  private void releaseStatusSpace() {
+    org.apache.hadoop.fs.Path file = statusReserve();
+    try {
+      file.getFileSystem(hadoopConf()).delete(file, false);
+    } catch (IOException e) {
+      LOG.warn("could not delete {}: {}", file, e.toString());
+    }
   }
 
   /**

@@ -485,6 +485,92 @@ class SweepTest {
     assertThat(Files.readString(html)).contains(">n/a</td>").doesNotContain("NaN");
   }
 
+  /** One unit on 8 images: the baseline under one short attack. */
+  private static final String[] ONE_UNIT = {
+    "sweep.data.limit=8", "sweep.data.shards=1", "sweep.attack.steps=1", "sweep.attack.batch-size=8"
+  };
+
+  private static String[] oneUnit(String name) {
+    List<String> sets = new ArrayList<>(List.of(ONE_UNIT));
+    sets.add("sweep.name=" + name);
+    return sets.toArray(String[]::new);
+  }
+
+  /**
+   * Matches the first file of the run's second table write: each stages in {@code
+   * _staging/SWEEP/RUN_ID/RUN_ID-<nanos>/}; the first is the RUNNING row, the second the metrics.
+   */
+  private static java.util.function.Predicate<String> metricsWrite(String runId) {
+    java.util.Set<String> writes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.regex.Pattern table =
+        java.util.regex.Pattern.compile("/_staging/[^/]+/" + runId + "/(" + runId + "-\\d+)/");
+    return path -> {
+      java.util.regex.Matcher m = table.matcher(path);
+      return m.find() && writes.add(m.group(1)) && writes.size() == 2;
+    };
+  }
+
+  @Test
+  void aDiskThatFillsDuringAggregationLeavesAFailedRowAndAResumeKeepsTheEngineChecks() {
+    String root = FullDiskFileSystem.root(tmp.resolve("full-disk"));
+    ResultsLayout layout = new ResultsLayout(root);
+    CliRun failed;
+    try {
+      FullDiskFileSystem.fillWhenCreating(metricsWrite("d"), false);
+      failed = cli(root, "d", oneUnit("disk"));
+    } finally {
+      FullDiskFileSystem.reset();
+    }
+    assertThat(failed.code()).as(failed.err()).isEqualTo(1);
+    assertThat(failed.err())
+        .contains("run d of sweep disk failed (runs status FAILED)", "No space left on device");
+    Row run = runRow(layout);
+    assertThat(run.<String>getAs("status")).isEqualTo("FAILED");
+    assertThat(run.<Object>getAs("ended_at")).isNotNull();
+
+    // The resume computes nothing: the checks of the attempt that computed the unit are kept.
+    // (Run ids differ between tests: an executor checks each slot once per app and run id.)
+    CliRun resumed = cli(root, "d", oneUnit("disk"));
+    assertThat(resumed.code()).as(resumed.err()).isZero();
+    assertThat(runRow(layout).<String>getAs("status")).isEqualTo("SUCCEEDED");
+    assertThat(tableRows(layout, ResultsLayout.ENGINE_CHECKS)).isPositive();
+    assertThat(tableRows(layout, ResultsLayout.METRICS)).isPositive();
+  }
+
+  @Test
+  void aDiskThatStaysFullIsNotClaimedToHoldTheFailedRow() {
+    String root = FullDiskFileSystem.root(tmp.resolve("stays-full"));
+    CliRun failed;
+    try {
+      FullDiskFileSystem.fillWhenCreating(metricsWrite("full"), true);
+      failed = cli(root, "full", oneUnit("stuck"));
+    } finally {
+      FullDiskFileSystem.reset();
+    }
+    assertThat(failed.code()).as(failed.err()).isEqualTo(1);
+    assertThat(failed.err())
+        .contains(
+            "run full of sweep stuck failed (its runs row could not be updated and still says")
+        .doesNotContain("runs status FAILED");
+    assertThat(runRow(new ResultsLayout(root)).<String>getAs("status")).isEqualTo("RUNNING");
+  }
+
+  private static Row runRow(ResultsLayout layout) {
+    try {
+      return Tables.read(spark, layout, ResultsLayout.RUNS).first();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static long tableRows(ResultsLayout layout, String table) {
+    try {
+      return Tables.read(spark, layout, table).count();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Test
   void unitsAreSpreadOverAboutFourEqualTasksPerSlotAtMostOnePerUnit() {
     assertThat(SweepRunner.tasks(12, 2)).isEqualTo(6); // 2 units each, 3 tasks per slot
@@ -523,8 +609,11 @@ class SweepTest {
 
   /** {@code run} through the command line, as a user runs it, with {@code --set} overrides. */
   private static CliRun cli(Path results, String runId, String... sets) {
-    List<String> args =
-        new ArrayList<>(List.of("run", "--results", results.toString(), "--run-id", runId));
+    return cli(results.toString(), runId, sets);
+  }
+
+  private static CliRun cli(String results, String runId, String... sets) {
+    List<String> args = new ArrayList<>(List.of("run", "--results", results, "--run-id", runId));
     for (String set : sets) {
       args.add("--set");
       args.add(set);
