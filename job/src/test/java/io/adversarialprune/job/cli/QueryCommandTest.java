@@ -3,6 +3,7 @@ package io.adversarialprune.job.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Main;
+import io.adversarialprune.job.cache.TempDirs;
 import io.adversarialprune.job.results.RunsTable;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -46,6 +47,13 @@ class QueryCommandTest {
     cli.setErr(new PrintWriter(err));
     int code = cli.execute("query", "--results", root.toString(), sql);
     return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void sparksScratchSpaceIsUnderTheJobsTempParentNamedWithThisProcess() {
+    // So that what a killed driver leaves there is reclaimed by the next start (TempDirs).
+    Path dir = Path.of(spark.sparkContext().getConf().get("spark.local.dir"));
+    assertThat(dir).isEqualTo(TempDirs.parent().resolve(TempDirs.name("spark"))).isDirectory();
   }
 
   @Test
