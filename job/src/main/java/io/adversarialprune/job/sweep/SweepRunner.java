@@ -24,8 +24,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -80,6 +82,11 @@ public final class SweepRunner {
     Instant started = Instant.now();
     reserveStatusSpace();
     writeRun(RunsTable.RUNNING, started, null, Set.of());
+    // A scheduler's stop (YARN, Kubernetes, spark-submit --kill) is a SIGTERM: the JVM runs its
+    // shutdown hooks, this one before Spark's (a higher priority runs first), so Spark is still up
+    // to write the row. Hadoop's manager bounds it: Kubernetes kills 30 s after its SIGTERM.
+    Runnable onSignal = () -> interrupted(started, lease);
+    ShutdownHookManager.get().addShutdownHook(onSignal, SIGNAL_HOOK_PRIORITY, 20, TimeUnit.SECONDS);
     try {
       SweepPlan plan = SweepPlan.of(config, bounds);
       List<Unit> units = plan.units();
@@ -103,7 +110,13 @@ public final class SweepRunner {
       writeChecks(outcomes.stream().flatMap(o -> o.checks().stream()).toList());
       List<Row> configMetrics = aggregate(plan, outcomes);
       lease.checkHeld(); // before the commit and the staging cleanup: a new holder shares staging
-      writeRun(RunsTable.SUCCEEDED, started, Instant.now(), devices);
+      synchronized (ending) {
+        if (ended) {
+          throw new IllegalStateException("interrupted by a signal");
+        }
+        writeRun(RunsTable.SUCCEEDED, started, Instant.now(), devices);
+        ended = true;
+      }
       // After the last write, which stages too; tidying only, it cannot fail the run.
       ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
       return new Summary(runId, units.size(), computed, configMetrics);
@@ -112,6 +125,10 @@ public final class SweepRunner {
       // Java's compiler cannot see, and an Error (a native library that fails to load) ends the run
       // too. Every way out records that the run ended.
       throw failed(started, e, lease);
+    } finally {
+      if (!ShutdownHookManager.get().isShutdownInProgress()) {
+        ShutdownHookManager.get().removeShutdownHook(onSignal);
+      }
     }
   }
 
@@ -120,6 +137,17 @@ public final class SweepRunner {
    * the runs row), and says why, and what the runs row says; an {@link Error} is rethrown as it is.
    */
   private RuntimeException failed(Instant started, Throwable cause, RunLease lease) {
+    synchronized (ending) {
+      return failedOnce(started, cause, lease);
+    }
+  }
+
+  private RuntimeException failedOnce(Instant started, Throwable cause, RunLease lease) {
+    if (ended) { // a signal ended the run, and recorded it: this is its aftermath
+      return new RunFailedException(
+          "run " + runId + " of sweep " + config.name() + " was interrupted by a signal", cause);
+    }
+    ended = true;
     String row = "another driver took its lease over";
     if (lease.lost() == null) {
       row = "runs status " + RunsTable.FAILED;
@@ -147,6 +175,50 @@ public final class SweepRunner {
         "run " + runId + " of sweep " + config.name() + " failed (" + row + "): " + reason(cause),
         cause);
   }
+
+  /**
+   * The signal hook's work: records the run as INTERRUPTED (unless it ended already, or another
+   * driver took its lease over), releases the lease and says how to resume. Committed units stay;
+   * the staging directory is left to the next success, as units in flight may still write there.
+   */
+  private void interrupted(Instant started, RunLease lease) {
+    synchronized (ending) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      String row = "another driver took its lease over";
+      if (lease.lost() == null) {
+        releaseStatusSpace();
+        try {
+          writeRunWithoutSpark(RunsTable.INTERRUPTED, started, Instant.now());
+          row = "runs status " + RunsTable.INTERRUPTED + ", lease released";
+        } catch (Throwable e) {
+          row = "its runs row could not be updated and still says RUNNING: " + e;
+        }
+      }
+      lease.close();
+      System.err.println(
+          "interrupted: run "
+              + runId
+              + " of sweep "
+              + config.name()
+              + " was stopped by a signal, e.g. a scheduler's stop ("
+              + row
+              + "); its committed units are kept. Resume it: run again with --run-id "
+              + runId
+              + " and the same config.");
+      System.err.flush();
+    }
+  }
+
+  /** Above Spark's hooks (FileSystem.SHUTDOWN_HOOK_PRIORITY + 30), which stop its context. */
+  static final int SIGNAL_HOOK_PRIORITY = FileSystem.SHUTDOWN_HOOK_PRIORITY + 40;
+
+  /** Guards {@link #ended}: the run's end is recorded once, by the run or by the signal hook. */
+  private final Object ending = new Object();
+
+  private boolean ended;
 
   /**
    * Bytes set aside, in the run's staging directory, for the run's last status write: a disk that
@@ -444,6 +516,38 @@ public final class SweepRunner {
         config.name(),
         status,
         devices.isEmpty() ? "" : " on " + devices);
+  }
+
+  /**
+   * {@link #writeRun} for the signal hook: the same row and the same staged swap, written with
+   * Parquet directly, as every Spark task slot may be busy with a unit that the stop interrupts.
+   */
+  private void writeRunWithoutSpark(String status, Instant started, Instant ended)
+      throws IOException {
+    Row row =
+        RunsTable.row(
+            config.name(),
+            runId,
+            status,
+            started,
+            ended,
+            Set.of(),
+            spark.sparkContext().master(),
+            spark.sparkContext().applicationId(),
+            config.hash(),
+            config.rendered());
+    org.apache.hadoop.fs.Path target = layout.run(ResultsLayout.RUNS, config.name(), runId);
+    org.apache.hadoop.fs.Path staging =
+        new org.apache.hadoop.fs.Path(
+            layout.staging(config.name(), runId), status.toLowerCase() + "-" + System.nanoTime());
+    RunsTable.writeFile(
+        new org.apache.hadoop.fs.Path(staging, "part-0.parquet"), row, hadoopConf());
+    FileSystem fs = target.getFileSystem(hadoopConf());
+    fs.delete(target, true);
+    if (!fs.rename(staging, target)) {
+      throw new IOException("could not move " + staging + " to " + target);
+    }
+    LOG.info("run {} of sweep {}: {}", runId, config.name(), status);
   }
 
   /**
