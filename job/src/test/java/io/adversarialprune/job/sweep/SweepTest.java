@@ -72,6 +72,21 @@ class SweepTest {
     assertThat(first.computed()).isEqualTo(24);
 
     Tables.registerViews(spark, new ResultsLayout(root));
+    // Readers pass the samples' schema rather than infer it: it is the files' schema.
+    assertThat(
+            java.util.Arrays.stream(
+                    spark
+                        .read()
+                        .option("recursiveFileLookup", "true")
+                        .parquet(root + "/samples")
+                        .schema()
+                        .fields())
+                .map(f -> f.name() + " " + f.dataType().sql()))
+        .containsExactlyElementsOf(
+            java.util.Arrays.stream(
+                    io.adversarialprune.job.results.SampleFile.SPARK_SCHEMA.fields())
+                .map(f -> f.name() + " " + f.dataType().sql())
+                .toList());
     assertThat(count("SELECT * FROM samples WHERE run_id = 'r1'")).isEqualTo(3 * 2 * 2 * 40);
     assertThat(
             count(
