@@ -17,6 +17,7 @@ LAUNCHER = HERE.parent / "deploy" / "local" / "adversarial-prune"
 
 SETUP = '''from pathlib import Path
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 spark = SparkSession.builder.appName("adversarial-prune notebook").getOrCreate()
 # Directory names carry no key=value: every column is inside the files. A run writes `layers`
@@ -30,7 +31,15 @@ spark.conf.set("ap.sweep", SWEEP)
 
 def query(name):
     """Runs notebooks/sql/NAME, the file the JUnit test NotebookQueriesTest also runs."""
-    return spark.sql(Path("sql", name).read_text())'''
+    return spark.sql(Path("sql", name).read_text())
+
+RATES = ("clean_acc", "remnant_acc", "pred_change_rate", "strict_asr", "baseline_adv_acc")
+
+def show(df, n=100):
+    """Shows df in full, an undefined rate as n/a: the tables store it as null (nothing to divide
+    by, e.g. strict_asr of a config that classifies no image correctly)."""
+    df.select([F.coalesce(F.col(c).cast("string"), F.lit("n/a")).alias(c)
+               if c.startswith(RATES) else F.col(c) for c in df.columns]).show(n, truncate=False)'''
 
 NOTEBOOKS = {
     "study.ipynb": (
@@ -43,7 +52,9 @@ NOTEBOOKS = {
         [
             ("01_summary_table.sql", "## The study's table\n\n`pred_change_rate` = changed / total; "
              "`strict_asr` = attacked (clean correct, adversarial wrong) / clean correct. The "
-             "study's README had these two labels swapped."),
+             "study's README had these two labels swapped. A rate with nothing to divide by "
+             "(`strict_asr` when no image is classified correctly) is null in the tables, shown "
+             "n/a."),
             ("02_rates_vs_prune_value.sql", "## Clean / remnant accuracy and strict ASR vs prune "
              "value, per type, with 95% intervals"),
             ("03_accuracy_vs_prune_ratio.sql", "## Accuracy vs prune ratio across types"),
@@ -104,7 +115,7 @@ def main(results, sweep):
         for i, (sql_file, heading) in enumerate(queries):
             table = run_query(results, sweep, sql_file)
             cells.append(markdown(heading))
-            cells.append(code('query("%s").show(100, truncate=False)' % sql_file,
+            cells.append(code('show(query("%s"))' % sql_file,
                               [{"name": "stdout", "output_type": "stream",
                                 "text": table.splitlines(keepends=True)}], count=3 + i))
         nb = {"cells": cells, "metadata": {

@@ -12,9 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Local copies of {@code classpath:} locations (resources inside the application jar, such as the
- * embedded default model and dataset): each is extracted once, on first use, into a temporary
- * directory deleted at exit. Other locations are returned unchanged. Driver and executors both go
- * through this, so the embedded default works on a cluster without copying anything by hand.
+ * embedded default model and dataset): each is extracted once, on first use, into a directory of
+ * this process under the job's temp parent ({@link TempDirs}), deleted at exit. Other locations are
+ * returned unchanged. Driver and executors both go through this, so the embedded default works on a
+ * cluster without copying anything by hand.
  *
  * <p>Thread-safe. The JVM's copies are held by {@link ExecutorCache}.
  */
@@ -50,7 +51,9 @@ public final class ClasspathFiles {
         throw new UserInputException(
             key + ": resource " + location + " is not in the application jar");
       }
-      Path dir = Files.createTempDirectory("adversarial-prune-");
+      // Under the job's temp parent, named with this process's pid: a killed process's copies
+      // are reclaimed by the next start (TempDirs).
+      Path dir = TempDirs.newDirectory("files");
       // deleteOnExit deletes in the reverse order of registration, and a directory only when it
       // is empty: the directory first, so that its file goes before it.
       dir.toFile().deleteOnExit();

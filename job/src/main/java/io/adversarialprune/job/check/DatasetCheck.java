@@ -70,14 +70,51 @@ final class DatasetCheck {
     this.conf = conf;
     this.location = ExecutorCache.get().localPath(config.path(), "sweep.data.path");
     try {
-      DatasetReader.files(location, conf);
+      for (org.apache.hadoop.fs.Path file : DatasetReader.files(location, conf)) {
+        checkParquet(file);
+      }
       this.data = spark.read().option("recursiveFileLookup", "true").parquet(location);
-    } catch (IOException | RuntimeException e) {
+    } catch (UserInputException e) {
+      throw e;
+    } catch (Exception e) { // Spark's SparkException is checked but not declared by parquet()
       throw new UserInputException(
           "sweep.data.path: cannot read dataset " + config.path() + ": " + e.getMessage(), e);
     }
     checkColumns(data.schema(), config.path());
   }
+
+  /**
+   * Checks that {@code file} is a Parquet file by its magic number, {@code PAR1} at its start and
+   * end: Spark's own error for anything else is a stack trace hundreds of lines long.
+   */
+  private void checkParquet(org.apache.hadoop.fs.Path file) throws IOException {
+    org.apache.hadoop.fs.FileSystem fs = file.getFileSystem(conf);
+    long length = fs.getFileStatus(file).getLen();
+    byte[] head = new byte[PARQUET_MAGIC.length];
+    byte[] tail = new byte[PARQUET_MAGIC.length];
+    if (length >= 2L * PARQUET_MAGIC.length + 4) { // magic, footer length, magic at the least
+      try (org.apache.hadoop.fs.FSDataInputStream in = fs.open(file)) {
+        in.readFully(0, head);
+        in.readFully(length - tail.length, tail);
+      }
+    }
+    if (!Arrays.equals(head, PARQUET_MAGIC) || !Arrays.equals(tail, PARQUET_MAGIC)) {
+      String where =
+          file.toString().equals(new org.apache.hadoop.fs.Path(location).toString())
+              ? config.path()
+              : config.path() + " holds " + file.getName() + ", which";
+      throw new UserInputException(
+          "sweep.data.path: dataset "
+              + where
+              + " is not a Parquet file ("
+              + length
+              + " bytes, without the PAR1 marks a Parquet file starts and ends with);"
+              + " expected Parquet in the dataset layout: write one from images or IDX files with"
+              + " `adversarial-prune ingest`");
+    }
+  }
+
+  private static final byte[] PARQUET_MAGIC = {'P', 'A', 'R', '1'};
 
   /**
    * Checks the ids and selects the first {@code sweep.data.limit} of them.

@@ -8,6 +8,7 @@ import io.adversarialprune.job.config.NamedAttack;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.config.TransferTarget;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.RunsTable;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
 import io.adversarialprune.udfs.model.Probes;
@@ -58,7 +59,8 @@ public final class InputCheck {
     } catch (UserInputException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw new UserInputException("sweep.model.path: " + e.getMessage(), e);
+      throw new UserInputException(
+          "sweep.model.path: " + named(e.getMessage(), modelFile, m.path()), e);
     }
     for (TransferTarget t : config.transfer()) {
       Path file = Path.of(ExecutorCache.get().localPath(t.path(), "sweep.transfer." + t.name()));
@@ -78,7 +80,8 @@ public final class InputCheck {
       } catch (UserInputException e) {
         throw e;
       } catch (RuntimeException e) {
-        throw new UserInputException("sweep.transfer " + t.name() + ": " + e.getMessage(), e);
+        throw new UserInputException(
+            "sweep.transfer " + t.name() + ": " + named(e.getMessage(), file, t.path()), e);
       }
     }
     for (NamedAttack a : config.attacks()) {
@@ -99,6 +102,21 @@ public final class InputCheck {
     return bounds;
   }
 
+  /**
+   * An engine's message about a model for the user: the local copy of a {@code classpath:} location
+   * named as the user wrote it (the copy's temp path means nothing to them), and a TorchScript
+   * traceback (dozens of lines) cut to its first line and its last, which says what failed.
+   */
+  static String named(String message, Path local, String location) {
+    if (message == null) {
+      return null;
+    }
+    List<String> lines = message.replace(local.toString(), location).strip().lines().toList();
+    return lines.size() <= 2
+        ? String.join("\n  ", lines)
+        : lines.get(0) + " ...\n  " + lines.get(lines.size() - 1).strip();
+  }
+
   /** A run id may be resumed only with the config it started with. */
   public static void runIdentity(
       SparkSession spark,
@@ -112,8 +130,17 @@ public final class InputCheck {
     if (!fs.exists(p)) {
       return;
     }
-    Row prior = spark.read().parquet(p.toString()).select("config_hash").first();
-    if (!prior.getString(0).equals(config.hash())) {
+    List<Row> prior =
+        spark
+            .read()
+            .schema(RunsTable.SCHEMA)
+            .parquet(p.toString())
+            .select("config_hash")
+            .collectAsList();
+    if (prior.isEmpty()) {
+      return; // a run directory whose row was never written: nothing to compare with
+    }
+    if (!prior.get(0).getString(0).equals(config.hash())) {
       throw new UserInputException(
           "run id "
               + runId
@@ -121,7 +148,7 @@ public final class InputCheck {
               + config.name()
               + " was started with a different config"
               + " (hash "
-              + prior.getString(0).substring(0, 12)
+              + prior.get(0).getString(0).substring(0, 12)
               + ", now "
               + config.hash().substring(0, 12)
               + "; the hash covers the whole resolved config,"

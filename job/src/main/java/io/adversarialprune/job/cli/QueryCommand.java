@@ -17,12 +17,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code query}: Spark SQL over the views samples, metrics, prune_stats and runs. */
+/** {@code query}: Spark SQL over the results tables, one view each ({@code Tables.NAMES}). */
 @Command(
     name = "query",
     mixinStandardHelpOptions = true,
     description =
-        "Runs Spark SQL over a results root (views: samples, metrics, prune_stats, runs).")
+        "Runs Spark SQL over a results root (views: samples, metrics, prune_stats, runs,"
+            + " engine_checks, layers: those the root has).")
 public final class QueryCommand implements Callable<Integer> {
   /** Output formats. */
   enum Format {

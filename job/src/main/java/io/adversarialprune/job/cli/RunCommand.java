@@ -1,6 +1,7 @@
 package io.adversarialprune.job.cli;
 
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.sweep.SweepRunner;
 import java.io.File;
 import java.time.LocalDateTime;
@@ -65,6 +66,15 @@ public final class RunCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(),
           "--run-id must be letters, digits, '.', '_' or '-', got '" + id + "'");
+    }
+    if (id.length() > ResultsLayout.MAX_NAME_LENGTH) {
+      // A directory and a file name under the results root: too long fails at the first write.
+      throw new ParameterException(
+          spec.commandLine(),
+          "--run-id must be at most "
+              + ResultsLayout.MAX_NAME_LENGTH
+              + " characters (it names directories and files under --results), got "
+              + id.length());
     }
     // Every config problem is reported here, before a Spark session exists.
     SweepConfig sweep = SweepConfig.load(config, overrides);

@@ -1,5 +1,6 @@
 package io.adversarialprune.job.cli;
 
+import io.adversarialprune.job.cache.TempDirs;
 import java.io.File;
 import org.apache.spark.sql.SparkSession;
 
@@ -13,8 +14,12 @@ final class Spark {
 
   /** The session's settings, for {@link #session} and for tests that add a master. */
   static SparkSession.Builder builder(String appName) {
-    return SparkSession.builder()
-        .appName(appName)
+    SparkSession.Builder b = SparkSession.builder();
+    String localDir = localDir();
+    if (localDir != null) {
+      b.config("spark.local.dir", localDir);
+    }
+    return b.appName(appName)
         // The sweep's Parquet is small per unit; keep the driver's writes to one file per table.
         .config("spark.sql.shuffle.partitions", "8")
         // The job keeps no tables in a catalog, but Spark creates its warehouse directory (by
@@ -25,11 +30,29 @@ final class Spark {
   }
 
   private static File warehouse() {
-    File dir =
-        new File(
-            System.getProperty("java.io.tmpdir"),
-            "adversarial-prune-warehouse-" + ProcessHandle.current().pid());
+    File dir = TempDirs.parent().resolve(TempDirs.name("warehouse")).toFile();
     dir.deleteOnExit();
     return dir;
+  }
+
+  /**
+   * In local mode, Spark's scratch space ({@code spark-*}, {@code blockmgr-*}) goes under the job's
+   * temp parent, in a directory named with this process's pid, so that what a killed driver leaves
+   * is reclaimed by the next start ({@link TempDirs}); null (Spark's own choice) when the user set
+   * {@code spark.local.dir} or {@code SPARK_LOCAL_DIRS}, or on a cluster, where the driver's
+   * setting would travel to executors on other hosts (their cluster manager sets theirs).
+   */
+  private static String localDir() {
+    String master = System.getProperty("spark.master");
+    if ((master != null && !master.startsWith("local"))
+        || System.getProperty("spark.local.dir") != null
+        || System.getenv("SPARK_LOCAL_DIRS") != null) {
+      return null;
+    }
+    try {
+      return TempDirs.directory("spark").toString();
+    } catch (java.io.IOException e) {
+      return null; // Spark's default then: java.io.tmpdir
+    }
   }
 }

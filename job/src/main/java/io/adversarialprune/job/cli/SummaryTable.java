@@ -65,18 +65,26 @@ public final class SummaryTable {
       sb.append(
           String.format(
               Locale.ROOT,
-              "| %-22s | %-"
-                  + w
-                  + "s | %10.4f%% | %13.2f%% | %15.2f%% | %21.2f%% | %25.2f%% | %7d |%n",
+              "| %-22s | %-" + w + "s | %11s | %14s | %16s | %22s | %26s | %7d |%n",
               model,
               r.<String>getAs("attack"),
-              100 * r.<Double>getAs("prune_ratio"),
-              100 * r.<Double>getAs("clean_acc"),
-              100 * r.<Double>getAs("remnant_acc"),
-              100 * r.<Double>getAs("pred_change_rate"),
-              100 * r.<Double>getAs("strict_asr"),
+              percent(r.getAs("prune_ratio"), 4),
+              percent(r.getAs("clean_acc"), 2),
+              percent(r.getAs("remnant_acc"), 2),
+              percent(r.getAs("pred_change_rate"), 2),
+              percent(r.getAs("strict_asr"), 2),
               r.<Long>getAs("total")));
     }
     return sb.toString();
+  }
+
+  /**
+   * {@code 12.34%}, or {@code n/a} for an undefined rate (stored as null: e.g. strict_asr when no
+   * image was classified correctly, so there is nothing to divide by).
+   */
+  static String percent(Double rate, int digits) {
+    return rate == null || rate.isNaN()
+        ? "n/a"
+        : String.format(Locale.ROOT, "%." + digits + "f%%", 100 * rate);
   }
 }

@@ -3,6 +3,7 @@ package io.adversarialprune.job.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
+import io.adversarialprune.job.results.ResultsLayout;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -150,6 +151,14 @@ final class ConfigTypes {
     if (!NAME.matcher(value).matches()) {
       throw new IllegalArgumentException(
           key + " must be letters, digits, '.', '_' or '-' (used in paths), got '" + value + "'");
+    }
+    if (value.length() > ResultsLayout.MAX_NAME_LENGTH) {
+      throw new IllegalArgumentException(
+          key
+              + " must be at most "
+              + ResultsLayout.MAX_NAME_LENGTH
+              + " characters (used in paths), got "
+              + value.length());
     }
     return value;
   }

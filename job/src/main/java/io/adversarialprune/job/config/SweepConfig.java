@@ -11,6 +11,7 @@ import io.adversarialprune.udfs.attack.PgdL2;
 import io.adversarialprune.udfs.attack.PgdLinf;
 import io.adversarialprune.udfs.prune.PruneGrid;
 import io.adversarialprune.udfs.prune.PruneSpec;
+import io.adversarialprune.udfs.prune.PruneType;
 import java.io.File;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -78,6 +79,21 @@ public record SweepConfig(
                 + spec.eps()
                 + "; sweep.attack.alpha and .eps unless the entry sets its own): one"
                 + overshoot);
+      }
+    }
+    for (PruneSpec spec : grid) {
+      if (spec.steps().stream().anyMatch(st -> st.type() == PruneType.S && st.value() == 0)) {
+        // Accepted: the far end of the S axis, as L1=1 is of L1's; but also what a typo gives.
+        out.add(
+            "sweep.grid: config "
+                + spec.label()
+                + " has S = 0, which clamps every weight of each tensor it clamps to that"
+                + " tensor's mean"
+                + (spec.normalityGate()
+                    ? " (every tensor that fails the normality test, sweep.prune.normality-gate)"
+                    : "")
+                + ": the model barely classifies any more (8.5% clean accuracy on the embedded"
+                + " default); run as asked, as the far end of the S axis");
       }
     }
     return out;

@@ -128,8 +128,10 @@ public final class HtmlReport {
       h.append("<p id=\"checks-missing\">No engine checks recorded for run ")
           .append(esc(run.runId()))
           .append(
-              " (written before checks existed, every unit resumed, or"
-                  + " <code>sweep.engine.check.mode = off</code>).</p>\n");
+              ": every unit was computed by attempts killed before they recorded their checks (a"
+                  + " run records them once its units are computed, before it aggregates), the"
+                  + " run was written before checks existed, or"
+                  + " <code>sweep.engine.check.mode = off</code>.</p>\n");
       return;
     }
     h.append(
@@ -379,7 +381,10 @@ public final class HtmlReport {
             .append(pct(a.value(), 2))
             .append(" &rarr; ")
             .append(pct(b.value(), 2))
-            .append(String.format(Locale.ROOT, " (%+.2f)", 100 * (b.value() - a.value())))
+            .append(
+                Double.isNaN(b.value() - a.value())
+                    ? ""
+                    : String.format(Locale.ROOT, " (%+.2f)", 100 * (b.value() - a.value())))
             .append("</td>");
       }
       h.append("</tr>\n");
@@ -405,8 +410,9 @@ public final class HtmlReport {
         .append(".</p>\n");
   }
 
+  /** A rate in percent; {@code n/a} when undefined (stored as null, e.g. strict_asr of 0/0). */
   private static String pct(double v, int digits) {
-    return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%." + digits + "f%%", 100 * v);
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%." + digits + "f%%", 100 * v);
   }
 
   private static String num(Double v) {

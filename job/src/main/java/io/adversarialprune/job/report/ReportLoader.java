@@ -57,6 +57,14 @@ public final class ReportLoader {
         runs.select("sweep").distinct().orderBy("sweep").collectAsList().stream()
             .map(r -> r.getString(0))
             .toList();
+    if (sweeps.isEmpty()) {
+      throw new UserInputException(
+          "results root "
+              + layout.root()
+              + " has an empty runs table ("
+              + layout.table(ResultsLayout.RUNS)
+              + " holds no run yet; a run killed before its first write leaves that)");
+    }
     if (sweep == null) {
       if (sweeps.size() != 1) {
         throw new UserInputException(

@@ -30,6 +30,10 @@ import org.apache.spark.sql.types.StructType;
  * white-box attack but not images crafted on the unpruned model; {@code masking_suspect} flags a
  * row whose white-box remnant accuracy lies above its transfer-from-baseline accuracy with the two
  * 95 % Wilson intervals apart.
+ *
+ * <p>An undefined rate, one with nothing to divide by (strict_asr of a config that classifies no
+ * image correctly), is stored as null: its value and both ends of its interval. Never NaN, which
+ * Spark SQL orders above every number and counts as equal to itself.
  */
 public final class MetricsTable {
   private MetricsTable() {}
@@ -244,6 +248,23 @@ public final class MetricsTable {
     }
   }
 
+  /** A rate's value; null when it is absent or undefined (no trials). */
+  private static Double value(Rate r) {
+    return defined(r) ? r.value() : null;
+  }
+
+  private static Double lower(Rate r) {
+    return defined(r) ? r.lower() : null;
+  }
+
+  private static Double upper(Rate r) {
+    return defined(r) ? r.upper() : null;
+  }
+
+  private static boolean defined(Rate r) {
+    return r != null && r.trials() > 0;
+  }
+
   private static Long sumOrNull(Long a, Long b) {
     return a == null || b == null ? null : a + b;
   }
@@ -286,21 +307,21 @@ public final class MetricsTable {
           oc.advCorrect(),
           oc.changed(),
           oc.attacked(),
-          clean.value(),
-          clean.lower(),
-          clean.upper(),
-          remnant.value(),
-          remnant.lower(),
-          remnant.upper(),
-          change.value(),
-          change.lower(),
-          change.upper(),
-          asr.value(),
-          asr.lower(),
-          asr.upper(),
-          transfer == null ? null : transfer.value(),
-          transfer == null ? null : transfer.lower(),
-          transfer == null ? null : transfer.upper(),
+          value(clean),
+          lower(clean),
+          upper(clean),
+          value(remnant),
+          lower(remnant),
+          upper(remnant),
+          value(change),
+          lower(change),
+          upper(change),
+          value(asr),
+          lower(asr),
+          upper(asr),
+          value(transfer),
+          lower(transfer),
+          upper(transfer),
           suspect,
           s.pruneRatio,
           s.distances ? s.linf / oc.total() : null,

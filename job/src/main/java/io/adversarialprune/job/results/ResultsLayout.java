@@ -37,6 +37,13 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   /** Run leases (see {@code sweep.RunLease}), under the root. */
   public static final String LEASES = "_leases";
 
+  /**
+   * The longest sweep name, run id or attack or transfer name: each is one directory or file name
+   * under the root, and file systems allow 255 bytes per name, of which the lease's aside copy
+   * ({@code .RUN_ID.stale-UUID}) takes 44 more. Checked at start-up, before anything is written.
+   */
+  public static final int MAX_NAME_LENGTH = 100;
+
   public Path table(String table) {
     return new Path(root, table);
   }

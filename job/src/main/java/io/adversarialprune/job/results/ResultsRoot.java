@@ -113,7 +113,7 @@ public final class ResultsRoot {
     for (int i = 0; i < levels && p != null; i++, p = p.getParent()) {
       try {
         if (isLocal(fs)) {
-          Files.delete(Paths.get(fs.makeQualified(p).toUri()));
+          Files.delete(localPath(fs, p));
         } else if (fs.listStatus(p).length > 0 || !fs.delete(p, false)) {
           return;
         }
@@ -142,7 +142,7 @@ public final class ResultsRoot {
     if (isLocal(fs)) {
       // access(2): the process's real rights (root's included), which Hadoop's permission-bit
       // emulation for local files does not model.
-      return Files.isWritable(Paths.get(fs.makeQualified(dir).toUri()));
+      return Files.isWritable(localPath(fs, dir));
     }
     try {
       fs.access(dir, FsAction.WRITE);
@@ -150,6 +150,14 @@ public final class ResultsRoot {
     } catch (AccessControlException e) {
       return false;
     }
+  }
+
+  /**
+   * The java.nio path of {@code p} on a {@link #isLocal local} file system, whatever scheme that
+   * file system's URIs carry.
+   */
+  public static java.nio.file.Path localPath(FileSystem fs, Path p) {
+    return Paths.get(fs.makeQualified(p).toUri().getPath());
   }
 
   /** Whether {@code fs} is the local file system, where java.nio's atomic operations apply. */

@@ -26,6 +26,8 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Types;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Writes one unit's per-sample outcomes (with, for a pruned config of a grid with a baseline, the
@@ -90,6 +92,33 @@ public final class SampleFile {
           .required(FLOAT)
           .named("l2")
           .named("spark_schema");
+
+  /**
+   * {@link #SCHEMA} as Spark reads it (every column nullable, as Spark reads any Parquet file):
+   * readers pass it rather than infer it, so an empty table directory reads as an empty table.
+   */
+  public static final StructType SPARK_SCHEMA =
+      new StructType()
+          .add("sweep", DataTypes.StringType)
+          .add("run_id", DataTypes.StringType)
+          .add("config_id", DataTypes.StringType)
+          .add("prune", DataTypes.StringType)
+          .add("prune_type", DataTypes.StringType)
+          .add("prune_value", DataTypes.DoubleType)
+          .add("target", DataTypes.StringType)
+          .add("attack", DataTypes.StringType)
+          .add("attack_type", DataTypes.StringType)
+          .add("seed", DataTypes.LongType)
+          .add("shard", DataTypes.IntegerType)
+          .add("id", DataTypes.LongType)
+          .add("label", DataTypes.IntegerType)
+          .add("clean_pred", DataTypes.IntegerType)
+          .add("adv_pred", DataTypes.IntegerType)
+          .add("baseline_adv_pred", DataTypes.IntegerType)
+          .add("clean_loss", DataTypes.FloatType)
+          .add("adv_loss", DataTypes.FloatType)
+          .add("linf", DataTypes.FloatType)
+          .add("l2", DataTypes.FloatType);
 
   private SampleFile() {}
 

@@ -9,6 +9,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 
 /** Reading the results tables and replacing one run's slice of a driver-written table. */
 public final class Tables {
@@ -23,7 +24,11 @@ public final class Tables {
 
   private Tables() {}
 
-  /** A table over every sweep and run under the root; null if nothing was written yet. */
+  /**
+   * A table over every sweep and run under the root, read with its known {@link #schema}, never an
+   * inferred one: a table directory with no files yet (a run killed before its first write there)
+   * is an empty table, not Spark's UNABLE_TO_INFER_SCHEMA. Null if the directory does not exist.
+   */
   public static Dataset<Row> read(SparkSession spark, ResultsLayout layout, String table)
       throws IOException {
     Path p = layout.table(table);
@@ -31,12 +36,29 @@ public final class Tables {
     if (!fs.exists(p)) {
       return null;
     }
-    return spark.read().option("recursiveFileLookup", "true").parquet(p.toString());
+    return spark
+        .read()
+        .schema(schema(table))
+        .option("recursiveFileLookup", "true")
+        .parquet(p.toString());
+  }
+
+  /** The Spark schema of one of the {@link #NAMES tables}. */
+  public static StructType schema(String table) {
+    return switch (table) {
+      case ResultsLayout.SAMPLES -> SampleFile.SPARK_SCHEMA;
+      case ResultsLayout.METRICS -> MetricsTable.SCHEMA;
+      case ResultsLayout.PRUNE_STATS -> MetricsTable.PRUNE_STATS;
+      case ResultsLayout.RUNS -> RunsTable.SCHEMA;
+      case ResultsLayout.ENGINE_CHECKS -> EngineCheckRecord.SCHEMA;
+      case ResultsLayout.LAYERS -> LayersTable.SCHEMA;
+      default -> throw new IllegalArgumentException("no results table " + table);
+    };
   }
 
   /**
-   * Registers temp views samples, metrics, prune_stats, runs and engine_checks over the root's
-   * tables, those that exist; a view of that name left from another root is dropped.
+   * Registers a temp view per table of {@link #NAMES} over the root's tables, those that exist; a
+   * view of that name left from another root is dropped.
    *
    * @return the names of the views registered, in {@link #NAMES} order (empty: no results)
    */

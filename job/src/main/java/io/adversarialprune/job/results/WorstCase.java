@@ -48,6 +48,7 @@ public final class WorstCase {
     Dataset<Row> samples =
         spark
             .read()
+            .schema(SampleFile.SPARK_SCHEMA)
             .option("recursiveFileLookup", "true")
             .parquet(layout.run(ResultsLayout.SAMPLES, sweep, runId).toString());
     Dataset<Row> perSample =

@@ -12,7 +12,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
@@ -123,20 +122,32 @@ public final class RunLease implements AutoCloseable {
       }
     }
 
-    /** Whether this holder's driver ran on this host and its process has exited. */
-    boolean goneFromThisHost() {
+    /**
+     * Why this holder's driver is known to be gone: it ran on this host and its process has exited
+     * (its pid is free, or now another process's: the start times differ); null while it may be
+     * alive, or when it ran on another host.
+     */
+    String goneFromThisHost() {
       if (!HOST.equals(host)) {
-        return false;
+        return null;
       }
-      return ProcessHandle.of(pid)
-          .map(
-              h ->
-                  processStart >= 0
-                      && h.info()
-                          .startInstant()
-                          .map(s -> s.toEpochMilli() != processStart)
-                          .orElse(false))
-          .orElse(true);
+      String exited = "its driver process " + pid + " on this host has exited";
+      java.util.Optional<ProcessHandle> process = ProcessHandle.of(pid);
+      if (process.isEmpty()) {
+        return exited;
+      }
+      Instant start = process.get().info().startInstant().orElse(null);
+      if (processStart < 0 || start == null || start.toEpochMilli() == processStart) {
+        return null;
+      }
+      return exited
+          + " (pid "
+          + pid
+          + " is now another process's, started "
+          + start
+          + ", not "
+          + Instant.ofEpochMilli(processStart)
+          + ")";
     }
 
     /** Whether this holder is an earlier attempt of the application {@code other} is part of. */
@@ -259,8 +270,9 @@ public final class RunLease implements AutoCloseable {
     if (age > timing.expiry().toMillis()) {
       return "no heartbeat for " + age / 1000 + " s";
     }
-    if (h != null && h.goneFromThisHost()) {
-      return "its driver process " + h.pid() + " on this host has exited";
+    String gone = h == null ? null : h.goneFromThisHost();
+    if (gone != null) {
+      return gone;
     }
     if (h != null && h.earlierAttemptOf(self)) {
       return "it is an earlier attempt of this application";
@@ -405,7 +417,7 @@ public final class RunLease implements AutoCloseable {
   }
 
   private static java.nio.file.Path local(FileSystem fs, Path p) {
-    return Paths.get(fs.makeQualified(p).toUri());
+    return ResultsRoot.localPath(fs, p);
   }
 
   private static String hostName() {

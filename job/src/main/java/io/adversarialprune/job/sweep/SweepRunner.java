@@ -25,8 +25,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Row;
@@ -79,7 +81,13 @@ public final class SweepRunner {
   private Summary runHoldingLease(long[] bounds, RunLease lease) throws IOException {
     InputCheck.runIdentity(spark, layout, config, runId, hadoopConf());
     Instant started = Instant.now();
+    reserveStatusSpace();
     writeRun(RunsTable.RUNNING, started, null, Set.of());
+    // A scheduler's stop (YARN, Kubernetes, spark-submit --kill) is a SIGTERM: the JVM runs its
+    // shutdown hooks, this one before Spark's (a higher priority runs first), so Spark is still up
+    // to write the row. Hadoop's manager bounds it: Kubernetes kills 30 s after its SIGTERM.
+    Runnable onSignal = () -> interrupted(started, lease);
+    ShutdownHookManager.get().addShutdownHook(onSignal, SIGNAL_HOOK_PRIORITY, 20, TimeUnit.SECONDS);
     try {
       SweepPlan plan = SweepPlan.of(config, bounds);
       List<Unit> units = plan.units();
@@ -98,10 +106,18 @@ public final class SweepRunner {
         devices.add(o.device());
         computed += o.computed() ? 1 : 0;
       }
-      List<Row> configMetrics = aggregate(plan, outcomes);
+      // Before the aggregation, which a kill or a full disk can interrupt: a resume that then
+      // computes nothing still finds the checks of the executors that computed the units.
       writeChecks(outcomes.stream().flatMap(o -> o.checks().stream()).toList());
+      List<Row> configMetrics = aggregate(plan, outcomes);
       lease.checkHeld(); // before the commit and the staging cleanup: a new holder shares staging
-      writeRun(RunsTable.SUCCEEDED, started, Instant.now(), devices);
+      synchronized (ending) {
+        if (ended) {
+          throw new IllegalStateException("interrupted by a signal");
+        }
+        writeRun(RunsTable.SUCCEEDED, started, Instant.now(), devices);
+        ended = true;
+      }
       // After the last write, which stages too; tidying only, it cannot fail the run.
       ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
       return new Summary(runId, units.size(), computed, configMetrics);
@@ -110,23 +126,46 @@ public final class SweepRunner {
       // Java's compiler cannot see, and an Error (a native library that fails to load) ends the run
       // too. Every way out records that the run ended.
       throw failed(started, e, lease);
+    } finally {
+      if (!ShutdownHookManager.get().isShutdownInProgress()) {
+        ShutdownHookManager.get().removeShutdownHook(onSignal);
+      }
     }
   }
 
   /**
    * Records the run as FAILED, unless its lease was lost (then the driver that took it over owns
-   * the runs row), and says why; an {@link Error} is rethrown as it is.
+   * the runs row), and says why, and what the runs row says; an {@link Error} is rethrown as it is.
    */
   private RuntimeException failed(Instant started, Throwable cause, RunLease lease) {
-    boolean owner = lease.lost() == null;
-    if (owner) {
+    synchronized (ending) {
+      return failedOnce(started, cause, lease);
+    }
+  }
+
+  private RuntimeException failedOnce(Instant started, Throwable cause, RunLease lease) {
+    if (ended) { // a signal ended the run, and recorded it: this is its aftermath
+      return new RunFailedException(
+          "run " + runId + " of sweep " + config.name() + " was interrupted by a signal", cause);
+    }
+    ended = true;
+    String row = "another driver took its lease over";
+    if (lease.lost() == null) {
+      row = "runs status " + RunsTable.FAILED;
+      releaseStatusSpace();
       try {
-        if (cause instanceof EngineCheckFailedException failed) {
-          writeChecks(List.of(failed.record()));
-        }
         writeRun(RunsTable.FAILED, started, Instant.now(), Set.of());
       } catch (Throwable suppressed) {
         cause.addSuppressed(suppressed);
+        // Only what was written may be claimed.
+        row = "its runs row could not be updated and still says RUNNING: " + suppressed;
+      }
+      if (cause instanceof EngineCheckFailedException failed) {
+        try {
+          writeChecks(List.of(failed.record()));
+        } catch (Throwable suppressed) {
+          cause.addSuppressed(suppressed);
+        }
       }
       ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
     }
@@ -134,14 +173,103 @@ public final class SweepRunner {
       throw error;
     }
     return new RunFailedException(
-        "run "
-            + runId
-            + " of sweep "
-            + config.name()
-            + " failed"
-            + (owner ? " (runs status FAILED): " : " (another driver took its lease over): ")
-            + reason(cause),
+        "run " + runId + " of sweep " + config.name() + " failed (" + row + "): " + reason(cause),
         cause);
+  }
+
+  /**
+   * The signal hook's work: records the run as INTERRUPTED (unless it ended already, or another
+   * driver took its lease over), releases the lease and says how to resume. Committed units stay;
+   * the staging directory is left to the next success, as units in flight may still write there.
+   */
+  private void interrupted(Instant started, RunLease lease) {
+    synchronized (ending) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      String row = "another driver took its lease over";
+      if (lease.lost() == null) {
+        releaseStatusSpace();
+        try {
+          writeRunWithoutSpark(RunsTable.INTERRUPTED, started, Instant.now());
+          row = "runs status " + RunsTable.INTERRUPTED + ", lease released";
+        } catch (Throwable e) {
+          row = "its runs row could not be updated and still says RUNNING: " + e;
+        }
+      }
+      lease.close();
+      System.err.println(
+          "interrupted: run "
+              + runId
+              + " of sweep "
+              + config.name()
+              + " was stopped by a signal, e.g. a scheduler's stop ("
+              + row
+              + "); its committed units are kept. Resume it: run again with --run-id "
+              + runId
+              + " and the same config.");
+      System.err.flush();
+    }
+  }
+
+  /** Above Spark's hooks (FileSystem.SHUTDOWN_HOOK_PRIORITY + 30), which stop its context. */
+  static final int SIGNAL_HOOK_PRIORITY = FileSystem.SHUTDOWN_HOOK_PRIORITY + 40;
+
+  /** Guards {@link #ended}: the run's end is recorded once, by the run or by the signal hook. */
+  private final Object ending = new Object();
+
+  private boolean ended;
+
+  /**
+   * Bytes set aside, in the run's staging directory, for the run's last status write: a disk that
+   * the units or the aggregation filled still has room for the FAILED row once this is deleted. The
+   * runs row is a few kilobytes; a megabyte covers it with Parquet's and Spark's overheads.
+   */
+  static final int STATUS_RESERVE_BYTES = 1 << 20;
+
+  private org.apache.hadoop.fs.Path statusReserve() {
+    return new org.apache.hadoop.fs.Path(layout.staging(config.name(), runId), "status-reserve");
+  }
+
+  /**
+   * Writes the {@link #STATUS_RESERVE_BYTES} before the RUNNING row, so that a disk already full
+   * fails the run here, with nothing claimed about it. Random bytes: a compressing file system
+   * would store zeros in no space at all.
+   */
+  private void reserveStatusSpace() throws IOException {
+    org.apache.hadoop.fs.Path file = statusReserve();
+    byte[] block = new byte[64 * 1024];
+    new java.util.Random(0).nextBytes(block);
+    try (org.apache.hadoop.fs.FSDataOutputStream out =
+        file.getFileSystem(hadoopConf()).create(file, true)) {
+      for (int i = 0; i < STATUS_RESERVE_BYTES / block.length; i++) {
+        out.write(block);
+      }
+    } catch (IOException e) {
+      ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
+      throw new IOException(
+          "run "
+              + runId
+              + " of sweep "
+              + config.name()
+              + " could not start: cannot write "
+              + file
+              + " ("
+              + STATUS_RESERVE_BYTES
+              + " bytes kept for its status; is the disk full?); nothing was recorded",
+          e);
+    }
+  }
+
+  /** Frees the reserve for the status write that follows; best effort. */
+  private void releaseStatusSpace() {
+    org.apache.hadoop.fs.Path file = statusReserve();
+    try {
+      file.getFileSystem(hadoopConf()).delete(file, false);
+    } catch (IOException e) {
+      LOG.warn("could not delete {}: {}", file, e.toString());
+    }
   }
 
   /**
@@ -402,6 +530,38 @@ public final class SweepRunner {
         config.name(),
         status,
         devices.isEmpty() ? "" : " on " + devices);
+  }
+
+  /**
+   * {@link #writeRun} for the signal hook: the same row and the same staged swap, written with
+   * Parquet directly, as every Spark task slot may be busy with a unit that the stop interrupts.
+   */
+  private void writeRunWithoutSpark(String status, Instant started, Instant ended)
+      throws IOException {
+    Row row =
+        RunsTable.row(
+            config.name(),
+            runId,
+            status,
+            started,
+            ended,
+            Set.of(),
+            spark.sparkContext().master(),
+            spark.sparkContext().applicationId(),
+            config.hash(),
+            config.rendered());
+    org.apache.hadoop.fs.Path target = layout.run(ResultsLayout.RUNS, config.name(), runId);
+    org.apache.hadoop.fs.Path staging =
+        new org.apache.hadoop.fs.Path(
+            layout.staging(config.name(), runId), status.toLowerCase() + "-" + System.nanoTime());
+    RunsTable.writeFile(
+        new org.apache.hadoop.fs.Path(staging, "part-0.parquet"), row, hadoopConf());
+    FileSystem fs = target.getFileSystem(hadoopConf());
+    fs.delete(target, true);
+    if (!fs.rename(staging, target)) {
+      throw new IOException("could not move " + staging + " to " + target);
+    }
+    LOG.info("run {} of sweep {}: {}", runId, config.name(), status);
   }
 
   /**

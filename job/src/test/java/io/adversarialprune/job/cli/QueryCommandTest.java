@@ -3,6 +3,8 @@ package io.adversarialprune.job.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Main;
+import io.adversarialprune.job.cache.TempDirs;
+import io.adversarialprune.job.results.RunsTable;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -48,6 +50,13 @@ class QueryCommandTest {
   }
 
   @Test
+  void sparksScratchSpaceIsUnderTheJobsTempParentNamedWithThisProcess() {
+    // So that what a killed driver leaves there is reclaimed by the next start (TempDirs).
+    Path dir = Path.of(spark.sparkContext().getConf().get("spark.local.dir"));
+    assertThat(dir).isEqualTo(TempDirs.parent().resolve(TempDirs.name("spark"))).isDirectory();
+  }
+
+  @Test
   void aRootThatDoesNotExistOrHoldsNoResultsSaysSo() throws Exception {
     Result missing = query(tmp.resolve("missing"), "SELECT * FROM samples");
     assertThat(missing.code()).isEqualTo(2);
@@ -58,6 +67,52 @@ class QueryCommandTest {
     Result none = query(empty, "SELECT * FROM samples");
     assertThat(none.code()).isEqualTo(2);
     assertThat(none.err()).contains("results root " + empty + " has no results");
+  }
+
+  @Test
+  void emptyTableDirectoriesReadAsEmptyTablesInQueryAndReport() throws Exception {
+    // What a run killed during its first aggregation leaves in a fresh root: table directories
+    // without a file yet, next to the runs row.
+    Path root = tmp.resolve("killed-in-aggregation");
+    spark
+        .createDataFrame(
+            java.util.List.of(
+                RunsTable.row(
+                    "s",
+                    "r",
+                    RunsTable.RUNNING,
+                    java.time.Instant.parse("2026-01-31T02:00:00Z"),
+                    null,
+                    java.util.Set.of(),
+                    "local[1]",
+                    "app-1",
+                    "hash",
+                    null)),
+            RunsTable.SCHEMA)
+        .write()
+        .parquet(root.resolve("runs").resolve("s").resolve("r").toString());
+    Files.createDirectories(root.resolve("metrics"));
+    Files.createDirectories(root.resolve("prune_stats").resolve("s"));
+    Files.createDirectories(root.resolve("samples").resolve("s").resolve("r"));
+    Files.createDirectories(root.resolve("engine_checks"));
+
+    Result runs = query(root, "SELECT status FROM runs");
+    assertThat(runs.code()).as(runs.err()).isZero();
+    assertThat(runs.out()).contains("RUNNING", "1 row");
+    Result metrics = query(root, "SELECT count(*) AS n, max(strict_asr) FROM metrics");
+    assertThat(metrics.code()).as(metrics.err()).isZero();
+    assertThat(metrics.out()).contains("| 0 ");
+    Result samples = query(root, "SELECT count(*) FROM samples JOIN engine_checks USING (run_id)");
+    assertThat(samples.code()).as(samples.err()).isZero();
+
+    Path html = tmp.resolve("killed-in-aggregation.html");
+    StringWriter err = new StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(new StringWriter()));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute("report", "--results", root.toString(), "--out", html.toString());
+    assertThat(code).as(err.toString()).isZero();
+    assertThat(Files.readString(html)).contains("has status RUNNING", "has no metrics rows");
   }
 
   @Test

@@ -231,4 +231,25 @@ class SweepConfigTest {
         .hasMessageContaining("\n  sweep.attacks[0].bogus is not a key of type fgsm")
         .hasMessageContaining("\n  sweep.attacks[0].steps is not a key of type fgsm");
   }
+
+  @Test
+  void aSweepOrAttackNameTooLongForAFileNameIsRefused() {
+    assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.name=" + "n".repeat(101))))
+        .isInstanceOf(UserInputException.class)
+        .hasMessageContaining("sweep.name must be at most 100 characters (used in paths), got 101");
+    assertThat(SweepConfig.load(null, List.of("sweep.name=" + "n".repeat(100))).name())
+        .hasSize(100);
+  }
+
+  @Test
+  void sZeroIsAcceptedWithAWarningNamingTheConfig() {
+    SweepConfig c =
+        SweepConfig.load(
+            null, List.of("sweep.grid.S=[0, 3]", "sweep.grid.composite=[\"E=0.01+S=0\"]"));
+    assertThat(c.grid().stream().map(PruneSpec::label)).contains("S=0", "E=0.01+S=0");
+    assertThat(c.warnings())
+        .hasSize(2)
+        .allSatisfy(w -> assertThat(w).contains("has S = 0", "to that tensor's mean"));
+    assertThat(c.warnings().get(0)).startsWith("sweep.grid: config S=0 ");
+  }
 }

@@ -93,7 +93,11 @@ class NotebookQueriesTest {
     for (String q : CHECKS.keySet()) {
       // JSON-escaped source of a cell: query("NN_name.sql")
       assertThat(all.toString()).as("a notebook loads " + q).contains("query(\\\"" + q + "\\\")");
+      // shown by the setup's show(), which says n/a for an undefined rate (null in the tables)
+      assertThat(all.toString()).as(q + " shown").contains("show(query(\\\"" + q + "\\\"))");
     }
+    assertThat(all.toString())
+        .contains("F.coalesce(F.col(c).cast(\\\"string\\\"), F.lit(\\\"n/a\\\"))");
   }
 
   private static void layers(Dataset<Row> df) {

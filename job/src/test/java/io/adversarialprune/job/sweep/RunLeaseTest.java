@@ -68,6 +68,28 @@ class RunLeaseTest {
   }
 
   @Test
+  void aDriverWhosePidWasReusedIsSaidToHaveExitedWithThePidsNewOwnerNamed() throws Exception {
+    Process exited = new ProcessBuilder("true").start();
+    exited.waitFor();
+    ProcessHandle self = ProcessHandle.current();
+    long selfStart = self.info().startInstant().orElseThrow().toEpochMilli();
+    assertThat(holderOn(exited.pid(), -1).goneFromThisHost())
+        .isEqualTo("its driver process " + exited.pid() + " on this host has exited");
+    // This JVM's pid, recorded with another start time: the lease's driver was an earlier process.
+    assertThat(holderOn(self.pid(), selfStart - 60_000).goneFromThisHost())
+        .startsWith("its driver process " + self.pid() + " on this host has exited (pid ")
+        .contains(" is now another process's, started ")
+        .endsWith(", not " + Instant.ofEpochMilli(selfStart - 60_000) + ")");
+    assertThat(holderOn(self.pid(), selfStart).goneFromThisHost()).isNull();
+    assertThat(holderOn(self.pid(), -1).goneFromThisHost()).as("no start time: alive").isNull();
+  }
+
+  private static RunLease.Holder holderOn(long pid, long processStart) {
+    return new RunLease.Holder(
+        "token-old", "app-old", "", RunLease.host(), pid, processStart, Instant.now());
+  }
+
+  @Test
   void aLeaseOfAnEarlierAttemptOfThisApplicationIsTakenOver() throws IOException {
     ResultsLayout layout = new ResultsLayout(tmp.toString());
     Path file = Path.of(layout.lease("s", "r").toUri().getPath());

@@ -76,6 +76,21 @@ class SweepTest {
     assertThat(first.computed()).isEqualTo(24);
 
     Tables.registerViews(spark, new ResultsLayout(root));
+    // Readers pass the samples' schema rather than infer it: it is the files' schema.
+    assertThat(
+            java.util.Arrays.stream(
+                    spark
+                        .read()
+                        .option("recursiveFileLookup", "true")
+                        .parquet(root + "/samples")
+                        .schema()
+                        .fields())
+                .map(f -> f.name() + " " + f.dataType().sql()))
+        .containsExactlyElementsOf(
+            java.util.Arrays.stream(
+                    io.adversarialprune.job.results.SampleFile.SPARK_SCHEMA.fields())
+                .map(f -> f.name() + " " + f.dataType().sql())
+                .toList());
     assertThat(count("SELECT * FROM samples WHERE run_id = 'r1'")).isEqualTo(3 * 2 * 2 * 40);
     assertThat(
             count(
@@ -262,6 +277,9 @@ class SweepTest {
         fixture(
             "corrupt",
             DatasetFixtures.with(good, DatasetFixtures.sample(3, "not an image".getBytes())));
+    Path csv = Files.writeString(tmp.resolve("labels.csv"), "id,label\n1,2\n");
+    Path fakeDir = Files.createDirectories(tmp.resolve("data-fake-parquet"));
+    Files.writeString(fakeDir.resolve("part-0.parquet"), "not parquet at all");
     // Each case: --set overrides, then what the message must say.
     String[][] cases = {
       {"sweep.atack.eps=0.1", "sweep.atack"},
@@ -271,8 +289,22 @@ class SweepTest {
       {"sweep.model.path=/nonexistent/model.pt", "/nonexistent/model.pt"},
       {"sweep.model.path=\"" + model + "\"", "not-a-model.pt"},
       {"sweep.data.path=/nonexistent/data", "/nonexistent/data"},
+      {
+        "sweep.data.path=\"" + csv + "\"",
+        "sweep.data.path: dataset " + csv + " is not a Parquet file (13 bytes"
+      },
+      {"sweep.data.path=\"" + fakeDir + "\"", "holds part-0.parquet, which is not a Parquet file"},
       {"sweep.data.path=\"" + noImage + "\"", "column image"},
       {"sweep.model.input.height=32", "sweep.model.input"},
+      {
+        // the embedded model named as the user wrote it, not as its temp copy
+        "sweep.model.input.channels=3",
+        "sweep.model.mean=[0.5, 0.5, 0.5]",
+        "sweep.model.std=[0.5, 0.5, 0.5]",
+        "sweep.model.path: model classpath:/default/fashion-mnist-resnet.pt rejected input"
+            + " [1,3,28,28]: The following operation failed in the TorchScript interpreter. ...\n"
+            + "  RuntimeError: Given groups=1, weight of size [16, 1, 3, 3], expected input[1, 3,"
+      },
       {
         "sweep.data.path=\"" + nullImage + "\"",
         "sweep.data.limit=0",
@@ -333,6 +365,7 @@ class SweepTest {
       CliRun r = cli(results, "x", sets);
       soft.assertThat(r.code()).as(List.of(sets) + " -> " + r.err()).isEqualTo(2);
       soft.assertThat(r.err()).as(List.of(sets).toString()).contains(expected);
+      soft.assertThat(r.err().lines()).as("no stack trace for " + List.of(sets)).hasSizeLessThan(4);
       soft.assertThat(Files.exists(results)).as("nothing written for " + List.of(sets)).isFalse();
     }
     soft.assertAll();
@@ -436,6 +469,138 @@ class SweepTest {
   }
 
   @Test
+  void aRateWithNothingToDivideByIsNullInParquetAndNaInTheTableAndReport() throws IOException {
+    // R = 0.07 leaves no image of ten classified correctly: strict ASR is 0 / 0.
+    Path results = tmp.resolve("undefined-rate");
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setOut(new java.io.PrintWriter(out));
+    cli.setErr(new java.io.PrintWriter(err));
+    String[] sets = {
+      "sweep.name=noise",
+      "sweep.data.limit=10",
+      "sweep.data.shards=1",
+      "sweep.attack.steps=1",
+      "sweep.grid.baseline=false",
+      "sweep.grid.R=[0.07]"
+    };
+    List<String> args = new ArrayList<>(List.of("run", "--results", results.toString()));
+    for (String set : sets) {
+      args.addAll(List.of("--set", set));
+    }
+    assertThat(cli.execute(args.toArray(String[]::new))).as(err.toString()).isZero();
+
+    Row m =
+        Tables.read(spark, new ResultsLayout(results.toString()), ResultsLayout.METRICS)
+            .where("level = 'config'")
+            .first();
+    assertThat(m.<Long>getAs("correct")).as("precondition: no image correct").isZero();
+    for (String c : List.of("strict_asr", "strict_asr_lower", "strict_asr_upper")) {
+      assertThat(m.<Object>getAs(c)).as(c).isNull();
+    }
+    assertThat(m.<Double>getAs("clean_acc")).isZero();
+    assertThat(out.toString())
+        .doesNotContain("NaN")
+        .containsPattern("\\|\\s+0\\.00% \\|.*\\|\\s+n/a \\|\\s+10 \\|");
+
+    Path html = tmp.resolve("undefined-rate.html");
+    picocli.CommandLine report = Main.commandLine();
+    report.setOut(new java.io.PrintWriter(new java.io.StringWriter()));
+    report.setErr(new java.io.PrintWriter(err));
+    assertThat(report.execute("report", "--results", results.toString(), "--out", html.toString()))
+        .as(err.toString())
+        .isZero();
+    assertThat(Files.readString(html)).contains(">n/a</td>").doesNotContain("NaN");
+  }
+
+  /** One unit on 8 images: the baseline under one short attack. */
+  private static final String[] ONE_UNIT = {
+    "sweep.data.limit=8", "sweep.data.shards=1", "sweep.attack.steps=1", "sweep.attack.batch-size=8"
+  };
+
+  private static String[] oneUnit(String name) {
+    List<String> sets = new ArrayList<>(List.of(ONE_UNIT));
+    sets.add("sweep.name=" + name);
+    return sets.toArray(String[]::new);
+  }
+
+  /**
+   * Matches the first file of the run's second table write: each stages in {@code
+   * _staging/SWEEP/RUN_ID/RUN_ID-<nanos>/}; the first is the RUNNING row, the second the metrics.
+   */
+  private static java.util.function.Predicate<String> metricsWrite(String runId) {
+    java.util.Set<String> writes = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.regex.Pattern table =
+        java.util.regex.Pattern.compile("/_staging/[^/]+/" + runId + "/(" + runId + "-\\d+)/");
+    return path -> {
+      java.util.regex.Matcher m = table.matcher(path);
+      return m.find() && writes.add(m.group(1)) && writes.size() == 2;
+    };
+  }
+
+  @Test
+  void aDiskThatFillsDuringAggregationLeavesAFailedRowAndAResumeKeepsTheEngineChecks() {
+    String root = FullDiskFileSystem.root(tmp.resolve("full-disk"));
+    ResultsLayout layout = new ResultsLayout(root);
+    CliRun failed;
+    try {
+      FullDiskFileSystem.fillWhenCreating(metricsWrite("d"), false);
+      failed = cli(root, "d", oneUnit("disk"));
+    } finally {
+      FullDiskFileSystem.reset();
+    }
+    assertThat(failed.code()).as(failed.err()).isEqualTo(1);
+    assertThat(failed.err())
+        .contains("run d of sweep disk failed (runs status FAILED)", "No space left on device");
+    Row run = runRow(layout);
+    assertThat(run.<String>getAs("status")).isEqualTo("FAILED");
+    assertThat(run.<Object>getAs("ended_at")).isNotNull();
+
+    // The resume computes nothing: the checks of the attempt that computed the unit are kept.
+    // (Run ids differ between tests: an executor checks each slot once per app and run id.)
+    CliRun resumed = cli(root, "d", oneUnit("disk"));
+    assertThat(resumed.code()).as(resumed.err()).isZero();
+    assertThat(runRow(layout).<String>getAs("status")).isEqualTo("SUCCEEDED");
+    assertThat(tableRows(layout, ResultsLayout.ENGINE_CHECKS)).isPositive();
+    assertThat(tableRows(layout, ResultsLayout.METRICS)).isPositive();
+  }
+
+  @Test
+  void aDiskThatStaysFullIsNotClaimedToHoldTheFailedRow() {
+    String root = FullDiskFileSystem.root(tmp.resolve("stays-full"));
+    CliRun failed;
+    try {
+      FullDiskFileSystem.fillWhenCreating(metricsWrite("full"), true);
+      failed = cli(root, "full", oneUnit("stuck"));
+    } finally {
+      FullDiskFileSystem.reset();
+    }
+    assertThat(failed.code()).as(failed.err()).isEqualTo(1);
+    assertThat(failed.err())
+        .contains(
+            "run full of sweep stuck failed (its runs row could not be updated and still says")
+        .doesNotContain("runs status FAILED");
+    assertThat(runRow(new ResultsLayout(root)).<String>getAs("status")).isEqualTo("RUNNING");
+  }
+
+  private static Row runRow(ResultsLayout layout) {
+    try {
+      return Tables.read(spark, layout, ResultsLayout.RUNS).first();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static long tableRows(ResultsLayout layout, String table) {
+    try {
+      return Tables.read(spark, layout, table).count();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
   void unitsAreSpreadOverAboutFourEqualTasksPerSlotAtMostOnePerUnit() {
     assertThat(SweepRunner.tasks(12, 2)).isEqualTo(6); // 2 units each, 3 tasks per slot
     assertThat(SweepRunner.tasks(8, 2)).isEqualTo(8);
@@ -473,8 +638,11 @@ class SweepTest {
 
   /** {@code run} through the command line, as a user runs it, with {@code --set} overrides. */
   private static CliRun cli(Path results, String runId, String... sets) {
-    List<String> args =
-        new ArrayList<>(List.of("run", "--results", results.toString(), "--run-id", runId));
+    return cli(results.toString(), runId, sets);
+  }
+
+  private static CliRun cli(String results, String runId, String... sets) {
+    List<String> args = new ArrayList<>(List.of("run", "--results", results, "--run-id", runId));
     for (String set : sets) {
       args.add("--set");
       args.add(set);
