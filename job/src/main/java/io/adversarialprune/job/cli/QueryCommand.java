@@ -53,42 +53,41 @@ public final class QueryCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark = Spark.session("adversarial-prune query");
-    try {
-      List<String> views = views(spark);
-      Dataset<Row> df;
-      try {
-        df = spark.sql(sql);
-      } catch (Exception e) {
-        // Spark's AnalysisException (unknown table/column, bad syntax) is a user error.
-        if (!((Object) e instanceof AnalysisException analysis)) {
-          throw e;
-        }
-        throw new UserInputException(
-            "query failed: "
-                + e.getMessage()
-                + ("TABLE_OR_VIEW_NOT_FOUND".equals(analysis.getCondition())
-                    ? "\n  results root " + results + " has the views " + String.join(", ", views)
-                    : ""),
-            e);
-      }
-      PrintWriter out = spec.commandLine().getOut();
-      if (format == Format.table) {
-        out.print(table(df.columns(), df.limit(limit).collectAsList()));
-      } else {
-        out.println(String.join(",", df.columns()));
-        for (Row r : df.limit(limit).collectAsList()) {
-          out.println(csvLine(r));
-        }
-      }
-      out.flush();
-      return 0;
-    } finally {
-      if (ownSession) {
-        spark.stop();
-      }
-    }
+    return Spark.withSession(
+        "adversarial-prune query",
+        spark -> {
+          List<String> views = views(spark);
+          Dataset<Row> df;
+          try {
+            df = spark.sql(sql);
+          } catch (Exception e) {
+            // Spark's AnalysisException (unknown table/column, bad syntax) is a user error.
+            if (!((Object) e instanceof AnalysisException analysis)) {
+              throw e;
+            }
+            throw new UserInputException(
+                "query failed: "
+                    + e.getMessage()
+                    + ("TABLE_OR_VIEW_NOT_FOUND".equals(analysis.getCondition())
+                        ? "\n  results root "
+                            + results
+                            + " has the views "
+                            + String.join(", ", views)
+                        : ""),
+                e);
+          }
+          PrintWriter out = spec.commandLine().getOut();
+          if (format == Format.table) {
+            out.print(table(df.columns(), df.limit(limit).collectAsList()));
+          } else {
+            out.println(String.join(",", df.columns()));
+            for (Row r : df.limit(limit).collectAsList()) {
+              out.println(csvLine(r));
+            }
+          }
+          out.flush();
+          return 0;
+        });
   }
 
   /**

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -42,41 +41,37 @@ public final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark = Spark.session("adversarial-prune report");
-    try {
-      ReportData data =
-          new ReportLoader(spark, new ResultsLayout(results)).load(sweep, runId, compareTo);
-      String html =
-          HtmlReport.render(
-              data, Charts.forRun(data.run().metrics()), Charts.forLayers(data.layers()));
-      Path parent = out.toAbsolutePath().getParent();
-      Files.createDirectories(parent);
-      // Written beside the target and moved, so a viewer never opens half a page.
-      Path tmp = parent.resolve("." + out.getFileName() + ".tmp-" + System.nanoTime());
-      Files.writeString(tmp, html, StandardCharsets.UTF_8);
-      Files.move(
-          tmp,
-          out,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      spec.commandLine()
-          .getOut()
-          .println(
-              "report of sweep "
-                  + data.sweep()
-                  + " run "
-                  + data.run().runId()
-                  + (data.previous() == null ? "" : " vs " + data.previous().runId())
-                  + ": "
-                  + out
-                  + (data.notes().isEmpty() ? "" : " (" + data.notes().size() + " notes)"));
-      spec.commandLine().getOut().flush();
-      return 0;
-    } finally {
-      if (ownSession) {
-        spark.stop();
-      }
-    }
+    return Spark.withSession(
+        "adversarial-prune report",
+        spark -> {
+          ReportData data =
+              new ReportLoader(spark, new ResultsLayout(results)).load(sweep, runId, compareTo);
+          String html =
+              HtmlReport.render(
+                  data, Charts.forRun(data.run().metrics()), Charts.forLayers(data.layers()));
+          Path parent = out.toAbsolutePath().getParent();
+          Files.createDirectories(parent);
+          // Written beside the target and moved, so a viewer never opens half a page.
+          Path tmp = parent.resolve("." + out.getFileName() + ".tmp-" + System.nanoTime());
+          Files.writeString(tmp, html, StandardCharsets.UTF_8);
+          Files.move(
+              tmp,
+              out,
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+              java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+          spec.commandLine()
+              .getOut()
+              .println(
+                  "report of sweep "
+                      + data.sweep()
+                      + " run "
+                      + data.run().runId()
+                      + (data.previous() == null ? "" : " vs " + data.previous().runId())
+                      + ": "
+                      + out
+                      + (data.notes().isEmpty() ? "" : " (" + data.notes().size() + " notes)"));
+          spec.commandLine().getOut().flush();
+          return 0;
+        });
   }
 }

@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -82,27 +81,23 @@ public final class RunCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("warning: " + warning);
     }
     spec.commandLine().getErr().flush();
-    boolean ownSession = SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark = Spark.session("adversarial-prune " + sweep.name() + " " + id);
-    try {
-      SweepRunner.Summary summary = new SweepRunner(spark, sweep, results, id).run();
-      spec.commandLine()
-          .getOut()
-          .printf(
-              "sweep %s run %s: %d units (%d computed now, %d resumed) -> %s%n%n%s",
-              sweep.name(),
-              summary.runId(),
-              summary.units(),
-              summary.computed(),
-              summary.units() - summary.computed(),
-              results,
-              SummaryTable.render(summary.configMetrics()));
-      spec.commandLine().getOut().flush();
-      return 0;
-    } finally {
-      if (ownSession) {
-        spark.stop();
-      }
-    }
+    return Spark.withSession(
+        "adversarial-prune " + sweep.name() + " " + id,
+        spark -> {
+          SweepRunner.Summary summary = new SweepRunner(spark, sweep, results, id).run();
+          spec.commandLine()
+              .getOut()
+              .printf(
+                  "sweep %s run %s: %d units (%d computed now, %d resumed) -> %s%n%n%s",
+                  sweep.name(),
+                  summary.runId(),
+                  summary.units(),
+                  summary.computed(),
+                  summary.units() - summary.computed(),
+                  results,
+                  SummaryTable.render(summary.configMetrics()));
+          spec.commandLine().getOut().flush();
+          return 0;
+        });
   }
 }

@@ -12,6 +12,28 @@ final class Spark {
     return builder(appName).getOrCreate();
   }
 
+  /** A command's work on a session. */
+  @FunctionalInterface
+  interface Work {
+    Integer call(SparkSession spark) throws Exception;
+  }
+
+  /**
+   * Runs {@code work} on this JVM's session: a new one, stopped when the work ends, or the caller's
+   * (tests share one), which is left running.
+   */
+  static Integer withSession(String appName, Work work) throws Exception {
+    boolean own = SparkSession.getDefaultSession().isEmpty();
+    SparkSession spark = session(appName);
+    try {
+      return work.call(spark);
+    } finally {
+      if (own) {
+        spark.stop();
+      }
+    }
+  }
+
   /** The session's settings, for {@link #session} and for tests that add a master. */
   static SparkSession.Builder builder(String appName) {
     SparkSession.Builder b = SparkSession.builder();

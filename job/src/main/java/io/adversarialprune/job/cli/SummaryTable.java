@@ -31,24 +31,11 @@ public final class SummaryTable {
             "Prediction Change Rate",
             "Strict Attack Success Rate",
             "images"));
-    sb.append("|")
-        .append("-".repeat(24))
-        .append("|")
-        .append("-".repeat(w + 2))
-        .append("|")
-        .append("-".repeat(13))
-        .append("|")
-        .append("-".repeat(16))
-        .append("|")
-        .append("-".repeat(18))
-        .append("|")
-        .append("-".repeat(24))
-        .append("|")
-        .append("-".repeat(28))
-        .append("|")
-        .append("-".repeat(9))
-        .append("|")
-        .append(System.lineSeparator());
+    sb.append("|");
+    for (int width : new int[] {24, w + 2, 13, 16, 18, 24, 28, 9}) {
+      sb.append("-".repeat(width)).append("|");
+    }
+    sb.append(System.lineSeparator());
     List<Row> sorted =
         rows.stream()
             .sorted(

@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -36,28 +35,13 @@ public record EngineCheckRecord(
 
   /** The {@code engine_checks} table's columns. */
   public static final StructType SCHEMA =
-      new StructType()
-          .add("sweep", DataTypes.StringType)
-          .add("run_id", DataTypes.StringType)
-          .add("executor", DataTypes.StringType)
-          .add("host", DataTypes.StringType)
-          .add("device", DataTypes.StringType)
-          .add("platform", DataTypes.StringType)
-          .add("isa_cap", DataTypes.StringType)
-          .add("memory_format", DataTypes.StringType)
-          .add("threads", DataTypes.IntegerType)
-          .add("batch_size", DataTypes.IntegerType)
-          .add("samples", DataTypes.IntegerType)
-          .add("directions", DataTypes.IntegerType)
-          .add("gradient_max_error", DataTypes.DoubleType)
-          .add("gradient_median_error", DataTypes.DoubleType)
-          .add("gradient_rms_error", DataTypes.DoubleType)
-          .add("logits_error", DataTypes.DoubleType)
-          .add("passed", DataTypes.BooleanType)
-          .add("problem", DataTypes.StringType)
-          .add("policy", DataTypes.StringType)
-          .add("seconds", DataTypes.DoubleType)
-          .add("checked_at", DataTypes.TimestampType);
+      StructType.fromDDL(
+          "sweep STRING, run_id STRING, executor STRING, host STRING, device STRING, "
+              + "platform STRING, isa_cap STRING, memory_format STRING, threads INT, "
+              + "batch_size INT, samples INT, directions INT, gradient_max_error DOUBLE, "
+              + "gradient_median_error DOUBLE, gradient_rms_error DOUBLE, logits_error DOUBLE, "
+              + "passed BOOLEAN, problem STRING, policy STRING, seconds DOUBLE, "
+              + "checked_at TIMESTAMP");
 
   /** This check as a row of {@link #SCHEMA}. */
   public Row row(String sweep, String runId) {

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -28,32 +27,13 @@ public final class LayersTable {
   private LayersTable() {}
 
   public static final StructType SCHEMA =
-      new StructType()
-          .add("sweep", DataTypes.StringType)
-          .add("run_id", DataTypes.StringType)
-          .add("config_id", DataTypes.StringType)
-          .add("config_order", DataTypes.IntegerType)
-          .add("prune", DataTypes.StringType)
-          .add("target", DataTypes.StringType)
-          .add("attack", DataTypes.StringType)
-          .add("attack_order", DataTypes.IntegerType)
-          .add("level", DataTypes.StringType)
-          .add("seed", DataTypes.LongType)
-          .add("layer", DataTypes.StringType)
-          .add("layer_order", DataTypes.IntegerType)
-          .add("samples", DataTypes.LongType)
-          .add("elements", DataTypes.LongType)
-          .add("clean_mean", DataTypes.DoubleType)
-          .add("clean_std", DataTypes.DoubleType)
-          .add("adv_mean", DataTypes.DoubleType)
-          .add("adv_std", DataTypes.DoubleType)
-          .add("relative_l2", DataTypes.DoubleType)
-          .add("changed_fraction", DataTypes.DoubleType)
-          .add("change_tolerance", DataTypes.DoubleType)
-          .add("max_ratio", DataTypes.DoubleType)
-          .add("clean_tail", DataTypes.DoubleType)
-          .add("adv_tail", DataTypes.DoubleType)
-          .add("tail_ratio", DataTypes.DoubleType);
+      StructType.fromDDL(
+          "sweep STRING, run_id STRING, config_id STRING, config_order INT, "
+              + "prune STRING, target STRING, attack STRING, attack_order INT, level STRING, "
+              + "seed BIGINT, layer STRING, layer_order INT, samples BIGINT, elements BIGINT, "
+              + "clean_mean DOUBLE, clean_std DOUBLE, adv_mean DOUBLE, adv_std DOUBLE, "
+              + "relative_l2 DOUBLE, changed_fraction DOUBLE, change_tolerance DOUBLE, "
+              + "max_ratio DOUBLE, clean_tail DOUBLE, adv_tail DOUBLE, tail_ratio DOUBLE");
 
   /**
    * The run's rows, in plan order (config, attack, seed level before config level, layer); empty

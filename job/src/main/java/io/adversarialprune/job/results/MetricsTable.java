@@ -15,7 +15,6 @@ import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -44,62 +43,25 @@ public final class MetricsTable {
   public static final String CONFIG = "config";
 
   public static final StructType SCHEMA =
-      new StructType()
-          .add("sweep", DataTypes.StringType)
-          .add("run_id", DataTypes.StringType)
-          .add("config_id", DataTypes.StringType)
-          .add("config_order", DataTypes.IntegerType)
-          .add("prune", DataTypes.StringType)
-          .add("prune_type", DataTypes.StringType)
-          .add("prune_value", DataTypes.DoubleType)
-          .add("target", DataTypes.StringType)
-          .add("attack", DataTypes.StringType)
-          .add("attack_type", DataTypes.StringType)
-          .add("attack_label", DataTypes.StringType)
-          .add("attack_order", DataTypes.IntegerType)
-          .add("level", DataTypes.StringType)
-          .add("seed", DataTypes.LongType)
-          .add("seeds", DataTypes.IntegerType)
-          .add("total", DataTypes.LongType)
-          .add("correct", DataTypes.LongType)
-          .add("adv_correct", DataTypes.LongType)
-          .add("changed", DataTypes.LongType)
-          .add("attacked", DataTypes.LongType)
-          .add("clean_acc", DataTypes.DoubleType)
-          .add("clean_acc_lower", DataTypes.DoubleType)
-          .add("clean_acc_upper", DataTypes.DoubleType)
-          .add("remnant_acc", DataTypes.DoubleType)
-          .add("remnant_acc_lower", DataTypes.DoubleType)
-          .add("remnant_acc_upper", DataTypes.DoubleType)
-          .add("pred_change_rate", DataTypes.DoubleType)
-          .add("pred_change_rate_lower", DataTypes.DoubleType)
-          .add("pred_change_rate_upper", DataTypes.DoubleType)
-          .add("strict_asr", DataTypes.DoubleType)
-          .add("strict_asr_lower", DataTypes.DoubleType)
-          .add("strict_asr_upper", DataTypes.DoubleType)
-          .add("baseline_adv_acc", DataTypes.DoubleType)
-          .add("baseline_adv_acc_lower", DataTypes.DoubleType)
-          .add("baseline_adv_acc_upper", DataTypes.DoubleType)
-          .add("masking_suspect", DataTypes.BooleanType)
-          .add("prune_ratio", DataTypes.DoubleType)
-          .add("mean_linf", DataTypes.DoubleType)
-          .add("mean_l2", DataTypes.DoubleType)
-          .add("images_per_sec", DataTypes.DoubleType);
+      StructType.fromDDL(
+          "sweep STRING, run_id STRING, config_id STRING, config_order INT, "
+              + "prune STRING, prune_type STRING, prune_value DOUBLE, target STRING, "
+              + "attack STRING, attack_type STRING, attack_label STRING, attack_order INT, "
+              + "level STRING, seed BIGINT, seeds INT, total BIGINT, correct BIGINT, "
+              + "adv_correct BIGINT, changed BIGINT, attacked BIGINT, clean_acc DOUBLE, "
+              + "clean_acc_lower DOUBLE, clean_acc_upper DOUBLE, remnant_acc DOUBLE, "
+              + "remnant_acc_lower DOUBLE, remnant_acc_upper DOUBLE, pred_change_rate DOUBLE, "
+              + "pred_change_rate_lower DOUBLE, pred_change_rate_upper DOUBLE, "
+              + "strict_asr DOUBLE, strict_asr_lower DOUBLE, strict_asr_upper DOUBLE, "
+              + "baseline_adv_acc DOUBLE, baseline_adv_acc_lower DOUBLE, "
+              + "baseline_adv_acc_upper DOUBLE, masking_suspect BOOLEAN, prune_ratio DOUBLE, "
+              + "mean_linf DOUBLE, mean_l2 DOUBLE, images_per_sec DOUBLE");
 
   public static final StructType PRUNE_STATS =
-      new StructType()
-          .add("sweep", DataTypes.StringType)
-          .add("run_id", DataTypes.StringType)
-          .add("config_id", DataTypes.StringType)
-          .add("seed", DataTypes.LongType)
-          .add("parameter", DataTypes.StringType)
-          .add("elements", DataTypes.LongType)
-          .add("changed", DataTypes.LongType)
-          .add("mean_before", DataTypes.DoubleType)
-          .add("std_before", DataTypes.DoubleType)
-          .add("mean_after", DataTypes.DoubleType)
-          .add("std_after", DataTypes.DoubleType)
-          .add("normality_p", DataTypes.DoubleType);
+      StructType.fromDDL(
+          "sweep STRING, run_id STRING, config_id STRING, seed BIGINT, parameter STRING, "
+              + "elements BIGINT, changed BIGINT, mean_before DOUBLE, std_before DOUBLE, "
+              + "mean_after DOUBLE, std_after DOUBLE, normality_p DOUBLE");
 
   /**
    * A run's aggregated tables.

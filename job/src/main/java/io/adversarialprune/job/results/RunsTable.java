@@ -39,17 +39,10 @@ public final class RunsTable {
   public static final String INTERRUPTED = "INTERRUPTED";
 
   public static final StructType SCHEMA =
-      new StructType()
-          .add("sweep", DataTypes.StringType)
-          .add("run_id", DataTypes.StringType)
-          .add("status", DataTypes.StringType)
-          .add("started_at", DataTypes.TimestampType)
-          .add("ended_at", DataTypes.TimestampType)
-          .add("device", DataTypes.StringType)
-          .add("spark_master", DataTypes.StringType)
-          .add("app_id", DataTypes.StringType)
-          .add("config_hash", DataTypes.StringType)
-          .add("config", DataTypes.StringType);
+      StructType.fromDDL(
+          "sweep STRING, run_id STRING, status STRING, started_at TIMESTAMP, "
+              + "ended_at TIMESTAMP, device STRING, spark_master STRING, app_id STRING, "
+              + "config_hash STRING, config STRING");
 
   /**
    * Writes one runs row as a Parquet file without Spark: for a shutdown hook, when Spark's task

@@ -26,7 +26,6 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Types;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -98,27 +97,12 @@ public final class SampleFile {
    * readers pass it rather than infer it, so an empty table directory reads as an empty table.
    */
   public static final StructType SPARK_SCHEMA =
-      new StructType()
-          .add("sweep", DataTypes.StringType)
-          .add("run_id", DataTypes.StringType)
-          .add("config_id", DataTypes.StringType)
-          .add("prune", DataTypes.StringType)
-          .add("prune_type", DataTypes.StringType)
-          .add("prune_value", DataTypes.DoubleType)
-          .add("target", DataTypes.StringType)
-          .add("attack", DataTypes.StringType)
-          .add("attack_type", DataTypes.StringType)
-          .add("seed", DataTypes.LongType)
-          .add("shard", DataTypes.IntegerType)
-          .add("id", DataTypes.LongType)
-          .add("label", DataTypes.IntegerType)
-          .add("clean_pred", DataTypes.IntegerType)
-          .add("adv_pred", DataTypes.IntegerType)
-          .add("baseline_adv_pred", DataTypes.IntegerType)
-          .add("clean_loss", DataTypes.FloatType)
-          .add("adv_loss", DataTypes.FloatType)
-          .add("linf", DataTypes.FloatType)
-          .add("l2", DataTypes.FloatType);
+      StructType.fromDDL(
+          "sweep STRING, run_id STRING, config_id STRING, prune STRING, "
+              + "prune_type STRING, prune_value DOUBLE, target STRING, attack STRING, "
+              + "attack_type STRING, seed BIGINT, shard INT, id BIGINT, label INT, "
+              + "clean_pred INT, adv_pred INT, baseline_adv_pred INT, clean_loss FLOAT, "
+              + "adv_loss FLOAT, linf FLOAT, l2 FLOAT");
 
   private SampleFile() {}
 

@@ -198,23 +198,12 @@ public final class RunLease implements AutoCloseable {
     heartbeat.scheduleWithFixedDelay(this::beatQuietly, every, every, TimeUnit.MILLISECONDS);
   }
 
-  /** Acquires the lease of a run with the {@link Timing#DEFAULT default} timing. */
-  public static RunLease acquire(
-      ResultsLayout layout,
-      String sweep,
-      String runId,
-      String appId,
-      String attempt,
-      Configuration conf)
-      throws IOException {
-    return acquire(layout, sweep, runId, appId, attempt, conf, Timing.DEFAULT);
-  }
-
   /**
    * Acquires the lease of run {@code runId} of {@code sweep}, taking over a stale one.
    *
    * @param appId the Spark application id of this driver
    * @param attempt its application attempt id (YARN cluster mode), or null
+   * @param timing heartbeat and staleness ({@link Timing#DEFAULT} but in tests)
    * @throws UserInputException when another driver holds it (naming that driver)
    */
   public static RunLease acquire(

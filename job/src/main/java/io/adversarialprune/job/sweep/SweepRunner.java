@@ -73,7 +73,8 @@ public final class SweepRunner {
             runId,
             spark.sparkContext().applicationId(),
             attempt.isEmpty() ? null : attempt.get(),
-            hadoopConf())) {
+            hadoopConf(),
+            RunLease.Timing.DEFAULT)) {
       return runHoldingLease(bounds, lease);
     }
   }
@@ -505,18 +506,7 @@ public final class SweepRunner {
 
   private void writeRun(String status, Instant started, Instant ended, Set<String> devices)
       throws IOException {
-    Row row =
-        RunsTable.row(
-            config.name(),
-            runId,
-            status,
-            started,
-            ended,
-            devices,
-            spark.sparkContext().master(),
-            spark.sparkContext().applicationId(),
-            config.hash(),
-            config.rendered());
+    Row row = runRow(status, started, ended, devices);
     Tables.replaceRun(
         spark,
         layout,
@@ -532,24 +522,28 @@ public final class SweepRunner {
         devices.isEmpty() ? "" : " on " + devices);
   }
 
+  /** This run's {@code runs} row. */
+  private Row runRow(String status, Instant started, Instant ended, Set<String> devices) {
+    return RunsTable.row(
+        config.name(),
+        runId,
+        status,
+        started,
+        ended,
+        devices,
+        spark.sparkContext().master(),
+        spark.sparkContext().applicationId(),
+        config.hash(),
+        config.rendered());
+  }
+
   /**
    * {@link #writeRun} for the signal hook: the same row and the same staged swap, written with
    * Parquet directly, as every Spark task slot may be busy with a unit that the stop interrupts.
    */
   private void writeRunWithoutSpark(String status, Instant started, Instant ended)
       throws IOException {
-    Row row =
-        RunsTable.row(
-            config.name(),
-            runId,
-            status,
-            started,
-            ended,
-            Set.of(),
-            spark.sparkContext().master(),
-            spark.sparkContext().applicationId(),
-            config.hash(),
-            config.rendered());
+    Row row = runRow(status, started, ended, Set.of());
     org.apache.hadoop.fs.Path target = layout.run(ResultsLayout.RUNS, config.name(), runId);
     org.apache.hadoop.fs.Path staging =
         new org.apache.hadoop.fs.Path(

@@ -28,16 +28,20 @@ class RunLeaseTest {
   @Test
   void aSecondDriverIsRefusedWithTheHolderNamedUntilTheFirstReleases() throws IOException {
     ResultsLayout layout = new ResultsLayout(tmp.toString());
-    try (RunLease first = RunLease.acquire(layout, "s", "r", "app-1", null, CONF)) {
-      assertThatThrownBy(() -> RunLease.acquire(layout, "s", "r", "app-2", null, CONF))
+    try (RunLease first =
+        RunLease.acquire(layout, "s", "r", "app-1", null, CONF, RunLease.Timing.DEFAULT)) {
+      assertThatThrownBy(
+              () ->
+                  RunLease.acquire(layout, "s", "r", "app-2", null, CONF, RunLease.Timing.DEFAULT))
           .isInstanceOf(UserInputException.class)
           .hasMessageContaining("run r of sweep s is being written by app app-1 (host ")
           .hasMessageContaining(" since " + first.holder().acquired())
           .hasMessageContaining("expire 60 s after its last heartbeat");
-      RunLease.acquire(layout, "s", "other-run", "app-2", null, CONF).close();
+      RunLease.acquire(layout, "s", "other-run", "app-2", null, CONF, RunLease.Timing.DEFAULT)
+          .close();
     }
     assertThat(tmp.resolve("_leases")).as("released, and its directories with it").doesNotExist();
-    RunLease.acquire(layout, "s", "r", "app-2", null, CONF).close();
+    RunLease.acquire(layout, "s", "r", "app-2", null, CONF, RunLease.Timing.DEFAULT).close();
   }
 
   @Test
@@ -58,12 +62,15 @@ class RunLeaseTest {
     exited.waitFor();
     ResultsLayout layout = new ResultsLayout(tmp.toString());
     Path file = foreignLease(layout, RunLease.host(), exited.pid());
-    try (RunLease lease = RunLease.acquire(layout, "s", "r", "app-new", null, CONF)) {
+    try (RunLease lease =
+        RunLease.acquire(layout, "s", "r", "app-new", null, CONF, RunLease.Timing.DEFAULT)) {
       assertThat(Files.readString(file)).contains("app_id=app-new");
     }
     // A live process on this host holds on: this JVM's own pid.
     foreignLease(layout, RunLease.host(), ProcessHandle.current().pid());
-    assertThatThrownBy(() -> RunLease.acquire(layout, "s", "r", "app-new", null, CONF))
+    assertThatThrownBy(
+            () ->
+                RunLease.acquire(layout, "s", "r", "app-new", null, CONF, RunLease.Timing.DEFAULT))
         .hasMessageContaining("being written by app app-old");
   }
 
@@ -99,9 +106,14 @@ class RunLeaseTest {
         new RunLease.Holder(
                 "token-old", "application_1_0001", "1", "elsewhere", 7, -1, Instant.now())
             .toBytes());
-    assertThatThrownBy(() -> RunLease.acquire(layout, "s", "r", "application_1_0002", "1", CONF))
+    assertThatThrownBy(
+            () ->
+                RunLease.acquire(
+                    layout, "s", "r", "application_1_0002", "1", CONF, RunLease.Timing.DEFAULT))
         .hasMessageContaining("app application_1_0001 attempt 1 (host elsewhere, pid 7)");
-    try (RunLease lease = RunLease.acquire(layout, "s", "r", "application_1_0001", "2", CONF)) {
+    try (RunLease lease =
+        RunLease.acquire(
+            layout, "s", "r", "application_1_0001", "2", CONF, RunLease.Timing.DEFAULT)) {
       assertThat(Files.readString(file)).contains("attempt=2");
     }
   }

@@ -420,7 +420,8 @@ class SweepTest {
             "r",
             "app-first",
             null,
-            spark.sparkContext().hadoopConfiguration())) {
+            spark.sparkContext().hadoopConfiguration(),
+            RunLease.Timing.DEFAULT)) {
       CliRun second = cli(results, "r", tiny);
       assertThat(second.code()).as(second.err()).isEqualTo(2);
       assertThat(second.err()).contains("run r of sweep leased is being written by app app-first");
