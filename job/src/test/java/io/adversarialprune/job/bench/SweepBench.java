@@ -34,7 +34,7 @@ import org.apache.spark.sql.SparkSession;
  * Everything is measured side by side in one run; it prints a table of ratios.
  *
  * <pre>
- * mvn -B -q -DskipTests package && mvn -B -q -pl job test-compile
+ * mvn -B -q -DskipTests package && mvn -B -q -pl job -am test-compile
  * java [launcher flags] \
  *   -cp job/target/test-classes:job/target/classes:$(cat job/target/classpath.txt) \
  *   io.adversarialprune.job.bench.SweepBench
