@@ -9,6 +9,7 @@ import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.udfs.attack.AttackSpec;
 import io.adversarialprune.udfs.attack.PgdL2;
 import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.model.ClampGradient;
 import io.adversarialprune.udfs.prune.PruneGrid;
 import io.adversarialprune.udfs.prune.PruneSpec;
 import java.io.File;
@@ -77,6 +78,18 @@ public record SweepConfig(
                 + spec.eps()
                 + "; sweep.attack.alpha and .eps unless the entry sets its own): one"
                 + overshoot);
+      }
+    }
+    boolean clamps = grid.stream().anyMatch(spec -> spec.clampMultiple() != null);
+    for (int i = 0; i < attacks.size(); i++) {
+      if (!clamps && attacks.get(i).clampGradient() != ClampGradient.EXACT) {
+        out.add(
+            "sweep.attacks["
+                + i
+                + "] ('"
+                + attacks.get(i).name()
+                + "') sets clamp-gradient, but no config of sweep.grid clamps feature maps (A):"
+                + " it attacks exactly as the same attack without it");
       }
     }
     return out;
@@ -170,7 +183,7 @@ public record SweepConfig(
     if (grid != null && transfer != null && grid.isEmpty() && transfer.isEmpty()) {
       problems.add(
           "sweep.grid is empty: enable sweep.grid.baseline or list values under one of"
-              + " E, S, R, L1, L1G, LN1, LN2, RANDOM, Q, QC or composite");
+              + " E, S, R, L1, L1G, LN1, LN2, RANDOM, Q, QC, A or composite");
     }
     if (!problems.isEmpty()) {
       throw problemsException(problems);

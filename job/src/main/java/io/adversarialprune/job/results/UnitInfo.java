@@ -36,7 +36,7 @@ import java.util.List;
  * @param host the executor's host name
  * @param pruneElements parameter elements the prune spec considered
  * @param pruneChanged elements it changed
- * @param parameters per-parameter prune statistics
+ * @param parameters per-parameter prune statistics, then a feature-map clamp's per-layer rows
  */
 public record UnitInfo(
     String configId,
@@ -93,7 +93,7 @@ public record UnitInfo(
         host,
         report.elements(),
         report.changed(),
-        List.copyOf(report.parameters()));
+        report.rows());
   }
 
   /** Whether this info is about {@code unit} (a file's footer against its directory). */
