@@ -286,11 +286,13 @@ public final class ActivationClamp {
           merge(new double[] {d.mean().getDouble()}, new double[] {m2Of(d)}, d.size());
           return;
         }
-        NDArray batchMean = d.mean(axes);
+        long perChannel = d.size() / d.getShape().get(1);
+        // DJL's mean takes one axis; the sum takes several.
+        NDArray batchMean = d.sum(axes).div(perChannel);
         NDArray centered = d.sub(batchMean.reshape(perChannel(d.getShape())));
         double[] bm = batchMean.toDoubleArray();
         double[] bm2 = centered.square().sum(axes).toDoubleArray();
-        merge(bm, bm2, d.size() / bm.length);
+        merge(bm, bm2, perChannel);
       }
     }
 
