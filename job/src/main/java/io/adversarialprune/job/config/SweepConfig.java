@@ -165,18 +165,20 @@ public record SweepConfig(
     AttackOptions attack = read(problems, () -> AttackOptions.from(s.getConfig("attack")));
     List<NamedAttack> attacks = read(problems, () -> NamedAttack.listFrom(s));
     PruneOptions prune = read(problems, () -> PruneOptions.from(s.getConfig("prune")));
+    // Without a valid prune block the grid is still read, without filters, for its own problems.
     List<PruneSpec> grid =
-        prune == null
-            ? null
-            : read(
-                problems,
-                () ->
-                    PruneGrid.from(
-                        s.getConfig("grid"),
-                        "sweep.grid",
-                        prune.include(),
-                        prune.exclude(),
-                        prune.normalityGate()));
+        read(
+            problems,
+            () ->
+                PruneGrid.from(
+                    s.getConfig("grid"),
+                    "sweep.grid",
+                    prune == null ? null : prune.include(),
+                    prune == null ? null : prune.exclude(),
+                    prune == null || prune.normalityGate()));
+    if (prune == null) {
+      grid = null;
+    }
     List<TransferTarget> transfer = read(problems, () -> TransferTarget.listFrom(s));
     EngineConfig engine = read(problems, () -> EngineConfig.from(s.getConfig("engine")));
     CheckConfig check = read(problems, () -> CheckConfig.from(s.getConfig("engine.check")));
