@@ -58,6 +58,8 @@ final class DatasetCheck {
   private final String location;
   private final Configuration conf;
   private final Dataset<Row> data;
+  private long[] sortedIds;
+  private int selected;
 
   /**
    * Opens the dataset and checks its columns.
@@ -176,6 +178,8 @@ final class DatasetCheck {
               + ", or 0 for all");
     }
     int selected = limit == 0 ? n : (int) limit;
+    this.sortedIds = Arrays.copyOf(ids, n);
+    this.selected = selected;
     if (config.shards() > selected) {
       throw new UserInputException(
           "sweep.data.shards is "
@@ -192,6 +196,43 @@ final class DatasetCheck {
               + " shards");
     }
     return SweepPlan.shardBounds(Arrays.copyOf(ids, selected), config.shards());
+  }
+
+  /**
+   * The calibration slice of a feature-map clamp: the {@code count} ids right after the selected
+   * ones, in id order, never an attacked id. Call after {@link #shardBounds()}.
+   *
+   * @return {@code [from, to)}: the slice's first id and one past its last
+   * @throws UserInputException naming {@code key} when the dataset has fewer ids after the selected
+   *     ones
+   */
+  long[] calibrationBounds(int count, String key) {
+    int left = sortedIds.length - selected;
+    if (count > left) {
+      throw new UserInputException(
+          key
+              + " is "
+              + count
+              + ": the feature-map clamp (sweep.grid A) is calibrated on that many images after"
+              + " the attacked ones, but dataset "
+              + config.path()
+              + " has "
+              + sortedIds.length
+              + " images and sweep.data.limit "
+              + config.limit()
+              + (config.limit() == 0 ? " (0: all of them)" : "")
+              + " attacks "
+              + selected
+              + ", leaving "
+              + left
+              + "; lower sweep.data.limit to at most "
+              + Math.max(0, sortedIds.length - count)
+              + " or "
+              + key
+              + " to at most "
+              + left);
+    }
+    return new long[] {sortedIds[selected], sortedIds[selected + count - 1] + 1};
   }
 
   /**

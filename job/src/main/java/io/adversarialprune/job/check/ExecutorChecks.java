@@ -8,6 +8,8 @@ import io.adversarialprune.udfs.check.EngineCheck;
 import io.adversarialprune.udfs.check.Platform;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.exec.ModelSlot;
+import io.adversarialprune.udfs.model.ClampBounds;
+import io.adversarialprune.udfs.model.ClampGradient;
 import io.adversarialprune.udfs.model.Classifier;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * of the unit's shard. Each (slot, batch size) is checked once per run in each JVM, so every run
  * records the checks that vouch for the units it computes; the slot remembers which ({@link
  * ModelSlot#checked}) and forgets with it when it is discarded.
+ *
+ * <p>A slot clamped by a feature-map clamp ({@code A}) is checked again for each clamp: the check
+ * goes through {@link Classifier#logits}, and so through the clamped forward that the attack uses,
+ * always with the clamp's exact gradient. (A straight-through gradient is by design not the
+ * derivative of the forward, so differences cannot check it; its forward is the exact one's, bit
+ * for bit.)
  *
  * <p>Thread-safety: a slot belongs to one task thread at a time (see {@code ModelPool}).
  */
@@ -63,14 +71,22 @@ public final class ExecutorChecks {
       }
     }
     List<EngineCheckRecord> out = new ArrayList<>();
+    ClampBounds clamp = source.clampBounds();
+    String clampKey = clamp == null ? "" : "/clamp-" + Integer.toHexString(clamp.hashCode());
     for (int size : sizes) {
-      String key = run + "/" + size;
+      String key = run + "/" + size + clampKey;
       if (slot.checked(key)) {
         continue;
       }
       Batch chunk = shard.slice(0, size);
-      EngineCheck.Report report =
-          new EngineCheck(check.settings()).run(source, 0L, chunk.labels(), chunk.pixels());
+      ClampGradient gradient = source.clampGradient();
+      EngineCheck.Report report;
+      try {
+        slot.clampGradient(ClampGradient.EXACT);
+        report = new EngineCheck(check.settings()).run(source, 0L, chunk.labels(), chunk.pixels());
+      } finally {
+        slot.clampGradient(gradient);
+      }
       EngineCheckRecord record =
           new EngineCheckRecord(
               executor,

@@ -12,8 +12,10 @@ import io.adversarialprune.job.results.RunsTable;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
 import io.adversarialprune.udfs.model.Probes;
+import io.adversarialprune.udfs.prune.ActivationClamp;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -23,17 +25,28 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Everything a sweep checks before it writes anything: the dataset (rows, ids, labels, the first
  * image), the model and transfer targets (they load, and agree on the classes), labels within the
- * model's classes, and that a resumed run id has the config it started with.
+ * model's classes, and that a resumed run id has the config it started with. With a feature-map
+ * clamp in the grid (kind A), also the model's probe methods, {@code sweep.prune.clamp-layers}
+ * against its probes and the calibration images, all three reported together.
  */
 public final class InputCheck {
   private InputCheck() {}
+
+  /**
+   * What the checks found.
+   *
+   * @param shards shard boundaries: shard h covers ids {@code [shards[h], shards[h+1])}
+   * @param calibration the feature-map clamp's calibration ids {@code [from, to)}, or null when no
+   *     config of the grid clamps
+   */
+  public record Inputs(long[] shards, long[] calibration) {}
 
   /**
    * Checks the inputs and returns the shard boundaries of the data.
    *
    * @throws UserInputException naming the key, file or column at fault
    */
-  public static long[] inputs(SparkSession spark, SweepConfig config, Configuration hadoop)
+  public static Inputs inputs(SparkSession spark, SweepConfig config, Configuration hadoop)
       throws IOException {
     ModelConfig m = config.model();
     DatasetCheck dataset = new DatasetCheck(spark, config.data(), hadoop);
@@ -41,11 +54,27 @@ public final class InputCheck {
     ImagePreprocessor preprocessor =
         new ImagePreprocessor(m.input().channels(), m.resize(), m.crop());
     DatasetCheck.Labels labels = dataset.checkRows(bounds, preprocessor, m.input());
+    boolean clamps = config.grid().stream().anyMatch(s -> s.clampMultiple() != null);
+    List<String> clampProblems = new ArrayList<>();
+    long[] calibration = null;
+    if (clamps) {
+      try {
+        calibration =
+            dataset.calibrationBounds(
+                config.prune().calibrationImages(), "sweep.prune.calibration-images");
+        dataset.checkRows(calibration, preprocessor, m.input());
+      } catch (UserInputException e) {
+        clampProblems.add(e.getMessage());
+      }
+    }
 
     int classes;
     Path modelFile = Path.of(ExecutorCache.get().localPath(m.path(), "sweep.model.path"));
     try (Classifier c = Classifier.load(modelFile, Device.cpu(), m.normalization(), m.input())) {
       classes = c.classes();
+      if (clamps) {
+        clampProblems.addAll(clampModelProblems(c, config));
+      }
       List<String> missing = config.anatomy() ? Probes.missingMethods(c) : List.of();
       if (!missing.isEmpty()) {
         throw new UserInputException(
@@ -61,6 +90,15 @@ public final class InputCheck {
     } catch (RuntimeException e) {
       throw new UserInputException(
           "sweep.model.path: " + named(e.getMessage(), modelFile, m.path()), e);
+    }
+    if (!clampProblems.isEmpty()) {
+      throw new UserInputException(
+          clampProblems.size() == 1
+              ? clampProblems.get(0)
+              : "the feature-map clamp (sweep.grid A) cannot run ("
+                  + clampProblems.size()
+                  + " problems):\n  "
+                  + String.join("\n  ", clampProblems));
     }
     for (TransferTarget t : config.transfer()) {
       Path file = Path.of(ExecutorCache.get().localPath(t.path(), "sweep.transfer." + t.name()));
@@ -99,7 +137,23 @@ public final class InputCheck {
     }
     labels.checkWithin(classes);
     dataset.checkFirstImageDecodes(bounds, preprocessor, m.input());
-    return bounds;
+    return new Inputs(bounds, calibration);
+  }
+
+  /** The model's problems with the grid's feature-map clamp: its probe methods and layers. */
+  private static List<String> clampModelProblems(Classifier c, SweepConfig config) {
+    List<String> missing = Probes.missingMethods(c);
+    if (!missing.isEmpty()) {
+      return List.of(
+          "sweep.grid clamps feature maps (A), but sweep.model.path "
+              + config.model().path()
+              + " has no method "
+              + String.join(", ", missing)
+              + "; export the model with probes by "
+              + Probes.EXPORT_TOOL);
+    }
+    return ActivationClamp.problems(
+        Probes.of(c).names(), config.prune().clampLayers(), "sweep.prune.clamp-layers");
   }
 
   /**

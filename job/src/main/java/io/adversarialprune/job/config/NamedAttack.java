@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueType;
 import io.adversarialprune.udfs.attack.AttackSpec;
+import io.adversarialprune.udfs.model.ClampGradient;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -12,10 +13,30 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One entry of {@code sweep.attacks}: an attack and the name its results carry in the {@code
- * attack} column of every table.
+ * One entry of {@code sweep.attacks}: an attack, the name its results carry in the {@code attack}
+ * column of every table, and the gradient it gets through a feature-map clamp (grid kind A).
+ *
+ * @param name the entry's {@code name}, by default its type
+ * @param spec the attack
+ * @param clampGradient the entry's {@code clamp-gradient}: {@code exact} (the default) or {@code
+ *     straight-through} (BPDA); it matters only for configs with a clamp
  */
-public record NamedAttack(String name, AttackSpec spec) implements Serializable {
+public record NamedAttack(String name, AttackSpec spec, ClampGradient clampGradient)
+    implements Serializable {
+
+  /** The entry's key that chooses the gradient through a feature-map clamp. */
+  public static final String CLAMP_GRADIENT = "clamp-gradient";
+
+  /** An attack with the clamp's exact gradient. */
+  public NamedAttack(String name, AttackSpec spec) {
+    this(name, spec, ClampGradient.EXACT);
+  }
+
+  /** {@code exact} or {@code straight-through}: how the key spells the value. */
+  public static String configName(ClampGradient gradient) {
+    return gradient == ClampGradient.EXACT ? "exact" : "straight-through";
+  }
+
   /**
    * {@code sweep.attacks}: each entry is its type's keys, each one it does not set taken from the
    * shared {@code sweep.attack} block; problems name the key where the value came from.
@@ -56,6 +77,21 @@ public record NamedAttack(String name, AttackSpec spec) implements Serializable 
               ex instanceof ConfigException ? at + ".name must be a string" : ex.getMessage());
         }
       }
+      ClampGradient clampGradient = ClampGradient.EXACT;
+      if (e.hasPath(CLAMP_GRADIENT)) {
+        Object value = e.getValue(CLAMP_GRADIENT).unwrapped();
+        if (value.equals("straight-through")) {
+          clampGradient = ClampGradient.STRAIGHT_THROUGH;
+        } else if (!value.equals("exact")) {
+          errors.add(
+              at
+                  + "."
+                  + CLAMP_GRADIENT
+                  + " must be exact or straight-through, got '"
+                  + value
+                  + "'");
+        }
+      }
       if (name.equals("worst-case")) {
         errors.add(at + ".name 'worst-case' is reserved for the metrics over all attacks");
       }
@@ -65,9 +101,9 @@ public record NamedAttack(String name, AttackSpec spec) implements Serializable 
           inherited = inherited.withValue(key, shared.getValue(key));
         }
       }
-      Config merged = e.withoutPath("name").withFallback(inherited);
+      Config merged = e.withoutPath("name").withoutPath(CLAMP_GRADIENT).withFallback(inherited);
       try {
-        out.add(new NamedAttack(name, AttackSpec.from(merged, at)));
+        out.add(new NamedAttack(name, AttackSpec.from(merged, at), clampGradient));
       } catch (ConfigException ex) {
         errors.add(inherited(ConfigTypes.withoutOrigin(ex.getMessage()), e, at, shared));
       } catch (IllegalArgumentException ex) {

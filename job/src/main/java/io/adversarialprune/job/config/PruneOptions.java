@@ -2,28 +2,54 @@ package io.adversarialprune.job.config;
 
 import com.typesafe.config.Config;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
-/** {@code sweep.prune}: options shared by every spec of the grid. */
-public record PruneOptions(boolean normalityGate, String include, String exclude)
+/**
+ * {@code sweep.prune}: options shared by every spec of the grid.
+ *
+ * @param normalityGate S clamps only tensors that fail the normality test
+ * @param include regex on parameter names, or null
+ * @param exclude regex on parameter names, or null
+ * @param clampLayers the feature-map clamp's layers (grid kind A): a regex matched against whole
+ *     probe names, "" = every probed layer but logits
+ * @param calibrationImages how many images, right after the attacked ones, calibrate the clamp
+ */
+public record PruneOptions(
+    boolean normalityGate,
+    String include,
+    String exclude,
+    String clampLayers,
+    int calibrationImages)
     implements Serializable {
-  /** Reads and validates the block. */
+  /** Reads and validates the block; every problem names its key. */
   static PruneOptions from(Config p) {
-    String include = regex(p.getString("include"), "sweep.prune.include");
-    String exclude = regex(p.getString("exclude"), "sweep.prune.exclude");
-    return new PruneOptions(p.getBoolean("normality-gate"), include, exclude);
+    List<String> errors = new ArrayList<>();
+    String include = regex(p.getString("include"), "sweep.prune.include", errors);
+    String exclude = regex(p.getString("exclude"), "sweep.prune.exclude", errors);
+    String clampLayers = p.getString("clamp-layers");
+    regex(clampLayers, "sweep.prune.clamp-layers", errors);
+    int calibrationImages = p.getInt("calibration-images");
+    if (calibrationImages < 1) {
+      errors.add("sweep.prune.calibration-images must be >= 1, got " + calibrationImages);
+    }
+    if (!errors.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", errors));
+    }
+    return new PruneOptions(
+        p.getBoolean("normality-gate"), include, exclude, clampLayers, calibrationImages);
   }
 
-  private static String regex(String value, String key) {
+  private static String regex(String value, String key, List<String> errors) {
     if (value.isEmpty()) {
       return null;
     }
     try {
       Pattern.compile(value);
     } catch (PatternSyntaxException e) {
-      throw new IllegalArgumentException(
-          key + " is not a valid regular expression: " + e.getDescription());
+      errors.add(key + " is not a valid regular expression: " + e.getDescription());
     }
     return value;
   }

@@ -9,6 +9,7 @@ import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.udfs.attack.AttackSpec;
 import io.adversarialprune.udfs.attack.PgdL2;
 import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.model.ClampGradient;
 import io.adversarialprune.udfs.prune.PruneGrid;
 import io.adversarialprune.udfs.prune.PruneSpec;
 import io.adversarialprune.udfs.prune.PruneType;
@@ -96,6 +97,18 @@ public record SweepConfig(
                 + " default); run as asked, as the far end of the S axis");
       }
     }
+    boolean clamps = grid.stream().anyMatch(spec -> spec.clampMultiple() != null);
+    for (int i = 0; i < attacks.size(); i++) {
+      if (!clamps && attacks.get(i).clampGradient() != ClampGradient.EXACT) {
+        out.add(
+            "sweep.attacks["
+                + i
+                + "] ('"
+                + attacks.get(i).name()
+                + "') sets clamp-gradient, but no config of sweep.grid clamps feature maps (A):"
+                + " it attacks exactly as the same attack without it");
+      }
+    }
     return out;
   }
 
@@ -169,18 +182,20 @@ public record SweepConfig(
     AttackOptions attack = read(problems, () -> AttackOptions.from(s.getConfig("attack")));
     List<NamedAttack> attacks = read(problems, () -> NamedAttack.listFrom(s));
     PruneOptions prune = read(problems, () -> PruneOptions.from(s.getConfig("prune")));
+    // Without a valid prune block the grid is still read, without filters, for its own problems.
     List<PruneSpec> grid =
-        prune == null
-            ? null
-            : read(
-                problems,
-                () ->
-                    PruneGrid.from(
-                        s.getConfig("grid"),
-                        "sweep.grid",
-                        prune.include(),
-                        prune.exclude(),
-                        prune.normalityGate()));
+        read(
+            problems,
+            () ->
+                PruneGrid.from(
+                    s.getConfig("grid"),
+                    "sweep.grid",
+                    prune == null ? null : prune.include(),
+                    prune == null ? null : prune.exclude(),
+                    prune == null || prune.normalityGate()));
+    if (prune == null) {
+      grid = null;
+    }
     List<TransferTarget> transfer = read(problems, () -> TransferTarget.listFrom(s));
     boolean anatomy = s.getBoolean("anatomy");
     EngineConfig engine = read(problems, () -> EngineConfig.from(s.getConfig("engine")));
@@ -188,7 +203,7 @@ public record SweepConfig(
     if (grid != null && transfer != null && grid.isEmpty() && transfer.isEmpty()) {
       problems.add(
           "sweep.grid is empty: enable sweep.grid.baseline or list values under one of"
-              + " E, S, R, L1, L1G, LN1, LN2, RANDOM, Q, QC or composite");
+              + " E, S, R, L1, L1G, LN1, LN2, RANDOM, Q, QC, A or composite");
     }
     if (!problems.isEmpty()) {
       throw problemsException(problems);

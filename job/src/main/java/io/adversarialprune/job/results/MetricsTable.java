@@ -6,6 +6,7 @@ import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.metrics.Rate;
+import io.adversarialprune.udfs.model.ClampGradient;
 import io.adversarialprune.udfs.prune.ParameterStats;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,6 +34,13 @@ import org.apache.spark.sql.types.StructType;
  * <p>An undefined rate, one with nothing to divide by (strict_asr of a config that classifies no
  * image correctly), is stored as null: its value and both ends of its interval. Never NaN, which
  * Spark SQL orders above every number and counts as equal to itself.
+ *
+ * <p>A feature-map clamp (grid kind A) zeroes the gradient of every clipped activation, so a clamp
+ * can look robust under the exact gradient only. For a clamp config, the row of an attack with the
+ * exact gradient ({@code clamp-gradient = exact}) is also flagged when its remnant accuracy lies
+ * above, intervals apart, that of its straight-through twin: an attack of the sweep with the same
+ * spec and {@code clamp-gradient = straight-through} (same seed, or over seeds). Either evidence
+ * flags it; {@code masking_suspect} is null only where there is neither a baseline nor a twin.
  */
 public final class MetricsTable {
   private MetricsTable() {}
@@ -102,13 +110,20 @@ public final class MetricsTable {
     for (ConfigEntry c : plan.configs()) {
       for (int a = 0; a < plan.attacks().size(); a++) {
         NamedAttack attack = plan.attacks().get(a);
-        Column col = new Column(attack.name(), attack.spec().type(), attack.spec().label(), a);
+        Column col = new Column(attack.name(), attack.spec().type(), label(attack), a);
+        NamedAttack twin = straightThroughTwin(c, attack, plan.attacks());
         Sum overSeeds = new Sum();
         for (long seed : plan.seeds()) {
           Sum s = new Sum();
           List<UnitInfo> group = groups.get(key(c.id(), attack.name(), seed));
           group.forEach(s::add);
           UnitInfo first = group.get(0);
+          if (twin != null) {
+            s.straightThrough = OutcomeCounts.ZERO;
+            for (UnitInfo u : groups.get(key(c.id(), twin.name(), seed))) {
+              s.straightThrough = s.straightThrough.plus(u.counts());
+            }
+          }
           // Every shard and attack of a (config, seed) prunes the same model: one report stands.
           if (a == 0) {
             for (ParameterStats p : first.parameters()) {
@@ -169,6 +184,29 @@ public final class MetricsTable {
     return new Aggregate(metrics, configLevel, pruneStats);
   }
 
+  /** The attack's label; a straight-through one says so (it differs only under a clamp). */
+  private static String label(NamedAttack attack) {
+    return attack.clampGradient() == ClampGradient.EXACT
+        ? attack.spec().label()
+        : attack.spec().label() + ", straight-through gradient through feature-map clamps";
+  }
+
+  /**
+   * For a clamp config and an attack with the exact gradient, the sweep's first attack with the
+   * same spec and the straight-through gradient; else null.
+   */
+  static NamedAttack straightThroughTwin(
+      ConfigEntry c, NamedAttack attack, List<NamedAttack> attacks) {
+    if (c.prune().clampMultiple() == null || attack.clampGradient() != ClampGradient.EXACT) {
+      return null;
+    }
+    return attacks.stream()
+        .filter(b -> b.clampGradient() == ClampGradient.STRAIGHT_THROUGH)
+        .filter(b -> b.spec().equals(attack.spec()))
+        .findFirst()
+        .orElse(null);
+  }
+
   private static String key(String configId, String attack, long seed) {
     return configId + "/" + attack + "/" + seed;
   }
@@ -182,6 +220,9 @@ public final class MetricsTable {
 
     /** Null as soon as one part has none. */
     Long baselineAdvCorrect = 0L;
+
+    /** The straight-through twin's counts on the same samples, or null without a twin. */
+    OutcomeCounts straightThrough;
 
     double linf;
     double l2;
@@ -201,6 +242,11 @@ public final class MetricsTable {
     void plus(Sum s) {
       counts = counts.plus(s.counts);
       baselineAdvCorrect = sumOrNull(baselineAdvCorrect, s.baselineAdvCorrect);
+      if (s.straightThrough != null) {
+        straightThrough =
+            (straightThrough == null ? OutcomeCounts.ZERO : straightThrough)
+                .plus(s.straightThrough);
+      }
       linf += s.linf;
       l2 += s.l2;
       seconds += s.seconds;
@@ -246,7 +292,12 @@ public final class MetricsTable {
     Rate change = oc.predChangeRate();
     Rate asr = oc.strictAsr();
     Rate transfer = s.baselineAdvCorrect == null ? null : Rate.of(s.baselineAdvCorrect, oc.total());
-    Boolean suspect = transfer == null ? null : remnant.lower() > transfer.upper();
+    Rate straightThrough = s.straightThrough == null ? null : s.straightThrough.remnantAcc();
+    Boolean suspect =
+        transfer == null && straightThrough == null
+            ? null
+            : (transfer != null && remnant.lower() > transfer.upper())
+                || (straightThrough != null && remnant.lower() > straightThrough.upper());
     return new GenericRowWithSchema(
         new Object[] {
           sweep,

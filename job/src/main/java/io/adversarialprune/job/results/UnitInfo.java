@@ -41,7 +41,7 @@ import java.util.Map;
  * @param host the executor's host name
  * @param pruneElements parameter elements the prune spec considered
  * @param pruneChanged elements it changed
- * @param parameters per-parameter prune statistics
+ * @param parameters per-parameter prune statistics, then a feature-map clamp's per-layer rows
  * @param layers layer anatomy of the unit's samples, per probed layer in network order (empty when
  *     {@code sweep.anatomy} is off)
  */
@@ -103,7 +103,7 @@ public record UnitInfo(
         host,
         report.elements(),
         report.changed(),
-        List.copyOf(report.parameters()),
+        report.rows(),
         result.layers());
   }
 

@@ -6,6 +6,7 @@ import io.adversarialprune.job.cache.ExecutorCache;
 import io.adversarialprune.job.cache.ShardCache;
 import io.adversarialprune.job.check.ExecutorChecks;
 import io.adversarialprune.job.config.ModelConfig;
+import io.adversarialprune.job.config.NamedAttack;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.config.TransferTarget;
 import io.adversarialprune.job.plan.Unit;
@@ -20,6 +21,7 @@ import io.adversarialprune.udfs.exec.UnitResult;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
 import io.adversarialprune.udfs.model.Probes;
+import io.adversarialprune.udfs.prune.ActivationClamp;
 import io.adversarialprune.udfs.prune.PruneReport;
 import java.io.IOException;
 import java.io.Serializable;
@@ -46,6 +48,11 @@ import org.apache.spark.resource.ResourceInformation;
  * returns it, restored, when it ends. Consecutive units of one (config, seed) share one pruning:
  * the plan orders a (config, seed, shard)'s attacks next to each other, and the slot re-prunes only
  * when the (prune spec, seed) changes. A slot whose prune or attack failed is discarded.
+ *
+ * <p>A config with a feature-map clamp (grid kind A) is calibrated in the prune stage, on the
+ * calibration images (decoded once per JVM like a shard), and its slot's classifier stays clamped
+ * while the config's units run; each unit sets the clamp's gradient its attack asks for ({@link
+ * NamedAttack#clampGradient()}). The engine check then runs once more per clamp, through it.
  *
  * <p>Fields are serializable values and a broadcast only; heavy state lives in the JVM's {@link
  * ExecutorCache}.
@@ -77,12 +84,23 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
   private final ResultsLayout layout;
   private final String runId;
   private final String appId;
+  private final long[] calibration;
 
-  public RunUnits(Broadcast<SweepConfig> config, ResultsLayout layout, String runId, String appId) {
+  /**
+   * @param calibration the feature-map clamp's calibration ids {@code [from, to)}, or null when no
+   *     config clamps
+   */
+  public RunUnits(
+      Broadcast<SweepConfig> config,
+      ResultsLayout layout,
+      String runId,
+      String appId,
+      long[] calibration) {
     this.config = config;
     this.layout = layout;
     this.runId = runId;
     this.appId = appId;
+    this.calibration = calibration == null ? null : calibration.clone();
   }
 
   @Override
@@ -118,16 +136,22 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
       SweepConfig cfg, Unit unit, ModelPool.Lease lease, UnitCommit commit, Configuration conf)
       throws IOException {
     setThreads(cfg);
-    Batch shard = shard(cfg, unit);
+    Batch shard = images(cfg, unit.idFrom(), unit.idTo());
     ModelSlot slot = lease.slot();
     Classifier source = slot.classifier();
     // Before this slot attacks anything: its gradients, checked where they are computed.
     List<EngineCheckRecord> checks =
-        ExecutorChecks.ensure(cfg, slot, shard, appId + "/" + runId, executorId(), HOST);
+        new ArrayList<>(
+            ExecutorChecks.ensure(cfg, slot, shard, appId + "/" + runId, executorId(), HOST));
     PruneReport report;
     UnitResult result;
     try {
-      report = slot.prune(unit.config().prune(), unit.seed());
+      report = slot.prune(unit.config().prune(), unit.seed(), calibration(cfg, unit));
+      if (source.clampBounds() != null) {
+        checks.addAll(
+            ExecutorChecks.ensure(cfg, slot, shard, appId + "/" + runId, executorId(), HOST));
+        slot.clampGradient(unit.attack().clampGradient());
+      }
       result = attack(cfg, unit, source, shard, cfg.anatomy() ? slot.probes() : null);
     } catch (RuntimeException | Error e) {
       lease.discard();
@@ -151,7 +175,8 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     return new Outcome(unit, true, device, committed ? info : null, checks);
   }
 
-  private static Batch shard(SweepConfig cfg, Unit unit) {
+  /** The dataset's images with ids in {@code [from, to)}, decoded once per JVM. */
+  private static Batch images(SweepConfig cfg, long from, long to) {
     ModelConfig m = cfg.model();
     ExecutorCache cache = ExecutorCache.get();
     return cache
@@ -159,11 +184,25 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
         .get(
             new ShardCache.Key(
                 cache.localPath(cfg.data().path(), "sweep.data.path"),
-                unit.idFrom(),
-                unit.idTo(),
+                from,
+                to,
                 new ImagePreprocessor(m.input().channels(), m.resize(), m.crop()),
                 m.input()),
             cfg.engine().shardCacheMb() << 20);
+  }
+
+  /** The calibration of the unit's feature-map clamp, or null when its config has none. */
+  private ActivationClamp.Calibration calibration(SweepConfig cfg, Unit unit) {
+    if (unit.config().prune().clampMultiple() == null) {
+      return null;
+    }
+    if (calibration == null) {
+      throw new IllegalStateException(
+          "config " + unit.configId() + " clamps feature maps but the run has no calibration ids");
+    }
+    Batch images = images(cfg, calibration[0], calibration[1]);
+    return new ActivationClamp.Calibration(
+        images.pixels(), cfg.prune().clampLayers(), cfg.attack().batchSize());
   }
 
   /**

@@ -63,7 +63,7 @@ public final class SweepRunner {
 
   public Summary run() throws IOException {
     ResultsRoot.checkWritable(layout, hadoopConf());
-    long[] bounds = InputCheck.inputs(spark, config, hadoopConf());
+    InputCheck.Inputs inputs = InputCheck.inputs(spark, config, hadoopConf());
     // One writer per run id; the lease is released however the run ends.
     scala.Option<String> attempt = spark.sparkContext().applicationAttemptId();
     try (RunLease lease =
@@ -75,11 +75,11 @@ public final class SweepRunner {
             attempt.isEmpty() ? null : attempt.get(),
             hadoopConf(),
             RunLease.Timing.DEFAULT)) {
-      return runHoldingLease(bounds, lease);
+      return runHoldingLease(inputs, lease);
     }
   }
 
-  private Summary runHoldingLease(long[] bounds, RunLease lease) throws IOException {
+  private Summary runHoldingLease(InputCheck.Inputs inputs, RunLease lease) throws IOException {
     InputCheck.runIdentity(spark, layout, config, runId, hadoopConf());
     Instant started = Instant.now();
     reserveStatusSpace();
@@ -90,7 +90,7 @@ public final class SweepRunner {
     Runnable onSignal = () -> interrupted(started, lease);
     ShutdownHookManager.get().addShutdownHook(onSignal, SIGNAL_HOOK_PRIORITY, 20, TimeUnit.SECONDS);
     try {
-      SweepPlan plan = SweepPlan.of(config, bounds);
+      SweepPlan plan = SweepPlan.of(config, inputs.shards());
       List<Unit> units = plan.units();
       List<Unit> pending = pending(units);
       LOG.info(
@@ -100,7 +100,7 @@ public final class SweepRunner {
           units.size(),
           plan,
           units.size() - pending.size());
-      List<RunUnits.Outcome> outcomes = execute(units, pending);
+      List<RunUnits.Outcome> outcomes = execute(units, pending, inputs.calibration());
       Set<String> devices = new TreeSet<>();
       int computed = 0;
       for (RunUnits.Outcome o : outcomes) {
@@ -309,7 +309,8 @@ public final class SweepRunner {
    * baseline units that keep their adversarial images run first, in a job of their own, so that
    * every pruned unit finds the images it judges (transfer from baseline).
    */
-  private List<RunUnits.Outcome> execute(List<Unit> all, List<Unit> pending) throws IOException {
+  private List<RunUnits.Outcome> execute(List<Unit> all, List<Unit> pending, long[] calibration)
+      throws IOException {
     if (pending.isEmpty()) {
       return List.of();
     }
@@ -353,7 +354,8 @@ public final class SweepRunner {
               jsc.parallelize(groups, tasks)
                   .flatMap(List::iterator)
                   .mapPartitions(
-                      new RunUnits(bc, layout, runId, spark.sparkContext().applicationId()))
+                      new RunUnits(
+                          bc, layout, runId, spark.sparkContext().applicationId(), calibration))
                   .collect());
         } catch (Exception e) { // Spark's SparkException is checked but not declared by collect()
           // An executor whose engine check failed says so itself, not as a stage failure.

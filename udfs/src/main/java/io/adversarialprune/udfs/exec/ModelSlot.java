@@ -1,7 +1,9 @@
 package io.adversarialprune.udfs.exec;
 
+import io.adversarialprune.udfs.model.ClampGradient;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.Probes;
+import io.adversarialprune.udfs.prune.ActivationClamp;
 import io.adversarialprune.udfs.prune.PruneReport;
 import io.adversarialprune.udfs.prune.PruneSpec;
 import io.adversarialprune.udfs.prune.WeightPruner;
@@ -11,7 +13,8 @@ import java.util.Set;
 /**
  * One pooled model and what belongs to it alone: its classifier, the {@link WeightPruner} that
  * holds a copy of its original weights (made on the first prune, kept for the slot's life), which
- * prune its weights carry now, and which engine checks it has passed.
+ * prune its weights (and its feature-map clamp, {@link ActivationClamp}) carry now, and which
+ * engine checks it has passed.
  *
  * <p>Lifecycle: made and owned by a {@link ModelPool}; lent by {@link ModelPool#borrow} for one
  * task at a time. A slot goes back to the pool only with its original weights (the lease restores
@@ -27,6 +30,7 @@ public final class ModelSlot implements AutoCloseable {
   private Probes probes;
   private PruneSpec prunedSpec;
   private long prunedSeed;
+  private ActivationClamp.Calibration prunedCalibration;
   private PruneReport report;
 
   ModelSlot(Classifier classifier) {
@@ -52,21 +56,68 @@ public final class ModelSlot implements AutoCloseable {
 
   /**
    * Prunes the weights by {@code spec} for {@code seed}, from the originals; a no-op returning the
-   * same report when they already carry exactly that prune.
+   * same report when they already carry exactly that prune. For a spec without a feature-map clamp.
    */
   public PruneReport prune(PruneSpec spec, long seed) {
-    if (report != null && spec.equals(prunedSpec) && seed == prunedSeed) {
+    return prune(spec, seed, null);
+  }
+
+  /**
+   * Prunes the weights by {@code spec} for {@code seed}, from the originals, and then, when the
+   * spec has a feature-map clamp ({@code A}), calibrates it on {@code calibration} on the pruned
+   * model and clamps the classifier with it ({@link ClampGradient#EXACT}; see {@link
+   * #clampGradient}); without A the classifier is left unclamped. A no-op returning the same report
+   * when the slot already carries exactly that prune (an equal calibration: the same pixel array,
+   * layers and batch size).
+   *
+   * @param calibration the clamp's calibration images and layers; needed when the spec has A,
+   *     ignored otherwise
+   * @throws IllegalArgumentException when the spec has A and {@code calibration} is null
+   * @throws IllegalStateException when the spec has A and the model file has no probes
+   */
+  public PruneReport prune(PruneSpec spec, long seed, ActivationClamp.Calibration calibration) {
+    Double multiple = spec.clampMultiple();
+    if (multiple == null) {
+      calibration = null;
+    } else if (calibration == null) {
+      throw new IllegalArgumentException(
+          "prune " + spec.label() + " clamps feature maps and needs calibration images");
+    }
+    if (report != null
+        && spec.equals(prunedSpec)
+        && seed == prunedSeed
+        && java.util.Objects.equals(calibration, prunedCalibration)) {
       return report;
     }
     if (pruner == null) {
       pruner = new WeightPruner(classifier.parameters());
     }
-    // Until apply returns, the weights are in an unknown state: pruned.
+    // Until the clamp is set, the model is in an unknown state: pruned.
     prunedSpec = spec;
     prunedSeed = seed;
+    prunedCalibration = calibration;
     report = null;
-    report = pruner.apply(spec, seed);
+    classifier.unclamp();
+    PruneReport weights = pruner.apply(spec, seed);
+    if (multiple == null) {
+      report = weights;
+      return report;
+    }
+    if (probes == null) {
+      probes = Probes.of(classifier);
+    }
+    ActivationClamp.Result clamp = ActivationClamp.calibrate(probes, calibration, multiple);
+    probes.clamp(clamp.bounds(), ClampGradient.EXACT);
+    report = weights.withClamps(clamp.layers());
     return report;
+  }
+
+  /**
+   * The gradient that attacks get through the feature-map clamp in force (the forward values do not
+   * depend on it); a no-op when the slot's model is not clamped.
+   */
+  public void clampGradient(ClampGradient gradient) {
+    classifier.clampGradient(gradient);
   }
 
   /** Whether the weights may differ from the originals. */
@@ -74,11 +125,13 @@ public final class ModelSlot implements AutoCloseable {
     return prunedSpec != null;
   }
 
-  /** Writes the original weights back (a no-op when they are). */
+  /** Writes the original weights back and removes any clamp (a no-op when they are original). */
   public void restore() {
     if (pruned()) {
+      classifier.unclamp();
       pruner.restore();
       prunedSpec = null;
+      prunedCalibration = null;
       report = null;
     }
   }

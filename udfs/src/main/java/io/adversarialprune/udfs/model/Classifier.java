@@ -52,6 +52,13 @@ import java.util.Map;
  * TorchScript, a model that rejects the input shape or one whose output is not {@code [batch,
  * classes]} fails here, with the file named in the message.
  *
+ * <p>Feature-map clamp: {@link Probes#clamp} makes every forward pass of {@link #logits} the model
+ * file's clamped forward ({@code forward_clamped} or {@code forward_clamped_st}) until {@link
+ * #unclamp()}, so that every attack, prediction and engine check that goes through {@link #logits}
+ * sees the clamped model, unchanged. The clamp is state of the instance, like pruned weights; its
+ * bound arrays live in a sub-manager of {@link #manager()}, freed by {@link #unclamp()} or {@link
+ * #close()}.
+ *
  * <p>Lifecycle: the caller that loads a classifier owns it and must {@link #close()} it; closing
  * frees the module, its parameters and everything still attached to {@link #manager()}. Temporary
  * arrays must never be attached to {@link #manager()} directly: create them in a {@code
@@ -83,6 +90,11 @@ public final class Classifier implements AutoCloseable {
   private final Map<String, NDArray> parameters;
   private final int classes;
   private final MemoryFormat memoryFormat;
+  private Clamp clamp;
+
+  /** The clamp in force: its bounds, gradient and the bound arrays handed to the method. */
+  private record Clamp(
+      ClampBounds bounds, ClampGradient gradient, NDManager arrays, NDList inputs) {}
 
   private Classifier(
       Path file,
@@ -235,10 +247,70 @@ public final class Classifier implements AutoCloseable {
    */
   public NDArray logits(NDArray pixels, MemoryFormat format) {
     NDArray normalized = prepare(pixels, format);
+    if (clamp != null) {
+      return invoke(clamp.gradient().method(), normalized, clamp.inputs()).singletonOrThrow();
+    }
     // training=true keeps autograd available and the module in eval mode; see the class doc.
     NDList out =
         block.forward(parameterStore, new NDList(normalized), mode == Mode.DIFFERENTIABLE, null);
     return out.singletonOrThrow();
+  }
+
+  /**
+   * Clamps every later forward pass of {@link #logits} to {@code bounds}, with {@code gradient};
+   * replaces a clamp in force. Unchecked: {@link Probes#clamp} checks the bounds against the
+   * probes.
+   */
+  void clamp(ClampBounds bounds, ClampGradient gradient) {
+    unclamp();
+    NDManager arrays = model.getNDManager().newSubManager();
+    try {
+      NDList inputs = new NDList(2 * bounds.size());
+      // DJL passes arrays named "<arg>[]" as one List[Tensor] argument, in order.
+      for (int i = 0; i < bounds.size(); i++) {
+        NDArray lower = arrays.create(bounds.lower(i));
+        lower.setName("lower[]");
+        inputs.add(lower);
+      }
+      for (int i = 0; i < bounds.size(); i++) {
+        NDArray upper = arrays.create(bounds.upper(i));
+        upper.setName("upper[]");
+        inputs.add(upper);
+      }
+      clamp = new Clamp(bounds, gradient, arrays, inputs);
+    } catch (RuntimeException e) {
+      arrays.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Sets the gradient of the clamp in force (the forward values do not depend on it); a no-op
+   * without a clamp.
+   */
+  public void clampGradient(ClampGradient gradient) {
+    if (clamp != null) {
+      clamp = new Clamp(clamp.bounds(), gradient, clamp.arrays(), clamp.inputs());
+    }
+  }
+
+  /** The clamp's bounds in force, or null when the forward pass is the plain one. */
+  public ClampBounds clampBounds() {
+    return clamp == null ? null : clamp.bounds();
+  }
+
+  /** The gradient of the clamp in force, or null without a clamp. */
+  public ClampGradient clampGradient() {
+    return clamp == null ? null : clamp.gradient();
+  }
+
+  /** Back to the plain forward pass; frees the clamp's bound arrays. Idempotent. */
+  public void unclamp() {
+    if (clamp != null) {
+      NDManager arrays = clamp.arrays();
+      clamp = null;
+      arrays.close();
+    }
   }
 
   /**
@@ -258,12 +330,16 @@ public final class Classifier implements AutoCloseable {
    * are attached to {@code pixels}' manager.
    */
   NDList run(String method, NDArray pixels, NDList extra) {
-    NDArray normalized = prepare(pixels, memoryFormat);
+    return invoke(method, prepare(pixels, memoryFormat), extra);
+  }
+
+  /** Runs {@code method} on a prepared (normalized, laid out) batch and {@code extra} inputs. */
+  private NDList invoke(String method, NDArray normalized, NDList extra) {
     NDList inputs = new NDList(normalized);
     inputs.addAll(extra);
     // DJL's way to call a method other than forward through Block.forward (so that autograd is
     // available): an input named "module_method:<name>", which it does not pass to the method.
-    NDArray selector = pixels.getManager().create(0f);
+    NDArray selector = normalized.getManager().create(0f);
     selector.setName("module_method:" + method);
     inputs.add(selector);
     try {
@@ -406,6 +482,7 @@ public final class Classifier implements AutoCloseable {
   /** Frees the module and every array attached to {@link #manager()}. Idempotent. */
   @Override
   public void close() {
+    clamp = null;
     model.close();
   }
 

@@ -240,6 +240,18 @@ public final class Probes {
   }
 
   /**
+   * Makes the classifier's every forward pass ({@link Classifier#logits}: the attacks, predictions,
+   * judges and engine checks that go through it) the clamped one, {@link #logitsClamped(NDArray,
+   * ClampBounds, ClampGradient)}, until {@link Classifier#unclamp()}; replaces a clamp in force.
+   *
+   * @throws IllegalArgumentException when {@code bounds} is not for these probes ({@link #check})
+   */
+  public void clamp(ClampBounds bounds, ClampGradient gradient) {
+    check(bounds);
+    classifier.clamp(bounds, gradient);
+  }
+
+  /**
    * Checks that {@code bounds} is for these probes: one pair per layer, each bound one value or one
    * per channel of its layer.
    *

@@ -1,7 +1,15 @@
 package io.adversarialprune.udfs.prune;
 
 /**
- * What one {@link WeightPruner#apply} did to one parameter tensor.
+ * What one {@link WeightPruner#apply} did to one parameter tensor, or what a feature-map clamp
+ * ({@link PruneType#A}) does to one layer's activations on its calibration images.
+ *
+ * <p>For a clamped layer ({@link ActivationClamp}) the fields read: {@code name} {@code
+ * clamp:LAYER}; {@code elements} the activation values of the calibration images ({@code images * C
+ * * H * W}); {@code changed} how many of them the bounds clip; {@code meanBefore}, {@code
+ * stdBefore} the mean and unbiased std of those values, the whole layer (the bounds themselves are
+ * per channel); {@code meanAfter}, {@code stdAfter} the same after this layer's clamp (the layers
+ * before it unclamped); {@code normalityP} null.
  *
  * @param name the parameter's name in the model
  * @param elements number of elements

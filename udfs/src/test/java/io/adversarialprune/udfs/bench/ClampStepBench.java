@@ -1,0 +1,119 @@
+package io.adversarialprune.udfs.bench;
+
+import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
+import io.adversarialprune.udfs.attack.Attack;
+import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.model.ClampGradient;
+import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.Normalization;
+import io.adversarialprune.udfs.model.Probes;
+import io.adversarialprune.udfs.prune.ActivationClamp;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Per-image cost of one PGD-Linf step through the feature-map clamp ({@code forward_clamped}, exact
+ * and straight-through gradient) next to the same step on the plain forward, on the same model and
+ * batch, interleaved in one run (as {@link PgdStepBench}). The clamp is calibrated ({@code A},
+ * every probed layer but logits) on another random batch. Early stop off, one restart, random start
+ * and rounding on, so every pass is made. Not a test; run by hand:
+ *
+ * <pre>
+ * java -cp ... io.adversarialprune.udfs.bench.ClampStepBench MODEL C H W MEAN STD BATCH STEPS REPS
+ *     [A, default 3]
+ * </pre>
+ */
+public final class ClampStepBench {
+
+  private ClampStepBench() {}
+
+  public static void main(String[] args) {
+    Path file = Path.of(args[0]);
+    InputShape shape =
+        new InputShape(
+            Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+    Normalization norm =
+        Normalization.uniform(
+            shape.channels(), Float.parseFloat(args[4]), Float.parseFloat(args[5]));
+    int batch = Integer.parseInt(args[6]);
+    int steps = Integer.parseInt(args[7]);
+    int reps = Integer.parseInt(args[8]);
+    double multiple = args.length > 9 ? Double.parseDouble(args[9]) : 3;
+    SplittableRandom random = new SplittableRandom(1);
+    float[] pixels = new float[batch * shape.pixels()];
+    float[] calibration = new float[batch * shape.pixels()];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (float) random.nextDouble();
+      calibration[i] = (float) random.nextDouble();
+    }
+    long[] ids = new long[batch];
+    int[] labels = new int[batch];
+    try (Classifier model = Classifier.load(file, Device.cpu(), norm, shape)) {
+      for (int i = 0; i < batch; i++) {
+        ids[i] = i;
+        labels[i] = random.nextInt(model.classes());
+      }
+      Probes probes = Probes.of(model);
+      ActivationClamp.Result clamp =
+          ActivationClamp.calibrate(
+              probes, new ActivationClamp.Calibration(calibration, "", batch), multiple);
+      PgdLinf spec = new PgdLinf(0.03, 0.003, steps, true, 1, true, false);
+      Attack attack = spec.attack();
+      int passes = spec.passes();
+      System.out.printf(
+          Locale.ROOT,
+          "model=%s input=%s batch=%d steps=%d reps=%d threads=%d A=%s layers=%d%n",
+          file.getFileName(),
+          shape.describe(batch),
+          batch,
+          steps,
+          reps,
+          JniUtils.getNumThreads(),
+          multiple,
+          clamp.layers().size());
+      String[] names = {"plain", "clamped, exact", "clamped, straight-through"};
+      double[][] ns = new double[names.length][reps];
+      for (int r = -2; r < reps; r++) { // two warm-up rounds
+        for (int k = 0; k < names.length; k++) {
+          if (k == 0) {
+            model.unclamp();
+          } else {
+            probes.clamp(
+                clamp.bounds(), k == 1 ? ClampGradient.EXACT : ClampGradient.STRAIGHT_THROUGH);
+          }
+          long t0 = System.nanoTime();
+          attack.perturb(model, 1L, ids, labels, pixels);
+          long t1 = System.nanoTime();
+          if (r >= 0) {
+            ns[k][r] = (double) (t1 - t0) / passes / batch;
+          }
+        }
+      }
+      double plain = median(ns[0]);
+      for (int k = 0; k < names.length; k++) {
+        System.out.printf(
+            Locale.ROOT,
+            "  %-28s step %8.1f us/image (min %8.1f)  ratio to plain %.3f (of minima %.3f)%n",
+            names[k],
+            median(ns[k]) / 1e3,
+            min(ns[k]) / 1e3,
+            median(ns[k]) / plain,
+            min(ns[k]) / min(ns[0]));
+      }
+    }
+  }
+
+  private static double min(double[] values) {
+    return Arrays.stream(values).min().orElseThrow();
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+}

@@ -1,0 +1,295 @@
+package io.adversarialprune.udfs.prune;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import io.adversarialprune.udfs.Fixtures;
+import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.attack.Predictions;
+import io.adversarialprune.udfs.exec.ModelPool;
+import io.adversarialprune.udfs.exec.ModelSlot;
+import io.adversarialprune.udfs.model.ClampBounds;
+import io.adversarialprune.udfs.model.ClampGradient;
+import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.MemoryFormat;
+import io.adversarialprune.udfs.model.Probes;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The feature-map clamp (prune kind A) against make_clamp_fixtures.py: its calibration against
+ * numpy, and PGD-Linf through the clamped model, exact and straight-through, against PyTorch's
+ * hooked model, bit for bit.
+ */
+class ClampTest {
+
+  private static final JsonObject FIXTURES = Fixtures.json("clamp-fixtures.json");
+  private static final float[] CALIBRATION = Fixtures.floats(FIXTURES.get("x_cal"));
+  private static final float[] X = Fixtures.floats(FIXTURES.get("x"));
+  private static final int[] LABELS = Fixtures.ints(FIXTURES.get("labels"));
+  private static Classifier model;
+  private static Probes probes;
+
+  @BeforeAll
+  static void load() {
+    model = Fixtures.loadProbeTiny();
+    probes = Probes.of(model);
+  }
+
+  @AfterAll
+  static void close() {
+    model.close();
+  }
+
+  @AfterEach
+  void unclamp() {
+    model.unclamp();
+  }
+
+  @ParameterizedTest(name = "calibration {0}")
+  @ValueSource(ints = {0, 1})
+  void calibrationMatchesNumpy(int index) {
+    JsonObject c = FIXTURES.getAsJsonArray("calibrations").get(index).getAsJsonObject();
+    String layers = c.get("layers_regex").getAsString();
+    double multiple = c.get("multiple").getAsDouble();
+    ActivationClamp.Result got =
+        ActivationClamp.calibrate(
+            probes, new ActivationClamp.Calibration(CALIBRATION, layers, 40), multiple);
+    ClampBounds expected = bounds(c);
+    for (int i = 0; i < probes.size(); i++) {
+      String layer = probes.names().get(i);
+      assertThat(mismatch(got.bounds().lower(i), expected.lower(i), 1e-5, 1e-6))
+          .as("lower bounds of %s", layer)
+          .isEqualTo(-1);
+      assertThat(mismatch(got.bounds().upper(i), expected.upper(i), 1e-5, 1e-6))
+          .as("upper bounds of %s", layer)
+          .isEqualTo(-1);
+    }
+    JsonArray rows = c.getAsJsonArray("layers");
+    assertThat(got.layers()).hasSize(rows.size());
+    for (int k = 0; k < rows.size(); k++) {
+      JsonObject row = rows.get(k).getAsJsonObject();
+      ParameterStats p = got.layers().get(k);
+      assertThat(p.name()).isEqualTo(row.get("name").getAsString());
+      assertThat(p.elements()).isEqualTo(row.get("elements").getAsLong());
+      assertThat(p.changed())
+          .as("%s: values clipped", p.name())
+          .isCloseTo(
+              row.get("changed").getAsLong(),
+              org.assertj.core.data.Offset.offset(row.get("near").getAsLong()));
+      assertClose(p.meanBefore(), row.get("mean_before").getAsDouble(), p.name());
+      assertClose(p.stdBefore(), row.get("std_before").getAsDouble(), p.name());
+      assertClose(p.meanAfter(), row.get("mean_after").getAsDouble(), p.name());
+      assertClose(p.stdAfter(), row.get("std_after").getAsDouble(), p.name());
+      assertThat(p.normalityP()).isNull();
+    }
+  }
+
+  @Test
+  void calibrationIsDeterministicAndItsBatchesChangeOnlyTheLastBits() {
+    ActivationClamp.Result whole =
+        ActivationClamp.calibrate(probes, new ActivationClamp.Calibration(CALIBRATION, "", 40), 3);
+    ActivationClamp.Result again =
+        ActivationClamp.calibrate(probes, new ActivationClamp.Calibration(CALIBRATION, "", 40), 3);
+    ActivationClamp.Result sevens =
+        ActivationClamp.calibrate(probes, new ActivationClamp.Calibration(CALIBRATION, "", 7), 3);
+    assertThat(again.bounds()).isEqualTo(whole.bounds());
+    assertThat(again.layers()).isEqualTo(whole.layers());
+    for (int i = 0; i < probes.size(); i++) {
+      assertThat(mismatch(sevens.bounds().upper(i), whole.bounds().upper(i), 0, 1e-6))
+          .isEqualTo(-1);
+    }
+  }
+
+  @ParameterizedTest(name = "straight-through {0}")
+  @ValueSource(booleans = {false, true})
+  void pgdThroughTheClampMatchesPyTorchBitForBit(boolean straightThrough) {
+    JsonObject c = attackCase(straightThrough);
+    // As in AttacksTest: bit for bit holds on any CPU only while no gradient entry is near 0 and,
+    // here, no clamped activation is near its bound (see the script's doc).
+    assertThat(c.get("sign_margin").getAsDouble()).isGreaterThan(1e-5);
+    assertThat(c.get("bound_margin").getAsDouble()).isGreaterThan(1e-5);
+    ClampBounds bounds = bounds(FIXTURES.getAsJsonArray("calibrations").get(0).getAsJsonObject());
+    probes.clamp(bounds, straightThrough ? ClampGradient.STRAIGHT_THROUGH : ClampGradient.EXACT);
+    PgdLinf pgd =
+        new PgdLinf(
+            c.get("eps").getAsDouble(),
+            c.get("alpha").getAsDouble(),
+            c.get("steps").getAsInt(),
+            c.get("random_start").getAsBoolean(),
+            c.get("restarts").getAsInt(),
+            c.get("round").getAsBoolean(),
+            c.get("early_stop").getAsBoolean());
+    float[] adv =
+        pgd.attack().perturb(model, c.get("seed").getAsLong(), Fixtures.ids(6), LABELS, X);
+    float[] expected = Fixtures.floats(c.get("adv"));
+    int bad = Fixtures.firstMismatch(adv, expected, 0, 0);
+    assertThat(bad)
+        .as("pixel %d: java %s torch %s", bad, bad < 0 ? 0 : adv[bad], bad < 0 ? 0 : expected[bad])
+        .isEqualTo(-1);
+    // Predictions go through the clamp too (its values do not depend on the gradient).
+    assertThat(Predictions.of(model, LABELS, adv).predictions())
+        .containsExactly(Fixtures.ints(c.get("adv_pred")));
+  }
+
+  @Test
+  void theClampedForwardIsEveryForwardUntilUnclamped() {
+    float[] plain = logits();
+    ClampBounds bounds = bounds(FIXTURES.getAsJsonArray("calibrations").get(0).getAsJsonObject());
+    probes.clamp(bounds, ClampGradient.EXACT);
+    float[] clamped = logits();
+    assertThat(clamped).isNotEqualTo(plain);
+    try (NDManager scope = model.manager().newSubManager()) {
+      assertThat(
+              probes.logitsClamped(scope.create(X, new Shape(6, 1, 8, 8)), bounds).toFloatArray())
+          .containsExactly(clamped);
+    }
+    // The gradient changes nothing forward; the other memory layout gives the same function.
+    model.clampGradient(ClampGradient.STRAIGHT_THROUGH);
+    assertThat(logits()).containsExactly(clamped);
+    try (NDManager scope = model.manager().newSubManager()) {
+      float[] other =
+          model
+              .logits(scope.create(X, new Shape(6, 1, 8, 8)), MemoryFormat.CONTIGUOUS)
+              .toFloatArray();
+      assertThat(Fixtures.firstMismatch(other, clamped, 1e-5, 1e-6)).isEqualTo(-1);
+    }
+    model.unclamp();
+    assertThat(model.clampBounds()).isNull();
+    assertThat(logits()).containsExactly(plain);
+  }
+
+  @Test
+  void aSlotPrunesTheWeightsFirstThenClampsAndRestoreUndoesBoth() {
+    ModelPool.Key key =
+        new ModelPool.Key(
+            Fixtures.file("probe-tiny.pt"),
+            Device.cpu(),
+            Fixtures.NORM,
+            Fixtures.SHAPE,
+            Classifier.Mode.DIFFERENTIABLE,
+            MemoryFormat.AUTO);
+    PruneSpec composite =
+        PruneSpec.of(new PruneStep(PruneType.A, 3), new PruneStep(PruneType.E, 0.05));
+    assertThat(composite.label()).isEqualTo("E=0.05+A=3");
+    ActivationClamp.Calibration calibration = new ActivationClamp.Calibration(CALIBRATION, "", 40);
+    try (ModelPool pool = new ModelPool();
+        ModelPool.Lease lease = pool.borrow(key)) {
+      ModelSlot slot = lease.slot();
+      PruneReport clampOnly =
+          slot.prune(PruneSpec.of(new PruneStep(PruneType.A, 3)), 0, calibration);
+      assertThat(clampOnly.changed()).as("A changes no weight").isZero();
+      assertThat(clampOnly.clamps()).hasSize(probes.size() - 1);
+      ClampBounds unpruned = slot.classifier().clampBounds();
+      PruneReport report = slot.prune(composite, 0, calibration);
+      assertThat(report.changed()).isPositive();
+      assertThat(report.rows()).hasSize(report.parameters().size() + probes.size() - 1);
+      assertThat(report.clamps().get(0).name()).isEqualTo("clamp:conv1");
+      assertThat(slot.classifier().clampBounds())
+          .as("calibrated on the pruned weights")
+          .isNotNull()
+          .isNotEqualTo(unpruned);
+      assertThat(slot.prune(composite, 0, calibration)).isSameAs(report);
+      assertThatThrownBy(() -> slot.prune(composite, 0, null)).hasMessageContaining("E=0.05+A=3");
+      slot.restore();
+      assertThat(slot.classifier().clampBounds()).isNull();
+    }
+  }
+
+  @Test
+  void aMultipleThatIsNotPositiveIsRefused() {
+    assertThatThrownBy(() -> new PruneStep(PruneType.A, 0))
+        .hasMessageContaining("prune value for A")
+        .hasMessageContaining("> 0");
+    assertThat(new PruneStep(PruneType.A, 0.5).label()).isEqualTo("A=0.5");
+  }
+
+  @Test
+  void layersAreChosenByWholeNamesAndUnknownOnesAreNamedWithTheProbes() {
+    List<String> names = probes.names();
+    assertThat(ActivationClamp.select(names, "")).hasSize(names.size() - 1);
+    assertThat(ActivationClamp.select(names, "layer[23]"))
+        .containsExactly(names.indexOf("layer2"), names.indexOf("layer3"));
+    assertThat(ActivationClamp.select(names, "layer")).isEmpty();
+    assertThat(ActivationClamp.problems(names, "layer3|layer9", "k"))
+        .singleElement()
+        .asString()
+        .contains("k names layer 'layer9'")
+        .contains("conv1, bn1, relu, layer1, layer2, layer3, avgpool, logits");
+    assertThat(ActivationClamp.problems(names, "layer[7-9]", "k"))
+        .singleElement()
+        .asString()
+        .contains("matches none");
+    assertThat(ActivationClamp.problems(names, "layer3|avgpool", "k")).isEmpty();
+  }
+
+  /** {@link Fixtures#firstMismatch}, with equal infinities (no clamp) equal. */
+  private static int mismatch(float[] actual, float[] expected, double rel, double abs) {
+    if (actual.length != expected.length) {
+      return 0;
+    }
+    for (int i = 0; i < actual.length; i++) {
+      boolean same =
+          Float.isInfinite(expected[i])
+              ? actual[i] == expected[i]
+              : Math.abs(actual[i] - expected[i]) <= rel * Math.abs(expected[i]) + abs;
+      if (!same) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static float[] logits() {
+    try (NDManager scope = model.manager().newSubManager()) {
+      return model.logits(scope.create(X, new Shape(6, 1, 8, 8))).toFloatArray();
+    }
+  }
+
+  private static void assertClose(double actual, double expected, String what) {
+    assertThat(actual)
+        .as(what)
+        .isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-5 * Math.abs(expected) + 1e-6));
+  }
+
+  private static JsonObject attackCase(boolean straightThrough) {
+    for (JsonElement e : FIXTURES.getAsJsonArray("cases")) {
+      if (e.getAsJsonObject().get("straight_through").getAsBoolean() == straightThrough) {
+        return e.getAsJsonObject();
+      }
+    }
+    throw new IllegalArgumentException("no case");
+  }
+
+  /** A calibration's bounds; JSON null stands for -inf (lower) and +inf (upper). */
+  private static ClampBounds bounds(JsonObject c) {
+    return new ClampBounds(
+        side(c.getAsJsonArray("lower"), Float.NEGATIVE_INFINITY),
+        side(c.getAsJsonArray("upper"), Float.POSITIVE_INFINITY));
+  }
+
+  private static List<float[]> side(JsonArray layers, float missing) {
+    List<float[]> out = new ArrayList<>();
+    for (JsonElement layer : layers) {
+      JsonArray values = layer.getAsJsonArray();
+      float[] b = new float[values.size()];
+      for (int i = 0; i < b.length; i++) {
+        b[i] = values.get(i).isJsonNull() ? missing : values.get(i).getAsFloat();
+      }
+      out.add(b);
+    }
+    return out;
+  }
+}
