@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * anything, on this executor, in its layout and thread setting, for every batch size the attack
  * will hand it (the full {@code sweep.attack.batch-size} and a shard's remainder, and with an
  * early-stopping or restarting attack the buckets its batches shrink through), on the real images
- * of the unit's shard. Each (slot, batch size) is checked once per run in each JVM, so every run
- * records the checks that vouch for the units it computes; the slot remembers which ({@link
+ * of the unit's shard; with only gradient-free attacks, the forward pass alone ({@link
+ * EngineCheck#runForward}). Each (slot, batch size) is checked once per run in each JVM, so every
+ * run records the checks that vouch for the units it computes; the slot remembers which ({@link
  * ModelSlot#checked}) and forgets with it when it is discarded.
  *
  * <p>Thread-safety: a slot belongs to one task thread at a time (see {@code ModelPool}).
@@ -62,6 +63,9 @@ public final class ExecutorChecks {
         }
       }
     }
+    // A sweep of gradient-free attacks only (Square) never asks for a gradient: vouch for the
+    // forward pass alone, so that a model whose autograd is wrong can still be attacked.
+    boolean forwardOnly = cfg.attacks().stream().allMatch(a -> a.spec().gradientFree());
     List<EngineCheckRecord> out = new ArrayList<>();
     for (int size : sizes) {
       String key = run + "/" + size;
@@ -69,8 +73,11 @@ public final class ExecutorChecks {
         continue;
       }
       Batch chunk = shard.slice(0, size);
+      EngineCheck engine = new EngineCheck(check.settings());
       EngineCheck.Report report =
-          new EngineCheck(check.settings()).run(source, 0L, chunk.labels(), chunk.pixels());
+          forwardOnly
+              ? engine.runForward(source, 0L, chunk.labels(), chunk.pixels())
+              : engine.run(source, 0L, chunk.labels(), chunk.pixels());
       EngineCheckRecord record =
           new EngineCheckRecord(
               executor,
