@@ -23,14 +23,16 @@ import java.util.List;
  *   <li>{@code square}: {@code norm} ({@code linf} or {@code l2}; {@code eps} then as for that
  *       norm), {@code queries} >= 1, {@code p-init} in (0, 1], {@code restarts} >= 1, {@code
  *       round-8bit}; no {@code early-stop} (a broken sample always stops)
+ *   <li>{@code autoattack}: {@code norm} ({@code linf}), {@code eps}, {@code round-8bit}; its
+ *       members' budgets are AutoAttack's standard ones and take no keys
  * </ul>
  */
 public sealed interface AttackSpec extends java.io.Serializable
-    permits Fgsm, PgdSpec, ApgdSpec, Square {
+    permits Fgsm, PgdSpec, ApgdSpec, Square, AutoAttack {
 
   /**
    * {@code "fgsm"}, {@code "pgd-linf"}, {@code "pgd-l2"}, {@code "apgd-ce"}, {@code "apgd-dlr"},
-   * {@code "apgd-t"} or {@code "square"}.
+   * {@code "apgd-t"}, {@code "square"} or {@code "autoattack"}.
    */
   String type();
 
@@ -86,7 +88,8 @@ public sealed interface AttackSpec extends java.io.Serializable
 
   /** The allowed values of {@code type}. */
   List<String> TYPES =
-      List.of("fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr", "apgd-t", "square");
+      List.of(
+          "fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr", "apgd-t", "square", "autoattack");
 
   /** The keys an entry of {@code type} takes, {@code type} included; null for an unknown type. */
   static List<String> keys(String type) {
@@ -96,6 +99,7 @@ public sealed interface AttackSpec extends java.io.Serializable
       case "apgd-ce", "apgd-dlr" -> Apgd.KEYS;
       case ApgdT.TYPE -> ApgdT.KEYS;
       case Square.TYPE -> Square.KEYS;
+      case AutoAttack.TYPE -> AutoAttack.KEYS;
       default -> null;
     };
   }
@@ -129,6 +133,7 @@ public sealed interface AttackSpec extends java.io.Serializable
           case PgdLinf.TYPE, PgdL2.TYPE -> PgdSpec.from(e, type);
           case "apgd-ce", "apgd-dlr", ApgdT.TYPE -> ApgdSpec.from(e, type);
           case Square.TYPE -> Square.from(e);
+          case AutoAttack.TYPE -> AutoAttack.from(e);
           default -> throw new IllegalStateException("no reader for type " + type);
         };
     if (spec == null) {

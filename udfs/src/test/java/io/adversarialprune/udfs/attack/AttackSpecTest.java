@@ -200,11 +200,38 @@ class AttackSpecTest {
   }
 
   @Test
+  void readsAutoAttackWhoseMembersAreFixed() {
+    AttackSpec aa = parse("autoattack", "norm = linf, eps = 0.03, round-8bit = true");
+    assertThat(aa).isEqualTo(new AutoAttack("linf", 0.03, true));
+    assertThat(aa.label())
+        .isEqualTo("autoattack norm=linf eps=0.03 members=apgd-ce,apgd-t,square round-8bit");
+    assertThat(((AutoAttack) aa).members())
+        .containsExactly(
+            new Apgd(Apgd.Loss.CE, 0.03, 100, 1, 0.75, true, true),
+            new ApgdT(0.03, 100, 1, 9, 0.75, true, true),
+            new Square("linf", 0.03, 5000, 0.8, 1, true));
+    assertThat(aa.passes()).isEqualTo(1000);
+    assertThat(aa.modelProblem(10)).isNull();
+    assertThat(aa.modelProblem(9)).startsWith("autoattack's member apgd-t with targets = 9");
+  }
+
+  @Test
+  void autoAttackTakesNoMembersKeys() {
+    assertThatThrownBy(
+            () -> parse("autoattack", "norm = linf, eps = 0.03, round-8bit = true, queries = 10"))
+        .hasMessage(
+            "sweep.attacks[1].queries is not a key of type autoattack (its keys: type, norm, eps,"
+                + " round-8bit)");
+    assertThatThrownBy(() -> parse("autoattack", "norm = l2, eps = 0.5, round-8bit = true"))
+        .hasMessageContaining("sweep.attacks[1].norm must be linf");
+  }
+
+  @Test
   void unknownTypeListsTheAllowedTypes() {
     assertThatThrownBy(() -> parse("cw", COMMON))
         .hasMessage(
             "sweep.attacks[1].type must be one of fgsm, pgd-linf, pgd-l2, apgd-ce, apgd-dlr,"
-                + " apgd-t, square, got \"cw\"");
+                + " apgd-t, square, autoattack, got \"cw\"");
     assertThatThrownBy(() -> AttackSpec.from(ConfigFactory.parseString("eps = 0.1"), PATH))
         .hasMessage("sweep.attacks[1].type is missing");
   }
