@@ -65,10 +65,12 @@ NOTEBOOKS = {
             ("08_attacks_vs_worst_case.sql", "## Each attack vs the worst case over all attacks\n\n"
              "A sample counts as robust only if it survives every attack of the run (AutoAttack's "
              "robust accuracy); a single attack that leaves much more is too weak to judge by."),
-            ("09_gradient_masking.sql", "## Gradient masking: white-box vs transfer from baseline"
-             "\n\nEach pruned model judged on the unpruned model's adversarial images of the same "
-             "samples and attack. Far more robust to its own attack than to those images: likely "
-             "masked gradients, not robustness."),
+            ("09_gradient_masking.sql", "## Gradient masking: every check, with its evidence"
+             "\n\n`transfer`: each pruned model judged on the unpruned model's adversarial images "
+             "of the same samples and attack; far more robust to its own attack than to those "
+             "images: likely masked gradients, not robustness. `gradient-free`: Square, which "
+             "uses no gradient, leaves fewer samples standing than the best gradient attack. "
+             "`flagged`: the two 95% intervals lie apart."),
             ("10_layer_anatomy.sql", "## Layer anatomy: where the attack acts\n\n"
              "With `sweep.anatomy = on`: per probed layer, input to logits, how much the final "
              "adversarial images change its activations (relative L2), beside the unpruned "

@@ -1,15 +1,48 @@
--- Gradient masking: each pruned config judged on the unpruned model's adversarial images of the
--- same samples and attack (transfer from baseline), against its own white-box remnant accuracy.
--- A model that resists its own attack far better than the baseline's images likely breaks its
--- gradients instead of being robust: masking_suspect = the two 95% intervals lie apart.
+-- Gradient masking: per config, every check that can tell a robust model from one whose gradients
+-- are broken, each naming its evidence; flagged = the two 95% Wilson intervals lie apart.
+--   transfer:      each attack's white-box remnant accuracy against the pruned model's accuracy
+--                  on the unpruned model's adversarial images (transfer from baseline): a model
+--                  that resists its own attack far better than the baseline's images likely breaks
+--                  its gradients (the metrics' masking_suspect).
+--   gradient-free: the best gradient attack's remnant accuracy (the lowest, same norm and eps)
+--                  against Square's, which uses no gradient: a random search that beats every
+--                  gradient attack finds what the gradients hide.
 WITH latest AS (
   SELECT run_id FROM runs
   WHERE sweep = '${ap.sweep}' AND status = 'SUCCEEDED'
   ORDER BY started_at DESC, run_id DESC LIMIT 1
+),
+m AS (
+  SELECT m.*,
+         CASE WHEN m.attack_type IN ('pgd-l2') THEN 'l2'
+              WHEN m.attack_type = 'square' THEN regexp_extract(m.attack_label, 'norm=([a-z0-9]+)', 1)
+              ELSE 'linf' END AS norm,
+         regexp_extract(m.attack_label, 'eps=([0-9.E-]+)', 1) AS eps
+  FROM metrics m JOIN latest l ON m.run_id = l.run_id
+  WHERE m.sweep = '${ap.sweep}' AND m.level = 'config'
+),
+best_gradient AS (
+  SELECT * FROM (
+    SELECT g.*, ROW_NUMBER() OVER (PARTITION BY g.config_id, g.norm, g.eps
+                                   ORDER BY g.remnant_acc, g.attack_order) AS rank
+    FROM m g
+    WHERE g.attack_type IN ('fgsm', 'pgd-linf', 'pgd-l2', 'apgd-ce', 'apgd-dlr', 'apgd-t')
+  ) WHERE rank = 1
+),
+checks AS (
+  SELECT config_id, config_order, prune, 'transfer' AS check, attack, attack_order,
+         remnant_acc, 'baseline images' AS evidence, baseline_adv_acc AS evidence_acc,
+         masking_suspect AS flagged
+  FROM m WHERE baseline_adv_acc IS NOT NULL
+  UNION ALL
+  SELECT s.config_id, s.config_order, s.prune, 'gradient-free' AS check, g.attack, g.attack_order,
+         g.remnant_acc, s.attack AS evidence, s.remnant_acc AS evidence_acc,
+         s.remnant_acc_upper < g.remnant_acc_lower AS flagged
+  FROM m s JOIN best_gradient g
+    ON s.config_id = g.config_id AND s.norm = g.norm AND s.eps = g.eps
+  WHERE s.attack_type = 'square'
 )
-SELECT m.config_id, m.prune, m.attack, m.remnant_acc, m.baseline_adv_acc,
-       m.remnant_acc - m.baseline_adv_acc AS white_box_minus_transfer,
-       m.masking_suspect
-FROM metrics m JOIN latest l ON m.run_id = l.run_id
-WHERE m.sweep = '${ap.sweep}' AND m.level = 'config' AND m.baseline_adv_acc IS NOT NULL
-ORDER BY m.masking_suspect DESC, white_box_minus_transfer DESC, m.config_order, m.attack_order
+SELECT config_id, prune, check, attack, remnant_acc, evidence, evidence_acc,
+       remnant_acc - evidence_acc AS gap, flagged
+FROM checks
+ORDER BY flagged DESC, gap DESC, config_order, check, attack_order

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * anything, on this executor, in its layout and thread setting, for every batch size the attack
  * will hand it (the full {@code sweep.attack.batch-size} and a shard's remainder, and with an
  * early-stopping or restarting attack the buckets its batches shrink through), on the real images
- * of the unit's shard. Each (slot, batch size) is checked once per run in each JVM, so every run
- * records the checks that vouch for the units it computes; the slot remembers which ({@link
+ * of the unit's shard; with only gradient-free attacks, the forward pass alone ({@link
+ * EngineCheck#runForward}). Each (slot, batch size) is checked once per run in each JVM, so every
+ * run records the checks that vouch for the units it computes; the slot remembers which ({@link
  * ModelSlot#checked}) and forgets with it when it is discarded.
  *
  * <p>A slot clamped by a feature-map clamp ({@code A}) is checked again for each clamp: the check
@@ -70,6 +71,9 @@ public final class ExecutorChecks {
         }
       }
     }
+    // A sweep of gradient-free attacks only (Square) never asks for a gradient: vouch for the
+    // forward pass alone, so that a model whose autograd is wrong can still be attacked.
+    boolean forwardOnly = cfg.attacks().stream().allMatch(a -> a.spec().gradientFree());
     List<EngineCheckRecord> out = new ArrayList<>();
     ClampBounds clamp = source.clampBounds();
     String clampKey = clamp == null ? "" : "/clamp-" + Integer.toHexString(clamp.hashCode());
@@ -80,10 +84,15 @@ public final class ExecutorChecks {
       }
       Batch chunk = shard.slice(0, size);
       ClampGradient gradient = source.clampGradient();
+      EngineCheck engine = new EngineCheck(check.settings());
       EngineCheck.Report report;
       try {
+        // The straight-through gradient is not the forward's derivative: check the exact one.
         slot.clampGradient(ClampGradient.EXACT);
-        report = new EngineCheck(check.settings()).run(source, 0L, chunk.labels(), chunk.pixels());
+        report =
+            forwardOnly
+                ? engine.runForward(source, 0L, chunk.labels(), chunk.pixels())
+                : engine.run(source, 0L, chunk.labels(), chunk.pixels());
       } finally {
         slot.clampGradient(gradient);
       }

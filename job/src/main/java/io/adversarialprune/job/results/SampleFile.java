@@ -31,7 +31,8 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Writes one unit's per-sample outcomes (with, for a pruned config of a grid with a baseline, the
  * pruned model's prediction on the baseline's adversarial image of the sample: {@code
- * baseline_adv_pred}) (the {@code samples} table) as one Parquet file, with the unit's {@link
+ * baseline_adv_pred}, and for the {@code autoattack} cascade the member that broke the sample:
+ * {@code broken_by}) (the {@code samples} table) as one Parquet file, with the unit's {@link
  * UnitInfo} as JSON in the file's key-value metadata ({@link #UNIT_INFO_KEY}), and reads that back.
  * Executors write these themselves so that a unit commits as a whole, one file, independent of any
  * Spark job commit. Spark ignores the metadata when it reads the table.
@@ -90,6 +91,9 @@ public final class SampleFile {
           .named("linf")
           .required(FLOAT)
           .named("l2")
+          .optional(BINARY)
+          .as(stringType())
+          .named("broken_by")
           .named("spark_schema");
 
   /**
@@ -102,7 +106,7 @@ public final class SampleFile {
               + "prune_type STRING, prune_value DOUBLE, target STRING, attack STRING, "
               + "attack_type STRING, seed BIGINT, shard INT, id BIGINT, label INT, "
               + "clean_pred INT, adv_pred INT, baseline_adv_pred INT, clean_loss FLOAT, "
-              + "adv_loss FLOAT, linf FLOAT, l2 FLOAT");
+              + "adv_loss FLOAT, linf FLOAT, l2 FLOAT, broken_by STRING");
 
   private SampleFile() {}
 
@@ -156,6 +160,9 @@ public final class SampleFile {
         g.append("adv_loss", s.advLoss());
         g.append("linf", s.linf());
         g.append("l2", s.l2());
+        if (s.brokenBy() != null) {
+          g.append("broken_by", s.brokenBy());
+        }
         w.write(g);
       }
     }

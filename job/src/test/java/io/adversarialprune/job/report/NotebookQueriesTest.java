@@ -286,18 +286,23 @@ class NotebookQueriesTest {
         .containsExactly(
             "config_id",
             "prune",
+            "check",
             "attack",
             "remnant_acc",
-            "baseline_adv_acc",
-            "white_box_minus_transfer",
-            "masking_suspect");
+            "evidence",
+            "evidence_acc",
+            "gap",
+            "flagged");
     List<Row> rows = df.collectAsList();
-    // every pruned config (not the baseline) under each attack and the worst case
+    // the tiny sweep has no gradient-free attack: the transfer check of every pruned config (not
+    // the baseline) under each attack and the worst case; MaskingQueryTest covers Square's check
     assertThat(rows).hasSize(TinySweep.ROWS - (TinySweep.ATTACKS.size() + 1));
     for (Row r : rows) {
       assertThat(r.<String>getAs("config_id")).isNotEqualTo("none");
-      assertThat(r.<Double>getAs("baseline_adv_acc")).isBetween(0.0, 1.0);
-      assertThat(r.<Boolean>getAs("masking_suspect")).isNotNull();
+      assertThat(r.<String>getAs("check")).isEqualTo("transfer");
+      assertThat(r.<String>getAs("evidence")).isEqualTo("baseline images");
+      assertThat(r.<Double>getAs("evidence_acc")).isBetween(0.0, 1.0);
+      assertThat(r.<Boolean>getAs("flagged")).isNotNull();
     }
   }
 

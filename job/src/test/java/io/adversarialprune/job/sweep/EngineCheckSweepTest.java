@@ -155,6 +155,31 @@ class EngineCheckSweepTest {
         .isPositive();
   }
 
+  @Test
+  void aGradientFreeSweepChecksTheForwardOnlyAndAttacksALyingGradient() throws IOException {
+    Path root = tmp.resolve("square");
+    List<String> sets = new ArrayList<>(SMALL);
+    sets.addAll(ON_LYING_MODEL);
+    sets.add("sweep.attacks=[{type=square, queries=5}]");
+    Run run = run(root, "s1", sets);
+
+    assertThat(run.code).as(run.err).isZero();
+    assertThat(committedUnits(root)).hasSize(4);
+    Tables.registerViews(spark, new ResultsLayout(root.toString()));
+    List<Row> checks =
+        spark
+            .sql(
+                "SELECT passed, gradient_rms_error, logits_error FROM engine_checks"
+                    + " WHERE run_id = 's1'")
+            .collectAsList();
+    assertThat(checks).isNotEmpty();
+    for (Row r : checks) {
+      assertThat(r.getBoolean(0)).as(r.toString()).isTrue();
+      assertThat(r.getDouble(1)).as("no gradient was checked").isNaN();
+      assertThat(r.getDouble(2)).isLessThan(1e-3);
+    }
+  }
+
   private record Run(int code, String err) {}
 
   private static Run run(Path root, String runId, List<String> sets) {

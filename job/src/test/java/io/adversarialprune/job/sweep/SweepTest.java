@@ -345,6 +345,17 @@ class SweepTest {
       },
       {"sweep.attacks=[{type=fgsm}, {type=fgsm}]", "sweep.attacks names must be unique"},
       {"sweep.attacks=[{type=apgd-ce, rho=2}]", "sweep.attacks[0].rho"},
+      {"sweep.attacks=[{type=square, queries=0}]", "sweep.attacks[0].queries must be >= 1, got 0"},
+      {
+        "sweep.attack.p-init=1.5",
+        "sweep.attacks=[{type=square}]",
+        "sweep.attack.p-init must be in (0, 1], got 1.5"
+      },
+      {"sweep.attacks=[{type=square, norm=l1}]", "sweep.attacks[0].norm must be one of linf, l2"},
+      {
+        "sweep.attacks=[{type=autoattack, queries=100}]",
+        "sweep.attacks[0].queries is not a key of type autoattack"
+      },
       {
         "sweep.attacks=[{type=apgd-t, targets=10}]",
         "sweep.attacks: attack 'apgd-t': apgd-t with"

@@ -28,4 +28,22 @@ public interface Attack {
    *     model was loaded for inference
    */
   float[] perturb(Classifier source, long seed, long[] ids, int[] labels, float[] pixels);
+
+  /**
+   * As {@link #perturb}, and per sample which part of the attack broke it, where the attack is made
+   * of parts (the members of {@link AutoAttack}'s cascade); the default has no parts and no record.
+   */
+  default Traced perturbTraced(
+      Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
+    return new Traced(perturb(source, seed, ids, labels, pixels), null);
+  }
+
+  /**
+   * Adversarial images and, per sample, the name of the part of the attack that broke it.
+   *
+   * @param images the adversarial images, the layout of the input
+   * @param brokenBy per sample the breaking part's name, null for a sample no part broke; the array
+   *     itself is null for an attack without parts
+   */
+  record Traced(float[] images, String[] brokenBy) {}
 }

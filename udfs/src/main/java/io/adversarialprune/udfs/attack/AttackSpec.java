@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * One attack of the sweep's attack axis with its typed parameters: {@link Fgsm}, {@link PgdLinf},
- * {@link PgdL2}, {@link Apgd} or {@link ApgdT}. Immutable, serializable values; {@link #attack()}
- * makes the executor-side algorithm.
+ * {@link PgdL2}, {@link Apgd}, {@link ApgdT} or {@link Square}. Immutable, serializable values;
+ * {@link #attack()} makes the executor-side algorithm.
  *
  * <p>HOCON keys of one entry (kebab-case; defaults belong in the job's {@code reference.conf},
  * never here):
@@ -20,13 +20,19 @@ import java.util.List;
  *   <li>{@code apgd-ce}, {@code apgd-dlr}: {@code steps} >= 1, {@code restarts} >= 1, {@code rho}
  *       in (0, 1)
  *   <li>{@code apgd-t}: as APGD, and {@code targets} >= 1
+ *   <li>{@code square}: {@code norm} ({@code linf} or {@code l2}; {@code eps} then as for that
+ *       norm), {@code queries} >= 1, {@code p-init} in (0, 1], {@code restarts} >= 1, {@code
+ *       round-8bit}; no {@code early-stop} (a broken sample always stops)
+ *   <li>{@code autoattack}: {@code norm} ({@code linf}), {@code eps}, {@code round-8bit}; its
+ *       members' budgets are AutoAttack's standard ones and take no keys
  * </ul>
  */
-public sealed interface AttackSpec extends java.io.Serializable permits Fgsm, PgdSpec, ApgdSpec {
+public sealed interface AttackSpec extends java.io.Serializable
+    permits Fgsm, PgdSpec, ApgdSpec, Square, AutoAttack {
 
   /**
-   * {@code "fgsm"}, {@code "pgd-linf"}, {@code "pgd-l2"}, {@code "apgd-ce"}, {@code "apgd-dlr"} or
-   * {@code "apgd-t"}.
+   * {@code "fgsm"}, {@code "pgd-linf"}, {@code "pgd-l2"}, {@code "apgd-ce"}, {@code "apgd-dlr"},
+   * {@code "apgd-t"}, {@code "square"} or {@code "autoattack"}.
    */
   String type();
 
@@ -53,6 +59,14 @@ public sealed interface AttackSpec extends java.io.Serializable permits Fgsm, Pg
   /** The algorithm, ready to run on executors. */
   Attack attack();
 
+  /**
+   * Whether the attack makes forward passes only (no input gradient), so that the engine check need
+   * only vouch for the forward pass, and a model whose autograd is wrong can still be attacked.
+   */
+  default boolean gradientFree() {
+    return false;
+  }
+
   /** Whether a sample stops being attacked once it is misclassified ({@code early-stop}). */
   boolean earlyStop();
 
@@ -73,7 +87,9 @@ public sealed interface AttackSpec extends java.io.Serializable permits Fgsm, Pg
   }
 
   /** The allowed values of {@code type}. */
-  List<String> TYPES = List.of("fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr", "apgd-t");
+  List<String> TYPES =
+      List.of(
+          "fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr", "apgd-t", "square", "autoattack");
 
   /** The keys an entry of {@code type} takes, {@code type} included; null for an unknown type. */
   static List<String> keys(String type) {
@@ -82,6 +98,8 @@ public sealed interface AttackSpec extends java.io.Serializable permits Fgsm, Pg
       case PgdLinf.TYPE, PgdL2.TYPE -> PgdSpec.KEYS;
       case "apgd-ce", "apgd-dlr" -> Apgd.KEYS;
       case ApgdT.TYPE -> ApgdT.KEYS;
+      case Square.TYPE -> Square.KEYS;
+      case AutoAttack.TYPE -> AutoAttack.KEYS;
       default -> null;
     };
   }
@@ -114,6 +132,8 @@ public sealed interface AttackSpec extends java.io.Serializable permits Fgsm, Pg
           case Fgsm.TYPE -> Fgsm.from(e);
           case PgdLinf.TYPE, PgdL2.TYPE -> PgdSpec.from(e, type);
           case "apgd-ce", "apgd-dlr", ApgdT.TYPE -> ApgdSpec.from(e, type);
+          case Square.TYPE -> Square.from(e);
+          case AutoAttack.TYPE -> AutoAttack.from(e);
           default -> throw new IllegalStateException("no reader for type " + type);
         };
     if (spec == null) {

@@ -70,7 +70,8 @@ public final class JudgedAttack {
               + " has "
               + source.classes());
     }
-    float[] adv = attack.perturb(source, seed, ids, labels, pixels);
+    Attack.Traced traced = attack.perturbTraced(source, seed, ids, labels, pixels);
+    float[] adv = traced.images();
     if (adversarialOut != null) {
       System.arraycopy(adv, 0, adversarialOut, offset, adv.length);
     }
@@ -95,7 +96,8 @@ public final class JudgedAttack {
               clean.losses()[i],
               attacked.losses()[i],
               (float) linf,
-              (float) Math.sqrt(sumSq)));
+              (float) Math.sqrt(sumSq),
+              traced.brokenBy() == null ? null : traced.brokenBy()[i]));
     }
     return out;
   }

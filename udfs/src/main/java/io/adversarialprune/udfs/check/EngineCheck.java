@@ -256,6 +256,66 @@ public final class EngineCheck {
     }
   }
 
+  /**
+   * Checks only what a gradient-free attack relies on (the Square Attack): logits that do not
+   * change across repeats and memory layouts, on one real batch. The gradient is not computed, so a
+   * model whose autograd is wrong but whose forward is right passes; the report's gradient figures
+   * are NaN and its samples and directions 0. Works on an inference-only classifier too.
+   *
+   * @param model any classifier
+   * @param labels labels in {@code [0, model.classes())}
+   * @param pixels NCHW pixels in [0, 1], {@code labels.length} images of the model's input shape
+   */
+  public Report runForward(Classifier model, long seed, int[] labels, float[] pixels) {
+    InputShape shape = model.inputShape();
+    int n = labels.length;
+    if (n == 0 || pixels.length != (long) n * shape.pixels()) {
+      throw new IllegalArgumentException(
+          "engine check batch of "
+              + n
+              + " labels needs "
+              + (long) n * shape.pixels()
+              + " pixels, got "
+              + pixels.length);
+    }
+    boolean gradMode = JniUtils.isGradMode();
+    long start = System.nanoTime();
+    pixels = jittered(pixels, new SplittableRandom(seed));
+    JniUtils.setGradMode(false);
+    try (NDManager scope = model.manager().newSubManager()) {
+      NDArray x = scope.create(pixels, new Shape(shape.batchShape(n)));
+      float[] logits = model.logits(x).toFloatArray();
+      double logitsError =
+          Math.max(
+              relativeDifference(logits, model.logits(x).toFloatArray()),
+              relativeDifference(
+                  logits, model.logits(x, model.memoryFormat().other()).toFloatArray()));
+      String problem =
+          logitsError <= settings.logitTolerance()
+              ? null
+              : String.format(
+                  Locale.ROOT,
+                  "logits differ between kernels or repeats (relative %.3g, tolerance %.3g)",
+                  logitsError,
+                  settings.logitTolerance());
+      return new Report(
+          model.device().toString(),
+          model.memoryFormat().configName(),
+          JniUtils.getNumThreads(),
+          n,
+          0,
+          0,
+          Double.NaN,
+          Double.NaN,
+          Double.NaN,
+          logitsError,
+          problem,
+          (System.nanoTime() - start) / 1e9);
+    } finally {
+      JniUtils.setGradMode(gradMode);
+    }
+  }
+
   private String problem(double median, double rms, double logitsError) {
     // Gated on the rms error, which weighs each pair by its size: the median also counts random
     // directions along which the loss barely changes and float32 noise dominates (up to 0.04 on a

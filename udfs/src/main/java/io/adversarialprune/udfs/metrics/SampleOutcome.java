@@ -11,6 +11,9 @@ package io.adversarialprune.udfs.metrics;
  * @param advLoss cross entropy on the adversarial image
  * @param linf L-infinity norm of {@code adv - clean} in [0, 1] pixel space
  * @param l2 L2 norm of {@code adv - clean} in [0, 1] pixel space
+ * @param brokenBy for an attack made of members (the {@code autoattack} cascade), the member that
+ *     broke the sample; null otherwise, and for a sample no member broke or that was misclassified
+ *     before the attack
  */
 public record SampleOutcome(
     long id,
@@ -20,8 +23,22 @@ public record SampleOutcome(
     float cleanLoss,
     float advLoss,
     float linf,
-    float l2)
+    float l2,
+    String brokenBy)
     implements java.io.Serializable {
+
+  /** An outcome of an attack without members ({@code brokenBy} null). */
+  public SampleOutcome(
+      long id,
+      int label,
+      int cleanPred,
+      int advPred,
+      float cleanLoss,
+      float advLoss,
+      float linf,
+      float l2) {
+    this(id, label, cleanPred, advPred, cleanLoss, advLoss, linf, l2, null);
+  }
 
   /** The clean image is classified correctly. */
   public boolean correct() {

@@ -164,12 +164,74 @@ class AttackSpecTest {
         .satisfies(e -> assertThat(e.getMessage().split("; ")).hasSize(4));
   }
 
+  private static final String SQUARE =
+      "norm = linf, eps = 0.03, queries = 5000, p-init = 0.8, restarts = 1, round-8bit = true";
+
+  @Test
+  void readsSquare() {
+    AttackSpec square = parse("square", SQUARE);
+    assertThat(square).isEqualTo(new Square("linf", 0.03, 5000, 0.8, 1, true));
+    assertThat(square.label())
+        .isEqualTo("square norm=linf eps=0.03 queries=5000 p-init=0.8 restarts=1 round-8bit");
+    assertThat(square.gradientFree()).isTrue();
+    assertThat(square.passes()).isZero();
+    assertThat(square.norm()).isEqualTo("linf");
+    assertThat(parse("square", SQUARE.replace("norm = linf, eps = 0.03", "norm = l2, eps = 3")))
+        .isEqualTo(new Square("l2", 3, 5000, 0.8, 1, true));
+    assertThat(parse("pgd-linf", PGD).gradientFree()).isFalse();
+  }
+
+  @Test
+  void squareNamesEachBadKey() {
+    assertThatThrownBy(() -> parse("square", SQUARE.replace("queries = 5000", "queries = 0")))
+        .hasMessage("sweep.attacks[1].queries must be >= 1, got 0");
+    assertThatThrownBy(() -> parse("square", SQUARE.replace("p-init = 0.8", "p-init = 1.5")))
+        .hasMessage("sweep.attacks[1].p-init must be in (0, 1], got 1.5");
+    assertThatThrownBy(() -> parse("square", SQUARE.replace("p-init = 0.8", "p-init = 0")))
+        .hasMessage("sweep.attacks[1].p-init must be in (0, 1], got 0.0");
+    assertThatThrownBy(() -> parse("square", SQUARE.replace("norm = linf", "norm = l1")))
+        .hasMessage("sweep.attacks[1].norm must be one of linf, l2, got \"l1\"");
+    assertThatThrownBy(() -> parse("square", SQUARE.replace("eps = 0.03", "eps = 3")))
+        .hasMessage("sweep.attacks[1].eps must be in (0, 1], got 3.0");
+    assertThatThrownBy(() -> parse("square", SQUARE + ", early-stop = true"))
+        .hasMessageContaining("sweep.attacks[1].early-stop is not a key of type square");
+    assertThatThrownBy(() -> new Square("linf", 0.03, -1, 0.8, 1, true))
+        .hasMessage("square.queries must be >= 1, got -1");
+  }
+
+  @Test
+  void readsAutoAttackWhoseMembersAreFixed() {
+    AttackSpec aa = parse("autoattack", "norm = linf, eps = 0.03, round-8bit = true");
+    assertThat(aa).isEqualTo(new AutoAttack("linf", 0.03, true));
+    assertThat(aa.label())
+        .isEqualTo("autoattack norm=linf eps=0.03 members=apgd-ce,apgd-t,square round-8bit");
+    assertThat(((AutoAttack) aa).members())
+        .containsExactly(
+            new Apgd(Apgd.Loss.CE, 0.03, 100, 1, 0.75, true, true),
+            new ApgdT(0.03, 100, 1, 9, 0.75, true, true),
+            new Square("linf", 0.03, 5000, 0.8, 1, true));
+    assertThat(aa.passes()).isEqualTo(1000);
+    assertThat(aa.modelProblem(10)).isNull();
+    assertThat(aa.modelProblem(9)).startsWith("autoattack's member apgd-t with targets = 9");
+  }
+
+  @Test
+  void autoAttackTakesNoMembersKeys() {
+    assertThatThrownBy(
+            () -> parse("autoattack", "norm = linf, eps = 0.03, round-8bit = true, queries = 10"))
+        .hasMessage(
+            "sweep.attacks[1].queries is not a key of type autoattack (its keys: type, norm, eps,"
+                + " round-8bit)");
+    assertThatThrownBy(() -> parse("autoattack", "norm = l2, eps = 0.5, round-8bit = true"))
+        .hasMessageContaining("sweep.attacks[1].norm must be linf");
+  }
+
   @Test
   void unknownTypeListsTheAllowedTypes() {
     assertThatThrownBy(() -> parse("cw", COMMON))
         .hasMessage(
             "sweep.attacks[1].type must be one of fgsm, pgd-linf, pgd-l2, apgd-ce, apgd-dlr,"
-                + " apgd-t, got \"cw\"");
+                + " apgd-t, square, autoattack, got \"cw\"");
     assertThatThrownBy(() -> AttackSpec.from(ConfigFactory.parseString("eps = 0.1"), PATH))
         .hasMessage("sweep.attacks[1].type is missing");
   }

@@ -173,7 +173,7 @@ public final class AttackStrengthBench {
    * CPU time of this process, all threads (libtorch's intra-op threads included): unlike wall time,
    * it barely moves when other processes share the machine.
    */
-  private static long processCpuNanos() {
+  static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean)
             java.lang.management.ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
@@ -205,7 +205,7 @@ public final class AttackStrengthBench {
   }
 
   /** The first {@code n} images of an IDX3 file, bytes / 255 (as the job's ingest). */
-  private static float[] images(Path gz, int n, int per) throws IOException {
+  static float[] images(Path gz, int n, int per) throws IOException {
     try (InputStream raw = Files.newInputStream(gz);
         DataInputStream in = new DataInputStream(new GZIPInputStream(raw))) {
       if (in.readInt() != 0x803) {
@@ -227,7 +227,7 @@ public final class AttackStrengthBench {
     }
   }
 
-  private static int[] labels(Path gz, int n) throws IOException {
+  static int[] labels(Path gz, int n) throws IOException {
     try (InputStream raw = Files.newInputStream(gz);
         DataInputStream in = new DataInputStream(new GZIPInputStream(raw))) {
       if (in.readInt() != 0x801) {

@@ -76,6 +76,21 @@ class EngineCheckTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"lying-sign.pt", "lying-scaled.pt", "lying-zero.pt"})
+  void theForwardOnlyCheckAcceptsALyingGradient(String file) {
+    JsonObject exp = Fixtures.expected();
+    try (Classifier model = load(file, MemoryFormat.AUTO)) {
+      EngineCheck.Report report =
+          CHECK.runForward(
+              model, 1, Fixtures.ints(exp.get("labels")), Fixtures.floats(exp.get("x")));
+      assertThat(report.problem()).as(report.figures()).isNull();
+      assertThat(report.gradientRmsError()).isNaN();
+      assertThat(report.samples()).isZero();
+      assertThat(report.logitsError()).isLessThan(1e-5);
+    }
+  }
+
   @Test
   void lyingFixturesKeepTheRealForward() {
     JsonObject exp = Fixtures.expected();

@@ -1,0 +1,134 @@
+package io.adversarialprune.job.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * notebooks/sql/09_gradient_masking.sql's gradient-free check on hand-made metrics: Square below
+ * the best gradient attack of the same norm and eps, intervals apart, flags the config; a Square
+ * within the intervals, or at another eps, does not.
+ */
+class MaskingQueryTest {
+  private static SparkSession spark;
+
+  @BeforeAll
+  static void views() {
+    spark = TinySweep.session("MaskingQueryTest");
+    spark
+        .sql(
+            "SELECT * FROM VALUES ('m', 'r1', 'SUCCEEDED', TIMESTAMP'2026-01-01 00:00:00')"
+                + " AS runs(sweep, run_id, status, started_at)")
+        .createOrReplaceTempView("runs");
+    // config, order, attack, type, label, attack order, remnant, lower, upper
+    String rows =
+        String.join(
+            ", ",
+            row("none", 0, "pgd", "pgd-linf", "pgd-linf eps=0.03 alpha=0.001", 0, 0.10, 0.08, 0.12),
+            row("none", 0, "apgd", "apgd-ce", "apgd-ce eps=0.03 steps=10", 1, 0.05, 0.04, 0.07),
+            row(
+                "none",
+                0,
+                "sq",
+                "square",
+                "square norm=linf eps=0.03 queries=10",
+                2,
+                0.06,
+                0.04,
+                0.08),
+            row("S_2", 1, "pgd", "pgd-linf", "pgd-linf eps=0.03 alpha=0.001", 0, 0.40, 0.36, 0.44),
+            row("S_2", 1, "apgd", "apgd-ce", "apgd-ce eps=0.03 steps=10", 1, 0.30, 0.26, 0.34),
+            row(
+                "S_2",
+                1,
+                "sq",
+                "square",
+                "square norm=linf eps=0.03 queries=10",
+                2,
+                0.10,
+                0.08,
+                0.12),
+            row(
+                "S_2",
+                1,
+                "sq-big",
+                "square",
+                "square norm=linf eps=0.1 queries=10",
+                3,
+                0.0,
+                0.0,
+                0.01));
+    spark
+        .sql(
+            "SELECT * FROM VALUES "
+                + rows
+                + " AS metrics(sweep, run_id, level, config_id, config_order, prune, attack,"
+                + " attack_type, attack_label, attack_order, remnant_acc, remnant_acc_lower,"
+                + " remnant_acc_upper, baseline_adv_acc, masking_suspect)")
+        .createOrReplaceTempView("metrics");
+    spark.conf().set("ap.sweep", "m");
+  }
+
+  private static String row(
+      String config,
+      int order,
+      String attack,
+      String type,
+      String label,
+      int attackOrder,
+      double remnant,
+      double lower,
+      double upper) {
+    return String.format(
+        java.util.Locale.ROOT,
+        "('m', 'r1', 'config', '%s', %d, '%s', '%s', '%s', '%s', %d, %s, %s, %s,"
+            + " CAST(NULL AS DOUBLE), CAST(NULL AS BOOLEAN))",
+        config,
+        order,
+        config,
+        attack,
+        type,
+        label,
+        attackOrder,
+        remnant,
+        lower,
+        upper);
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  @Test
+  void squareBelowTheBestGradientAttackFlagsTheConfigNamingBoth() throws Exception {
+    List<Row> rows =
+        spark
+            .sql(Files.readString(Path.of("..", "notebooks", "sql", "09_gradient_masking.sql")))
+            .collectAsList();
+    // one gradient-free check per config (sq-big has no gradient attack at eps 0.1)
+    assertThat(rows).hasSize(2);
+    Row flagged = rows.get(0);
+    assertThat(flagged.<String>getAs("config_id")).isEqualTo("S_2");
+    assertThat(flagged.<String>getAs("check")).isEqualTo("gradient-free");
+    assertThat(flagged.<String>getAs("attack")).isEqualTo("apgd");
+    assertThat(flagged.<String>getAs("evidence")).isEqualTo("sq");
+    assertThat(flagged.<Double>getAs("gap")).isCloseTo(0.20, within());
+    assertThat(flagged.<Boolean>getAs("flagged")).isTrue();
+    Row baseline = rows.get(1);
+    assertThat(baseline.<String>getAs("config_id")).isEqualTo("none");
+    assertThat(baseline.<String>getAs("attack")).isEqualTo("apgd");
+    assertThat(baseline.<Boolean>getAs("flagged")).isFalse();
+  }
+
+  private static org.assertj.core.data.Offset<Double> within() {
+    return org.assertj.core.data.Offset.offset(1e-9);
+  }
+}

@@ -1,0 +1,95 @@
+package io.adversarialprune.job.results;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.adversarialprune.job.Main;
+import io.adversarialprune.job.report.TinySweep;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The autoattack cascade in a real local[2] sweep on udfs' tiny fixture: the samples table names
+ * the member that broke each sample, and the metrics row says which members ran and is no higher
+ * than a member's own row. A large eps keeps it fast (every sample falls to the first members).
+ */
+class AutoAttackSweepTest {
+  private static SparkSession spark;
+
+  @TempDir static Path tmp;
+
+  @BeforeAll
+  static void startSpark() {
+    spark = TinySweep.session("AutoAttackSweepTest");
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  @Test
+  void samplesNameTheMemberThatBrokeThemAndTheRowIsNoHigherThanAMembers() throws Exception {
+    Path root = tmp.resolve("aa");
+    String tiny =
+        Path.of("../udfs/src/test/resources/fixtures/tiny.pt").toAbsolutePath().toString();
+    List<String> args =
+        new ArrayList<>(List.of("run", "--results", root.toString(), "--run-id", "a1"));
+    for (String s :
+        List.of(
+            "sweep.name=aa",
+            "sweep.data.limit=24",
+            "sweep.data.shards=2",
+            "sweep.attack.batch-size=10",
+            "sweep.attack.eps=0.3",
+            "sweep.attacks=[{type=autoattack}, {type=apgd-ce, steps=5}]",
+            "sweep.model.path=\"" + tiny + "\"",
+            "sweep.model.input.height=8",
+            "sweep.model.input.width=8",
+            "sweep.model.resize=8",
+            "sweep.model.mean=[0.5]",
+            "sweep.model.std=[0.25]")) {
+      args.add("--set");
+      args.add(s);
+    }
+    StringWriter err = new StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setErr(new PrintWriter(err));
+    cli.setOut(new PrintWriter(new StringWriter()));
+    assertThat(cli.execute(args.toArray(String[]::new))).as(err.toString()).isZero();
+
+    Tables.registerViews(spark, new ResultsLayout(root.toString()));
+    List<Row> byMember =
+        spark
+            .sql(
+                "SELECT attack, broken_by, label = clean_pred AS correct, adv_pred = label AS"
+                    + " robust, count(*) FROM samples GROUP BY 1, 2, 3, 4")
+            .collectAsList();
+    assertThat(byMember).isNotEmpty();
+    for (Row r : byMember) {
+      boolean cascade = r.getString(0).equals("autoattack");
+      boolean brokenByMember = r.getBoolean(2) && !r.getBoolean(3);
+      if (cascade && brokenByMember) {
+        assertThat(r.getString(1)).as(r.toString()).isIn("apgd-ce", "apgd-t", "square");
+      } else {
+        assertThat(r.isNullAt(1)).as(r.toString()).isTrue();
+      }
+    }
+    assertThat(byMember.stream().filter(r -> !r.isNullAt(1)).count()).isPositive();
+    Row aa =
+        spark
+            .sql("SELECT adv_correct, attack_label FROM metrics WHERE attack = 'autoattack'")
+            .first();
+    Row ce = spark.sql("SELECT adv_correct FROM metrics WHERE attack = 'apgd-ce'").first();
+    assertThat(aa.getString(1)).contains("members=apgd-ce,apgd-t,square");
+    assertThat(aa.getLong(0)).isLessThanOrEqualTo(ce.getLong(0));
+  }
+}

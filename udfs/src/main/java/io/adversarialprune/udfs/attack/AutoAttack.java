@@ -1,0 +1,117 @@
+package io.adversarialprune.udfs.attack;
+
+import java.util.List;
+
+/**
+ * AutoAttack's standard ensemble (Croce and Hein, ICML 2020), type {@code autoattack}, run as a
+ * cascade at one norm and radius: each member attacks only the samples that every member before it
+ * left standing, and each sample records which member broke it ({@link CascadeAttack}). Its remnant
+ * accuracy is AutoAttack's robust accuracy, the figure RobustBench reports.
+ *
+ * <p>Members, at AutoAttack's standard budgets: APGD-CE (100 steps, 1 restart), APGD-T (100 steps,
+ * 1 restart, 9 target classes) and Square (5000 queries, {@code p-init} 0.8, 1 restart). The
+ * standard ensemble's third member, FAB-T (9 targets), is not implemented yet: the cascade runs the
+ * members that exist, and its label names them ({@code members=apgd-ce,apgd-t,square}), so a
+ * results table says what ran. Members use early stop (a broken sample stops; the robust accuracy
+ * is the same) and this entry's {@code round-8bit}.
+ *
+ * @param norm the threat model; {@code "linf"} only, for now (the project's APGD is L-infinity)
+ * @param eps the L-infinity radius in [0, 1] pixel space, in (0, 1] ({@code eps}; RobustBench's
+ *     CIFAR-10 L-infinity: 8/255)
+ * @param round8bit round every member's images to 8 bits ({@code round-8bit})
+ */
+public record AutoAttack(String norm, double eps, boolean round8bit) implements AttackSpec {
+
+  static final String TYPE = "autoattack";
+
+  static final List<String> KEYS = List.of("type", "norm", "eps", "round-8bit");
+
+  /** APGD-CE's and APGD-T's iterations (AutoAttack's standard version). */
+  static final int STEPS = 100;
+
+  /** APGD-T's target classes. */
+  static final int TARGETS = 9;
+
+  /** Square's queries. */
+  static final int QUERIES = 5000;
+
+  /** Validates; messages name the key as {@code autoattack.<key>}. */
+  public AutoAttack {
+    String n = norm;
+    SpecReader.require(TYPE, p -> check(n, eps, p));
+  }
+
+  static AutoAttack from(SpecReader in) {
+    String norm = in.string("norm");
+    double eps = in.number("eps");
+    boolean round8bit = in.bool("round-8bit");
+    check(norm, eps, in.sink());
+    return in.ok() ? new AutoAttack(norm, eps, round8bit) : null;
+  }
+
+  static void check(String norm, double eps, SpecReader.Problems problems) {
+    if (norm != null && !norm.equals("linf")) {
+      problems.add(
+          "norm",
+          "must be linf (the ensemble's APGD members are L-infinity only), got \"" + norm + "\"");
+    }
+    SpecReader.checkEps(eps, problems);
+  }
+
+  /** The members, in the order they run. */
+  public List<AttackSpec> members() {
+    return List.of(
+        new Apgd(Apgd.Loss.CE, eps, STEPS, 1, 0.75, round8bit, true),
+        new ApgdT(eps, STEPS, 1, TARGETS, 0.75, round8bit, true),
+        new Square("linf", eps, QUERIES, 0.8, 1, round8bit));
+  }
+
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  @Override
+  public String label() {
+    return TYPE
+        + " norm="
+        + norm
+        + " eps="
+        + SpecReader.number(eps)
+        + " members="
+        + String.join(",", members().stream().map(AttackSpec::type).toList())
+        + SpecReader.flags(false, round8bit, false);
+  }
+
+  /** The members' forward+backward passes together (Square's queries are forward only). */
+  @Override
+  public int passes() {
+    return members().stream().mapToInt(AttackSpec::passes).sum();
+  }
+
+  @Override
+  public boolean earlyStop() {
+    return true;
+  }
+
+  @Override
+  public boolean shrinksBatches() {
+    return true;
+  }
+
+  @Override
+  public String modelProblem(int classes) {
+    for (AttackSpec m : members()) {
+      String problem = m.modelProblem(classes);
+      if (problem != null) {
+        return "autoattack's member " + problem;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public Attack attack() {
+    return new CascadeAttack(members());
+  }
+}
