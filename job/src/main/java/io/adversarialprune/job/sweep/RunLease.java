@@ -222,7 +222,7 @@ public final class RunLease implements AutoCloseable {
     fs.mkdirs(file.getParent());
     for (int tries = 0; tries < 5; tries++) {
       if (createExclusive(fs, file, self.toBytes())) {
-        LOG.info("{}: lease {} taken by {}", run, file, self);
+        LOG.debug("{}: lease {} taken by {}", run, file, self);
         return new RunLease(fs, file, self, run, timing);
       }
       Found other = find(fs, file);
