@@ -114,7 +114,7 @@ class AnatomySweepTest {
             .option("recursiveFileLookup", "true")
             .parquet(root + "/" + ResultsLayout.SAMPLES)
             .orderBy("config_id", "id")
-            .select("config_id", "id", "clean_pred", "adv_pred", "linf")
+            .select("config_id", "id", "clean_pred", "adv_pred", "clean_loss", "adv_loss", "linf")
             .collectAsList()) {
       out.add(r.toString());
     }

@@ -21,6 +21,9 @@ public final class Anatomy {
    */
   public static final double TOLERANCE = 1e-6;
 
+  /** The name of the last probe when it is the model's output. */
+  static final String LOGITS = "logits";
+
   private Anatomy() {}
 
   /**
@@ -35,6 +38,22 @@ public final class Anatomy {
    * @param tolerance the absolute tolerance of {@link LayerStats#changedFraction()}
    */
   public static List<LayerStats> measure(
+      Probes probes, float[] clean, float[] adv, double tolerance) {
+    return measureWithLogits(probes, clean, adv, tolerance).layers();
+  }
+
+  /**
+   * What one batch's anatomy passes give: every probed layer's statistics and, when the last probe
+   * is {@code logits} (the export tool's contract), the clean and adversarial logits it read, which
+   * equal the forward pass's bit for bit, so a caller need not run that pass again.
+   *
+   * @param cleanLogits {@code n * classes} logits on the clean images, or null
+   * @param advLogits the same on the adversarial images, or null
+   */
+  public record Measured(List<LayerStats> layers, float[] cleanLogits, float[] advLogits) {}
+
+  /** {@link #measure}, keeping the logits of the last probe. */
+  public static Measured measureWithLogits(
       Probes probes, float[] clean, float[] adv, double tolerance) {
     InputShape shape = probes.classifier().inputShape();
     if (clean.length != adv.length || clean.length == 0 || clean.length % shape.pixels() != 0) {
@@ -55,13 +74,21 @@ public final class Anatomy {
       NDList a = probes.features(scope.create(clean, batch));
       NDList b = probes.features(scope.create(adv, batch));
       List<LayerStats> out = new ArrayList<>(a.size());
+      float[] cleanLogits = null;
+      float[] advLogits = null;
       for (int i = 0; i < a.size(); i++) {
-        out.add(LayerStats.of(a.get(i).toFloatArray(), b.get(i).toFloatArray(), n, tolerance));
+        float[] ai = a.get(i).toFloatArray();
+        float[] bi = b.get(i).toFloatArray();
+        out.add(LayerStats.of(ai, bi, n, tolerance));
+        if (i == a.size() - 1 && probes.names().get(i).equals(LOGITS)) {
+          cleanLogits = ai;
+          advLogits = bi;
+        }
         // Each layer's native arrays go as soon as they are reduced.
         a.get(i).close();
         b.get(i).close();
       }
-      return List.copyOf(out);
+      return new Measured(List.copyOf(out), cleanLogits, advLogits);
     } finally {
       JniUtils.setGradMode(gradMode);
     }

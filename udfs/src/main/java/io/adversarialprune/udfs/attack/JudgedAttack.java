@@ -1,8 +1,14 @@
 package io.adversarialprune.udfs.attack;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import io.adversarialprune.udfs.anatomy.Anatomy;
+import io.adversarialprune.udfs.anatomy.LayerStats;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.Probes;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -46,6 +52,33 @@ public final class JudgedAttack {
       float[] pixels,
       float[] adversarialOut,
       int offset) {
+    return run(source, target, seed, ids, labels, pixels, adversarialOut, offset, null).samples();
+  }
+
+  /**
+   * One batch's outcomes and, when asked for, its layer anatomy.
+   *
+   * @param samples one outcome per sample, in batch order
+   * @param layers the source's probed layers on this batch ({@link Anatomy#measure}), or null
+   */
+  public record Judged(List<SampleOutcome> samples, List<LayerStats> layers) {}
+
+  /**
+   * {@link #run(Classifier, Classifier, long, long[], int[], float[], float[], int)}, measuring the
+   * source's layer anatomy on the batch when {@code anatomy} (its probes) is given. White-box on a
+   * source without a feature-map clamp, the predictions come from the anatomy passes' logits, which
+   * equal the forward pass's bit for bit, instead of two more forward passes.
+   */
+  public Judged run(
+      Classifier source,
+      Classifier target,
+      long seed,
+      long[] ids,
+      int[] labels,
+      float[] pixels,
+      float[] adversarialOut,
+      int offset,
+      Probes anatomy) {
     Classifier judge = target == null ? source : target;
     InputShape shape = source.inputShape();
     if (!judge.inputShape().equals(shape)) {
@@ -75,8 +108,21 @@ public final class JudgedAttack {
     if (adversarialOut != null) {
       System.arraycopy(adv, 0, adversarialOut, offset, adv.length);
     }
-    Predictions clean = Predictions.of(judge, labels, pixels);
-    Predictions attacked = Predictions.of(judge, labels, adv);
+    Predictions clean = null;
+    Predictions attacked = null;
+    List<LayerStats> layers = null;
+    if (anatomy != null) {
+      Anatomy.Measured m = Anatomy.measureWithLogits(anatomy, pixels, adv, Anatomy.TOLERANCE);
+      layers = m.layers();
+      if (target == null && source.clampBounds() == null && m.cleanLogits() != null) {
+        clean = fromLogits(source, m.cleanLogits(), labels);
+        attacked = fromLogits(source, m.advLogits(), labels);
+      }
+    }
+    if (clean == null) {
+      clean = Predictions.of(judge, labels, pixels);
+      attacked = Predictions.of(judge, labels, adv);
+    }
     int per = shape.pixels();
     List<SampleOutcome> out = new ArrayList<>(labels.length);
     for (int i = 0; i < labels.length; i++) {
@@ -99,6 +145,14 @@ public final class JudgedAttack {
               (float) Math.sqrt(sumSq),
               traced.brokenBy() == null ? null : traced.brokenBy()[i]));
     }
-    return out;
+    return new Judged(out, layers);
+  }
+
+  /** {@link Predictions#of(NDArray, int[])} of logits read back from the engine. */
+  private static Predictions fromLogits(Classifier model, float[] logits, int[] labels) {
+    try (NDManager scope = model.manager().newSubManager()) {
+      return Predictions.of(
+          scope.create(logits, new Shape(labels.length, logits.length / labels.length)), labels);
+    }
   }
 }

@@ -31,18 +31,26 @@ public record Predictions(float[] logits, int[] predictions, float[] losses) {
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try (NDManager scope = model.manager().newSubManager()) {
-      NDArray x = scope.create(pixels, new Shape(shape.batchShape(n)));
-      NDArray y = scope.create(Arrays.stream(labels).asLongStream().toArray());
-      NDArray logits = model.logits(x);
-      float[] losses = Losses.crossEntropy(logits, y).toFloatArray();
-      long[] argmax = logits.argMax(1).toLongArray();
-      int[] predictions = new int[n];
-      for (int i = 0; i < n; i++) {
-        predictions[i] = Math.toIntExact(argmax[i]);
-      }
-      return new Predictions(logits.toFloatArray(), predictions, losses);
+      return of(model.logits(scope.create(pixels, new Shape(shape.batchShape(n)))), labels);
     } finally {
       JniUtils.setGradMode(gradMode);
     }
+  }
+
+  /**
+   * The predictions and losses of {@code logits} ({@code [n, classes]}, e.g. the last output of a
+   * model's probes, which equals its forward pass bit for bit); the arrays it makes are attached to
+   * {@code logits}' manager.
+   */
+  public static Predictions of(NDArray logits, int[] labels) {
+    int n = labels.length;
+    NDArray y = logits.getManager().create(Arrays.stream(labels).asLongStream().toArray());
+    float[] losses = Losses.crossEntropy(logits, y).toFloatArray();
+    long[] argmax = logits.argMax(1).toLongArray();
+    int[] predictions = new int[n];
+    for (int i = 0; i < n; i++) {
+      predictions[i] = Math.toIntExact(argmax[i]);
+    }
+    return new Predictions(logits.toFloatArray(), predictions, losses);
   }
 }

@@ -9,7 +9,6 @@ import io.adversarialprune.udfs.metrics.SampleOutcome;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.Probes;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,21 +73,22 @@ public final class UnitExecutor {
             from == 0 && batch.size() <= batchSize
                 ? batch
                 : batch.slice(from, Math.min(batch.size(), from + batchSize));
-        // The chunk's adversarial images: into the kept ones, or a buffer that anatomy reads.
         float[] out = adversarial;
         int offset = samples.size() * per;
-        if (adversarial == null && anatomy != null) {
-          out = new float[chunk.pixels().length];
-          offset = 0;
-        }
-        samples.addAll(
+        JudgedAttack.Judged j =
             judged.run(
-                source, target, seed, chunk.ids(), chunk.labels(), chunk.pixels(), out, offset));
-        if (anatomy != null) {
-          float[] adv = Arrays.copyOfRange(out, offset, offset + chunk.pixels().length);
-          List<LayerStats> measured =
-              Anatomy.measure(anatomy, chunk.pixels(), adv, Anatomy.TOLERANCE);
-          layers = layers == null ? measured : Anatomy.merge(layers, measured);
+                source,
+                target,
+                seed,
+                chunk.ids(),
+                chunk.labels(),
+                chunk.pixels(),
+                out,
+                offset,
+                anatomy);
+        samples.addAll(j.samples());
+        if (j.layers() != null) {
+          layers = layers == null ? j.layers() : Anatomy.merge(layers, j.layers());
         }
       }
     }
