@@ -29,13 +29,10 @@ public final class AnatomyBench {
   private AnatomyBench() {}
 
   public static void main(String[] args) {
-    Path file = Path.of(args[0]);
-    InputShape shape =
-        new InputShape(
-            Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]));
-    Normalization norm =
-        Normalization.uniform(
-            shape.channels(), Float.parseFloat(args[4]), Float.parseFloat(args[5]));
+    BenchModel bench = BenchModel.of(args);
+    Path file = bench.file();
+    InputShape shape = bench.shape();
+    Normalization norm = bench.norm();
     int images = Integer.parseInt(args[6]);
     int batch = Integer.parseInt(args[7]);
     int steps = Integer.parseInt(args[8]);
