@@ -26,6 +26,8 @@ normalization (sweep.model.mean / std) itself, so attacks work in pixel space. I
                                    [C] (per channel: dim 1 of the activation, for [N, C, H, W]
                                    and [N, C] alike); -inf / +inf leave that side unclamped, and
                                    with all bounds infinite the result is forward(x) exactly.
+                                   A probe whose bounds are all infinite is skipped (no pass
+                                   over its activations), so unselected layers cost nothing.
                                    Differentiable: torch.clamp's gradient, 0 where a is outside
                                    its bounds
   forward_clamped_st(x, lower, upper) -> Tensor
@@ -47,8 +49,10 @@ the returned bn1 activation is not overwritten.
 After writing, the file is loaded back and checked (and the script exits 1 if a check fails):
 the parameter names are the eager model's; forward is the eager model's output (to 1e-5);
 features()'s last entry and both clamped forwards with infinite bounds equal forward bit for bit;
-forward_clamped_st equals forward_clamped bit for bit with finite bounds; and features() equals
-what forward hooks on the eager model record. With --reference OLD.pt, forward
+forward_clamped_st equals forward_clamped bit for bit with finite bounds; features() equals
+what forward hooks on the eager model record; and with finite bounds both clamped forwards' values
+and input gradients equal those of the eager model with torch.clamp applied by hooks (the
+straight-through one through an autograd function with the identity's backward). With --reference OLD.pt, forward
 of the new file must also give bit-identical logits to OLD.pt's (on the first 10,000
 Fashion-MNIST test images for fashion-mnist-default, batches of 500, read from --data; on 8
 random inputs otherwise) and the same parameters and buffers, names and values.
@@ -79,6 +83,8 @@ DEFAULT_DIR = os.path.join(ROOT, "job", "src", "main", "resources", "default")
 def clamp_to(a: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor,
              straight_through: bool = False) -> torch.Tensor:
     """torch.clamp with a [C] bound taken per channel (dim 1 of a)."""
+    if bool(torch.all(lower == float("-inf"))) and bool(torch.all(upper == float("inf"))):
+        return a  # this probe is not clamped: no pass over its activations, forward or backward
     if lower.dim() == 1 and a.dim() > 2:
         lower = lower.reshape([-1] + [1] * (a.dim() - 2))
     if upper.dim() == 1 and a.dim() > 2:
@@ -208,6 +214,59 @@ def hooked_features(model, x, names):
     return [seen[n] for n in names]
 
 
+class StraightThroughClamp(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, a, lower, upper):
+        return torch.clamp(a, lower, upper)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None, None
+
+
+def hooked_clamped(model, x, names, lower, upper, straight_through=False):
+    """The eager model's output with torch.clamp applied to each probe by forward hooks, the
+    reference for forward_clamped's values and input gradient (independent of clamp_to); or, with
+    straight_through, an autograd function with torch.clamp's values and the identity's gradient,
+    for forward_clamped_st's."""
+    def clamp(a, i):
+        lo, hi = lower[i], upper[i]
+        if lo.dim() == 1 and a.dim() > 2:
+            lo, hi = (b.reshape([-1] + [1] * (a.dim() - 2)) for b in (lo, hi))
+        if straight_through:
+            return StraightThroughClamp.apply(a, lo, hi)
+        return torch.clamp(a, lo, hi)
+
+    def on_output(i):
+        return lambda module, inputs, output: clamp(output, i)
+
+    def on_input(i):
+        return lambda module, inputs: (clamp(inputs[0], i),)
+
+    handles = []
+    for i, name in enumerate(names):
+        if name == "logits":
+            handles.append(model.fc.register_forward_hook(on_output(i)))
+        elif name == "avgpool":
+            handles.append(model.fc.register_forward_pre_hook(on_input(i)))
+        elif name == "relu" and not hasattr(model, "relu"):
+            handles.append(model.layer1.register_forward_pre_hook(on_input(i)))
+        else:
+            handles.append(getattr(model, name).register_forward_hook(on_output(i)))
+    try:
+        return model(x)
+    finally:
+        for h in handles:
+            h.remove()
+
+
+def input_gradient(f, x):
+    x = x.clone().requires_grad_(True)
+    out = f(x)
+    (grad,) = torch.autograd.grad((out * torch.linspace(-1, 1, out.shape[1])).sum(), x)
+    return out.detach(), grad
+
+
 def verify(eager, path, shape, failures):
     loaded = torch.jit.load(path)
     loaded.eval()
@@ -243,6 +302,22 @@ def verify(eager, path, shape, failures):
     if not torch.equal(finite, finite_st) or torch.equal(finite, out):
         failures.append("forward_clamped_st's values are not forward_clamped's, or the bounds "
                         "of the check did not change the output")
+    # The clamped forwards' values and input gradients against torch.clamp by hooks: exact
+    # gradient zero where a probe is clipped, straight-through the identity's at each clamp.
+    out_c, grad_c = input_gradient(lambda v: loaded.forward_clamped(v, lower, upper), x)
+    out_h, grad_h = input_gradient(lambda v: hooked_clamped(eager, v, names, lower, upper), x)
+    _, grad_st = input_gradient(lambda v: loaded.forward_clamped_st(v, lower, upper), x)
+    _, grad_hst = input_gradient(
+        lambda v: hooked_clamped(eager, v, names, lower, upper, True), x)
+    for what, mine, ref in (("forward_clamped's values", out_c, out_h),
+                            ("forward_clamped's input gradient", grad_c, grad_h),
+                            ("forward_clamped_st's input gradient", grad_st, grad_hst)):
+        if not torch.allclose(mine, ref, rtol=1e-5, atol=1e-6):
+            failures.append("%s differs from torch.clamp by hooks by %g"
+                            % (what, (mine - ref).abs().max().item()))
+    if torch.equal(grad_c, grad_st):
+        failures.append("the exact and straight-through gradients are equal: the check's bounds "
+                        "clipped nothing")
     for name, mine, hooked in zip(names, feats, hooked_features(eager, x, names)):
         if mine.shape != hooked.shape or not torch.allclose(mine, hooked, rtol=1e-5, atol=1e-5):
             failures.append("features()[%s] differs from the hooked activation" % name)

@@ -86,6 +86,8 @@ def clamp_to(a: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor,
     layer) or [C] (per channel, dim 1 of a); +-inf leaves that side unclamped. Gradients pass
     where lower <= a <= upper and are 0 elsewhere (torch.clamp's), or, straight_through, pass
     everywhere as through the identity (BPDA), with the same clamped values."""
+    if bool(torch.all(lower == float("-inf"))) and bool(torch.all(upper == float("inf"))):
+        return a  # this probe is not clamped: no pass over its activations, forward or backward
     if lower.dim() == 1 and a.dim() > 2:
         lower = lower.reshape([-1] + [1] * (a.dim() - 2))
     if upper.dim() == 1 and a.dim() > 2:

@@ -10,6 +10,8 @@ import io.adversarialprune.udfs.model.InputShape;
 import io.adversarialprune.udfs.model.Normalization;
 import io.adversarialprune.udfs.model.Probes;
 import io.adversarialprune.udfs.prune.ActivationClamp;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -18,13 +20,16 @@ import java.util.SplittableRandom;
 /**
  * Per-image cost of one PGD-Linf step through the feature-map clamp ({@code forward_clamped}, exact
  * and straight-through gradient) next to the same step on the plain forward, on the same model and
- * batch, interleaved in one run (as {@link PgdStepBench}). The clamp is calibrated ({@code A},
- * every probed layer but logits) on another random batch. Early stop off, one restart, random start
- * and rounding on, so every pass is made. Not a test; run by hand:
+ * batch, interleaved in one run (as {@link PgdStepBench}). The clamp is calibrated ({@code A}, the
+ * LAYERS regex as {@code sweep.prune.clamp-layers}) on another random batch. Early stop off, one
+ * restart, random start and rounding on, so every pass is made. Besides wall time it prints the
+ * calling thread's CPU time (libtorch computes on that thread with one intra-op thread): where the
+ * two differ, other processes took the CPU and the wall ratio is not to be trusted. Not a test; run
+ * by hand:
  *
  * <pre>
  * java -cp ... io.adversarialprune.udfs.bench.ClampStepBench MODEL C H W MEAN STD BATCH STEPS REPS
- *     [A, default 3]
+ *     [A, default 3] [LAYERS, a sweep.prune.clamp-layers regex, default "": every probe but logits]
  * </pre>
  */
 public final class ClampStepBench {
@@ -40,6 +45,7 @@ public final class ClampStepBench {
     int steps = Integer.parseInt(args[7]);
     int reps = Integer.parseInt(args[8]);
     double multiple = args.length > 9 ? Double.parseDouble(args[9]) : 3;
+    String layers = args.length > 10 ? args[10] : "";
     SplittableRandom random = new SplittableRandom(1);
     float[] pixels = new float[batch * shape.pixels()];
     float[] calibration = new float[batch * shape.pixels()];
@@ -57,7 +63,7 @@ public final class ClampStepBench {
       Probes probes = Probes.of(model);
       ActivationClamp.Result clamp =
           ActivationClamp.calibrate(
-              probes, new ActivationClamp.Calibration(calibration, "", batch), multiple);
+              probes, new ActivationClamp.Calibration(calibration, layers, batch), multiple);
       PgdLinf spec = new PgdLinf(0.03, 0.003, steps, true, 1, true, false);
       Attack attack = spec.attack();
       int passes = spec.passes();
@@ -74,6 +80,8 @@ public final class ClampStepBench {
           clamp.layers().size());
       String[] names = {"plain", "clamped, exact", "clamped, straight-through"};
       double[][] ns = new double[names.length][reps];
+      double[][] cpu = new double[names.length][reps];
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
       for (int r = -2; r < reps; r++) { // two warm-up rounds
         for (int k = 0; k < names.length; k++) {
           if (k == 0) {
@@ -82,24 +90,31 @@ public final class ClampStepBench {
             probes.clamp(
                 clamp.bounds(), k == 1 ? ClampGradient.EXACT : ClampGradient.STRAIGHT_THROUGH);
           }
+          long c0 = threads.getCurrentThreadCpuTime();
           long t0 = System.nanoTime();
           attack.perturb(model, 1L, ids, labels, pixels);
           long t1 = System.nanoTime();
+          long c1 = threads.getCurrentThreadCpuTime();
           if (r >= 0) {
             ns[k][r] = (double) (t1 - t0) / passes / batch;
+            cpu[k][r] = (double) (c1 - c0) / passes / batch;
           }
         }
       }
       double plain = median(ns[0]);
+      double plainCpu = median(cpu[0]);
       for (int k = 0; k < names.length; k++) {
         System.out.printf(
             Locale.ROOT,
-            "  %-28s step %8.1f us/image (min %8.1f)  ratio to plain %.3f (of minima %.3f)%n",
+            "  %-28s step %8.1f us/image (min %8.1f)  ratio to plain %.3f (of minima %.3f);"
+                + " thread CPU %8.1f us/image, ratio %.3f%n",
             names[k],
             median(ns[k]) / 1e3,
             min(ns[k]) / 1e3,
             median(ns[k]) / plain,
-            min(ns[k]) / min(ns[0]));
+            min(ns[k]) / min(ns[0]),
+            median(cpu[k]) / 1e3,
+            median(cpu[k]) / plainCpu);
       }
     }
   }
