@@ -27,19 +27,6 @@ public record SampleOutcome(
     String brokenBy)
     implements java.io.Serializable {
 
-  /** An outcome of an attack without members ({@code brokenBy} null). */
-  public SampleOutcome(
-      long id,
-      int label,
-      int cleanPred,
-      int advPred,
-      float cleanLoss,
-      float advLoss,
-      float linf,
-      float l2) {
-    this(id, label, cleanPred, advPred, cleanLoss, advLoss, linf, l2, null);
-  }
-
   /** The clean image is classified correctly. */
   public boolean correct() {
     return cleanPred == label;
