@@ -161,15 +161,7 @@ public final class EngineCheck {
     InputShape shape = model.inputShape();
     int n = labels.length;
     int per = shape.pixels();
-    if (n == 0 || pixels.length != (long) n * per) {
-      throw new IllegalArgumentException(
-          "engine check batch of "
-              + n
-              + " labels needs "
-              + (long) n * per
-              + " pixels, got "
-              + pixels.length);
-    }
+    checkBatch(n, per, pixels);
     int classes = model.classes();
     boolean gradMode = JniUtils.isGradMode();
     long start = System.nanoTime();
@@ -182,11 +174,7 @@ public final class EngineCheck {
 
       JniUtils.setGradMode(false);
       float[] logits = model.logits(x).toFloatArray();
-      double logitsError =
-          Math.max(
-              relativeDifference(logits, model.logits(x).toFloatArray()),
-              relativeDifference(
-                  logits, model.logits(x, model.memoryFormat().other()).toFloatArray()));
+      double logitsError = logitsError(model, x, logits);
 
       int[] chosen = highestLoss(logits, labels, classes, Math.min(settings.samples(), n));
       int k = settings.directions();
@@ -269,15 +257,7 @@ public final class EngineCheck {
   public Report runForward(Classifier model, long seed, int[] labels, float[] pixels) {
     InputShape shape = model.inputShape();
     int n = labels.length;
-    if (n == 0 || pixels.length != (long) n * shape.pixels()) {
-      throw new IllegalArgumentException(
-          "engine check batch of "
-              + n
-              + " labels needs "
-              + (long) n * shape.pixels()
-              + " pixels, got "
-              + pixels.length);
-    }
+    checkBatch(n, shape.pixels(), pixels);
     boolean gradMode = JniUtils.isGradMode();
     long start = System.nanoTime();
     pixels = jittered(pixels, new SplittableRandom(seed));
@@ -285,19 +265,8 @@ public final class EngineCheck {
     try (NDManager scope = model.manager().newSubManager()) {
       NDArray x = scope.create(pixels, new Shape(shape.batchShape(n)));
       float[] logits = model.logits(x).toFloatArray();
-      double logitsError =
-          Math.max(
-              relativeDifference(logits, model.logits(x).toFloatArray()),
-              relativeDifference(
-                  logits, model.logits(x, model.memoryFormat().other()).toFloatArray()));
-      String problem =
-          logitsError <= settings.logitTolerance()
-              ? null
-              : String.format(
-                  Locale.ROOT,
-                  "logits differ between kernels or repeats (relative %.3g, tolerance %.3g)",
-                  logitsError,
-                  settings.logitTolerance());
+      double logitsError = logitsError(model, x, logits);
+      String problem = logitsProblem(logitsError);
       return new Report(
           model.device().toString(),
           model.memoryFormat().configName(),
@@ -332,15 +301,45 @@ public final class EngineCheck {
               rms,
               settings.gradientTolerance()));
     }
-    if (!(logitsError <= settings.logitTolerance())) {
-      problems.add(
-          String.format(
-              Locale.ROOT,
-              "logits differ between kernels or repeats (relative %.3g, tolerance %.3g)",
-              logitsError,
-              settings.logitTolerance()));
+    String logits = logitsProblem(logitsError);
+    if (logits != null) {
+      problems.add(logits);
     }
     return problems.isEmpty() ? null : String.join("; ", problems);
+  }
+
+  /** Why the logits fail the check, or null when they are within the tolerance. */
+  private String logitsProblem(double logitsError) {
+    return logitsError <= settings.logitTolerance()
+        ? null
+        : String.format(
+            Locale.ROOT,
+            "logits differ between kernels or repeats (relative %.3g, tolerance %.3g)",
+            logitsError,
+            settings.logitTolerance());
+  }
+
+  /** Checks that {@code pixels} holds {@code n > 0} images of {@code per} values each. */
+  private static void checkBatch(int n, int per, float[] pixels) {
+    if (n == 0 || pixels.length != (long) n * per) {
+      throw new IllegalArgumentException(
+          "engine check batch of "
+              + n
+              + " labels needs "
+              + (long) n * per
+              + " pixels, got "
+              + pixels.length);
+    }
+  }
+
+  /**
+   * How far {@code logits} (of {@code x}, in the model's own layout) move when the forward pass is
+   * repeated and when it runs in the other memory layout: the larger relative difference.
+   */
+  private static double logitsError(Classifier model, NDArray x, float[] logits) {
+    return Math.max(
+        relativeDifference(logits, model.logits(x).toFloatArray()),
+        relativeDifference(logits, model.logits(x, model.memoryFormat().other()).toFloatArray()));
   }
 
   /** Per-point cross entropy, in double from the float logits, in chunks of the batch size. */
