@@ -172,17 +172,8 @@ public final class ActivationClamp {
     boolean gradMode = JniUtils.isGradMode();
     JniUtils.setGradMode(false);
     try {
-      for (int from = 0; from < images; from += batch) {
-        int to = Math.min(images, from + batch);
-        try (NDManager scope = probes.classifier().manager().newSubManager()) {
-          NDList out = features(probes, scope, pixels, from, to);
-          for (int k = 0; k < layers.size(); k++) {
-            NDArray a = out.get(layers.get(k));
-            before[k].addChannels(a);
-            a.close();
-          }
-        }
-      }
+      forEachActivation(
+          probes, pixels, images, batch, layers, (k, a, scope) -> before[k].addChannels(a));
       List<float[]> lower = new ArrayList<>();
       List<float[]> upper = new ArrayList<>();
       for (int i = 0; i < probes.size(); i++) {
@@ -201,22 +192,20 @@ public final class ActivationClamp {
       for (int k = 0; k < layers.size(); k++) {
         after[k] = new Moments(1);
       }
-      for (int from = 0; from < images; from += batch) {
-        int to = Math.min(images, from + batch);
-        try (NDManager scope = probes.classifier().manager().newSubManager()) {
-          NDList out = features(probes, scope, pixels, from, to);
-          for (int k = 0; k < layers.size(); k++) {
-            NDArray a = out.get(layers.get(k));
+      forEachActivation(
+          probes,
+          pixels,
+          images,
+          batch,
+          layers,
+          (k, a, scope) -> {
             Shape perChannel = perChannel(a.getShape());
             NDArray lo = scope.create(bounds.lower(layers.get(k))).reshape(perChannel);
             NDArray hi = scope.create(bounds.upper(layers.get(k))).reshape(perChannel);
             NDArray clamped = a.maximum(lo).minimum(hi);
             clipped[k] += clamped.neq(a).countNonzero().getLong();
             after[k].addWhole(clamped);
-            a.close();
-          }
-        }
-      }
+          });
       List<ParameterStats> stats = new ArrayList<>();
       for (int k = 0; k < layers.size(); k++) {
         int i = layers.get(k);
@@ -236,6 +225,40 @@ public final class ActivationClamp {
       return new Result(bounds, stats);
     } finally {
       JniUtils.setGradMode(gradMode);
+    }
+  }
+
+  /** What a pass over the calibration images does with one selected layer's batch activation. */
+  private interface ActivationUse {
+    /**
+     * @param k the index into the selected layers
+     * @param activation the layer's activation of the batch, freed after this returns
+     * @param scope the batch's manager, freed after the batch
+     */
+    void accept(int k, NDArray activation, NDManager scope);
+  }
+
+  /**
+   * Runs the probes over the {@code images} images of {@code pixels}, {@code batch} at a time, each
+   * batch in its own sub-manager, and hands every selected layer's activation to {@code use}.
+   */
+  private static void forEachActivation(
+      Probes probes,
+      float[] pixels,
+      int images,
+      int batch,
+      List<Integer> layers,
+      ActivationUse use) {
+    for (int from = 0; from < images; from += batch) {
+      int to = Math.min(images, from + batch);
+      try (NDManager scope = probes.classifier().manager().newSubManager()) {
+        NDList out = features(probes, scope, pixels, from, to);
+        for (int k = 0; k < layers.size(); k++) {
+          NDArray a = out.get(layers.get(k));
+          use.accept(k, a, scope);
+          a.close();
+        }
+      }
     }
   }
 
