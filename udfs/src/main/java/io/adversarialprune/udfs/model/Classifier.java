@@ -265,23 +265,31 @@ public final class Classifier implements AutoCloseable {
     unclamp();
     NDManager arrays = model.getNDManager().newSubManager();
     try {
-      NDList inputs = new NDList(2 * bounds.size());
-      // DJL passes arrays named "<arg>[]" as one List[Tensor] argument, in order.
-      for (int i = 0; i < bounds.size(); i++) {
-        NDArray lower = arrays.create(bounds.lower(i));
-        lower.setName("lower[]");
-        inputs.add(lower);
-      }
-      for (int i = 0; i < bounds.size(); i++) {
-        NDArray upper = arrays.create(bounds.upper(i));
-        upper.setName("upper[]");
-        inputs.add(upper);
-      }
-      clamp = new Clamp(bounds, gradient, arrays, inputs);
+      clamp = new Clamp(bounds, gradient, arrays, boundInputs(arrays, bounds));
     } catch (RuntimeException e) {
       arrays.close();
       throw e;
     }
+  }
+
+  /**
+   * The extra inputs of a clamped forward method ({@link ClampGradient#method()}): every layer's
+   * lower bound, then every upper bound, created in {@code manager}.
+   */
+  static NDList boundInputs(NDManager manager, ClampBounds bounds) {
+    NDList inputs = new NDList(2 * bounds.size());
+    // DJL passes arrays named "<arg>[]" as one List[Tensor] argument, in order.
+    for (int i = 0; i < bounds.size(); i++) {
+      NDArray lower = manager.create(bounds.lower(i));
+      lower.setName("lower[]");
+      inputs.add(lower);
+    }
+    for (int i = 0; i < bounds.size(); i++) {
+      NDArray upper = manager.create(bounds.upper(i));
+      upper.setName("upper[]");
+      inputs.add(upper);
+    }
+    return inputs;
   }
 
   /**

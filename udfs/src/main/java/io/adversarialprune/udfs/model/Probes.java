@@ -89,19 +89,7 @@ public final class Probes {
     JniUtils.setGradMode(false);
     try (NDManager scope = classifier.manager().newSubManager()) {
       NDArray zeros = scope.zeros(new Shape(classifier.inputShape().batchShape(1)));
-      NDList out = classifier.run("features", zeros, new NDList());
-      if (out.size() != names.size()) {
-        throw new IllegalStateException(
-            "model "
-                + classifier.file()
-                + " features() returned "
-                + out.size()
-                + " arrays for "
-                + names.size()
-                + " probe names "
-                + names);
-      }
-      for (NDArray a : out) {
+      for (NDArray a : features(classifier, names, zeros)) {
         long[] s = a.getShape().getShape();
         shapes.add(Arrays.copyOfRange(s, 1, s.length));
       }
@@ -164,10 +152,15 @@ public final class Probes {
    * calling thread's grad mode.
    */
   public NDList features(NDArray pixels) {
+    return features(classifier, names, pixels);
+  }
+
+  /** The file's {@code features} of {@code pixels}, checked to hold one array per probe name. */
+  private static NDList features(Classifier classifier, List<String> names, NDArray pixels) {
     NDList out = classifier.run("features", pixels, new NDList());
     if (out.size() != names.size()) {
       throw new IllegalStateException(
-          "model " + classifier.file() + " features() returned " + out.size() + " arrays");
+          countMismatch(classifier, names, "features() returned " + out.size() + " arrays"));
     }
     return out;
   }
@@ -223,19 +216,7 @@ public final class Probes {
    */
   public NDArray logitsClamped(NDArray pixels, ClampBounds bounds, ClampGradient gradient) {
     check(bounds);
-    NDManager manager = pixels.getManager();
-    NDList extra = new NDList(2 * names.size());
-    // DJL passes arrays named "<arg>[]" as one List[Tensor] argument, in order.
-    for (int i = 0; i < names.size(); i++) {
-      NDArray lower = manager.create(bounds.lower(i));
-      lower.setName("lower[]");
-      extra.add(lower);
-    }
-    for (int i = 0; i < names.size(); i++) {
-      NDArray upper = manager.create(bounds.upper(i));
-      upper.setName("upper[]");
-      extra.add(upper);
-    }
+    NDList extra = Classifier.boundInputs(pixels.getManager(), bounds);
     return classifier.run(gradient.method(), pixels, extra).singletonOrThrow();
   }
 
@@ -260,14 +241,8 @@ public final class Probes {
   public void check(ClampBounds bounds) {
     if (bounds.size() != names.size()) {
       throw new IllegalArgumentException(
-          "clamp bounds are for "
-              + bounds.size()
-              + " layers but model "
-              + classifier.file()
-              + " has "
-              + names.size()
-              + " probes "
-              + names);
+          countMismatch(
+              classifier, names, "the clamp bounds are for " + bounds.size() + " layers"));
     }
     for (int i = 0; i < names.size(); i++) {
       long channels = shapes.get(i).length == 0 ? 1 : shapes.get(i)[0];
@@ -283,6 +258,18 @@ public final class Probes {
                 + ")");
       }
     }
+  }
+
+  /** "model FILE has N probes [NAMES] but {@code what}": a count that does not match the probes. */
+  private static String countMismatch(Classifier classifier, List<String> names, String what) {
+    return "model "
+        + classifier.file()
+        + " has "
+        + names.size()
+        + " probes "
+        + names
+        + " but "
+        + what;
   }
 
   @Override
