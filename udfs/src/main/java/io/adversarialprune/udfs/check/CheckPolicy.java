@@ -1,6 +1,6 @@
 package io.adversarialprune.udfs.check;
 
-import java.util.Locale;
+import io.adversarialprune.udfs.config.ConfigNames;
 
 /** What a failed {@link EngineCheck} does to a run ({@code sweep.engine.check.mode}). */
 public enum CheckPolicy {
@@ -13,7 +13,7 @@ public enum CheckPolicy {
 
   /** The config spelling: {@code fail}, {@code warn} or {@code off}. */
   public String configName() {
-    return name().toLowerCase(Locale.ROOT);
+    return ConfigNames.of(this);
   }
 
   /**
@@ -22,12 +22,6 @@ public enum CheckPolicy {
    * @throws IllegalArgumentException naming {@code key} and the accepted values
    */
   public static CheckPolicy parse(String key, String value) {
-    for (CheckPolicy p : values()) {
-      if (p.configName().equals(value)) {
-        return p;
-      }
-    }
-    throw new IllegalArgumentException(
-        key + " must be one of fail, warn, off, got \"" + value + "\"");
+    return ConfigNames.parse(CheckPolicy.class, key, value);
   }
 }

@@ -1,7 +1,7 @@
 package io.adversarialprune.udfs.model;
 
 import ai.djl.Device;
-import java.util.Locale;
+import io.adversarialprune.udfs.config.ConfigNames;
 
 /**
  * How a {@link Classifier} lays out the normalized batch it hands to the model: the NCHW shape is
@@ -46,7 +46,7 @@ public enum MemoryFormat {
 
   /** The config spelling: {@code auto}, {@code contiguous} or {@code channels-last}. */
   public String configName() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return ConfigNames.of(this);
   }
 
   /**
@@ -55,12 +55,6 @@ public enum MemoryFormat {
    * @throws IllegalArgumentException naming {@code key} and the accepted values
    */
   public static MemoryFormat parse(String key, String value) {
-    for (MemoryFormat f : values()) {
-      if (f.configName().equals(value)) {
-        return f;
-      }
-    }
-    throw new IllegalArgumentException(
-        key + " must be one of auto, contiguous, channels-last, got \"" + value + "\"");
+    return ConfigNames.parse(MemoryFormat.class, key, value);
   }
 }
