@@ -76,9 +76,16 @@ public record LayerStats(
       throw new IllegalArgumentException(
           "layer statistics tolerance must be finite and >= 0, got " + tolerance);
     }
-    if (samples < 0 || elements < 0 || changed < 0 || changed > elements) {
+    // Every image has values, so only the empty value has no samples or no elements; merge relies
+    // on that.
+    if (samples < 0
+        || elements < 0
+        || changed < 0
+        || changed > elements
+        || (samples == 0) != (elements == 0)) {
       throw new IllegalArgumentException(
-          "layer statistics need 0 <= changed <= elements and samples >= 0, got samples "
+          "layer statistics need 0 <= changed <= elements, samples >= 0, and samples == 0 exactly"
+              + " when elements == 0, got samples "
               + samples
               + ", elements "
               + elements
@@ -187,21 +194,8 @@ public record LayerStats(
           "cannot merge layer statistics of tolerance " + tolerance + " and " + other.tolerance);
     }
     if (other.elements == 0) {
-      return new LayerStats(
-          tolerance,
-          samples + other.samples,
-          elements,
-          cleanMean,
-          cleanM2,
-          advMean,
-          advM2,
-          squaredChange,
-          squaredClean,
-          changed,
-          cleanMaxAbs,
-          advMaxAbs,
-          cleanTailSum,
-          advTailSum);
+      // other has no samples either (see the constructor): the identity.
+      return this;
     }
     if (elements == 0) {
       return other.merge(this);
