@@ -46,24 +46,16 @@ public final class ReportLoader {
     }
     Dataset<Row> runs = Tables.read(spark, layout, ResultsLayout.RUNS);
     if (runs == null) {
-      throw new UserInputException(
-          "results root "
-              + layout.root()
-              + " has no runs table ("
-              + layout.table(ResultsLayout.RUNS)
-              + "); is it a results root written by `run`?");
+      throw runsTableProblem("has no runs table", "); is it a results root written by `run`?");
     }
     List<String> sweeps =
         runs.select("sweep").distinct().orderBy("sweep").collectAsList().stream()
             .map(r -> r.getString(0))
             .toList();
     if (sweeps.isEmpty()) {
-      throw new UserInputException(
-          "results root "
-              + layout.root()
-              + " has an empty runs table ("
-              + layout.table(ResultsLayout.RUNS)
-              + " holds no run yet; a run killed before its first write leaves that)");
+      throw runsTableProblem(
+          "has an empty runs table",
+          " holds no run yet; a run killed before its first write leaves that)");
     }
     if (sweep == null) {
       if (sweeps.size() != 1) {
@@ -150,6 +142,18 @@ public final class ReportLoader {
         .stream()
         .map(LayerLine::from)
         .toList();
+  }
+
+  /** "results root ROOT {@code problem} (RUNS_TABLE{@code rest}": names the root and the table. */
+  private UserInputException runsTableProblem(String problem, String rest) {
+    return new UserInputException(
+        "results root "
+            + layout.root()
+            + " "
+            + problem
+            + " ("
+            + layout.table(ResultsLayout.RUNS)
+            + rest);
   }
 
   private static String known(String id, List<String> ids, String sweep, String option) {
