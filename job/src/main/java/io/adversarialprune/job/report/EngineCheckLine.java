@@ -1,6 +1,6 @@
 package io.adversarialprune.job.report;
 
-import org.apache.spark.sql.Row;
+import io.adversarialprune.job.report.RowRecords.Column;
 
 /**
  * One row of {@code engine_checks} as the report shows it.
@@ -16,30 +16,10 @@ public record EngineCheckLine(
     String memoryFormat,
     int batchSize,
     int threads,
-    double rmsError,
-    double medianError,
-    double maxError,
+    @Column("gradient_rms_error") double rmsError,
+    @Column("gradient_median_error") double medianError,
+    @Column("gradient_max_error") double maxError,
     double logitsError,
     boolean passed,
     String problem,
-    String policy) {
-
-  /** From an {@code engine_checks} row. */
-  static EngineCheckLine from(Row r) {
-    return new EngineCheckLine(
-        r.getAs("executor"),
-        r.getAs("device"),
-        r.getAs("platform"),
-        r.getAs("isa_cap"),
-        r.getAs("memory_format"),
-        r.<Integer>getAs("batch_size"),
-        r.<Integer>getAs("threads"),
-        r.<Double>getAs("gradient_rms_error"),
-        r.<Double>getAs("gradient_median_error"),
-        r.<Double>getAs("gradient_max_error"),
-        r.<Double>getAs("logits_error"),
-        r.<Boolean>getAs("passed"),
-        r.getAs("problem"),
-        r.getAs("policy"));
-  }
-}
+    String policy) {}

@@ -140,7 +140,7 @@ public final class ReportLoader {
         .orderBy("config_order", "attack_order", "layer_order")
         .collectAsList()
         .stream()
-        .map(LayerLine::from)
+        .map(RowRecords.reader(LayerLine.class))
         .toList();
   }
 
@@ -205,7 +205,7 @@ public final class ReportLoader {
                 .orderBy("checked_at", "executor", "batch_size")
                 .collectAsList()
                 .stream()
-                .map(EngineCheckLine::from)
+                .map(RowRecords.reader(EngineCheckLine.class))
                 .toList();
     long failedChecks = checks.stream().filter(c -> !c.passed()).count();
     if (failedChecks > 0) {
