@@ -5,17 +5,14 @@ import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.Tables;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code query}: Spark SQL over the results tables, one view each ({@code Tables.NAMES}). */
 @Command(
@@ -24,15 +21,12 @@ import picocli.CommandLine.Spec;
     description =
         "Runs Spark SQL over a results root (views: samples, metrics, prune_stats, runs,"
             + " engine_checks, layers: those the root has).")
-public final class QueryCommand implements Callable<Integer> {
+public final class QueryCommand extends ResultsCommand {
   /** Output formats. */
   enum Format {
     table,
     csv
   }
-
-  @Option(names = "--results", required = true, description = "Results root.")
-  String results;
 
   @Option(
       names = "--format",
@@ -49,45 +43,36 @@ public final class QueryCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "SQL", description = "The query.")
   String sql;
 
-  @Spec CommandSpec spec;
-
   @Override
-  public Integer call() throws Exception {
-    return Spark.withSession(
-        "adversarial-prune query",
-        spark -> {
-          List<String> views = views(spark);
-          Dataset<Row> df;
-          try {
-            df = spark.sql(sql);
-          } catch (Exception e) {
-            // Spark's AnalysisException (unknown table/column, bad syntax) is a user error.
-            if (!((Object) e instanceof AnalysisException analysis)) {
-              throw e;
-            }
-            throw new UserInputException(
-                "query failed: "
-                    + e.getMessage()
-                    + ("TABLE_OR_VIEW_NOT_FOUND".equals(analysis.getCondition())
-                        ? "\n  results root "
-                            + results
-                            + " has the views "
-                            + String.join(", ", views)
-                        : ""),
-                e);
-          }
-          PrintWriter out = spec.commandLine().getOut();
-          if (format == Format.table) {
-            out.print(table(df.columns(), df.limit(limit).collectAsList()));
-          } else {
-            out.println(String.join(",", df.columns()));
-            for (Row r : df.limit(limit).collectAsList()) {
-              out.println(csvLine(r));
-            }
-          }
-          out.flush();
-          return 0;
-        });
+  Integer run(SparkSession spark) throws Exception {
+    List<String> views = views(spark);
+    Dataset<Row> df;
+    try {
+      df = spark.sql(sql);
+    } catch (Exception e) {
+      // Spark's AnalysisException (unknown table/column, bad syntax) is a user error.
+      if (!((Object) e instanceof AnalysisException analysis)) {
+        throw e;
+      }
+      throw new UserInputException(
+          "query failed: "
+              + e.getMessage()
+              + ("TABLE_OR_VIEW_NOT_FOUND".equals(analysis.getCondition())
+                  ? "\n  results root " + results + " has the views " + String.join(", ", views)
+                  : ""),
+          e);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    if (format == Format.table) {
+      out.print(table(df.columns(), df.limit(limit).collectAsList()));
+    } else {
+      out.println(String.join(",", df.columns()));
+      for (Row r : df.limit(limit).collectAsList()) {
+        out.println(csvLine(r));
+      }
+    }
+    out.flush();
+    return 0;
   }
 
   /**

@@ -8,21 +8,16 @@ import io.adversarialprune.job.results.ResultsLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code report}: one self-contained HTML page (table, charts, night over night) per run. */
 @Command(
     name = "report",
     mixinStandardHelpOptions = true,
     description = "Writes a self-contained HTML report of one run of a sweep from a results root.")
-public final class ReportCommand implements Callable<Integer> {
-  @Option(names = "--results", required = true, description = "Results root.")
-  String results;
-
+public final class ReportCommand extends ResultsCommand {
   @Option(names = "--sweep", description = "Sweep name. Default: the root's only sweep.")
   String sweep;
 
@@ -37,41 +32,35 @@ public final class ReportCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, description = "The HTML file to write.")
   Path out;
 
-  @Spec CommandSpec spec;
-
   @Override
-  public Integer call() throws Exception {
-    return Spark.withSession(
-        "adversarial-prune report",
-        spark -> {
-          ReportData data =
-              new ReportLoader(spark, new ResultsLayout(results)).load(sweep, runId, compareTo);
-          String html =
-              HtmlReport.render(
-                  data, Charts.forRun(data.run().metrics()), Charts.forLayers(data.layers()));
-          Path parent = out.toAbsolutePath().getParent();
-          Files.createDirectories(parent);
-          // Written beside the target and moved, so a viewer never opens half a page.
-          Path tmp = parent.resolve("." + out.getFileName() + ".tmp-" + System.nanoTime());
-          Files.writeString(tmp, html, StandardCharsets.UTF_8);
-          Files.move(
-              tmp,
-              out,
-              java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-              java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-          spec.commandLine()
-              .getOut()
-              .println(
-                  "report of sweep "
-                      + data.sweep()
-                      + " run "
-                      + data.run().runId()
-                      + (data.previous() == null ? "" : " vs " + data.previous().runId())
-                      + ": "
-                      + out
-                      + (data.notes().isEmpty() ? "" : " (" + data.notes().size() + " notes)"));
-          spec.commandLine().getOut().flush();
-          return 0;
-        });
+  Integer run(SparkSession spark) throws Exception {
+    ReportData data =
+        new ReportLoader(spark, new ResultsLayout(results)).load(sweep, runId, compareTo);
+    String html =
+        HtmlReport.render(
+            data, Charts.forRun(data.run().metrics()), Charts.forLayers(data.layers()));
+    Path parent = out.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    // Written beside the target and moved, so a viewer never opens half a page.
+    Path tmp = parent.resolve("." + out.getFileName() + ".tmp-" + System.nanoTime());
+    Files.writeString(tmp, html, StandardCharsets.UTF_8);
+    Files.move(
+        tmp,
+        out,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    spec.commandLine()
+        .getOut()
+        .println(
+            "report of sweep "
+                + data.sweep()
+                + " run "
+                + data.run().runId()
+                + (data.previous() == null ? "" : " vs " + data.previous().runId())
+                + ": "
+                + out
+                + (data.notes().isEmpty() ? "" : " (" + data.notes().size() + " notes)"));
+    spec.commandLine().getOut().flush();
+    return 0;
   }
 }
