@@ -39,7 +39,7 @@ package io.adversarialprune.udfs.anatomy;
  *
  * @param tolerance the absolute tolerance of {@link #changedFraction()}; only values with the same
  *     tolerance merge
- * @param samples images measured
+ * @param samples images measured; 0 exactly when {@code elements} is (every image has values)
  * @param elements activation values measured (samples x values per image)
  * @param cleanMean mean of the clean values
  * @param cleanM2 sum of squared deviations of the clean values from {@code cleanMean}
@@ -194,7 +194,7 @@ public record LayerStats(
           "cannot merge layer statistics of tolerance " + tolerance + " and " + other.tolerance);
     }
     if (other.elements == 0) {
-      // other has no samples either (see the constructor): the identity.
+      // Then other has no samples either (see the constructor): it adds nothing.
       return this;
     }
     if (elements == 0) {

@@ -120,6 +120,19 @@ class LayerStatsTest {
         .hasMessageContaining("tolerance 0.0 and 1.0E-6");
   }
 
+  @Test
+  void samplesWithoutElementsAreRefused() {
+    assertThatThrownBy(() -> new LayerStats(0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        .hasMessageContaining("got samples 2, elements 0");
+  }
+
+  @Test
+  void mergingTheEmptyValueChangesNothing() {
+    LayerStats s = LayerStats.of(new float[] {1f, -2f, 3f, 4f}, new float[] {1f, 2f, 3f, 5f}, 2, 0);
+    assertThat(s.merge(LayerStats.empty(0))).isEqualTo(s);
+    assertThat(LayerStats.empty(0).merge(s)).isEqualTo(s);
+  }
+
   /** Every statistic of {@code s} against the fixture's, to {@code rel} relative. */
   static void assertMatches(LayerStats s, JsonObject expected, String layer, double rel) {
     assertThat(s.samples()).as(layer).isEqualTo(expected.get("samples").getAsLong());
