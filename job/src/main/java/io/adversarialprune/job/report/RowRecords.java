@@ -14,7 +14,8 @@ import org.apache.spark.sql.Row;
  * Copies a results-table row into one of the report's records, so that the report renders without a
  * session: each component takes the value of the column named like it in snake case ({@code
  * batchSize} from {@code batch_size}, {@code relativeL2} from {@code relative_l2}), or of the one
- * its {@link Column} names. Stateless.
+ * its {@link Column} names. Stateless. ({@link ConfigMetrics} keeps its own {@code from}: each of
+ * its intervals comes from three columns.)
  */
 final class RowRecords {
   /** The column a record component is read from, where it is not the component's snake case. */
