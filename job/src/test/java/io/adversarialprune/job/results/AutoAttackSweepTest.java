@@ -78,7 +78,7 @@ class AutoAttackSweepTest {
       boolean cascade = r.getString(0).equals("autoattack");
       boolean brokenByMember = r.getBoolean(2) && !r.getBoolean(3);
       if (cascade && brokenByMember) {
-        assertThat(r.getString(1)).as(r.toString()).isIn("apgd-ce", "apgd-t", "square");
+        assertThat(r.getString(1)).as(r.toString()).isIn("apgd-ce", "apgd-t", "fab-t", "square");
       } else {
         assertThat(r.isNullAt(1)).as(r.toString()).isTrue();
       }
@@ -89,7 +89,7 @@ class AutoAttackSweepTest {
             .sql("SELECT adv_correct, attack_label FROM metrics WHERE attack = 'autoattack'")
             .first();
     Row ce = spark.sql("SELECT adv_correct FROM metrics WHERE attack = 'apgd-ce'").first();
-    assertThat(aa.getString(1)).contains("members=apgd-ce,apgd-t,square");
+    assertThat(aa.getString(1)).contains("members=apgd-ce,apgd-t,fab-t,square");
     assertThat(aa.getLong(0)).isLessThanOrEqualTo(ce.getLong(0));
   }
 }

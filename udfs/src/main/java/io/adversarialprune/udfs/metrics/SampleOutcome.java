@@ -14,6 +14,9 @@ package io.adversarialprune.udfs.metrics;
  * @param brokenBy for an attack made of members (the {@code autoattack} cascade), the member that
  *     broke the sample; null otherwise, and for a sample no member broke or that was misclassified
  *     before the attack
+ * @param minDistance the smallest adversarial distance the attack found for the sample, in its norm
+ *     ({@code Attack.Traced#distances()}): recorded by FAB-T and the {@code autoattack} cascade;
+ *     NaN for other attacks and where none was found
  */
 public record SampleOutcome(
     long id,
@@ -24,10 +27,11 @@ public record SampleOutcome(
     float advLoss,
     float linf,
     float l2,
-    String brokenBy)
+    String brokenBy,
+    float minDistance)
     implements java.io.Serializable {
 
-  /** An outcome of an attack without members ({@code brokenBy} null). */
+  /** An outcome of an attack without members and distances ({@code brokenBy} null, no distance). */
   public SampleOutcome(
       long id,
       int label,
@@ -37,7 +41,12 @@ public record SampleOutcome(
       float advLoss,
       float linf,
       float l2) {
-    this(id, label, cleanPred, advPred, cleanLoss, advLoss, linf, l2, null);
+    this(id, label, cleanPred, advPred, cleanLoss, advLoss, linf, l2, null, Float.NaN);
+  }
+
+  /** Whether the attack recorded a distance for this sample. */
+  public boolean hasDistance() {
+    return !Float.isNaN(minDistance);
   }
 
   /** The clean image is classified correctly. */
