@@ -30,14 +30,13 @@ import java.util.Arrays;
  *             the box ({@link FabProjections}), in the attack's norm;
  *         <li>{@code alpha = min(max(|d1| / (|d1| + |d2|), 0), 0.1)}, norms floored at 1e-8; {@code
  *             x = clip((x + 1.05 d1) (1 - alpha) + (x0 + 1.05 d2) alpha, 0, 1)};
- *         <li>one forward pass at {@code x}: if it is misclassified (any class), its norm {@code |x
- *             - x0|} replaces the run's smallest when smaller, and {@code x = x0 + 0.9 (x - x0)}.
+ *         <li>one forward pass on the image the attack would return, {@code x} or with {@code
+ *             round-8bit} its 8-bit rounding {@code x'} (the iterate goes on unrounded): if it is
+ *             misclassified (any class), its norm {@code |x' - x0|} replaces the run's smallest
+ *             when smaller (and {@code x'} the run's image), and {@code x = x0 + 0.9 (x - x0)}.
  *       </ol>
  *   <li>A sample keeps the smallest adversarial of all its runs, and counts as broken when its norm
  *       is at most {@code eps} (in double).
- *   <li>With {@code round-8bit}, each sample's smallest adversarial is rounded to 8 bits and one
- *       forward pass judges it again: it stays (its distance now the rounded image's) only if still
- *       misclassified, else the sample has no adversarial.
  * </ol>
  *
  * A broken sample returns its smallest adversarial, any other its clean image; {@link
@@ -119,9 +118,6 @@ public final class FabAttack implements Attack {
           }
         }
       }
-      if (spec.round8bit()) {
-        roundAndJudge(source, labels, pixels, correct, best, distance);
-      }
       float[] out = pixels.clone();
       for (int i = 0; i < n; i++) {
         if (correct[i] && broken(distance[i])) {
@@ -200,16 +196,25 @@ public final class FabAttack implements Attack {
           x1[off + j] = (float) Math.min(Math.max(v, 0.0), 1.0);
         }
       }
-      long[] predicted = predictions(source, labels, targets, x1);
+      // What is judged is the image the attack would return: with round-8bit, the iterate's 8-bit
+      // rounding (the iterate itself goes on unrounded).
+      float[] judged = x1;
+      if (spec.round8bit()) {
+        judged = new float[x1.length];
+        for (int j = 0; j < x1.length; j++) {
+          judged[j] = SquareAttack.round8bit(x1[j]);
+        }
+      }
+      long[] predicted = predictions(source, labels, targets, judged);
       for (int q = 0; q < m; q++) {
         if (predicted[q] == labels[q]) {
           continue;
         }
         int off = q * per;
-        float dist = AttackSupport.distance(l2, x1, clean, off, per);
+        float dist = AttackSupport.distance(l2, judged, clean, off, per);
         if (dist < res[q]) {
           res[q] = dist;
-          System.arraycopy(x1, off, adv, off, per);
+          System.arraycopy(judged, off, adv, off, per);
         }
         for (int j = off; j < off + per; j++) {
           x1[j] = (float) (clean[j] + (x1[j] - (double) clean[j]) * FabT.BETA);
@@ -217,48 +222,6 @@ public final class FabAttack implements Attack {
       }
     }
     return new Found(res, adv);
-  }
-
-  /**
-   * With {@code round-8bit}: rounds each attacked sample's smallest adversarial to 8 bits and keeps
-   * it where it is still misclassified (one forward pass), with the rounded image's distance; where
-   * rounding undid it, the sample has no adversarial (NaN).
-   */
-  private void roundAndJudge(
-      Classifier source,
-      int[] labels,
-      float[] pixels,
-      boolean[] correct,
-      float[] best,
-      float[] distance) {
-    InputShape shape = source.inputShape();
-    int per = shape.pixels();
-    int n = labels.length;
-    boolean[] found = new boolean[n];
-    for (int i = 0; i < n; i++) {
-      found[i] = correct[i] && !Float.isNaN(distance[i]);
-    }
-    int[] todo = AttackSupport.where(found);
-    if (todo.length == 0) {
-      return;
-    }
-    int[] rows = AttackSupport.restartRows(todo, n);
-    float[] images = AttackSupport.pick(best, per, rows);
-    AttackSupport.round8bit(source.manager(), shape, images);
-    int[] y = AttackSupport.pick(labels, rows);
-    long[] predicted = predictions(source, y, y, images);
-    float[] clean = AttackSupport.pick(pixels, per, rows);
-    boolean l2 = spec.norm().equals("l2");
-    for (int q = 0; q < todo.length; q++) {
-      int i = todo[q];
-      if (predicted[q] != y[q]) {
-        AttackSupport.put(images, q, best, i, per);
-        distance[i] = AttackSupport.distance(l2, images, clean, q * per, per);
-      } else {
-        AttackSupport.put(clean, q, best, i, per);
-        distance[i] = Float.NaN;
-      }
-    }
   }
 
   /** The clean logits, one forward pass (grad mode off). */

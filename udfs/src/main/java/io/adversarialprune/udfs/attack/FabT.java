@@ -24,8 +24,8 @@ import java.util.List;
  *     classes of the 2nd, 3rd, ... largest clean logit; needs a model with more classes
  * @param restarts per target, {@code >= 1} ({@code restarts}); the first starts at the clean image,
  *     later ones at a random point at distance {@code eps / 2}
- * @param round8bit round the smallest adversarial found to 8 bits, {@code round(255 x) / 255}, and
- *     keep it only where it is still misclassified ({@code round-8bit})
+ * @param round8bit judge, record and return the 8-bit rounding {@code round(255 x) / 255} of each
+ *     iterate instead of the iterate itself, which goes on unrounded ({@code round-8bit})
  */
 public record FabT(String norm, double eps, int steps, int targets, int restarts, boolean round8bit)
     implements AttackSpec {
@@ -122,7 +122,7 @@ public record FabT(String norm, double eps, int steps, int targets, int restarts
 
   @Override
   public boolean shrinksBatches() {
-    return targets > 1 || restarts > 1 || round8bit;
+    return targets > 1 || restarts > 1;
   }
 
   @Override
