@@ -75,6 +75,11 @@ NOTEBOOKS = {
              "With `sweep.anatomy = on`: per probed layer, input to logits, how much the final "
              "adversarial images change its activations (relative L2), beside the unpruned "
              "model's. The study saw the change concentrate at the input and the last block."),
+            ("11_robustness_curve.sql", "## Robustness curve: robust accuracy against eps\n\n"
+             "For attacks that record each sample's smallest adversarial distance (`fab-t`, "
+             "`autoattack`): per config, the fraction of samples classified correctly whose "
+             "smallest adversarial perturbation found is larger than eps, at every eps from one "
+             "run; an upper bound at each eps (docs/ATTACKS.md, \"FAB-T\")."),
         ],
     ),
     "nightly.ipynb": (

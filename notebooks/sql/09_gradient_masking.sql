@@ -15,7 +15,8 @@ WITH latest AS (
 m AS (
   SELECT m.*,
          CASE WHEN m.attack_type IN ('pgd-l2') THEN 'l2'
-              WHEN m.attack_type = 'square' THEN regexp_extract(m.attack_label, 'norm=([a-z0-9]+)', 1)
+              WHEN m.attack_type IN ('square', 'fab-t')
+                THEN regexp_extract(m.attack_label, 'norm=([a-z0-9]+)', 1)
               ELSE 'linf' END AS norm,
          regexp_extract(m.attack_label, 'eps=([0-9.E-]+)', 1) AS eps
   FROM metrics m JOIN latest l ON m.run_id = l.run_id
@@ -26,7 +27,7 @@ best_gradient AS (
     SELECT g.*, ROW_NUMBER() OVER (PARTITION BY g.config_id, g.norm, g.eps
                                    ORDER BY g.remnant_acc, g.attack_order) AS rank
     FROM m g
-    WHERE g.attack_type IN ('fgsm', 'pgd-linf', 'pgd-l2', 'apgd-ce', 'apgd-dlr', 'apgd-t')
+    WHERE g.attack_type IN ('fgsm', 'pgd-linf', 'pgd-l2', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t')
   ) WHERE rank = 1
 ),
 checks AS (

@@ -38,7 +38,10 @@ public final class ReportCommand extends ResultsCommand {
         new ReportLoader(spark, new ResultsLayout(results)).load(sweep, runId, compareTo);
     String html =
         HtmlReport.render(
-            data, Charts.forRun(data.run().metrics()), Charts.forLayers(data.layers()));
+            data,
+            Charts.forRun(data.run().metrics()),
+            Charts.forLayers(data.layers()),
+            Charts.forCurves(data.curves()));
     Path parent = out.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     // Written beside the target and moved, so a viewer never opens half a page.

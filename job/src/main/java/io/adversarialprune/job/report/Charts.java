@@ -131,6 +131,53 @@ public final class Charts {
   }
 
   /**
+   * Robustness curves: per attack that records distances, robust accuracy against eps from the
+   * run's per-sample distances, one step line per config ({@link RobustnessCurve}). Empty when no
+   * attack of the run records distances.
+   */
+  public static List<Chart> forCurves(List<RobustnessCurve> curves) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    List<Chart> out = new ArrayList<>();
+    for (String attack : curves.stream().map(RobustnessCurve::attack).distinct().toList()) {
+      XYChart chart =
+          new XYChartBuilder()
+              .width(WIDTH)
+              .height(HEIGHT)
+              .title("Robust accuracy vs eps under " + attack)
+              .xAxisTitle("eps (smallest adversarial distance found, the attack's norm)")
+              .yAxisTitle("robust accuracy")
+              .build();
+      chart.getStyler().setLegendPosition(LegendPosition.OutsideS);
+      chart.getStyler().setChartBackgroundColor(Color.WHITE);
+      chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
+      int c = 0;
+      for (RobustnessCurve curve : curves) {
+        if (!curve.attack().equals(attack)) {
+          continue;
+        }
+        // A step function: flat between distances, down at each (both ends of every step drawn).
+        float[] d = curve.distances();
+        double[] x = new double[2 * d.length + 1];
+        double[] y = new double[x.length];
+        y[0] = curve.robustAt(0);
+        for (int i = 0; i < d.length; i++) {
+          x[2 * i + 1] = d[i];
+          y[2 * i + 1] = y[2 * i];
+          x[2 * i + 2] = d[i];
+          y[2 * i + 2] = (double) (curve.correct() - i - 1) / Math.max(curve.total(), 1);
+        }
+        XYSeries s = chart.addSeries(curve.prune(), x, y);
+        s.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
+        s.setLineColor(COLORS[c % COLORS.length]);
+        s.setMarker(SeriesMarkers.NONE);
+        c++;
+      }
+      out.add(new Chart("curve-" + attack, chart.getTitle(), false, svg(chart)));
+    }
+    return out;
+  }
+
+  /**
    * Layer anatomy: per white-box config other than the baseline, the relative change of each probed
    * layer's activations under the run's first attack, against the baseline's (the study's question:
    * where does the attack act?). Empty when the run measured no layers.

@@ -31,14 +31,25 @@ public final class HtmlReport {
 
   private HtmlReport() {}
 
+  /** The page without robustness curves. */
+  public static String render(
+      ReportData data, List<Charts.Chart> charts, List<Charts.Chart> layerCharts) {
+    return render(data, charts, layerCharts, List.of());
+  }
+
   /**
    * The page.
    *
    * @param charts the run's charts ({@link Charts#forRun})
    * @param layerCharts its layer anatomy charts ({@link Charts#forLayers}); empty without anatomy
+   * @param curveCharts its robustness curves ({@link Charts#forCurves}); empty when no attack of
+   *     the run records distances
    */
   public static String render(
-      ReportData data, List<Charts.Chart> charts, List<Charts.Chart> layerCharts) {
+      ReportData data,
+      List<Charts.Chart> charts,
+      List<Charts.Chart> layerCharts,
+      List<Charts.Chart> curveCharts) {
     ReportData.Run run = data.run();
     StringBuilder h = new StringBuilder(64 * 1024);
     h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -91,6 +102,21 @@ public final class HtmlReport {
           .append(": no charts.</p>\n");
     } else {
       figures(h, charts);
+    }
+
+    h.append("<h2>Robustness curves</h2>\n");
+    if (curveCharts.isEmpty()) {
+      h.append("<p id=\"curves-missing\">No attack of run ")
+          .append(esc(run.runId()))
+          .append(" records per-sample distances (fab-t, autoattack): no robustness curve.</p>\n");
+    } else {
+      h.append(
+          "<p><small>Per config, robust accuracy at eps: the samples classified correctly whose"
+              + " smallest adversarial perturbation found is larger than eps (or none was found),"
+              + " over all images of all seeds; an upper bound at every eps. An autoattack sample"
+              + " that an APGD member broke carries that member's distance, not a minimized one"
+              + " (docs/ATTACKS.md, \"FAB-T\").</small></p>\n");
+      figures(h, curveCharts);
     }
 
     h.append("<h2>Layer anatomy</h2>\n");

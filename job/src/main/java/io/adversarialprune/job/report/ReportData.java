@@ -10,9 +10,17 @@ import java.util.List;
  * @param layers the run's layer anatomy ({@code layers} table, config level), in config, attack and
  *     layer order; empty when the run did not measure it
  * @param notes what is missing or incomplete, shown at the top of the report
+ * @param curves the run's robustness curves, per config and attack that records distances, in
+ *     config and attack order; empty when none does
  */
 public record ReportData(
-    String root, String sweep, Run run, Run previous, List<LayerLine> layers, List<String> notes) {
+    String root,
+    String sweep,
+    Run run,
+    Run previous,
+    List<LayerLine> layers,
+    List<String> notes,
+    List<RobustnessCurve> curves) {
 
   /**
    * One run: its {@code runs} row, its config-level metrics (empty if it wrote none) and how many

@@ -122,7 +122,50 @@ public final class ReportLoader {
       notes.add("--compare-to names the reported run itself; every change is zero.");
     }
     return new ReportData(
-        layout.root(), sweep, run, prev, layers(sweep, chosen), List.copyOf(notes));
+        layout.root(),
+        sweep,
+        run,
+        prev,
+        layers(sweep, chosen),
+        List.copyOf(notes),
+        curves(sweep, chosen));
+  }
+
+  /**
+   * The run's robustness curves: per config and attack whose samples have distances, the counts and
+   * the clean-correct samples' distances; empty when no attack of the run records them.
+   */
+  private List<RobustnessCurve> curves(String sweep, String runId) throws IOException {
+    Dataset<Row> samples = Tables.read(spark, layout, ResultsLayout.SAMPLES);
+    if (samples == null) {
+      return List.of();
+    }
+    return samples
+        .filter(col("sweep").equalTo(sweep).and(col("run_id").equalTo(runId)))
+        .groupBy("config_id", "prune", "attack")
+        .agg(
+            org.apache.spark.sql.functions.count("*").as("total"),
+            org.apache
+                .spark
+                .sql
+                .functions
+                .count_if(col("label").equalTo(col("clean_pred")))
+                .as("correct"),
+            org.apache
+                .spark
+                .sql
+                .functions
+                .collect_list(
+                    org.apache.spark.sql.functions.when(
+                        col("label").equalTo(col("clean_pred")), col("min_distance")))
+                .as("distances"),
+            org.apache.spark.sql.functions.count("min_distance").as("with_distance"))
+        .filter(col("with_distance").gt(0))
+        .orderBy("config_id", "attack")
+        .collectAsList()
+        .stream()
+        .map(RobustnessCurve::from)
+        .toList();
   }
 
   /** The run's config-level layer anatomy; empty when it has none. */

@@ -41,6 +41,13 @@ import org.apache.spark.sql.types.StructType;
  * above, intervals apart, that of its straight-through twin: an attack of the sweep with the same
  * spec and {@code clamp-gradient = straight-through} (same seed, or over seeds). Either evidence
  * flags it; {@code masking_suspect} is null only where there is neither a baseline nor a twin.
+ *
+ * <p>{@code median_min_distance}: for an attack that records distances (FAB-T, autoattack), the
+ * median of {@code samples.min_distance} over the row's clean-correct samples that have one (the
+ * smallest adversarial perturbation found, in the attack's norm, of any size; the mean of the two
+ * middle values for an even count, as Spark SQL's {@code percentile(min_distance, 0.5)}); null for
+ * other attacks, the worst case, a row where no sample has one, and a row with a unit committed
+ * before distances were recorded.
  */
 public final class MetricsTable {
   private MetricsTable() {}
@@ -63,7 +70,8 @@ public final class MetricsTable {
               + "strict_asr DOUBLE, strict_asr_lower DOUBLE, strict_asr_upper DOUBLE, "
               + "baseline_adv_acc DOUBLE, baseline_adv_acc_lower DOUBLE, "
               + "baseline_adv_acc_upper DOUBLE, masking_suspect BOOLEAN, prune_ratio DOUBLE, "
-              + "mean_linf DOUBLE, mean_l2 DOUBLE, images_per_sec DOUBLE");
+              + "mean_linf DOUBLE, mean_l2 DOUBLE, images_per_sec DOUBLE, "
+              + "median_min_distance DOUBLE");
 
   public static final StructType PRUNE_STATS =
       StructType.fromDDL(
@@ -173,6 +181,7 @@ public final class MetricsTable {
           s.pruneRatio =
               groups.get(key(c.id(), plan.attacks().get(0).name(), seed)).get(0).pruneRatio();
           s.distances = false;
+          s.minDistances = null;
           metrics.add(row(sweep, runId, c, col, SEED, seed, 1, s));
           overSeeds.plus(s);
         }
@@ -231,7 +240,12 @@ public final class MetricsTable {
     int seeds;
     boolean distances = true;
 
+    /** The parts' ascending min distances; null as soon as one part has none. */
+    List<float[]> minDistances = new ArrayList<>();
+
     void add(UnitInfo u) {
+      minDistances =
+          withAll(minDistances, u.minDistances() == null ? null : List.of(u.minDistances()));
       counts = counts.plus(u.counts());
       baselineAdvCorrect = sumOrNull(baselineAdvCorrect, u.baselineAdvCorrect());
       linf += u.linfSum();
@@ -240,6 +254,7 @@ public final class MetricsTable {
     }
 
     void plus(Sum s) {
+      minDistances = withAll(minDistances, s.minDistances);
       counts = counts.plus(s.counts);
       baselineAdvCorrect = sumOrNull(baselineAdvCorrect, s.baselineAdvCorrect);
       if (s.straightThrough != null) {
@@ -254,6 +269,36 @@ public final class MetricsTable {
       seeds++;
       distances = s.distances;
     }
+  }
+
+  private static List<float[]> withAll(List<float[]> into, List<float[]> more) {
+    if (into == null || more == null) {
+      return null;
+    }
+    into.addAll(more);
+    return into;
+  }
+
+  /**
+   * The median of every value of {@code parts}: the middle one, or the mean of the two middle ones
+   * (in double); null when there is none or {@code parts} is null.
+   */
+  static Double median(List<float[]> parts) {
+    if (parts == null) {
+      return null;
+    }
+    int n = parts.stream().mapToInt(p -> p.length).sum();
+    if (n == 0) {
+      return null;
+    }
+    float[] all = new float[n];
+    int at = 0;
+    for (float[] p : parts) {
+      System.arraycopy(p, 0, all, at, p.length);
+      at += p.length;
+    }
+    java.util.Arrays.sort(all);
+    return n % 2 == 1 ? (double) all[n / 2] : ((double) all[n / 2 - 1] + all[n / 2]) / 2;
   }
 
   /** A rate's value; null when it is absent or undefined (no trials). */
@@ -339,7 +384,8 @@ public final class MetricsTable {
           s.pruneRatio,
           s.distances ? s.linf / oc.total() : null,
           s.distances ? s.l2 / oc.total() : null,
-          s.distances && s.seconds > 0 ? oc.total() / s.seconds : null
+          s.distances && s.seconds > 0 ? oc.total() / s.seconds : null,
+          median(s.minDistances)
         },
         SCHEMA);
   }

@@ -32,10 +32,12 @@ import org.apache.spark.sql.types.StructType;
  * Writes one unit's per-sample outcomes (with, for a pruned config of a grid with a baseline, the
  * pruned model's prediction on the baseline's adversarial image of the sample: {@code
  * baseline_adv_pred}, and for the {@code autoattack} cascade the member that broke the sample:
- * {@code broken_by}) (the {@code samples} table) as one Parquet file, with the unit's {@link
- * UnitInfo} as JSON in the file's key-value metadata ({@link #UNIT_INFO_KEY}), and reads that back.
- * Executors write these themselves so that a unit commits as a whole, one file, independent of any
- * Spark job commit. Spark ignores the metadata when it reads the table.
+ * {@code broken_by}; for an attack that records distances, FAB-T and the cascade, the smallest
+ * adversarial distance found in the attack's norm: {@code min_distance}, null where none was found)
+ * (the {@code samples} table) as one Parquet file, with the unit's {@link UnitInfo} as JSON in the
+ * file's key-value metadata ({@link #UNIT_INFO_KEY}), and reads that back. Executors write these
+ * themselves so that a unit commits as a whole, one file, independent of any Spark job commit.
+ * Spark ignores the metadata when it reads the table.
  */
 public final class SampleFile {
   /** The footer key-value metadata key of the unit's {@link UnitInfo} JSON. */
@@ -94,6 +96,8 @@ public final class SampleFile {
           .optional(BINARY)
           .as(stringType())
           .named("broken_by")
+          .optional(FLOAT)
+          .named("min_distance")
           .named("spark_schema");
 
   /**
@@ -106,7 +110,7 @@ public final class SampleFile {
               + "prune_type STRING, prune_value DOUBLE, target STRING, attack STRING, "
               + "attack_type STRING, seed BIGINT, shard INT, id BIGINT, label INT, "
               + "clean_pred INT, adv_pred INT, baseline_adv_pred INT, clean_loss FLOAT, "
-              + "adv_loss FLOAT, linf FLOAT, l2 FLOAT, broken_by STRING");
+              + "adv_loss FLOAT, linf FLOAT, l2 FLOAT, broken_by STRING, min_distance FLOAT");
 
   private SampleFile() {}
 
@@ -162,6 +166,9 @@ public final class SampleFile {
         g.append("l2", s.l2());
         if (s.brokenBy() != null) {
           g.append("broken_by", s.brokenBy());
+        }
+        if (s.hasDistance()) {
+          g.append("min_distance", s.minDistance());
         }
         w.write(g);
       }

@@ -44,6 +44,10 @@ import java.util.Map;
  * @param parameters per-parameter prune statistics, then a feature-map clamp's per-layer rows
  * @param layers layer anatomy of the unit's samples, per probed layer in network order (empty when
  *     {@code sweep.anatomy} is off)
+ * @param minDistances for an attack that records distances ({@code AttackSpec#recordsDistances}),
+ *     the {@code min_distance} of each of its clean-correct samples that has one, ascending (what
+ *     {@code metrics.median_min_distance} is the median of); null for other attacks, and for a unit
+ *     committed by a version of the job before distances were recorded
  */
 public record UnitInfo(
     String configId,
@@ -60,8 +64,45 @@ public record UnitInfo(
     long pruneElements,
     long pruneChanged,
     List<ParameterStats> parameters,
-    Map<String, LayerStats> layers)
+    Map<String, LayerStats> layers,
+    float[] minDistances)
     implements Serializable {
+
+  /** An info without distances. */
+  public UnitInfo(
+      String configId,
+      String attack,
+      long seed,
+      int shard,
+      OutcomeCounts counts,
+      Long baselineAdvCorrect,
+      double linfSum,
+      double l2Sum,
+      double seconds,
+      String device,
+      String host,
+      long pruneElements,
+      long pruneChanged,
+      List<ParameterStats> parameters,
+      Map<String, LayerStats> layers) {
+    this(
+        configId,
+        attack,
+        seed,
+        shard,
+        counts,
+        baselineAdvCorrect,
+        linfSum,
+        l2Sum,
+        seconds,
+        device,
+        host,
+        pruneElements,
+        pruneChanged,
+        parameters,
+        layers,
+        null);
+  }
 
   // Layer statistics of a model whose activations overflow are infinite: allow them back in.
   private static final ObjectMapper JSON =
@@ -77,10 +118,17 @@ public record UnitInfo(
       PruneReport report) {
     double linf = 0;
     double l2 = 0;
+    float[] distances = new float[result.samples().size()];
+    int found = 0;
     for (SampleOutcome s : result.samples()) {
       linf += s.linf();
       l2 += s.l2();
+      if (s.correct() && s.hasDistance()) {
+        distances[found++] = s.minDistance();
+      }
     }
+    distances = java.util.Arrays.copyOf(distances, found);
+    java.util.Arrays.sort(distances);
     Long baselineAdvCorrect = null;
     if (baselineAdvPred != null) {
       long correct = 0;
@@ -104,7 +152,8 @@ public record UnitInfo(
         report.elements(),
         report.changed(),
         report.rows(),
-        result.layers());
+        result.layers(),
+        unit.attack().spec().recordsDistances() ? distances : null);
   }
 
   /** Whether this info is about {@code unit} (a file's footer against its directory). */
@@ -154,6 +203,12 @@ public record UnitInfo(
       o.put("std_after", p.stdAfter());
       if (p.normalityP() != null) {
         o.put("normality_p", p.normalityP());
+      }
+    }
+    if (minDistances != null) {
+      ArrayNode out = n.putArray("min_distances");
+      for (float d : minDistances) {
+        out.add(d);
       }
     }
     if (!layers.isEmpty()) {
@@ -215,6 +270,14 @@ public record UnitInfo(
     for (JsonNode l : n.path("layers")) {
       layers.put(l.get("layer").asText(), LayersTable.fromJson(l));
     }
+    float[] minDistances = null;
+    if (n.has("min_distances")) {
+      JsonNode d = n.get("min_distances");
+      minDistances = new float[d.size()];
+      for (int i = 0; i < minDistances.length; i++) {
+        minDistances[i] = (float) d.get(i).asDouble();
+      }
+    }
     return new UnitInfo(
         n.get("config_id").asText(),
         n.get("attack").asText(),
@@ -235,6 +298,7 @@ public record UnitInfo(
         n.get("prune_elements").asLong(),
         n.get("prune_changed").asLong(),
         List.copyOf(params),
-        layers);
+        layers,
+        minDistances);
   }
 }

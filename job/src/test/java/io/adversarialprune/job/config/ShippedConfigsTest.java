@@ -120,7 +120,7 @@ class ShippedConfigsTest {
         .containsExactly("autoattack", "pgd", "apgd-ce-100", "square");
     assertThat(c.attacks()).allSatisfy(a -> assertThat(a.spec().eps()).isEqualTo(0.03));
     assertThat(c.attacks().get(0).spec().label())
-        .isEqualTo("autoattack norm=linf eps=0.03 members=apgd-ce,apgd-t,square round-8bit");
+        .isEqualTo("autoattack norm=linf eps=0.03 members=apgd-ce,apgd-t,fab-t,square round-8bit");
     assertThat(labels(c)).containsExactly("none", "E=0.02", "S=3", "S=2", "R=0.01", "Q=4");
   }
 

@@ -45,17 +45,18 @@ class NotebookQueriesTest {
   }
 
   private static final Map<String, Consumer<Dataset<Row>>> CHECKS =
-      Map.of(
-          "01_summary_table.sql", NotebookQueriesTest::summary,
-          "02_rates_vs_prune_value.sql", NotebookQueriesTest::ratesVsValue,
-          "03_accuracy_vs_prune_ratio.sql", NotebookQueriesTest::accuracyVsRatio,
-          "04_classes_lost_under_attack.sql", NotebookQueriesTest::classes,
-          "05_parameters_changed_most.sql", NotebookQueriesTest::parameters,
-          "06_spread_across_seeds.sql", NotebookQueriesTest::seedSpread,
-          "07_latest_vs_previous_run.sql", NotebookQueriesTest::nightOverNight,
-          "08_attacks_vs_worst_case.sql", NotebookQueriesTest::attacksVsWorstCase,
-          "09_gradient_masking.sql", NotebookQueriesTest::masking,
-          "10_layer_anatomy.sql", NotebookQueriesTest::layers);
+      Map.ofEntries(
+          Map.entry("01_summary_table.sql", NotebookQueriesTest::summary),
+          Map.entry("02_rates_vs_prune_value.sql", NotebookQueriesTest::ratesVsValue),
+          Map.entry("03_accuracy_vs_prune_ratio.sql", NotebookQueriesTest::accuracyVsRatio),
+          Map.entry("04_classes_lost_under_attack.sql", NotebookQueriesTest::classes),
+          Map.entry("05_parameters_changed_most.sql", NotebookQueriesTest::parameters),
+          Map.entry("06_spread_across_seeds.sql", NotebookQueriesTest::seedSpread),
+          Map.entry("07_latest_vs_previous_run.sql", NotebookQueriesTest::nightOverNight),
+          Map.entry("08_attacks_vs_worst_case.sql", NotebookQueriesTest::attacksVsWorstCase),
+          Map.entry("09_gradient_masking.sql", NotebookQueriesTest::masking),
+          Map.entry("10_layer_anatomy.sql", NotebookQueriesTest::layers),
+          Map.entry("11_robustness_curve.sql", NotebookQueriesTest::robustnessCurve));
 
   @Test
   void everyNotebookQueryRunsAndHoldsItsProperty() throws IOException {
@@ -98,6 +99,16 @@ class NotebookQueriesTest {
     }
     assertThat(all.toString())
         .contains("F.coalesce(F.col(c).cast(\\\"string\\\"), F.lit(\\\"n/a\\\"))");
+  }
+
+  /**
+   * Columns here; the curve's values are checked on a sweep with distances (AutoAttackSweepTest).
+   */
+  static void robustnessCurve(Dataset<Row> df) {
+    assertThat(df.columns())
+        .containsExactly("config_id", "prune", "attack", "eps", "robust_acc", "total");
+    // the tiny sweep's attacks (pgd, fgsm) record no distances: no curve
+    assertThat(df.collectAsList()).isEmpty();
   }
 
   private static void layers(Dataset<Row> df) {

@@ -180,6 +180,7 @@ class ReportBrowserTest {
             16,
             List.of()),
         List.of(),
+        List.of(),
         List.of());
   }
 

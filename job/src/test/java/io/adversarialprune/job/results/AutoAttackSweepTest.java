@@ -1,8 +1,13 @@
 package io.adversarialprune.job.results;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.adversarialprune.job.Main;
+import io.adversarialprune.job.report.Charts;
+import io.adversarialprune.job.report.HtmlReport;
+import io.adversarialprune.job.report.ReportData;
+import io.adversarialprune.job.report.ReportLoader;
 import io.adversarialprune.job.report.TinySweep;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -78,7 +83,7 @@ class AutoAttackSweepTest {
       boolean cascade = r.getString(0).equals("autoattack");
       boolean brokenByMember = r.getBoolean(2) && !r.getBoolean(3);
       if (cascade && brokenByMember) {
-        assertThat(r.getString(1)).as(r.toString()).isIn("apgd-ce", "apgd-t", "square");
+        assertThat(r.getString(1)).as(r.toString()).isIn("apgd-ce", "apgd-t", "fab-t", "square");
       } else {
         assertThat(r.isNullAt(1)).as(r.toString()).isTrue();
       }
@@ -89,7 +94,75 @@ class AutoAttackSweepTest {
             .sql("SELECT adv_correct, attack_label FROM metrics WHERE attack = 'autoattack'")
             .first();
     Row ce = spark.sql("SELECT adv_correct FROM metrics WHERE attack = 'apgd-ce'").first();
-    assertThat(aa.getString(1)).contains("members=apgd-ce,apgd-t,square");
+    assertThat(aa.getString(1)).contains("members=apgd-ce,apgd-t,fab-t,square");
     assertThat(aa.getLong(0)).isLessThanOrEqualTo(ce.getLong(0));
+
+    // Distances: every broken sample of the cascade has one, at most eps (plus 8-bit rounding's
+    // step); an attack that does not record them has none.
+    assertThat(
+            spark
+                .sql(
+                    "SELECT count(*) FROM samples WHERE attack = 'autoattack' AND label ="
+                        + " clean_pred AND adv_pred != label"
+                        + " AND (min_distance IS NULL OR min_distance > 0.3 + 1 / 255)")
+                .first()
+                .getLong(0))
+        .isZero();
+    assertThat(
+            spark
+                .sql("SELECT count(min_distance) FROM samples WHERE attack = 'apgd-ce'")
+                .first()
+                .getLong(0))
+        .isZero();
+    // metrics.median_min_distance is SQL's median over the clean-correct samples with one
+    List<Row> medians =
+        spark
+            .sql(
+                "SELECT m.median_min_distance, s.median FROM metrics m JOIN (SELECT attack,"
+                    + " percentile(min_distance, 0.5) AS median FROM samples WHERE label ="
+                    + " clean_pred GROUP BY attack) s ON m.attack = s.attack WHERE m.level ="
+                    + " 'config' ORDER BY m.attack")
+            .collectAsList();
+    assertThat(medians).hasSize(2);
+    assertThat(medians.get(0).isNullAt(1)).as("apgd-ce").isTrue();
+    assertThat(medians.get(0).isNullAt(0)).as("apgd-ce").isTrue();
+    assertThat(medians.get(1).getDouble(0))
+        .as("autoattack")
+        .isCloseTo(medians.get(1).getDouble(1), within(1e-6));
+
+    // The robustness curve, notebook query 11 and the report's: clean accuracy at 0, never rising,
+    // and at eps (plus 8-bit rounding's half step) the row's remnant accuracy.
+    spark.conf().set("ap.sweep", "aa");
+    List<Row> curve =
+        spark
+            .sql(
+                java.nio.file.Files.readString(
+                    Path.of("..", "notebooks", "sql", "11_robustness_curve.sql")))
+            .collectAsList();
+    assertThat(curve).isNotEmpty().allMatch(r -> r.getString(2).equals("autoattack"));
+    Row clean =
+        spark
+            .sql(
+                "SELECT clean_acc, remnant_acc FROM metrics WHERE attack = 'autoattack' AND level"
+                    + " = 'config'")
+            .first();
+    assertThat(curve.get(0).getDouble(3)).isZero();
+    assertThat(curve.get(0).getDouble(4)).isCloseTo(clean.getDouble(0), within(1e-9));
+    double atEps = curve.get(0).getDouble(4);
+    for (int i = 1; i < curve.size(); i++) {
+      assertThat(curve.get(i).getDouble(4)).isLessThanOrEqualTo(curve.get(i - 1).getDouble(4));
+      if (curve.get(i).getDouble(3) <= 0.3 + 1 / 255.0) {
+        atEps = curve.get(i).getDouble(4);
+      }
+    }
+    assertThat(atEps).isCloseTo(clean.getDouble(1), within(1e-9));
+    ReportData data =
+        new ReportLoader(spark, new ResultsLayout(root.toString())).load(null, null, null);
+    assertThat(data.curves()).hasSize(1);
+    assertThat(data.curves().get(0).robustAt(0.3 + 1 / 255.0))
+        .isCloseTo(clean.getDouble(1), within(1e-9));
+    List<Charts.Chart> charts = Charts.forCurves(data.curves());
+    assertThat(HtmlReport.render(data, List.of(), List.of(), charts))
+        .contains("id=\"chart-curve-autoattack\"");
   }
 }

@@ -97,4 +97,56 @@ class MetricsTableTest {
     // prune_stats come once per (config, seed), not once per attack
     assertThat(a.pruneStats()).isEmpty();
   }
+
+  @Test
+  void medianMinDistanceIsOverEveryPartsValuesAndNullWhenAPartHasNone() {
+    assertThat(MetricsTable.median(List.of(new float[] {0.1f, 0.5f}, new float[] {0.2f})))
+        .isEqualTo((double) 0.2f);
+    // an even count: the mean of the two middle values, as Spark SQL's percentile(x, 0.5)
+    assertThat(MetricsTable.median(List.of(new float[] {0.1f, 0.4f}, new float[] {0.2f, 0.3f})))
+        .isEqualTo(((double) 0.2f + 0.3f) / 2);
+    assertThat(MetricsTable.median(List.of(new float[0]))).isNull();
+    assertThat(MetricsTable.median(null)).isNull();
+  }
+
+  @Test
+  void unitInfoKeepsItsDistancesThroughItsJsonAndAnOlderInfoHasNone() throws Exception {
+    UnitInfo info =
+        new UnitInfo(
+            "none",
+            "fab-t",
+            7,
+            0,
+            new OutcomeCounts(3, 2, 1, 1, 1),
+            null,
+            0.1,
+            0.2,
+            0.5,
+            "cpu()",
+            "h",
+            10,
+            0,
+            List.of(),
+            Map.of(),
+            new float[] {0.0123f, 0.5f});
+    assertThat(UnitInfo.parse(info.toJson(), "f").minDistances()).containsExactly(0.0123f, 0.5f);
+    UnitInfo older =
+        new UnitInfo(
+            "none",
+            "pgd",
+            7,
+            0,
+            new OutcomeCounts(3, 2, 1, 1, 1),
+            null,
+            0.1,
+            0.2,
+            0.5,
+            "cpu()",
+            "h",
+            10,
+            0,
+            List.of(),
+            Map.of());
+    assertThat(UnitInfo.parse(older.toJson(), "f").minDistances()).isNull();
+  }
 }

@@ -362,6 +362,13 @@ class SweepTest {
             + " targets = 10 needs a model with more than 10 classes, the model has 10"
       },
       {
+        "sweep.attacks=[{type=fab-t, targets=10}]",
+        "sweep.attacks: attack 'fab-t': fab-t with"
+            + " targets = 10 needs a model with more than 10 classes, the model has 10"
+      },
+      {"sweep.attacks=[{type=fab-t, norm=l1}]", "sweep.attacks[0].norm must be one of linf, l2"},
+      {"sweep.attacks=[{type=fab-t, restarts=0}]", "sweep.attacks[0].restarts must be >= 1, got 0"},
+      {
         "sweep.data.limit=4",
         "sweep.data.shards=5",
         "sweep.data.shards is 5, but only 4 images are selected"

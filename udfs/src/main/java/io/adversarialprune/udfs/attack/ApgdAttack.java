@@ -145,21 +145,7 @@ public final class ApgdAttack implements Attack {
               .logits()
               .toFloatArray();
     }
-    int classes = source.classes();
-    int[][] out = new int[labels.length][];
-    for (int i = 0; i < labels.length; i++) {
-      int row = i * classes;
-      int label = labels[i];
-      out[i] =
-          java.util.stream.IntStream.range(0, classes)
-              .filter(c -> c != label)
-              .boxed()
-              .sorted((a, b) -> Float.compare(logits[row + b], logits[row + a]))
-              .limit(targets)
-              .mapToInt(Integer::intValue)
-              .toArray();
-    }
-    return out;
+    return AttackSupport.targetClasses(logits, source.classes(), labels, targets);
   }
 
   /**

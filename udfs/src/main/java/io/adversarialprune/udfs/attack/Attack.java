@@ -31,19 +31,25 @@ public interface Attack {
 
   /**
    * As {@link #perturb}, and per sample which part of the attack broke it, where the attack is made
-   * of parts (the members of {@link AutoAttack}'s cascade); the default has no parts and no record.
+   * of parts (the members of {@link AutoAttack}'s cascade), and the smallest adversarial
+   * perturbation found, where the attack minimizes it ({@link FabT}); the default has neither.
    */
   default Traced perturbTraced(
       Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
-    return new Traced(perturb(source, seed, ids, labels, pixels), null);
+    return new Traced(perturb(source, seed, ids, labels, pixels), null, null);
   }
 
   /**
-   * Adversarial images and, per sample, the name of the part of the attack that broke it.
+   * Adversarial images and, per sample, the name of the part of the attack that broke it and the
+   * smallest adversarial distance found.
    *
    * @param images the adversarial images, the layout of the input
    * @param brokenBy per sample the breaking part's name, null for a sample no part broke; the array
    *     itself is null for an attack without parts
+   * @param distances per sample the norm, in the attack's {@link AttackSpec#norm()} and [0, 1]
+   *     pixel space, of the smallest adversarial perturbation the attack found, of any size (FAB-T
+   *     finds them beyond {@code eps} too); 0 for a sample misclassified before the attack; NaN
+   *     where none was found. The array itself is null for an attack that does not record distances
    */
-  record Traced(float[] images, String[] brokenBy) {}
+  record Traced(float[] images, String[] brokenBy, float[] distances) {}
 }

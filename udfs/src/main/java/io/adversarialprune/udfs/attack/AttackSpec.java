@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * One attack of the sweep's attack axis with its typed parameters: {@link Fgsm}, {@link PgdLinf},
- * {@link PgdL2}, {@link Apgd}, {@link ApgdT} or {@link Square}. Immutable, serializable values;
- * {@link #attack()} makes the executor-side algorithm.
+ * {@link PgdL2}, {@link Apgd}, {@link ApgdT}, {@link Square}, {@link FabT} or {@link AutoAttack}.
+ * Immutable, serializable values; {@link #attack()} makes the executor-side algorithm.
  *
  * <p>HOCON keys of one entry (kebab-case; defaults belong in the job's {@code reference.conf},
  * never here):
@@ -23,16 +23,19 @@ import java.util.List;
  *   <li>{@code square}: {@code norm} ({@code linf} or {@code l2}; {@code eps} then as for that
  *       norm), {@code queries} >= 1, {@code p-init} in (0, 1], {@code restarts} >= 1, {@code
  *       round-8bit}; no {@code early-stop} (a broken sample always stops)
+ *   <li>{@code fab-t}: {@code norm} ({@code linf} or {@code l2}; {@code eps} then as for that
+ *       norm), {@code steps} >= 1, {@code targets} >= 1 (and fewer than the model's classes),
+ *       {@code restarts} >= 1, {@code round-8bit}; no {@code early-stop}
  *   <li>{@code autoattack}: {@code norm} ({@code linf}), {@code eps}, {@code round-8bit}; its
  *       members' budgets are AutoAttack's standard ones and take no keys
  * </ul>
  */
 public sealed interface AttackSpec extends java.io.Serializable
-    permits Fgsm, PgdSpec, ApgdSpec, Square, AutoAttack {
+    permits Fgsm, PgdSpec, ApgdSpec, Square, FabT, AutoAttack {
 
   /**
    * {@code "fgsm"}, {@code "pgd-linf"}, {@code "pgd-l2"}, {@code "apgd-ce"}, {@code "apgd-dlr"},
-   * {@code "apgd-t"}, {@code "square"} or {@code "autoattack"}.
+   * {@code "apgd-t"}, {@code "square"}, {@code "fab-t"} or {@code "autoattack"}.
    */
   String type();
 
@@ -67,6 +70,14 @@ public sealed interface AttackSpec extends java.io.Serializable
     return false;
   }
 
+  /**
+   * Whether the attack records per sample the smallest adversarial distance it found ({@link
+   * Attack.Traced#distances()}): FAB-T, and the cascade that has it as a member.
+   */
+  default boolean recordsDistances() {
+    return false;
+  }
+
   /** Whether a sample stops being attacked once it is misclassified ({@code early-stop}). */
   boolean earlyStop();
 
@@ -89,7 +100,15 @@ public sealed interface AttackSpec extends java.io.Serializable
   /** The allowed values of {@code type}. */
   List<String> TYPES =
       List.of(
-          "fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr", "apgd-t", "square", "autoattack");
+          "fgsm",
+          "pgd-linf",
+          "pgd-l2",
+          "apgd-ce",
+          "apgd-dlr",
+          "apgd-t",
+          "square",
+          "fab-t",
+          "autoattack");
 
   /** The keys an entry of {@code type} takes, {@code type} included; null for an unknown type. */
   static List<String> keys(String type) {
@@ -99,6 +118,7 @@ public sealed interface AttackSpec extends java.io.Serializable
       case "apgd-ce", "apgd-dlr" -> Apgd.KEYS;
       case ApgdT.TYPE -> ApgdT.KEYS;
       case Square.TYPE -> Square.KEYS;
+      case FabT.TYPE -> FabT.KEYS;
       case AutoAttack.TYPE -> AutoAttack.KEYS;
       default -> null;
     };
@@ -133,6 +153,7 @@ public sealed interface AttackSpec extends java.io.Serializable
           case PgdLinf.TYPE, PgdL2.TYPE -> PgdSpec.from(e, type);
           case "apgd-ce", "apgd-dlr", ApgdT.TYPE -> ApgdSpec.from(e, type);
           case Square.TYPE -> Square.from(e);
+          case FabT.TYPE -> FabT.from(e);
           case AutoAttack.TYPE -> AutoAttack.from(e);
           default -> throw new IllegalStateException("no reader for type " + type);
         };

@@ -339,4 +339,41 @@ final class AttackSupport {
       return keep;
     }
   }
+
+  /**
+   * Per sample, its first {@code count} target classes: the classes other than its label in
+   * descending order of its logits, the lower class first on ties (for a correctly classified
+   * sample, the 2nd, 3rd, ... largest logit, AutoAttack's targets).
+   *
+   * @param logits {@code labels.length * classes} values, row by row
+   */
+  static int[][] targetClasses(float[] logits, int classes, int[] labels, int count) {
+    int[][] out = new int[labels.length][];
+    for (int i = 0; i < labels.length; i++) {
+      int row = i * classes;
+      int label = labels[i];
+      out[i] =
+          java.util.stream.IntStream.range(0, classes)
+              .filter(c -> c != label)
+              .boxed()
+              .sorted((a, b) -> Float.compare(logits[row + b], logits[row + a]))
+              .limit(count)
+              .mapToInt(Integer::intValue)
+              .toArray();
+    }
+    return out;
+  }
+
+  /**
+   * {@code |a - b|} of the rows at {@code off} ({@code per} values each): their L2 norm when {@code
+   * l2}, else their L-infinity norm, computed in double and rounded to float once.
+   */
+  static float distance(boolean l2, float[] a, float[] b, int off, int per) {
+    double out = 0;
+    for (int j = off; j < off + per; j++) {
+      double v = (double) a[j] - b[j];
+      out = l2 ? out + v * v : Math.max(out, Math.abs(v));
+    }
+    return (float) (l2 ? Math.sqrt(out) : out);
+  }
 }

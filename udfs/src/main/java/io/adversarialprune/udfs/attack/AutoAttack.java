@@ -8,12 +8,13 @@ import java.util.List;
  * left standing, and each sample records which member broke it ({@link CascadeAttack}). Its remnant
  * accuracy is AutoAttack's robust accuracy, the figure RobustBench reports.
  *
- * <p>Members, at AutoAttack's standard budgets: APGD-CE (100 steps, 1 restart), APGD-T (100 steps,
- * 1 restart, 9 target classes) and Square (5000 queries, {@code p-init} 0.8, 1 restart). The
- * standard ensemble's third member, FAB-T (9 targets), is not implemented yet: the cascade runs the
- * members that exist, and its label names them ({@code members=apgd-ce,apgd-t,square}), so a
- * results table says what ran. Members use early stop (a broken sample stops; the robust accuracy
- * is the same) and this entry's {@code round-8bit}.
+ * <p>Members, in AutoAttack's order and at its standard budgets: APGD-CE (100 steps, 1 restart),
+ * APGD-T (100 steps, 1 restart, 9 target classes), FAB-T (100 steps, 9 target classes, 1 restart;
+ * alpha_max 0.1, eta 1.05, beta 0.9) and Square (5000 queries, {@code p-init} 0.8, 1 restart). The
+ * label names them ({@code members=apgd-ce,apgd-t,fab-t,square}), so a results table says what ran.
+ * The APGD members use early stop (a broken sample stops; the robust accuracy is the same); all use
+ * this entry's {@code round-8bit}. Per sample the cascade also records the smallest adversarial
+ * distance its members found ({@link CascadeAttack}), the data of the robustness curve.
  *
  * @param norm the threat model; {@code "linf"} only, for now (the project's APGD is L-infinity)
  * @param eps the L-infinity radius in [0, 1] pixel space, in (0, 1] ({@code eps}; RobustBench's
@@ -26,10 +27,10 @@ public record AutoAttack(String norm, double eps, boolean round8bit) implements 
 
   static final List<String> KEYS = List.of("type", "norm", "eps", "round-8bit");
 
-  /** APGD-CE's and APGD-T's iterations (AutoAttack's standard version). */
+  /** APGD-CE's, APGD-T's and FAB-T's iterations (AutoAttack's standard version). */
   static final int STEPS = 100;
 
-  /** APGD-T's target classes. */
+  /** APGD-T's and FAB-T's target classes. */
   static final int TARGETS = 9;
 
   /** Square's queries. */
@@ -63,6 +64,7 @@ public record AutoAttack(String norm, double eps, boolean round8bit) implements 
     return List.of(
         new Apgd(Apgd.Loss.CE, eps, STEPS, 1, 0.75, round8bit, true),
         new ApgdT(eps, STEPS, 1, TARGETS, 0.75, round8bit, true),
+        new FabT(norm, eps, STEPS, TARGETS, 1, round8bit),
         new Square("linf", eps, QUERIES, 0.8, 1, round8bit));
   }
 
@@ -83,7 +85,10 @@ public record AutoAttack(String norm, double eps, boolean round8bit) implements 
         + SpecReader.flags(false, round8bit, false);
   }
 
-  /** The members' forward+backward passes together (Square's queries are forward only). */
+  /**
+   * The members' forward+backward passes together (Square's queries and FAB-T's per-step checks are
+   * forward only).
+   */
   @Override
   public int passes() {
     return members().stream().mapToInt(AttackSpec::passes).sum();
@@ -91,6 +96,11 @@ public record AutoAttack(String norm, double eps, boolean round8bit) implements 
 
   @Override
   public boolean earlyStop() {
+    return true;
+  }
+
+  @Override
+  public boolean recordsDistances() {
     return true;
   }
 

@@ -143,7 +143,8 @@ public final class JudgedAttack {
               attacked.losses()[i],
               (float) linf,
               (float) Math.sqrt(sumSq),
-              traced.brokenBy() == null ? null : traced.brokenBy()[i]));
+              traced.brokenBy() == null ? null : traced.brokenBy()[i],
+              traced.distances() == null ? Float.NaN : traced.distances()[i]));
     }
     return new Judged(out, layers);
   }

@@ -17,18 +17,24 @@ final class Losses {
     /** Difference of logits ratio, {@link #dlr}; needs at least 3 classes. */
     DLR,
     /** Targeted difference of logits ratio, {@link #dlrTargeted}; needs at least 4 classes. */
-    DLR_TARGETED;
+    DLR_TARGETED,
+    /**
+     * The target's logit minus the label's, {@link #targetMargin} (FAB-T's linearized boundary).
+     */
+    TARGET_MARGIN;
 
     /**
      * The per-sample loss, shape {@code [N]}.
      *
-     * @param targets int64 target classes {@code [N]} for {@link #DLR_TARGETED}, else ignored
+     * @param targets int64 target classes {@code [N]} for {@link #DLR_TARGETED} and {@link
+     *     #TARGET_MARGIN}, else ignored
      */
     NDArray of(NDArray logits, NDArray labels, NDArray targets) {
       return switch (this) {
         case CE -> crossEntropy(logits, labels);
         case DLR -> dlr(logits, labels);
         case DLR_TARGETED -> dlrTargeted(logits, labels, targets);
+        case TARGET_MARGIN -> targetMargin(logits, labels, targets);
       };
     }
   }
@@ -105,5 +111,21 @@ final class Losses {
     NDArray top3 = sorted.get(":, " + (classes - 3));
     NDArray top4 = sorted.get(":, " + (classes - 4));
     return zy.sub(zt).div(top1.sub(top3.add(top4).mul(0.5f)).add(DLR_EPSILON)).neg();
+  }
+
+  /**
+   * Per-sample {@code z_t - z_y}, shape {@code [N]}: negative while the label's logit beats the
+   * target's, zero on the boundary between the two classes. FAB-T linearizes it at its iterate
+   * (this value and its input gradient) to find the boundary's nearest point (Croce and Hein, ICML
+   * 2020, "Minimally distorted adversarial examples with a fast adaptive boundary attack").
+   *
+   * @param labels int64 labels, shape {@code [N]}
+   * @param targets int64 target classes, shape {@code [N]}
+   */
+  static NDArray targetMargin(NDArray logits, NDArray labels, NDArray targets) {
+    long n = logits.getShape().get(0);
+    NDArray zy = logits.gather(onPass(labels.reshape(n, 1), logits), 1).reshape(n);
+    NDArray zt = logits.gather(onPass(targets.reshape(n, 1), logits), 1).reshape(n);
+    return zt.sub(zy);
   }
 }

@@ -87,6 +87,30 @@ public final class SampleNoise {
           noise[i] = norm == 0 ? 0f : (float) (g[i] * (radius / norm));
         }
       }
+    },
+
+    /**
+     * A start on the L2 sphere of radius {@code eps} around the sample (then clipped to [0, 1]),
+     * FAB's L2 restart: {@code d} standard normals as {@link #BALL} draws them, then {@code noise_i
+     * = (float) (g_i (eps / |g|))}, {@code |g|} summed in index order in double; no radius draw.
+     */
+    SPHERE {
+      @Override
+      void noise(SplittableRandom random, double eps, float[] noise) {
+        double[] g = new double[noise.length];
+        double sumSq = 0;
+        for (int i = 0; i < g.length; i++) {
+          double u1 = random.nextDouble();
+          double u2 = random.nextDouble();
+          g[i] =
+              StrictMath.sqrt(-2 * StrictMath.log(1 - u1)) * StrictMath.cos(2 * StrictMath.PI * u2);
+          sumSq += g[i] * g[i];
+        }
+        double norm = StrictMath.sqrt(sumSq);
+        for (int i = 0; i < g.length; i++) {
+          noise[i] = norm == 0 ? 0f : (float) (g[i] * (eps / norm));
+        }
+      }
     };
 
     /** Fills {@code noise} (one sample's values) from the sample's generator. */

@@ -14,6 +14,9 @@ package io.adversarialprune.udfs.metrics;
  * @param brokenBy for an attack made of members (the {@code autoattack} cascade), the member that
  *     broke the sample; null otherwise, and for a sample no member broke or that was misclassified
  *     before the attack
+ * @param minDistance the smallest adversarial distance the attack found for the sample, in its norm
+ *     ({@code Attack.Traced#distances()}): recorded by FAB-T and the {@code autoattack} cascade;
+ *     NaN for other attacks and where none was found
  */
 public record SampleOutcome(
     long id,
@@ -24,8 +27,14 @@ public record SampleOutcome(
     float advLoss,
     float linf,
     float l2,
-    String brokenBy)
+    String brokenBy,
+    float minDistance)
     implements java.io.Serializable {
+
+  /** Whether the attack recorded a distance for this sample. */
+  public boolean hasDistance() {
+    return !Float.isNaN(minDistance);
+  }
 
   /** The clean image is classified correctly. */
   public boolean correct() {

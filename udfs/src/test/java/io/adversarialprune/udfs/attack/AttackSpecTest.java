@@ -199,18 +199,69 @@ class AttackSpecTest {
         .hasMessage("square.queries must be >= 1, got -1");
   }
 
+  private static final String FAB =
+      "norm = linf, eps = 0.03, steps = 100, targets = 9, restarts = 1, round-8bit = true";
+
+  @Test
+  void readsFabT() {
+    AttackSpec fab = parse("fab-t", FAB);
+    assertThat(fab).isEqualTo(new FabT("linf", 0.03, 100, 9, 1, true));
+    assertThat(fab.label())
+        .isEqualTo("fab-t norm=linf eps=0.03 steps=100 targets=9 restarts=1 round-8bit");
+    assertThat(fab.passes()).isEqualTo(900);
+    assertThat(fab.gradientFree()).isFalse();
+    assertThat(fab.earlyStop()).isFalse();
+    assertThat(fab.shrinksBatches()).isTrue();
+    assertThat(parse("fab-t", FAB.replace("norm = linf, eps = 0.03", "norm = l2, eps = 3")))
+        .isEqualTo(new FabT("l2", 3, 100, 9, 1, true));
+  }
+
+  @Test
+  void fabTReportsEveryBadKeyAtOnce() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "fab-t",
+                    FAB.replace("norm = linf", "norm = l1")
+                            .replace("steps = 100", "steps = 0")
+                            .replace("targets = 9", "targets = 0")
+                            .replace("restarts = 1", "restarts = -2")
+                        + ", queries = 10"))
+        .hasMessage(
+            "sweep.attacks[1].queries is not a key of type fab-t (its keys: type, norm, eps, steps,"
+                + " targets, restarts, round-8bit); "
+                + "sweep.attacks[1].norm must be one of linf, l2, got \"l1\"; "
+                + "sweep.attacks[1].steps must be >= 1, got 0; "
+                + "sweep.attacks[1].targets must be >= 1, got 0; "
+                + "sweep.attacks[1].restarts must be >= 1, got -2");
+    assertThatThrownBy(() -> parse("fab-t", FAB.replace("eps = 0.03", "eps = 3")))
+        .hasMessage("sweep.attacks[1].eps must be in (0, 1], got 3.0");
+    assertThatThrownBy(() -> new FabT("linf", 0.03, 100, 9, 0, false))
+        .hasMessage("fab-t.restarts must be >= 1, got 0");
+  }
+
+  @Test
+  void fabTNeedsMoreClassesThanTargets() {
+    FabT fab = new FabT("l2", 0.5, 10, 9, 1, false);
+    assertThat(fab.modelProblem(10)).isNull();
+    assertThat(fab.modelProblem(9))
+        .isEqualTo(
+            "fab-t with targets = 9 needs a model with more than 9 classes, the model has 9");
+  }
+
   @Test
   void readsAutoAttackWhoseMembersAreFixed() {
     AttackSpec aa = parse("autoattack", "norm = linf, eps = 0.03, round-8bit = true");
     assertThat(aa).isEqualTo(new AutoAttack("linf", 0.03, true));
     assertThat(aa.label())
-        .isEqualTo("autoattack norm=linf eps=0.03 members=apgd-ce,apgd-t,square round-8bit");
+        .isEqualTo("autoattack norm=linf eps=0.03 members=apgd-ce,apgd-t,fab-t,square round-8bit");
     assertThat(((AutoAttack) aa).members())
         .containsExactly(
             new Apgd(Apgd.Loss.CE, 0.03, 100, 1, 0.75, true, true),
             new ApgdT(0.03, 100, 1, 9, 0.75, true, true),
+            new FabT("linf", 0.03, 100, 9, 1, true),
             new Square("linf", 0.03, 5000, 0.8, 1, true));
-    assertThat(aa.passes()).isEqualTo(1000);
+    assertThat(aa.passes()).isEqualTo(1900);
     assertThat(aa.modelProblem(10)).isNull();
     assertThat(aa.modelProblem(9)).startsWith("autoattack's member apgd-t with targets = 9");
   }
@@ -231,7 +282,7 @@ class AttackSpecTest {
     assertThatThrownBy(() -> parse("cw", COMMON))
         .hasMessage(
             "sweep.attacks[1].type must be one of fgsm, pgd-linf, pgd-l2, apgd-ce, apgd-dlr,"
-                + " apgd-t, square, autoattack, got \"cw\"");
+                + " apgd-t, square, fab-t, autoattack, got \"cw\"");
     assertThatThrownBy(() -> AttackSpec.from(ConfigFactory.parseString("eps = 0.1"), PATH))
         .hasMessage("sweep.attacks[1].type is missing");
   }

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The autoattack cascade is exactly the per-sample minimum of its members, each run alone. */
+/**
+ * The autoattack cascade is exactly the per-sample minimum of its members, each run alone; its
+ * distances are the smallest adversarial norm its members found.
+ */
 class CascadeTest {
 
   private static final JsonObject IN = Fixtures.expected();
@@ -34,22 +37,29 @@ class CascadeTest {
   @ParameterizedTest
   @ValueSource(doubles = {0.05, 0.12})
   void robustExactlyWhereEveryMemberAloneFailsAndBrokenByTheFirstThatBreaks(double eps) {
-    // Small budgets, so that each member leaves work for the next one: at eps 0.05 the samples
-    // fall to fgsm, apgd-ce and square, one each; at 0.12 to all three.
+    // Small budgets, so that each member leaves work for the next one.
     List<AttackSpec> members =
         List.of(
             new Fgsm(eps, true, false),
             new Apgd(Apgd.Loss.CE, eps, 5, 1, 0.75, true, true),
+            new FabT("linf", eps, 10, 2, 1, true),
             new Square("linf", eps, 200, 0.8, 1, true));
     List<SampleOutcome> cascade =
         new JudgedAttack(new CascadeAttack(members)).run(model, null, 5, IDS, LABELS, X, null, 0);
     boolean[][] memberRobust = new boolean[members.size()][];
+    float[] fabAlone = null;
     for (int m = 0; m < members.size(); m++) {
       List<SampleOutcome> alone =
           new JudgedAttack(members.get(m).attack()).run(model, null, 5, IDS, LABELS, X, null, 0);
       memberRobust[m] = new boolean[LABELS.length];
       for (int i = 0; i < LABELS.length; i++) {
         memberRobust[m][i] = alone.get(i).advCorrect();
+      }
+      if (members.get(m) instanceof FabT) {
+        fabAlone = new float[LABELS.length];
+        for (int i = 0; i < LABELS.length; i++) {
+          fabAlone[i] = alone.get(i).minDistance();
+        }
       }
       long memberRemnant = alone.stream().filter(SampleOutcome::advCorrect).count();
       assertThat(cascade.stream().filter(SampleOutcome::advCorrect).count())
@@ -71,6 +81,22 @@ class CascadeTest {
       if (o.advCorrect() || !o.correct()) {
         assertThat(o.linf()).as("unbroken samples keep their clean image").isZero();
       }
+      // The smallest adversarial found: FAB-T's own (beyond eps too) where it ran, else the norm
+      // of the image of the member that broke the sample; 0 before the attack; NaN for none.
+      int fab = 2;
+      int breaker = first == null ? members.size() : members.indexOf(byType(members, first));
+      float expected = !o.correct() ? 0f : Float.NaN;
+      if (o.correct() && breaker >= fab && !Float.isNaN(fabAlone[i])) {
+        expected = fabAlone[i];
+      }
+      if (breaker < members.size() && breaker != fab) {
+        expected = Float.isNaN(expected) ? o.linf() : Math.min(expected, o.linf());
+      }
+      assertThat(o.minDistance()).as("sample %d distance", i).isEqualTo(expected);
     }
+  }
+
+  private static AttackSpec byType(List<AttackSpec> members, String type) {
+    return members.stream().filter(m -> m.type().equals(type)).findFirst().orElseThrow();
   }
 }

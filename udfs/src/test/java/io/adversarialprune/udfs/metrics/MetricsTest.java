@@ -67,6 +67,6 @@ class MetricsTest {
   }
 
   private static SampleOutcome outcome(long id, int label, int clean, int adv) {
-    return new SampleOutcome(id, label, clean, adv, 0.1f, 0.2f, 0.03f, 0.1f, null);
+    return new SampleOutcome(id, label, clean, adv, 0.1f, 0.2f, 0.03f, 0.1f, null, Float.NaN);
   }
 }
