@@ -194,7 +194,10 @@ public final class EngineProbe {
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       for (String opt : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-        if (!opt.startsWith("-agentlib") && !opt.startsWith("-javaagent")) {
+        // Not the parent's agents or flight recording: the child would write the same files.
+        if (!opt.startsWith("-agent")
+            && !opt.startsWith("-javaagent")
+            && !opt.startsWith("-XX:StartFlightRecording")) {
           cmd.add(opt);
         }
       }
