@@ -12,7 +12,7 @@ import java.time.Instant;
  */
 public record ProbeVerdict(boolean passed, String detail, Instant checkedAt) {
 
-  /** The value needs a cap for: the engine's full ISA when the uncapped check passed. */
+  /** No cap: the engine may use its full ISA (the uncapped check passed). */
   public static final String UNCAPPED = "ALL";
 
   /** The cap the launchers used on every CPU before the probe, and still use where it fails. */
