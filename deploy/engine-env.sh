@@ -8,6 +8,9 @@
 # multiple of 8 (every model this project ships or tests is right there; AVX is right for all, at
 # about 1.6x AVX2's cost). The cap is the default; a value already in the environment wins
 # (ONEDNN_MAX_CPU_ISA=ALL lifts it where the engine is right and faster, AVX narrows it further).
+# The local launcher sets it before sourcing this file from its engine probe (the engine check run
+# uncapped for the run's model on this host, cached): ALL where the check passes, AVX2 where not.
+# Cluster launchers keep the cap unless it is set: the submitting host is not the executors' host.
 # Either way every executor's engine check (sweep.engine.check) verifies the numbers it computes.
 # shellcheck shell=bash
 export ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-AVX2}"

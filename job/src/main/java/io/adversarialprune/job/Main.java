@@ -1,6 +1,7 @@
 package io.adversarialprune.job;
 
 import io.adversarialprune.job.check.EngineCheckFailedException;
+import io.adversarialprune.job.cli.EngineProbeCommand;
 import io.adversarialprune.job.cli.IngestCommand;
 import io.adversarialprune.job.cli.QueryCommand;
 import io.adversarialprune.job.cli.ReportCommand;
@@ -31,6 +32,7 @@ import picocli.CommandLine.ScopeType;
       IngestCommand.class,
       QueryCommand.class,
       ReportCommand.class,
+      EngineProbeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {

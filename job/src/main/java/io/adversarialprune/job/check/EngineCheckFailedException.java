@@ -52,7 +52,13 @@ public final class EngineCheckFailedException extends RuntimeException {
           + " it unless it is set already; on a cluster: --conf spark.executorEnv."
           + Platform.ISA_CAP_VARIABLE
           + "=AVX2): libtorch 2.7.1's oneDNN computes wrong convolution gradients on machines"
-          + " that report no cache sizes (docs/ONEDNN-AVX512.md). If it still fails with the cap,"
+          + " that report no cache sizes (docs/ONEDNN-AVX512.md). Where the local launcher lifted"
+          + " the cap because its engine probe passed uncapped, the kernels' errors vary from run"
+          + " to run: set "
+          + Platform.ISA_CAP_VARIABLE
+          + "=AVX2 yourself (a value in the environment skips the probe) and delete the probe's"
+          + " verdict (~/.cache/adversarial-prune/engine-probe-*.properties). If it still fails"
+          + " with the cap,"
           + " try AVX (slower, exact on every convolution shape tried); then the model's own"
           + " gradient disagrees with its forward pass (masked or obfuscated gradients):"
           + " sweep.engine.check.mode=warn records that and attacks anyway.";
