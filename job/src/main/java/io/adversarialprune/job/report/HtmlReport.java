@@ -342,32 +342,53 @@ public final class HtmlReport {
   }
 
   /**
-   * The gradient-masking check: each pruned config's accuracy on the unpruned model's adversarial
-   * images against its white-box remnant accuracy.
+   * The gradient-masking checks ({@link MaskingChecks}, notebook query 09): how many rows each
+   * check judged, and every flagged config with the check that flagged it and its evidence.
    */
   private static void masking(StringBuilder h, List<ConfigMetrics> rows) {
-    List<ConfigMetrics> judged = rows.stream().filter(m -> m.baselineAdvAcc() != null).toList();
-    if (judged.isEmpty()) {
+    List<MaskingChecks.Check> checks = MaskingChecks.of(rows);
+    if (checks.isEmpty()) {
       return;
     }
-    List<ConfigMetrics> suspects =
-        judged.stream().filter(m -> Boolean.TRUE.equals(m.maskingSuspect())).toList();
+    long transfer = checks.stream().filter(c -> c.check().equals("transfer")).count();
+    long gradientFree = checks.size() - transfer;
+    List<MaskingChecks.Check> flagged =
+        checks.stream().filter(MaskingChecks.Check::flagged).toList();
     h.append(
-        "<p id=\"masking\"><small>baseline_adv_acc: each pruned model judged on the unpruned"
-            + " model's adversarial images of the same samples and attack (transfer from baseline)."
-            + " A pruned model that resists its own white-box attack far better than these images"
-            + " (remnant_acc above baseline_adv_acc, 95% intervals apart) likely masks its"
-            + " gradients rather than being robust.</small> ");
-    if (suspects.isEmpty()) {
-      h.append("No row of ").append(judged.size()).append(" looks like gradient masking.");
-    } else {
-      h.append("<span class=\"flag\">Likely gradient masking</span>: ");
-      h.append(
-          String.join(
-              ", ", suspects.stream().map(m -> esc(m.label() + " / " + m.attack())).toList()));
-      h.append(".");
+            "<p id=\"masking\"><small>Gradient masking, two checks (notebook query 09), each"
+                + " flagging when the 95% intervals lie apart. <em>transfer</em>: a pruned model"
+                + " judged on the unpruned model's adversarial images of the same samples and"
+                + " attack; one that resists its own white-box attack far better than these images"
+                + " likely masks its gradients. <em>gradient-free</em>: Square, which uses no"
+                + " gradient, against the best gradient attack of the same norm and eps; a random"
+                + " search that beats every gradient attack finds what the gradients hide.</small>"
+                + " ")
+        .append(transfer)
+        .append(" transfer and ")
+        .append(gradientFree)
+        .append(" gradient-free comparisons. ");
+    if (flagged.isEmpty()) {
+      h.append("No config is flagged.</p>\n");
+      return;
     }
-    h.append("</p>\n");
+    h.append(
+        "<span class=\"flag\">Likely gradient masking</span>:</p>\n<ul id=\"masking-flagged\">");
+    for (MaskingChecks.Check c : flagged) {
+      h.append("<li>")
+          .append(esc(c.row().label()))
+          .append(" &mdash; ")
+          .append(esc(c.check()))
+          .append(": ")
+          .append(esc(c.attack()))
+          .append(" leaves ")
+          .append(pct(c.remnantAcc(), 1))
+          .append(", ")
+          .append(esc(c.evidence()))
+          .append(" ")
+          .append(pct(c.evidenceAcc(), 1))
+          .append("</li>");
+    }
+    h.append("</ul>\n");
   }
 
   private static void compare(StringBuilder h, ReportData.Run now, ReportData.Run before) {

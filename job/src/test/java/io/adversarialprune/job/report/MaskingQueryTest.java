@@ -14,10 +14,14 @@ import org.junit.jupiter.api.Test;
 /**
  * notebooks/sql/09_gradient_masking.sql's gradient-free check on hand-made metrics: Square below
  * the best gradient attack of the same norm and eps, intervals apart, flags the config; a Square
- * within the intervals, or at another eps, does not.
+ * within the intervals, or at another eps, does not; and the report's {@link MaskingChecks} give
+ * the same checks in the same order.
  */
 class MaskingQueryTest {
   private static SparkSession spark;
+
+  /** The same rows as the metrics view, as the report reads them. */
+  private static final List<ConfigMetrics> RECORDS = new java.util.ArrayList<>();
 
   @BeforeAll
   static void views() {
@@ -86,6 +90,32 @@ class MaskingQueryTest {
       double remnant,
       double lower,
       double upper) {
+    RECORDS.add(
+        new ConfigMetrics(
+            config,
+            order,
+            config,
+            null,
+            null,
+            null,
+            attack,
+            type,
+            label,
+            attackOrder,
+            1,
+            150,
+            100,
+            0,
+            0,
+            new ConfigMetrics.Interval(0.9, 0.85, 0.95),
+            new ConfigMetrics.Interval(remnant, lower, upper),
+            new ConfigMetrics.Interval(0.5, 0.4, 0.6),
+            new ConfigMetrics.Interval(0.5, 0.4, 0.6),
+            null,
+            null,
+            null,
+            null,
+            null));
     return String.format(
         java.util.Locale.ROOT,
         "('m', 'r1', 'config', '%s', %d, '%s', '%s', '%s', '%s', %d, %s, %s, %s,"
@@ -126,6 +156,27 @@ class MaskingQueryTest {
     assertThat(baseline.<String>getAs("config_id")).isEqualTo("none");
     assertThat(baseline.<String>getAs("attack")).isEqualTo("apgd");
     assertThat(baseline.<Boolean>getAs("flagged")).isFalse();
+  }
+
+  @Test
+  void theReportsChecksAreTheQuerysRowForRow() throws Exception {
+    List<Row> sql =
+        spark
+            .sql(Files.readString(Path.of("..", "notebooks", "sql", "09_gradient_masking.sql")))
+            .collectAsList();
+    List<MaskingChecks.Check> java = MaskingChecks.of(RECORDS);
+    assertThat(java).hasSameSizeAs(sql);
+    for (int i = 0; i < sql.size(); i++) {
+      Row r = sql.get(i);
+      MaskingChecks.Check c = java.get(i);
+      assertThat(c.row().configId()).isEqualTo(r.<String>getAs("config_id"));
+      assertThat(c.check()).isEqualTo(r.<String>getAs("check"));
+      assertThat(c.attack()).isEqualTo(r.<String>getAs("attack"));
+      assertThat(c.evidence()).isEqualTo(r.<String>getAs("evidence"));
+      assertThat(c.gap()).isCloseTo(r.<Double>getAs("gap"), within());
+      assertThat(c.flagged()).isEqualTo(r.<Boolean>getAs("flagged"));
+    }
+    assertThat(java.get(0).flagged()).isTrue();
   }
 
   private static org.assertj.core.data.Offset<Double> within() {

@@ -200,6 +200,7 @@ class ReportBrowserTest {
         null,
         "pgd-linf",
         "pgd-linf",
+        "pgd-linf eps=0.03 alpha=0.003 steps=10",
         0,
         2,
         total,
