@@ -1,6 +1,7 @@
 package io.adversarialprune.job.cache;
 
 import io.adversarialprune.job.data.DatasetReader;
+import io.adversarialprune.job.data.PosixLocalFileSystem;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
 import io.adversarialprune.udfs.model.InputShape;
@@ -10,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.hadoop.conf.Configuration;
 
 /**
  * Decoded shards, kept per executor JVM so a shard is read and decoded at most once however many
@@ -76,7 +76,9 @@ public final class ShardCache {
   private static Batch decode(Key key) {
     List<DatasetReader.Record> records;
     try {
-      records = DatasetReader.read(key.dataset(), key.idFrom(), key.idTo(), new Configuration());
+      records =
+          DatasetReader.read(
+              key.dataset(), key.idFrom(), key.idTo(), PosixLocalFileSystem.configuration());
     } catch (IOException e) {
       throw new UncheckedIOException("could not read dataset " + key.dataset(), e);
     }

@@ -1,6 +1,7 @@
 package io.adversarialprune.job.cli;
 
 import io.adversarialprune.job.cache.TempDirs;
+import io.adversarialprune.job.data.PosixLocalFileSystem;
 import java.io.File;
 import org.apache.spark.sql.SparkSession;
 
@@ -44,6 +45,9 @@ final class Spark {
     return b.appName(appName)
         // The sweep's Parquet is small per unit; keep the driver's writes to one file per table.
         .config("spark.sql.shuffle.partitions", "8")
+        // Local results without a chmod process per file (PosixLocalFileSystem); Spark passes
+        // spark.hadoop.* on to every Hadoop configuration it makes, the executors' included.
+        .config("spark.hadoop." + PosixLocalFileSystem.KEY, PosixLocalFileSystem.class.getName())
         // The job keeps no tables in a catalog, but Spark creates its warehouse directory (by
         // default ./spark-warehouse) the first time anything asks the catalog, e.g. a query that
         // names an unknown table. Send it to a directory of its own in the JVM's temp directory,

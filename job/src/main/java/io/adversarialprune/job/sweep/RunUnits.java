@@ -9,6 +9,7 @@ import io.adversarialprune.job.config.ModelConfig;
 import io.adversarialprune.job.config.NamedAttack;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.config.TransferTarget;
+import io.adversarialprune.job.data.PosixLocalFileSystem;
 import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.job.results.ResultsLayout;
@@ -106,7 +107,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
   @Override
   public Iterator<Outcome> call(Iterator<Unit> units) throws Exception {
     SweepConfig cfg = config.value();
-    Configuration conf = new Configuration();
+    Configuration conf = PosixLocalFileSystem.configuration();
     UnitCommit commit =
         new UnitCommit(layout, cfg.name(), runId, appId, cfg.model().input().pixels(), conf);
     Device device = taskDevice();
