@@ -135,7 +135,7 @@ class PgdAttackTest {
         JsonObject q = int8.getAsJsonArray("pgd").get(k).getAsJsonObject();
         Attack pgd = config(c, false);
         List<SampleOutcome> outcomes =
-            new JudgedAttack(pgd).run(model, target, 1L, IDS, LABELS, X, null, 0);
+            new JudgedAttack(pgd).run(model, target, 1L, IDS, LABELS, X, null, 0, null).samples();
         float[] adv = pgd.perturb(model, 1L, IDS, LABELS, X);
         float[] advLogits = Predictions.of(target, LABELS, adv).logits();
         float[] expectedLogits = Fixtures.floats(q.get("adv_logits"));
@@ -167,7 +167,9 @@ class PgdAttackTest {
   void whiteBoxOutcomesCarryLossesAndNorms() {
     JsonObject c = EXPECTED.getAsJsonArray("pgd").get(2).getAsJsonObject();
     List<SampleOutcome> outcomes =
-        new JudgedAttack(config(c, false)).run(model, null, 1L, IDS, LABELS, X, null, 0);
+        new JudgedAttack(config(c, false))
+            .run(model, null, 1L, IDS, LABELS, X, null, 0, null)
+            .samples();
     float[] loss = Fixtures.floats(EXPECTED.get("loss"));
     int[] adv = Fixtures.ints(c.get("adv_pred"));
     for (int i = 0; i < outcomes.size(); i++) {
