@@ -149,12 +149,14 @@ public sealed interface AttackSpec extends java.io.Serializable
     e.onlyKeys(type, keys);
     AttackSpec spec =
         switch (type) {
-          case Fgsm.TYPE -> Fgsm.from(e);
-          case PgdLinf.TYPE, PgdL2.TYPE -> PgdSpec.from(e, type);
-          case "apgd-ce", "apgd-dlr", ApgdT.TYPE -> ApgdSpec.from(e, type);
-          case Square.TYPE -> Square.from(e);
-          case FabT.TYPE -> FabT.from(e);
-          case AutoAttack.TYPE -> AutoAttack.from(e);
+          case Fgsm.TYPE -> e.read(Fgsm.class, keys);
+          case PgdLinf.TYPE -> e.read(PgdLinf.class, keys);
+          case PgdL2.TYPE -> e.read(PgdL2.class, keys);
+          case "apgd-ce", "apgd-dlr" -> e.read(Apgd.class, keys, Apgd.Loss.of(type));
+          case ApgdT.TYPE -> e.read(ApgdT.class, keys);
+          case Square.TYPE -> e.read(Square.class, keys);
+          case FabT.TYPE -> e.read(FabT.class, keys);
+          case AutoAttack.TYPE -> e.read(AutoAttack.class, keys);
           default -> throw new IllegalStateException("no reader for type " + type);
         };
     if (spec == null) {

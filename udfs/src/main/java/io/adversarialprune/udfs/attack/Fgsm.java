@@ -23,14 +23,6 @@ public record Fgsm(double eps, boolean round8bit, boolean earlyStop) implements 
     SpecReader.require(TYPE, p -> SpecReader.checkEps(eps, p));
   }
 
-  static Fgsm from(SpecReader in) {
-    double eps = in.number("eps");
-    boolean round8bit = in.bool("round-8bit");
-    boolean earlyStop = in.bool("early-stop");
-    SpecReader.checkEps(eps, in.sink());
-    return in.ok() ? new Fgsm(eps, round8bit, earlyStop) : null;
-  }
-
   @Override
   public String type() {
     return TYPE;

@@ -60,24 +60,6 @@ sealed interface PgdSpec extends AttackSpec permits PgdLinf, PgdL2 {
     return new PgdAttack(this);
   }
 
-  /** Reads a {@code pgd-linf} or {@code pgd-l2} entry; null when it has problems. */
-  static PgdSpec from(SpecReader in, String type) {
-    double eps = in.number("eps");
-    double alpha = in.number("alpha");
-    int steps = in.integer("steps");
-    boolean randomStart = in.bool("random-start");
-    int restarts = in.integer("restarts");
-    boolean round8bit = in.bool("round-8bit");
-    boolean earlyStop = in.bool("early-stop");
-    check(type, eps, alpha, steps, randomStart, restarts, in.sink());
-    if (!in.ok()) {
-      return null;
-    }
-    return type.equals(PgdL2.TYPE)
-        ? new PgdL2(eps, alpha, steps, randomStart, restarts, round8bit, earlyStop)
-        : new PgdLinf(eps, alpha, steps, randomStart, restarts, round8bit, earlyStop);
-  }
-
   /** The checks of either type; they differ only in the radius. */
   static void check(
       String type,
