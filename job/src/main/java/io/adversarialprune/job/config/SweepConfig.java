@@ -7,8 +7,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.udfs.attack.AttackSpec;
-import io.adversarialprune.udfs.attack.PgdL2;
-import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.model.ClampGradient;
 import io.adversarialprune.udfs.prune.PruneGrid;
 import io.adversarialprune.udfs.prune.PruneSpec;
@@ -58,17 +57,17 @@ public record SweepConfig(
     for (int i = 0; i < attacks.size(); i++) {
       AttackSpec spec = attacks.get(i).spec();
       String overshoot =
-          spec instanceof PgdLinf p && p.alpha() > p.eps()
+          spec instanceof Pgd p && p.norm().equals("linf") && p.alpha() > p.eps()
               ? " step crosses the whole eps-ball, so the first step already jumps to its corner"
                   + " (every pixel at +-eps) instead of searching inside it; PGD usually takes"
                   + " alpha well below eps"
-              : spec instanceof PgdL2 p && p.alpha() > p.eps()
+              : spec instanceof Pgd p && p.norm().equals("l2") && p.alpha() > p.eps()
                   ? " step is longer than the L2 ball's radius, so the first step already lands"
                       + " on its surface instead of searching inside it; PGD-L2 usually takes alpha"
                       + " well below eps"
                   : null;
       if (overshoot != null) {
-        double alpha = spec instanceof PgdLinf p ? p.alpha() : ((PgdL2) spec).alpha();
+        double alpha = ((Pgd) spec).alpha();
         out.add(
             "sweep.attacks["
                 + i

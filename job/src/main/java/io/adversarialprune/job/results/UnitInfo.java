@@ -68,42 +68,6 @@ public record UnitInfo(
     float[] minDistances)
     implements Serializable {
 
-  /** An info without distances. */
-  public UnitInfo(
-      String configId,
-      String attack,
-      long seed,
-      int shard,
-      OutcomeCounts counts,
-      Long baselineAdvCorrect,
-      double linfSum,
-      double l2Sum,
-      double seconds,
-      String device,
-      String host,
-      long pruneElements,
-      long pruneChanged,
-      List<ParameterStats> parameters,
-      Map<String, LayerStats> layers) {
-    this(
-        configId,
-        attack,
-        seed,
-        shard,
-        counts,
-        baselineAdvCorrect,
-        linfSum,
-        l2Sum,
-        seconds,
-        device,
-        host,
-        pruneElements,
-        pruneChanged,
-        parameters,
-        layers,
-        null);
-  }
-
   // Layer statistics of a model whose activations overflow are infinite: allow them back in.
   private static final ObjectMapper JSON =
       JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();

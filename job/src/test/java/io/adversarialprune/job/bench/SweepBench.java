@@ -7,7 +7,7 @@ import io.adversarialprune.job.cache.ShardCache;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.sweep.SweepRunner;
 import io.adversarialprune.udfs.attack.Attack;
-import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.check.Platform;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.exec.UnitExecutor;
@@ -226,7 +226,7 @@ public final class SweepBench {
     // RSS over 1,000 attack batches of 10 images, 1 step each.
     try (Classifier c =
         Classifier.load(model, Device.cpu(), base.model().normalization(), base.model().input())) {
-      Attack pgd = new PgdLinf(0.03, 0.003, 1, true, 1, true, false).attack();
+      Attack pgd = new Pgd("linf", 0.03, 0.003, 1, true, 1, true, false).attack();
       Batch small = shard.slice(0, 10);
       long rss100 = 0;
       for (int i = 1; i <= 1000; i++) {

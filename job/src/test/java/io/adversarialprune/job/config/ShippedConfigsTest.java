@@ -2,7 +2,7 @@ package io.adversarialprune.job.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.prune.PruneSpec;
 import java.io.File;
 import java.util.List;
@@ -142,8 +142,8 @@ class ShippedConfigsTest {
     assertThat(pgd(c).eps()).isEqualTo(0.2);
   }
 
-  static PgdLinf pgd(SweepConfig c) {
-    return (PgdLinf) c.attacks().get(0).spec();
+  static Pgd pgd(SweepConfig c) {
+    return (Pgd) c.attacks().get(0).spec();
   }
 
   private static List<String> labels(SweepConfig c) {

@@ -55,7 +55,8 @@ class ClampMaskingTest {
               1000,
               0,
               List.of(),
-              Map.of()));
+              Map.of(),
+              null));
     }
     MetricsTable.Aggregate a =
         MetricsTable.aggregate(

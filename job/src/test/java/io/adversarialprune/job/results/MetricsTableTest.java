@@ -51,7 +51,8 @@ class MetricsTableTest {
               1000,
               pruned ? 100 : 0,
               List.of(),
-              Map.of()));
+              Map.of(),
+              null));
     }
     Map<WorstCase.Key, WorstCase.Counts> worst =
         Map.of(
@@ -146,7 +147,8 @@ class MetricsTableTest {
             10,
             0,
             List.of(),
-            Map.of());
+            Map.of(),
+            null);
     assertThat(UnitInfo.parse(older.toJson(), "f").minDistances()).isNull();
   }
 }

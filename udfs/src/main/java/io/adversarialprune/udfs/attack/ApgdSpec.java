@@ -55,30 +55,6 @@ sealed interface ApgdSpec extends AttackSpec permits Apgd, ApgdT {
     return restarts() > 1 || earlyStop();
   }
 
-  /**
-   * Reads an {@code apgd-ce}, {@code apgd-dlr} or {@code apgd-t} entry; null when it has problems.
-   */
-  static ApgdSpec from(SpecReader in, String type) {
-    boolean targeted = type.equals(ApgdT.TYPE);
-    double eps = in.number("eps");
-    int steps = in.integer("steps");
-    int restarts = in.integer("restarts");
-    int targets = targeted ? in.integer("targets") : 0;
-    double rho = in.number("rho");
-    boolean round8bit = in.bool("round-8bit");
-    boolean earlyStop = in.bool("early-stop");
-    check(eps, steps, restarts, rho, in.sink());
-    if (targeted) {
-      SpecReader.checkAtLeastOne("targets", targets, in.sink());
-    }
-    if (!in.ok()) {
-      return null;
-    }
-    return targeted
-        ? new ApgdT(eps, steps, restarts, targets, rho, round8bit, earlyStop)
-        : new Apgd(Apgd.Loss.of(type), eps, steps, restarts, rho, round8bit, earlyStop);
-  }
-
   /** The checks every APGD type makes. */
   static void check(double eps, int steps, int restarts, double rho, SpecReader.Problems problems) {
     SpecReader.checkEps(eps, problems);

@@ -40,6 +40,21 @@ public interface Attack {
   }
 
   /**
+   * An attack that makes its trace as it goes: its images are its {@link #perturbTraced} images,
+   * the one algorithm serving both calls.
+   */
+  interface Tracing extends Attack {
+    @Override
+    Traced perturbTraced(Classifier source, long seed, long[] ids, int[] labels, float[] pixels);
+
+    @Override
+    default float[] perturb(
+        Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
+      return perturbTraced(source, seed, ids, labels, pixels).images();
+    }
+  }
+
+  /**
    * Adversarial images and, per sample, the name of the part of the attack that broke it and the
    * smallest adversarial distance found.
    *

@@ -4,9 +4,9 @@ import com.typesafe.config.Config;
 import java.util.List;
 
 /**
- * One attack of the sweep's attack axis with its typed parameters: {@link Fgsm}, {@link PgdLinf},
- * {@link PgdL2}, {@link Apgd}, {@link ApgdT}, {@link Square}, {@link FabT} or {@link AutoAttack}.
- * Immutable, serializable values; {@link #attack()} makes the executor-side algorithm.
+ * One attack of the sweep's attack axis with its typed parameters: {@link Fgsm}, {@link Pgd},
+ * {@link Apgd}, {@link ApgdT}, {@link Square}, {@link FabT} or {@link AutoAttack}. Immutable,
+ * serializable values; {@link #attack()} makes the executor-side algorithm.
  *
  * <p>HOCON keys of one entry (kebab-case; defaults belong in the job's {@code reference.conf},
  * never here):
@@ -31,7 +31,7 @@ import java.util.List;
  * </ul>
  */
 public sealed interface AttackSpec extends java.io.Serializable
-    permits Fgsm, PgdSpec, ApgdSpec, Square, FabT, AutoAttack {
+    permits Fgsm, Pgd, ApgdSpec, Square, FabT, AutoAttack {
 
   /**
    * {@code "fgsm"}, {@code "pgd-linf"}, {@code "pgd-l2"}, {@code "apgd-ce"}, {@code "apgd-dlr"},
@@ -114,7 +114,7 @@ public sealed interface AttackSpec extends java.io.Serializable
   static List<String> keys(String type) {
     return switch (type) {
       case Fgsm.TYPE -> Fgsm.KEYS;
-      case PgdLinf.TYPE, PgdL2.TYPE -> PgdSpec.KEYS;
+      case "pgd-linf", "pgd-l2" -> Pgd.KEYS;
       case "apgd-ce", "apgd-dlr" -> Apgd.KEYS;
       case ApgdT.TYPE -> ApgdT.KEYS;
       case Square.TYPE -> Square.KEYS;
@@ -149,12 +149,13 @@ public sealed interface AttackSpec extends java.io.Serializable
     e.onlyKeys(type, keys);
     AttackSpec spec =
         switch (type) {
-          case Fgsm.TYPE -> Fgsm.from(e);
-          case PgdLinf.TYPE, PgdL2.TYPE -> PgdSpec.from(e, type);
-          case "apgd-ce", "apgd-dlr", ApgdT.TYPE -> ApgdSpec.from(e, type);
-          case Square.TYPE -> Square.from(e);
-          case FabT.TYPE -> FabT.from(e);
-          case AutoAttack.TYPE -> AutoAttack.from(e);
+          case Fgsm.TYPE -> e.read(Fgsm.class, keys);
+          case "pgd-linf", "pgd-l2" -> e.read(Pgd.class, keys, Pgd.normOf(type));
+          case "apgd-ce", "apgd-dlr" -> e.read(Apgd.class, keys, Apgd.Loss.of(type));
+          case ApgdT.TYPE -> e.read(ApgdT.class, keys);
+          case Square.TYPE -> e.read(Square.class, keys);
+          case FabT.TYPE -> e.read(FabT.class, keys);
+          case AutoAttack.TYPE -> e.read(AutoAttack.class, keys);
           default -> throw new IllegalStateException("no reader for type " + type);
         };
     if (spec == null) {

@@ -42,14 +42,6 @@ public record AutoAttack(String norm, double eps, boolean round8bit) implements 
     SpecReader.require(TYPE, p -> check(n, eps, p));
   }
 
-  static AutoAttack from(SpecReader in) {
-    String norm = in.string("norm");
-    double eps = in.number("eps");
-    boolean round8bit = in.bool("round-8bit");
-    check(norm, eps, in.sink());
-    return in.ok() ? new AutoAttack(norm, eps, round8bit) : null;
-  }
-
   static void check(String norm, double eps, SpecReader.Problems problems) {
     if (norm != null && !norm.equals("linf")) {
       problems.add(

@@ -24,18 +24,13 @@ import java.util.List;
  * <p>Immutable; thread-safe as long as each thread uses its own {@link Classifier}. Native memory
  * as the members' and {@link Predictions}'.
  */
-public final class CascadeAttack implements Attack {
+public final class CascadeAttack implements Attack.Tracing {
 
   private final List<AttackSpec> members;
 
   /** The cascade of {@code members}, in order. */
   CascadeAttack(List<AttackSpec> members) {
     this.members = List.copyOf(members);
-  }
-
-  @Override
-  public float[] perturb(Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
-    return perturbTraced(source, seed, ids, labels, pixels).images();
   }
 
   @Override

@@ -48,17 +48,12 @@ import java.util.Arrays;
  * calling thread only, no {@code GradientCollector}; one sub-manager per pass; everything else is
  * Java arrays. Immutable; thread-safe as long as each thread uses its own {@link Classifier}.
  */
-public final class FabAttack implements Attack {
+public final class FabAttack implements Attack.Tracing {
 
   private final FabT spec;
 
   FabAttack(FabT spec) {
     this.spec = spec;
-  }
-
-  @Override
-  public float[] perturb(Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
-    return perturbTraced(source, seed, ids, labels, pixels).images();
   }
 
   @Override

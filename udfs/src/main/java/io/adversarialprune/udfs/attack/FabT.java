@@ -50,27 +50,9 @@ public record FabT(String norm, double eps, int steps, int targets, int restarts
     SpecReader.require(TYPE, p -> check(n, eps, steps, targets, restarts, p));
   }
 
-  static FabT from(SpecReader in) {
-    String norm = in.string("norm");
-    double eps = in.number("eps");
-    int steps = in.integer("steps");
-    int targets = in.integer("targets");
-    int restarts = in.integer("restarts");
-    boolean round8bit = in.bool("round-8bit");
-    check(norm, eps, steps, targets, restarts, in.sink());
-    return in.ok() ? new FabT(norm, eps, steps, targets, restarts, round8bit) : null;
-  }
-
   static void check(
       String norm, double eps, int steps, int targets, int restarts, SpecReader.Problems problems) {
-    if (norm != null && !Square.NORMS.contains(norm)) {
-      problems.add(
-          "norm", "must be one of " + String.join(", ", Square.NORMS) + ", got \"" + norm + "\"");
-    } else if ("l2".equals(norm)) {
-      SpecReader.checkL2Eps(eps, problems);
-    } else {
-      SpecReader.checkEps(eps, problems);
-    }
+    SpecReader.checkNormEps(norm, eps, problems);
     SpecReader.checkAtLeastOne("steps", steps, problems);
     SpecReader.checkAtLeastOne("targets", targets, problems);
     SpecReader.checkAtLeastOne("restarts", restarts, problems);

@@ -23,14 +23,6 @@ public record Fgsm(double eps, boolean round8bit, boolean earlyStop) implements 
     SpecReader.require(TYPE, p -> SpecReader.checkEps(eps, p));
   }
 
-  static Fgsm from(SpecReader in) {
-    double eps = in.number("eps");
-    boolean round8bit = in.bool("round-8bit");
-    boolean earlyStop = in.bool("early-stop");
-    SpecReader.checkEps(eps, in.sink());
-    return in.ok() ? new Fgsm(eps, round8bit, earlyStop) : null;
-  }
-
   @Override
   public String type() {
     return TYPE;
@@ -60,6 +52,6 @@ public record Fgsm(double eps, boolean round8bit, boolean earlyStop) implements 
   public Attack attack() {
     // One L-infinity PGD step of size eps from x: x + eps sign(g) never leaves the eps box, so
     // the projection only clips to [0, 1], bit for bit clamp(x + eps sign(g), 0, 1).
-    return new PgdLinf(eps, eps, 1, false, 1, round8bit, earlyStop).attack();
+    return new Pgd("linf", eps, eps, 1, false, 1, round8bit, earlyStop).attack();
   }
 }

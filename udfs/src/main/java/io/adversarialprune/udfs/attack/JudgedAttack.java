@@ -31,8 +31,19 @@ public final class JudgedAttack {
   }
 
   /**
+   * One batch's outcomes and, when asked for, its layer anatomy.
+   *
+   * @param samples one outcome per sample, in batch order
+   * @param layers the source's probed layers on this batch ({@link Anatomy#measure}), or null
+   */
+  public record Judged(List<SampleOutcome> samples, List<LayerStats> layers) {}
+
+  /**
    * Attacks one batch and returns one outcome per sample, in batch order; also copies the batch's
-   * adversarial images into {@code adversarialOut} from {@code offset} on, when it is not null.
+   * adversarial images into {@code adversarialOut} from {@code offset} on, when it is not null, and
+   * measures the source's layer anatomy on the batch when {@code anatomy} (its probes) is given.
+   * White-box on a source without a feature-map clamp, the predictions come from the anatomy
+   * passes' logits, which equal the forward pass's bit for bit, instead of two more forward passes.
    *
    * @param source the differentiable model the adversarial images are crafted on
    * @param target the model that is judged; {@code null} means {@code source}
@@ -42,32 +53,7 @@ public final class JudgedAttack {
    * @param pixels NCHW pixels in [0, 1]
    * @param adversarialOut where the adversarial images go, or null
    * @param offset the index in {@code adversarialOut} of this batch's first value
-   */
-  public List<SampleOutcome> run(
-      Classifier source,
-      Classifier target,
-      long seed,
-      long[] ids,
-      int[] labels,
-      float[] pixels,
-      float[] adversarialOut,
-      int offset) {
-    return run(source, target, seed, ids, labels, pixels, adversarialOut, offset, null).samples();
-  }
-
-  /**
-   * One batch's outcomes and, when asked for, its layer anatomy.
-   *
-   * @param samples one outcome per sample, in batch order
-   * @param layers the source's probed layers on this batch ({@link Anatomy#measure}), or null
-   */
-  public record Judged(List<SampleOutcome> samples, List<LayerStats> layers) {}
-
-  /**
-   * {@link #run(Classifier, Classifier, long, long[], int[], float[], float[], int)}, measuring the
-   * source's layer anatomy on the batch when {@code anatomy} (its probes) is given. White-box on a
-   * source without a feature-map clamp, the predictions come from the anatomy passes' logits, which
-   * equal the forward pass's bit for bit, instead of two more forward passes.
+   * @param anatomy the source's probes, or null for no anatomy
    */
   public Judged run(
       Classifier source,

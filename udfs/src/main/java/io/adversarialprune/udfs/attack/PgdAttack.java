@@ -10,7 +10,7 @@ import java.util.Arrays;
 
 /**
  * Projected gradient descent on the cross entropy in [0, 1] pixel space, L-infinity (the study's
- * attack, {@link PgdLinf}; one step of it is {@link Fgsm}) or L2 ({@link PgdL2}):
+ * attack, {@link Pgd} with norm linf; one step of it is {@link Fgsm}) or L2 (norm l2):
  *
  * <pre>
  *   L-infinity: x(k+1) = clamp(x + clamp(x(k) + alpha sign(g) - x, -eps, eps), 0, 1)
@@ -35,11 +35,11 @@ public final class PgdAttack implements Attack {
 
   private static final float GRADIENT_NORM_FLOOR = 1e-12f;
 
-  private final PgdSpec spec;
+  private final Pgd spec;
   private final boolean linf;
 
-  /** Made by {@link PgdSpec#attack()}; the spec validated its values. */
-  PgdAttack(PgdSpec spec) {
+  /** Made by {@link Pgd#attack()}; the spec validated its values. */
+  PgdAttack(Pgd spec) {
     this.spec = spec;
     this.linf = spec.norm().equals("linf");
   }

@@ -73,19 +73,9 @@ public final class SampleNoise {
       @Override
       void noise(SplittableRandom random, double eps, float[] noise) {
         double[] g = new double[noise.length];
-        double sumSq = 0;
-        for (int i = 0; i < g.length; i++) {
-          double u1 = random.nextDouble();
-          double u2 = random.nextDouble();
-          g[i] =
-              StrictMath.sqrt(-2 * StrictMath.log(1 - u1)) * StrictMath.cos(2 * StrictMath.PI * u2);
-          sumSq += g[i] * g[i];
-        }
+        double sumSq = normals(random, g);
         double radius = eps * StrictMath.pow(random.nextDouble(), 1.0 / g.length);
-        double norm = StrictMath.sqrt(sumSq);
-        for (int i = 0; i < g.length; i++) {
-          noise[i] = norm == 0 ? 0f : (float) (g[i] * (radius / norm));
-        }
+        scale(g, sumSq, radius, noise);
       }
     },
 
@@ -98,23 +88,36 @@ public final class SampleNoise {
       @Override
       void noise(SplittableRandom random, double eps, float[] noise) {
         double[] g = new double[noise.length];
-        double sumSq = 0;
-        for (int i = 0; i < g.length; i++) {
-          double u1 = random.nextDouble();
-          double u2 = random.nextDouble();
-          g[i] =
-              StrictMath.sqrt(-2 * StrictMath.log(1 - u1)) * StrictMath.cos(2 * StrictMath.PI * u2);
-          sumSq += g[i] * g[i];
-        }
-        double norm = StrictMath.sqrt(sumSq);
-        for (int i = 0; i < g.length; i++) {
-          noise[i] = norm == 0 ? 0f : (float) (g[i] * (eps / norm));
-        }
+        scale(g, normals(random, g), eps, noise);
       }
     };
 
     /** Fills {@code noise} (one sample's values) from the sample's generator. */
     abstract void noise(SplittableRandom random, double eps, float[] noise);
+
+    /**
+     * Fills {@code g} with standard normals by Box-Muller, one per pair of uniforms, and returns
+     * their sum of squares, summed in index order in double ({@link #BALL}'s first step).
+     */
+    private static double normals(SplittableRandom random, double[] g) {
+      double sumSq = 0;
+      for (int i = 0; i < g.length; i++) {
+        double u1 = random.nextDouble();
+        double u2 = random.nextDouble();
+        g[i] =
+            StrictMath.sqrt(-2 * StrictMath.log(1 - u1)) * StrictMath.cos(2 * StrictMath.PI * u2);
+        sumSq += g[i] * g[i];
+      }
+      return sumSq;
+    }
+
+    /** {@code noise_i = (float) (g_i (radius / |g|))}; all zero when {@code g} is. */
+    private static void scale(double[] g, double sumSq, double radius, float[] noise) {
+      double norm = StrictMath.sqrt(sumSq);
+      for (int i = 0; i < g.length; i++) {
+        noise[i] = norm == 0 ? 0f : (float) (g[i] * (radius / norm));
+      }
+    }
 
     /**
      * The starts of restart {@code restart} for a batch: sample {@code ids[k]}'s start from its

@@ -2,6 +2,8 @@ package io.adversarialprune.udfs.attack;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -9,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.stream.IntStream;
 
 /**
  * Reads one attack entry key by key and collects every problem instead of stopping at the first;
@@ -38,11 +41,6 @@ final class SpecReader {
     }
   }
 
-  /** The sink for a spec's validation. */
-  Problems sink() {
-    return this::problem;
-  }
-
   boolean ok() {
     return problems.isEmpty();
   }
@@ -65,6 +63,55 @@ final class SpecReader {
                         + " (its keys: "
                         + String.join(", ", allowed)
                         + ")"));
+  }
+
+  /**
+   * The record {@code type} made from the entry: {@code given} are its first components, and each
+   * further component is read from the key at the same place in {@code keys} after {@code type} (a
+   * String, double, int or boolean, read in order), then validated by the record's constructor, the
+   * one place its values are checked. Null, with every problem recorded, when a key could not be
+   * read or the record rejects a value; the record's checks run on the values read even then, so
+   * that the entry's problems are all reported at once.
+   */
+  <T extends Record> T read(Class<T> type, List<String> keys, Object... given) {
+    RecordComponent[] components = type.getRecordComponents();
+    if (components.length != given.length + keys.size() - 1) {
+      throw new IllegalStateException(type + " has no component for each of the keys " + keys);
+    }
+    Class<?>[] types = new Class<?>[components.length];
+    Object[] values = new Object[components.length];
+    for (int i = 0; i < components.length; i++) {
+      types[i] = components[i].getType();
+      values[i] = i < given.length ? given[i] : read(keys.get(i - given.length + 1), types[i]);
+    }
+    try {
+      T spec = type.getDeclaredConstructor(types).newInstance(values);
+      return ok() ? spec : null;
+    } catch (InvocationTargetException e) {
+      if (!(e.getCause() instanceof Invalid invalid)) {
+        throw new IllegalStateException("Failed to make " + type.getSimpleName(), e.getCause());
+      }
+      for (int i = 0; i < invalid.keys.size(); i++) {
+        problem(invalid.keys.get(i), invalid.messages.get(i));
+      }
+      return null;
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("Failed to make " + type.getSimpleName(), e);
+    }
+  }
+
+  /** The value of {@code key} as a {@code kind}: String, double, int or boolean. */
+  private Object read(String key, Class<?> kind) {
+    if (kind == String.class) {
+      return string(key);
+    } else if (kind == double.class) {
+      return number(key);
+    } else if (kind == int.class) {
+      return integer(key);
+    } else if (kind == boolean.class) {
+      return bool(key);
+    }
+    throw new IllegalStateException("no reader for " + kind + " (key " + key + ")");
   }
 
   /** The string; null, with the problem recorded, when it is missing or not a string. */
@@ -119,10 +166,51 @@ final class SpecReader {
    * IllegalArgumentException} with every problem, keys named {@code type.key}.
    */
   static void require(String type, Consumer<Problems> checks) {
+    List<String> keys = new ArrayList<>();
     List<String> messages = new ArrayList<>();
-    checks.accept((key, message) -> messages.add(type + "." + key + " " + message));
-    if (!messages.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", messages));
+    checks.accept(
+        (key, message) -> {
+          keys.add(key);
+          messages.add(message);
+        });
+    if (!keys.isEmpty()) {
+      throw new Invalid(type, keys, messages);
+    }
+  }
+
+  /**
+   * A record's problems, as {@link #require} found them: the message names each key as {@code
+   * type.key}; a reader reports them again under its own path.
+   */
+  static final class Invalid extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    private final transient List<String> keys;
+    private final transient List<String> messages;
+
+    Invalid(String type, List<String> keys, List<String> messages) {
+      super(
+          String.join(
+              "; ",
+              IntStream.range(0, keys.size())
+                  .mapToObj(i -> type + "." + keys.get(i) + " " + messages.get(i))
+                  .toList()));
+      this.keys = List.copyOf(keys);
+      this.messages = List.copyOf(messages);
+    }
+  }
+
+  /** The allowed values of a {@code norm} key. */
+  static final List<String> NORMS = List.of("linf", "l2");
+
+  /** A {@code norm}, one of {@link #NORMS}, and an {@code eps} valid for that norm. */
+  static void checkNormEps(String norm, double eps, Problems problems) {
+    if (norm != null && !NORMS.contains(norm)) {
+      problems.add("norm", "must be one of " + String.join(", ", NORMS) + ", got \"" + norm + "\"");
+    } else if ("l2".equals(norm)) {
+      checkL2Eps(eps, problems);
+    } else {
+      checkEps(eps, problems);
     }
   }
 

@@ -36,24 +36,10 @@ public record Square(
   static final List<String> KEYS =
       List.of("type", "norm", "eps", "queries", "p-init", "restarts", "round-8bit");
 
-  /** The allowed values of {@code norm}. */
-  static final List<String> NORMS = List.of("linf", "l2");
-
   /** Validates; messages name the key as {@code square.<key>}. */
   public Square {
     String n = norm;
     SpecReader.require(TYPE, p -> check(n, eps, queries, pInit, restarts, p));
-  }
-
-  static Square from(SpecReader in) {
-    String norm = in.string("norm");
-    double eps = in.number("eps");
-    int queries = in.integer("queries");
-    double pInit = in.number("p-init");
-    int restarts = in.integer("restarts");
-    boolean round8bit = in.bool("round-8bit");
-    check(norm, eps, queries, pInit, restarts, in.sink());
-    return in.ok() ? new Square(norm, eps, queries, pInit, restarts, round8bit) : null;
   }
 
   static void check(
@@ -63,13 +49,7 @@ public record Square(
       double pInit,
       int restarts,
       SpecReader.Problems problems) {
-    if (norm != null && !NORMS.contains(norm)) {
-      problems.add("norm", "must be one of " + String.join(", ", NORMS) + ", got \"" + norm + "\"");
-    } else if ("l2".equals(norm)) {
-      SpecReader.checkL2Eps(eps, problems);
-    } else {
-      SpecReader.checkEps(eps, problems);
-    }
+    SpecReader.checkNormEps(norm, eps, problems);
     SpecReader.checkAtLeastOne("queries", queries, problems);
     if (!(pInit > 0 && pInit <= 1)) {
       problems.add("p-init", "must be in (0, 1], got " + pInit);

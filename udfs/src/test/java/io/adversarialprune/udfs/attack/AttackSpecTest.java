@@ -32,9 +32,9 @@ class AttackSpecTest {
   void readsEveryTypeWithItsKeys() {
     assertThat(parse("fgsm", COMMON)).isEqualTo(new Fgsm(0.03, true, false));
     assertThat(parse("pgd-linf", PGD))
-        .isEqualTo(new PgdLinf(0.03, 0.003, 10, true, 1, true, false));
+        .isEqualTo(new Pgd("linf", 0.03, 0.003, 10, true, 1, true, false));
     assertThat(parse("pgd-l2", PGD.replace("eps = 0.03", "eps = 1.0")))
-        .isEqualTo(new PgdL2(1.0, 0.003, 10, true, 1, true, false));
+        .isEqualTo(new Pgd("l2", 1.0, 0.003, 10, true, 1, true, false));
     assertThat(parse("apgd-ce", APGD))
         .isEqualTo(new Apgd(Apgd.Loss.CE, 0.03, 100, 2, 0.75, true, false));
     assertThat(parse("apgd-dlr", APGD.replace("early-stop = false", "early-stop = true")))
@@ -52,7 +52,7 @@ class AttackSpecTest {
     assertThat(pgd.label())
         .isEqualTo("pgd-linf eps=0.03 alpha=0.003 steps=10 restarts=1 random-start round-8bit");
     assertThat(pgd.passes()).isEqualTo(10);
-    AttackSpec l2 = new PgdL2(1.0, 0.25, 20, true, 3, false, true);
+    AttackSpec l2 = new Pgd("l2", 1.0, 0.25, 20, true, 3, false, true);
     assertThat(l2.norm()).isEqualTo("l2");
     assertThat(l2.label())
         .isEqualTo("pgd-l2 eps=1 alpha=0.25 steps=20 restarts=3 random-start early-stop");
@@ -78,10 +78,10 @@ class AttackSpecTest {
     // Later restarts (and targets) attack the samples still standing; early stop drops the fallen
     // once a pass has been made (FGSM makes one, PGD with one step has no pass after it).
     assertThat(new Fgsm(0.03, true, true).shrinksBatches()).isFalse();
-    assertThat(new PgdLinf(0.03, 0.01, 10, true, 1, true, false).shrinksBatches()).isFalse();
-    assertThat(new PgdLinf(0.03, 0.01, 10, true, 2, true, false).shrinksBatches()).isTrue();
-    assertThat(new PgdLinf(0.03, 0.01, 10, true, 1, true, true).shrinksBatches()).isTrue();
-    assertThat(new PgdL2(1, 0.1, 1, true, 1, true, true).shrinksBatches()).isFalse();
+    assertThat(new Pgd("linf", 0.03, 0.01, 10, true, 1, true, false).shrinksBatches()).isFalse();
+    assertThat(new Pgd("linf", 0.03, 0.01, 10, true, 2, true, false).shrinksBatches()).isTrue();
+    assertThat(new Pgd("linf", 0.03, 0.01, 10, true, 1, true, true).shrinksBatches()).isTrue();
+    assertThat(new Pgd("l2", 1, 0.1, 1, true, 1, true, true).shrinksBatches()).isFalse();
     assertThat(new Apgd(Apgd.Loss.CE, 0.03, 10, 1, 0.75, true, false).shrinksBatches()).isFalse();
     assertThat(new Apgd(Apgd.Loss.CE, 0.03, 1, 1, 0.75, true, true).shrinksBatches()).isTrue();
     assertThat(new ApgdT(0.03, 10, 1, 1, 0.75, true, false).shrinksBatches()).isFalse();
@@ -105,10 +105,13 @@ class AttackSpecTest {
 
   @Test
   void labelsTellApartSpecsThatDifferInAnyResultChangingKey() {
-    AttackSpec a = new PgdLinf(0.03, 0.003, 10, true, 1, true, false);
-    assertThat(a.label()).isNotEqualTo(new PgdLinf(0.03, 0.003, 10, true, 1, true, true).label());
-    assertThat(a.label()).isNotEqualTo(new PgdLinf(0.03, 0.003, 10, false, 1, true, false).label());
-    assertThat(a.label()).isNotEqualTo(new PgdLinf(0.03, 0.003, 10, true, 1, false, false).label());
+    AttackSpec a = new Pgd("linf", 0.03, 0.003, 10, true, 1, true, false);
+    assertThat(a.label())
+        .isNotEqualTo(new Pgd("linf", 0.03, 0.003, 10, true, 1, true, true).label());
+    assertThat(a.label())
+        .isNotEqualTo(new Pgd("linf", 0.03, 0.003, 10, false, 1, true, false).label());
+    assertThat(a.label())
+        .isNotEqualTo(new Pgd("linf", 0.03, 0.003, 10, true, 1, false, false).label());
     assertThat(new Apgd(Apgd.Loss.CE, 0.03, 10, 1, 0.75, false, false).label())
         .isNotEqualTo(new Apgd(Apgd.Loss.CE, 0.03, 10, 1, 0.5, false, false).label());
   }
@@ -344,7 +347,7 @@ class AttackSpecTest {
 
   @Test
   void constructorsValidateWithTheTypeAsPrefix() {
-    assertThatThrownBy(() -> new PgdLinf(0.03, -1, 10, true, 1, true, false))
+    assertThatThrownBy(() -> new Pgd("linf", 0.03, -1, 10, true, 1, true, false))
         .hasMessage("pgd-linf.alpha must be > 0, got -1.0");
     assertThatThrownBy(() -> new Fgsm(1.5, false, false))
         .hasMessage("fgsm.eps must be in (0, 1], got 1.5");

@@ -164,8 +164,8 @@ class AttacksTest {
   static Stream<AttackSpec> everyAttack() {
     return Stream.of(
         new Fgsm(0.05, true, false),
-        new PgdLinf(0.03, 0.01, 4, true, 2, true, true),
-        new PgdL2(0.3, 0.1, 4, true, 2, false, true),
+        new Pgd("linf", 0.03, 0.01, 4, true, 2, true, true),
+        new Pgd("l2", 0.3, 0.1, 4, true, 2, false, true),
         new Apgd(Apgd.Loss.CE, 0.03, 6, 2, 0.75, true, true),
         new Apgd(Apgd.Loss.DLR, 0.03, 6, 1, 0.75, false, false),
         new ApgdT(0.03, 5, 1, 3, 0.75, true, true));
@@ -245,7 +245,7 @@ class AttacksTest {
     // An early-stopped PGD never ends with fewer misclassified samples than it stopped on.
     for (AttackSpec spec :
         List.of(
-            new PgdLinf(0.1, 0.02, 8, true, 1, false, true),
+            new Pgd("linf", 0.1, 0.02, 8, true, 1, false, true),
             new Apgd(Apgd.Loss.CE, 0.1, 8, 1, 0.75, false, true))) {
       int[] pred =
           Predictions.of(model, LABELS, spec.attack().perturb(model, 2L, IDS, LABELS, X))
@@ -279,8 +279,8 @@ class AttacksTest {
   static Stream<Arguments> restarting() {
     return Stream.of(
         Arguments.of(
-            new PgdLinf(0.01, 0.004, 3, true, 2, true, false),
-            new PgdLinf(0.01, 0.004, 3, true, 1, true, false)),
+            new Pgd("linf", 0.01, 0.004, 3, true, 2, true, false),
+            new Pgd("linf", 0.01, 0.004, 3, true, 1, true, false)),
         Arguments.of(
             new Apgd(Apgd.Loss.CE, 0.01, 3, 2, 0.75, true, false),
             new Apgd(Apgd.Loss.CE, 0.01, 3, 1, 0.75, true, false)));

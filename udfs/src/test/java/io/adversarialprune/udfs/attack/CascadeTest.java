@@ -45,12 +45,16 @@ class CascadeTest {
             new FabT("linf", eps, 10, 2, 1, true),
             new Square("linf", eps, 200, 0.8, 1, true));
     List<SampleOutcome> cascade =
-        new JudgedAttack(new CascadeAttack(members)).run(model, null, 5, IDS, LABELS, X, null, 0);
+        new JudgedAttack(new CascadeAttack(members))
+            .run(model, null, 5, IDS, LABELS, X, null, 0, null)
+            .samples();
     boolean[][] memberRobust = new boolean[members.size()][];
     float[] fabAlone = null;
     for (int m = 0; m < members.size(); m++) {
       List<SampleOutcome> alone =
-          new JudgedAttack(members.get(m).attack()).run(model, null, 5, IDS, LABELS, X, null, 0);
+          new JudgedAttack(members.get(m).attack())
+              .run(model, null, 5, IDS, LABELS, X, null, 0, null)
+              .samples();
       memberRobust[m] = new boolean[LABELS.length];
       for (int i = 0; i < LABELS.length; i++) {
         memberRobust[m][i] = alone.get(i).advCorrect();

@@ -36,7 +36,8 @@ class PgdAttackTest {
   }
 
   private static Attack config(JsonObject c, boolean randomStart) {
-    return new PgdLinf(
+    return new Pgd(
+            "linf",
             c.get("eps").getAsDouble(),
             c.get("alpha").getAsDouble(),
             c.get("steps").getAsInt(),
@@ -66,7 +67,7 @@ class PgdAttackTest {
 
   @Test
   void randomStartIsPerSampleAndIndependentOfBatching() {
-    Attack pgd = new PgdLinf(0.03, 0.001, 3, true, 1, false, false).attack();
+    Attack pgd = new Pgd("linf", 0.03, 0.001, 3, true, 1, false, false).attack();
     float[] whole = pgd.perturb(model, 42L, IDS, LABELS, X);
     float[] again = pgd.perturb(model, 42L, IDS, LABELS, X);
     assertThat(again).isEqualTo(whole);
@@ -116,7 +117,7 @@ class PgdAttackTest {
     Map<String, float[]> before = new LinkedHashMap<>();
     model.parameters().forEach((k, v) -> before.put(k, v.toFloatArray()));
     float[] cleanBefore = Predictions.of(model, LABELS, X).logits();
-    new PgdLinf(0.1, 0.02, 8, true, 1, true, false).attack().perturb(model, 5L, IDS, LABELS, X);
+    new Pgd("linf", 0.1, 0.02, 8, true, 1, true, false).attack().perturb(model, 5L, IDS, LABELS, X);
     // Eval-mode outputs depend on the batch-norm running statistics: any update shows here.
     assertThat(Predictions.of(model, LABELS, X).logits()).isEqualTo(cleanBefore);
     model.parameters().forEach((k, v) -> assertThat(v.toFloatArray()).isEqualTo(before.get(k)));
@@ -135,7 +136,7 @@ class PgdAttackTest {
         JsonObject q = int8.getAsJsonArray("pgd").get(k).getAsJsonObject();
         Attack pgd = config(c, false);
         List<SampleOutcome> outcomes =
-            new JudgedAttack(pgd).run(model, target, 1L, IDS, LABELS, X, null, 0);
+            new JudgedAttack(pgd).run(model, target, 1L, IDS, LABELS, X, null, 0, null).samples();
         float[] adv = pgd.perturb(model, 1L, IDS, LABELS, X);
         float[] advLogits = Predictions.of(target, LABELS, adv).logits();
         float[] expectedLogits = Fixtures.floats(q.get("adv_logits"));
@@ -167,7 +168,9 @@ class PgdAttackTest {
   void whiteBoxOutcomesCarryLossesAndNorms() {
     JsonObject c = EXPECTED.getAsJsonArray("pgd").get(2).getAsJsonObject();
     List<SampleOutcome> outcomes =
-        new JudgedAttack(config(c, false)).run(model, null, 1L, IDS, LABELS, X, null, 0);
+        new JudgedAttack(config(c, false))
+            .run(model, null, 1L, IDS, LABELS, X, null, 0, null)
+            .samples();
     float[] loss = Fixtures.floats(EXPECTED.get("loss"));
     int[] adv = Fixtures.ints(c.get("adv_pred"));
     for (int i = 0; i < outcomes.size(); i++) {
@@ -187,7 +190,7 @@ class PgdAttackTest {
     try (Classifier target = Fixtures.loadInt8()) {
       assertThatThrownBy(
               () ->
-                  new PgdLinf(0.03, 0.001, 1, false, 1, false, false)
+                  new Pgd("linf", 0.03, 0.001, 1, false, 1, false, false)
                       .attack()
                       .perturb(target, 1L, IDS, LABELS, X))
           .hasMessageContaining("was loaded for inference");

@@ -2,7 +2,7 @@ package io.adversarialprune.udfs.bench;
 
 import ai.djl.Device;
 import io.adversarialprune.udfs.attack.Attack;
-import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.exec.UnitExecutor;
 import io.adversarialprune.udfs.model.Classifier;
@@ -50,7 +50,7 @@ public final class AnatomyBench {
         labels[i] = random.nextInt(model.classes());
       }
       List<Batch> shard = List.of(new Batch(ids, labels, pixels, shape));
-      Attack pgd = new PgdLinf(0.03, 0.003, steps, true, 1, true, false).attack();
+      Attack pgd = new Pgd("linf", 0.03, 0.003, steps, true, 1, true, false).attack();
       Probes probes = Probes.of(model);
       UnitExecutor.run(model, null, 1L, shard, pgd, batch, false, probes); // warm-up
       double off = Double.MAX_VALUE;

@@ -7,8 +7,7 @@ import io.adversarialprune.udfs.attack.ApgdT;
 import io.adversarialprune.udfs.attack.AttackSpec;
 import io.adversarialprune.udfs.attack.Fgsm;
 import io.adversarialprune.udfs.attack.Gradients;
-import io.adversarialprune.udfs.attack.PgdL2;
-import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.attack.Predictions;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
@@ -65,7 +64,7 @@ public final class AttackStrengthBench {
         specs.add(new Fgsm(eps, false, earlyStop));
       }
       for (boolean earlyStop : new boolean[] {false, true}) {
-        specs.add(new PgdLinf(eps, eps / 10, 10, true, 1, false, earlyStop));
+        specs.add(new Pgd("linf", eps, eps / 10, 10, true, 1, false, earlyStop));
       }
       for (boolean earlyStop : new boolean[] {false, true}) {
         specs.add(new Apgd(Apgd.Loss.CE, eps, 10, 1, 0.75, false, earlyStop));
@@ -81,7 +80,7 @@ public final class AttackStrengthBench {
       }
     }
     for (boolean earlyStop : new boolean[] {false, true}) {
-      specs.add(new PgdL2(l2Eps, 2.5 * l2Eps / 10, 10, true, 1, false, earlyStop));
+      specs.add(new Pgd("l2", l2Eps, 2.5 * l2Eps / 10, 10, true, 1, false, earlyStop));
     }
     try (Classifier model =
         Classifier.load(file, Device.cpu(), Normalization.uniform(1, mean, std), shape)) {

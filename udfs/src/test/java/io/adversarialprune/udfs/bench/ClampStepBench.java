@@ -3,7 +3,7 @@ package io.adversarialprune.udfs.bench;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.udfs.attack.Attack;
-import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.model.ClampGradient;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
@@ -64,7 +64,7 @@ public final class ClampStepBench {
       ActivationClamp.Result clamp =
           ActivationClamp.calibrate(
               probes, new ActivationClamp.Calibration(calibration, layers, batch), multiple);
-      PgdLinf spec = new PgdLinf(0.03, 0.003, steps, true, 1, true, false);
+      Pgd spec = new Pgd("linf", 0.03, 0.003, steps, true, 1, true, false);
       Attack attack = spec.attack();
       int passes = spec.passes();
       System.out.printf(

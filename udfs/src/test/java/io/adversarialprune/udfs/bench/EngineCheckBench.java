@@ -3,7 +3,7 @@ package io.adversarialprune.udfs.bench;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.udfs.attack.Attack;
-import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.check.EngineCheck;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
@@ -50,7 +50,7 @@ public final class EngineCheckBench {
       ids[i] = i;
     }
     int steps = 10;
-    Attack pgd = new PgdLinf(0.03, 0.003, steps, true, 1, true, false).attack();
+    Attack pgd = new Pgd("linf", 0.03, 0.003, steps, true, 1, true, false).attack();
     EngineCheck check = new EngineCheck(new EngineCheck.Settings(4, 4, 1e-5, 0.05, 1e-3));
     for (int rep = 0; rep < reps; rep++) {
       double[] pgdSeconds = new double[2];

@@ -12,8 +12,7 @@ import io.adversarialprune.udfs.attack.Attack;
 import io.adversarialprune.udfs.attack.AttackSpec;
 import io.adversarialprune.udfs.attack.Fgsm;
 import io.adversarialprune.udfs.attack.Gradients;
-import io.adversarialprune.udfs.attack.PgdL2;
-import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
 import io.adversarialprune.udfs.model.Normalization;
@@ -74,8 +73,8 @@ public final class PgdStepBench {
       for (String type : types) {
         specs.add(
             switch (type) {
-              case "pgd-linf" -> new PgdLinf(0.03, 0.003, steps, true, 1, true, false);
-              case "pgd-l2" -> new PgdL2(1.0, 0.1, steps, true, 1, true, false);
+              case "pgd-linf" -> new Pgd("linf", 0.03, 0.003, steps, true, 1, true, false);
+              case "pgd-l2" -> new Pgd("l2", 1.0, 0.1, steps, true, 1, true, false);
               case "apgd-ce" -> new Apgd(Apgd.Loss.CE, 0.03, steps, 1, 0.75, true, false);
               case "apgd-dlr" -> new Apgd(Apgd.Loss.DLR, 0.03, steps, 1, 0.75, true, false);
               // One target: every pass on the whole batch, like the others.

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import io.adversarialprune.udfs.Fixtures;
 import io.adversarialprune.udfs.attack.Attack;
-import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.MemoryFormat;
 import java.nio.file.Path;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class ModelPoolTest {
 
   private static final ModelPool.Key KEY = key(Fixtures.tiny());
-  private static final Attack PGD = new PgdLinf(0.03, 0.005, 3, true, 1, true, false).attack();
+  private static final Attack PGD = new Pgd("linf", 0.03, 0.005, 3, true, 1, true, false).attack();
   private static final int BATCH_SIZE = 8;
 
   private static ModelPool.Key key(Path file) {

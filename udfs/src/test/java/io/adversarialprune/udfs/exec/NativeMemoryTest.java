@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.adversarialprune.udfs.Fixtures;
 import io.adversarialprune.udfs.attack.Apgd;
 import io.adversarialprune.udfs.attack.Attack;
-import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.model.Classifier;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +21,7 @@ class NativeMemoryTest {
 
   @Test
   void manyAttackBatchesDoNotGrowNativeMemory() throws IOException {
-    assertNoGrowth(new PgdLinf(0.03, 0.005, 3, true, 1, true, false).attack());
+    assertNoGrowth(new Pgd("linf", 0.03, 0.005, 3, true, 1, true, false).attack());
   }
 
   /**

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.gson.JsonObject;
 import io.adversarialprune.udfs.Fixtures;
 import io.adversarialprune.udfs.attack.Attack;
-import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
 import io.adversarialprune.udfs.model.Classifier;
@@ -34,7 +34,7 @@ class UnitExecutorTest {
   void runsTheFixtureRowLikePyTorch() {
     JsonObject expected = Fixtures.expected();
     JsonObject c = expected.getAsJsonArray("pgd").get(2).getAsJsonObject();
-    Attack pgd = new PgdLinf(0.1, 0.02, 8, false, 1, true, false).attack();
+    Attack pgd = new Pgd("linf", 0.1, 0.02, 8, false, 1, true, false).attack();
     int batchSize = 4;
     int[] labels = Fixtures.ints(expected.get("labels"));
     Batch batch =
@@ -62,7 +62,7 @@ class UnitExecutorTest {
             Classifier.Mode.INFERENCE,
             io.adversarialprune.udfs.model.MemoryFormat.AUTO);
     List<Batch> shard = Shards.random(5L, 0L, 2, 6);
-    Attack pgd = new PgdLinf(0.1, 0.02, 4, true, 1, true, false).attack();
+    Attack pgd = new Pgd("linf", 0.1, 0.02, 4, true, 1, true, false).attack();
     int batchSize = 6;
     try (ModelPool pool = new ModelPool();
         ModelPool.Lease target = pool.borrow(int8)) {
@@ -80,7 +80,7 @@ class UnitExecutorTest {
   @Test
   void resultsDoNotDependOnBatchSize() {
     List<Batch> shard = Shards.random(3L, 100L, 3, 10);
-    Attack pgd = new PgdLinf(0.03, 0.005, 3, true, 1, true, false).attack();
+    Attack pgd = new Pgd("linf", 0.03, 0.005, 3, true, 1, true, false).attack();
     UnitResult a = UnitExecutor.run(model, null, 11L, shard, pgd, 30, false, null);
     UnitResult b = UnitExecutor.run(model, null, 11L, shard, pgd, 4, false, null);
     assertThat(b.samples())
@@ -98,7 +98,7 @@ class UnitExecutorTest {
     int per = Fixtures.SHAPE.pixels();
     Batch badLabel =
         new Batch(new long[] {344, 345}, new int[] {3, 12}, new float[2 * per], Fixtures.SHAPE);
-    Attack pgd = new PgdLinf(0.03, 0.001, 1, true, 1, true, false).attack();
+    Attack pgd = new Pgd("linf", 0.03, 0.001, 1, true, 1, true, false).attack();
     int batchSize = 8;
     assertThatThrownBy(() -> UnitExecutor.run(model, null, 1L, List.of(), pgd, 0, false, null))
         .hasMessageContaining("batch size must be >= 1, got 0");

@@ -10,7 +10,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.adversarialprune.udfs.Fixtures;
-import io.adversarialprune.udfs.attack.PgdLinf;
+import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.attack.Predictions;
 import io.adversarialprune.udfs.exec.ModelPool;
 import io.adversarialprune.udfs.exec.ModelSlot;
@@ -123,8 +123,9 @@ class ClampTest {
     assertThat(c.get("bound_margin").getAsDouble()).isGreaterThan(1e-5);
     ClampBounds bounds = bounds(FIXTURES.getAsJsonArray("calibrations").get(0).getAsJsonObject());
     probes.clamp(bounds, straightThrough ? ClampGradient.STRAIGHT_THROUGH : ClampGradient.EXACT);
-    PgdLinf pgd =
-        new PgdLinf(
+    Pgd pgd =
+        new Pgd(
+            "linf",
             c.get("eps").getAsDouble(),
             c.get("alpha").getAsDouble(),
             c.get("steps").getAsInt(),
