@@ -372,4 +372,47 @@ class AttackSpecTest {
       assertThat(in.readObject()).isEqualTo(spec);
     }
   }
+
+  /**
+   * SpecReader fills a record's last components from its KEYS after "type", by position: each such
+   * component must be its key in camel case ("round-8bit" is round8bit), in the same order.
+   */
+  @Test
+  void everyEntrysKeysNameItsRecordsLastComponentsInOrder() {
+    java.util.Map<Class<? extends Record>, java.util.List<String>> entries =
+        java.util.Map.of(
+            Fgsm.class, Fgsm.KEYS,
+            Pgd.class, Pgd.KEYS,
+            Apgd.class, Apgd.KEYS,
+            ApgdT.class, ApgdT.KEYS,
+            Square.class, Square.KEYS,
+            FabT.class, FabT.KEYS,
+            AutoAttack.class, AutoAttack.KEYS);
+    entries.forEach(
+        (type, keys) -> {
+          java.util.List<String> read =
+              keys.subList(1, keys.size()).stream().map(AttackSpecTest::camel).toList();
+          java.util.List<String> components =
+              java.util.Arrays.stream(type.getRecordComponents())
+                  .map(java.lang.reflect.RecordComponent::getName)
+                  .toList();
+          assertThat(components.subList(components.size() - read.size(), components.size()))
+              .as(type.getSimpleName())
+              .isEqualTo(read);
+        });
+  }
+
+  private static String camel(String key) {
+    StringBuilder b = new StringBuilder();
+    boolean up = false;
+    for (char c : key.toCharArray()) {
+      if (c == '-') {
+        up = true;
+      } else {
+        b.append(up ? Character.toUpperCase(c) : c);
+        up = false;
+      }
+    }
+    return b.toString();
+  }
 }
