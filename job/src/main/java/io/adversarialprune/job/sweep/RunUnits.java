@@ -9,7 +9,6 @@ import io.adversarialprune.job.config.ModelConfig;
 import io.adversarialprune.job.config.NamedAttack;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.config.TransferTarget;
-import io.adversarialprune.job.data.PosixLocalFileSystem;
 import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.job.results.ResultsLayout;
@@ -107,9 +106,8 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
   @Override
   public Iterator<Outcome> call(Iterator<Unit> units) throws Exception {
     SweepConfig cfg = config.value();
-    Configuration conf = PosixLocalFileSystem.configuration();
     UnitCommit commit =
-        new UnitCommit(layout, cfg.name(), runId, appId, cfg.model().input().pixels(), conf);
+        new UnitCommit(layout, cfg.name(), runId, appId, cfg.model().input().pixels());
     Device device = taskDevice();
     List<Outcome> out = new ArrayList<>();
     ModelPool.Lease lease = null;
@@ -123,7 +121,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
         if (lease == null) {
           lease = ExecutorCache.get().models().borrow(sourceKey(cfg, device));
         }
-        out.add(run(cfg, unit, lease, commit, conf));
+        out.add(run(cfg, unit, lease, commit, commit.conf()));
       }
     } finally {
       if (lease != null) {

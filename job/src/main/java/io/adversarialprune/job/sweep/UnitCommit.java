@@ -1,5 +1,6 @@
 package io.adversarialprune.job.sweep;
 
+import io.adversarialprune.job.data.PosixLocalFileSystem;
 import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.job.results.AdversarialImages;
 import io.adversarialprune.job.results.ResultsLayout;
@@ -29,19 +30,19 @@ final class UnitCommit {
   private final int pixelsPerImage;
   private final Configuration conf;
 
-  UnitCommit(
-      ResultsLayout layout,
-      String sweep,
-      String runId,
-      String appId,
-      int pixelsPerImage,
-      Configuration conf) {
+  /** The Hadoop configuration the unit's files are written with. */
+  Configuration conf() {
+    return conf;
+  }
+
+  UnitCommit(ResultsLayout layout, String sweep, String runId, String appId, int pixelsPerImage) {
     this.layout = layout;
     this.sweep = sweep;
     this.runId = runId;
     this.appId = appId;
     this.pixelsPerImage = pixelsPerImage;
-    this.conf = conf;
+    // Local results without a chmod process per file (docs/BENCHMARKS.md).
+    this.conf = PosixLocalFileSystem.configuration();
   }
 
   /** Whether {@code unit} is committed already. */
