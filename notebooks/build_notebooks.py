@@ -46,8 +46,8 @@ NOTEBOOKS = {
         "# The study's questions, answered from a results root\n\n"
         "Each query lives in `sql/` (tested by `NotebookQueriesTest` against a real sweep). "
         "Set the results root and sweep in the first cell. The outputs below come from a tiny "
-        "two-seed sweep of the embedded default model (40 images; PGD with 2 steps and FGSM, and "
-        "the worst case over both): numbers to "
+        "two-seed sweep of the embedded default model (40 images; PGD with 2 steps, FGSM and "
+        "FAB-T with 10 steps and 3 targets, and the worst case over them): numbers to "
         "read the shape of the answer, not to quote.",
         [
             ("01_summary_table.sql", "## The study's table\n\n`pred_change_rate` = changed / total; "
