@@ -12,7 +12,6 @@ import io.adversarialprune.udfs.model.Probes;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * What layer anatomy costs a unit: {@link UnitExecutor#run} with and without it on the same model,
@@ -37,19 +36,8 @@ public final class AnatomyBench {
     int batch = Integer.parseInt(args[7]);
     int steps = Integer.parseInt(args[8]);
     int reps = Integer.parseInt(args[9]);
-    SplittableRandom random = new SplittableRandom(1);
-    float[] pixels = new float[images * shape.pixels()];
-    for (int i = 0; i < pixels.length; i++) {
-      pixels[i] = (float) random.nextDouble();
-    }
-    long[] ids = new long[images];
-    int[] labels = new int[images];
     try (Classifier model = Classifier.load(file, Device.cpu(), norm, shape)) {
-      for (int i = 0; i < images; i++) {
-        ids[i] = i;
-        labels[i] = random.nextInt(model.classes());
-      }
-      List<Batch> shard = List.of(new Batch(ids, labels, pixels, shape));
+      List<Batch> shard = List.of(bench.randomBatch(images, model.classes()));
       Attack pgd = new Pgd("linf", 0.03, 0.003, steps, true, 1, true, false).attack();
       Probes probes = Probes.of(model);
       UnitExecutor.run(model, null, 1L, shard, pgd, batch, false, probes); // warm-up

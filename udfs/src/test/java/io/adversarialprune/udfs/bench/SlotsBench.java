@@ -10,15 +10,13 @@ import io.adversarialprune.udfs.model.Classifier;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * Two task slots of one libtorch thread each against one slot of two threads, on two cores: two
  * units of PGD-10 run side by side on two Java threads, each with its own model and one libtorch
  * thread (what {@code local[*]} with {@code spark.task.cpus = 1} does), against the same two units
  * one after the other on one thread with two libtorch threads ({@code spark.task.cpus = 2}),
- * interleaved, round by round. Random images in [0, 1] (the cost does not depend on the content).
- * Not a test; run by hand:
+ * interleaved, round by round. Not a test; run by hand:
  *
  * <pre>
  * java -cp ... io.adversarialprune.udfs.bench.SlotsBench MODEL C H W MEAN STD IMAGES ROUNDS
@@ -32,22 +30,11 @@ public final class SlotsBench {
     BenchModel bench = BenchModel.of(args);
     int images = Integer.parseInt(args[6]);
     int rounds = Integer.parseInt(args[7]);
-    SplittableRandom random = new SplittableRandom(1);
-    float[] pixels = new float[images * bench.shape().pixels()];
-    for (int i = 0; i < pixels.length; i++) {
-      pixels[i] = (float) random.nextDouble();
-    }
-    long[] ids = new long[images];
-    int[] labels = new int[images];
     try (Classifier first =
             Classifier.load(bench.file(), Device.cpu(), bench.norm(), bench.shape());
         Classifier second =
             Classifier.load(bench.file(), Device.cpu(), bench.norm(), bench.shape())) {
-      for (int i = 0; i < images; i++) {
-        ids[i] = i;
-        labels[i] = random.nextInt(first.classes());
-      }
-      List<Batch> shard = List.of(new Batch(ids, labels, pixels, bench.shape()));
+      List<Batch> shard = List.of(bench.randomBatch(images, first.classes()));
       Attack pgd = new Pgd("linf", 0.03, 0.003, 10, true, 1, true, false).attack();
       // libtorch's thread count is per calling thread (OpenMP), so each slot sets its own.
       Runnable slotA = () -> unit(first, shard, pgd, 1);
