@@ -20,9 +20,14 @@ export ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-AVX2}"
 # back in by the next step; on VMs where a page fault is expensive that is most of a PGD step
 # (the AVX-512 EPYC VM: 2857 -> 1104 us per image, docs/BENCHMARKS.md). Both are needed: a trim
 # threshold alone freezes the mmap threshold at 128 KiB and makes a step 3x slower. 32 MiB is the
-# largest mmap threshold glibc accepts; 1 GiB of free heap is kept before it is returned. A value
-# already in the environment wins (an empty one keeps glibc's defaults).
-export GLIBC_TUNABLES="${GLIBC_TUNABLES-glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824}"
+# largest mmap threshold glibc accepts; 1 GiB of free heap is kept before it is returned. One arena
+# (arena_max=1): the thresholds hold only in glibc's main arena; a thread that malloc gives an arena
+# of its own (a JVM's threads, Spark's task threads) gets 64 MiB heaps that are unmapped whenever
+# they empty, whatever the trim threshold, and a PGD step there took 1.4-2.5x as long, in
+# 20,000-40,000 page faults per 5 steps against ~25 (docs/BENCHMARKS.md, "Allocator arenas").
+# libtorch allocates a few large buffers per operation, so one arena's lock costs nothing
+# measurable. A value already in the environment wins (an empty one keeps glibc's defaults).
+export GLIBC_TUNABLES="${GLIBC_TUNABLES-glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824:glibc.malloc.arena_max=1}"
 # The same for executors started by a cluster manager, which do not inherit this shell.
 ENGINE_ENV_CONF=(
   --conf "spark.executorEnv.ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA"

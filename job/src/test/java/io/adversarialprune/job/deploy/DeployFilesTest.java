@@ -33,7 +33,8 @@ import org.yaml.snakeyaml.Yaml;
 class DeployFilesTest {
   private static final Path DEPLOY = Path.of("../deploy").toAbsolutePath().normalize();
   private static final String TUNABLES =
-      "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824";
+      "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824"
+          + ":glibc.malloc.arena_max=1";
   private static final Pattern KEY = Pattern.compile("(?<![\\w.:/-])spark\\.[A-Za-z0-9_.-]+");
 
   /** Keys Spark documents as templates: not single config entries. */
