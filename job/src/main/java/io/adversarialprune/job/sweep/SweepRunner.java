@@ -406,17 +406,23 @@ public final class SweepRunner {
 
   /**
    * How many tasks run {@code units} units (or groups of units) on a cluster of {@code slots}
-   * default parallelism: about four per slot, so that the last wave is short and a lost executor
-   * loses little, each with as many units as needed to keep to four per slot ({@code parallelize}
-   * then splits the units evenly, so task sizes differ by at most one unit), but at most {@link
-   * #UNITS_PER_TASK}: default parallelism counts the executor cores registered when the sweep
-   * starts, which on a cluster still starting up may be far fewer than it will have. Never more
-   * than one task per unit.
+   * default parallelism: up to {@link #TASKS_PER_SLOT} per slot, so that the last wave is short (a
+   * slot that finishes early idles while the others run their last task: with the default sweep's
+   * 20 pruned units in 7 tasks of 3, one of two slots ran 11 units and the other 9, the last two on
+   * one core) and a lost executor loses little; each with as many units as needed to keep to that
+   * many per slot ({@code parallelize} then splits the units evenly, so task sizes differ by at
+   * most one unit), but at most {@link #UNITS_PER_TASK}: default parallelism counts the executor
+   * cores registered when the sweep starts, which on a cluster still starting up may be far fewer
+   * than it will have. Never more than one task per unit.
    */
   static int tasks(int units, int slots) {
-    int perTask = Math.min(UNITS_PER_TASK, ceilDiv(Math.max(1, units), 4 * Math.max(1, slots)));
+    int perTask =
+        Math.min(UNITS_PER_TASK, ceilDiv(Math.max(1, units), TASKS_PER_SLOT * Math.max(1, slots)));
     return ceilDiv(Math.max(1, units), perTask);
   }
+
+  /** Tasks per slot a sweep is cut into at most, while units last (a task costs tens of ms). */
+  static final int TASKS_PER_SLOT = 16;
 
   /** Units one task runs at most; enough to share a task's fixed cost (tens of ms). */
   static final int UNITS_PER_TASK = 4;
