@@ -17,6 +17,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
@@ -49,48 +51,43 @@ public final class InputCheck {
   public static Inputs inputs(SparkSession spark, SweepConfig config, Configuration hadoop)
       throws IOException {
     ModelConfig m = config.model();
-    DatasetCheck dataset = new DatasetCheck(spark, config.data(), hadoop);
-    long[] bounds = dataset.shardBounds();
-    ImagePreprocessor preprocessor =
-        new ImagePreprocessor(m.input().channels(), m.resize(), m.crop());
-    DatasetCheck.Labels labels = dataset.checkRows(bounds, preprocessor, m.input());
     boolean clamps = config.grid().stream().anyMatch(s -> s.clampMultiple() != null);
+    // The model loads (in a fresh JVM that is libtorch's first load too, about a second) while
+    // Spark checks the dataset; the dataset's problems are still the ones reported first. A thread
+    // of its own, not a pool's: it inherits this thread's context class loader, which finds the
+    // engine under spark-submit.
+    FutureTask<SourceModel> source = new FutureTask<>(() -> sourceModel(config, clamps));
+    Thread loader = new Thread(source, "input-check-model");
+    loader.setDaemon(true);
+    loader.start();
+    DatasetCheck dataset;
+    long[] bounds;
+    ImagePreprocessor preprocessor;
+    DatasetCheck.Labels labels;
     List<String> clampProblems = new ArrayList<>();
     long[] calibration = null;
-    if (clamps) {
-      try {
-        calibration =
-            dataset.calibrationBounds(
-                config.prune().calibrationImages(), "sweep.prune.calibration-images");
-        dataset.checkRows(calibration, preprocessor, m.input());
-      } catch (UserInputException e) {
-        clampProblems.add(e.getMessage());
-      }
-    }
-
-    int classes;
-    Path modelFile = Path.of(ExecutorCache.get().localPath(m.path(), "sweep.model.path"));
-    try (Classifier c = Classifier.load(modelFile, Device.cpu(), m.normalization(), m.input())) {
-      classes = c.classes();
+    try {
+      dataset = new DatasetCheck(spark, config.data(), hadoop);
+      bounds = dataset.shardBounds();
+      preprocessor = new ImagePreprocessor(m.input().channels(), m.resize(), m.crop());
+      labels = dataset.checkRows(bounds, preprocessor, m.input());
       if (clamps) {
-        clampProblems.addAll(clampModelProblems(c, config));
+        try {
+          calibration =
+              dataset.calibrationBounds(
+                  config.prune().calibrationImages(), "sweep.prune.calibration-images");
+          dataset.checkRows(calibration, preprocessor, m.input());
+        } catch (UserInputException e) {
+          clampProblems.add(e.getMessage());
+        }
       }
-      List<String> missing = config.anatomy() ? Probes.missingMethods(c) : List.of();
-      if (!missing.isEmpty()) {
-        throw new UserInputException(
-            "sweep.anatomy is on, but the model of sweep.model.path ("
-                + m.path()
-                + ") has no method "
-                + String.join(", ", missing)
-                + ": export it with probes by "
-                + Probes.EXPORT_TOOL);
-      }
-    } catch (UserInputException e) {
-      throw e;
     } catch (RuntimeException e) {
-      throw new UserInputException(
-          "sweep.model.path: " + named(e.getMessage(), modelFile, m.path()), e);
+      awaitQuietly(source);
+      throw e;
     }
+    SourceModel model = await(source);
+    int classes = model.classes();
+    clampProblems.addAll(model.clampProblems());
     if (!clampProblems.isEmpty()) {
       throw new UserInputException(
           clampProblems.size() == 1
@@ -138,6 +135,65 @@ public final class InputCheck {
     labels.checkWithin(classes);
     dataset.checkFirstImageDecodes(bounds, preprocessor, m.input());
     return new Inputs(bounds, calibration);
+  }
+
+  /** What the source model's checks found: its classes, and its problems with the clamp. */
+  private record SourceModel(int classes, List<String> clampProblems) {}
+
+  /**
+   * Loads the source model: it must load, and with anatomy on or a clamp in the grid it must have
+   * the probe methods (and the clamp's layers).
+   */
+  private static SourceModel sourceModel(SweepConfig config, boolean clamps) {
+    ModelConfig m = config.model();
+    Path modelFile = Path.of(ExecutorCache.get().localPath(m.path(), "sweep.model.path"));
+    try (Classifier c = Classifier.load(modelFile, Device.cpu(), m.normalization(), m.input())) {
+      List<String> clampProblems = clamps ? clampModelProblems(c, config) : List.of();
+      List<String> missing = config.anatomy() ? Probes.missingMethods(c) : List.of();
+      if (!missing.isEmpty()) {
+        throw new UserInputException(
+            "sweep.anatomy is on, but the model of sweep.model.path ("
+                + m.path()
+                + ") has no method "
+                + String.join(", ", missing)
+                + ": export it with probes by "
+                + Probes.EXPORT_TOOL);
+      }
+      return new SourceModel(c.classes(), clampProblems);
+    } catch (UserInputException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new UserInputException(
+          "sweep.model.path: " + named(e.getMessage(), modelFile, m.path()), e);
+    }
+  }
+
+  private static SourceModel await(FutureTask<SourceModel> task) {
+    try {
+      return task.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the model was being checked", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** Waits for the model's check after an earlier problem, which is the one reported. */
+  private static void awaitQuietly(FutureTask<SourceModel> task) {
+    try {
+      task.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException e) {
+      // the dataset's problem is reported; the model's would be found on the next run
+    }
   }
 
   /** The model's problems with the grid's feature-map clamp: its probe methods and layers. */
