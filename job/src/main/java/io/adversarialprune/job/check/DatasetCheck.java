@@ -20,10 +20,15 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.MessageType;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter;
+import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -72,10 +77,18 @@ final class DatasetCheck {
     this.conf = conf;
     this.location = ExecutorCache.get().localPath(config.path(), "sweep.data.path");
     try {
-      for (org.apache.hadoop.fs.Path file : DatasetReader.files(location, conf)) {
+      List<org.apache.hadoop.fs.Path> files = DatasetReader.files(location, conf);
+      for (org.apache.hadoop.fs.Path file : files) {
         checkParquet(file);
       }
-      this.data = spark.read().option("recursiveFileLookup", "true").parquet(location);
+      // The schema from the first file's footer, as Spark would infer it without merging, but
+      // read here: Spark's inference is a job of its own (half a second or more at start-up).
+      this.data =
+          spark
+              .read()
+              .schema(footerSchema(files.get(0)))
+              .option("recursiveFileLookup", "true")
+              .parquet(location);
     } catch (UserInputException e) {
       throw e;
     } catch (Exception e) { // Spark's SparkException is checked but not declared by parquet()
@@ -117,6 +130,17 @@ final class DatasetCheck {
   }
 
   private static final byte[] PARQUET_MAGIC = {'P', 'A', 'R', '1'};
+
+  /**
+   * A Parquet file's schema in Spark's types, converted as Spark's own inference does (with the
+   * session's SQL settings).
+   */
+  private StructType footerSchema(org.apache.hadoop.fs.Path file) throws IOException {
+    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
+      MessageType schema = reader.getFooter().getFileMetaData().getSchema();
+      return new ParquetToSparkSchemaConverter(SQLConf.get()).convert(schema);
+    }
+  }
 
   /**
    * Checks the ids and selects the first {@code sweep.data.limit} of them.
