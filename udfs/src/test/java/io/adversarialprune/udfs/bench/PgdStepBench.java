@@ -149,8 +149,11 @@ public final class PgdStepBench {
     }
   }
 
-  /** The bare minimum per step: leaf, forward, summed CE, backward, read the gradient. */
-  private static void rawSteps(
+  /**
+   * The bare minimum per step: leaf, forward, summed CE, backward, read the gradient (also {@link
+   * StepFaultsBench}'s round).
+   */
+  static void rawSteps(
       Classifier model, InputShape shape, float[] pixels, int[] labels, int steps) {
     try (NDManager batch = model.manager().newSubManager()) {
       NDArray x = batch.create(pixels, new Shape(shape.batchShape(labels.length)));

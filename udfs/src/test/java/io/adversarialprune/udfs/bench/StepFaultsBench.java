@@ -1,11 +1,6 @@
 package io.adversarialprune.udfs.bench;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.MemoryFormat;
@@ -13,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -78,24 +72,7 @@ public final class StepFaultsBench {
       while (System.nanoTime() < end) {
         long t0 = System.nanoTime();
         long f0 = minorFaults();
-        try (NDManager scope = model.manager().newSubManager()) {
-          NDArray x = scope.create(b.pixels(), new Shape(bench.shape().batchShape(batchSize)));
-          NDArray y = scope.create(Arrays.stream(b.labels()).asLongStream().toArray());
-          for (int s = 0; s < 5; s++) {
-            try (NDManager step = scope.newSubManager()) {
-              NDArray leaf = x.duplicate();
-              leaf.attach(step);
-              leaf.setRequiresGradient(true);
-              JniUtils.setGradMode(true);
-              NDArray loss =
-                  model.logits(leaf).logSoftmax(1).gather(y.reshape(batchSize, 1), 1).neg().sum();
-              JniUtils.backward(
-                  (PtNDArray) loss, (PtNDArray) step.ones(loss.getShape()), false, false);
-              JniUtils.setGradMode(false);
-              leaf.getGradient();
-            }
-          }
-        }
+        PgdStepBench.rawSteps(model, bench.shape(), b.pixels(), b.labels(), 5);
         out.append(String.format("%.2f/%d ", (System.nanoTime() - t0) / 1e9, minorFaults() - f0));
       }
     }
