@@ -26,12 +26,17 @@ normalization (sweep.model.mean / std) itself, so attacks work in pixel space. I
                                    [C] (per channel: dim 1 of the activation, for [N, C, H, W]
                                    and [N, C] alike); -inf / +inf leave that side unclamped, and
                                    with all bounds infinite the result is forward(x) exactly.
-                                   A probe whose bounds are all infinite is skipped (no pass
-                                   over its activations), so unselected layers cost nothing;
-                                   on a probe that follows a ReLU (never below 0) a lower bound
-                                   <= 0 everywhere clamps nothing and is left out.
+                                   lower <= upper. A probe whose bounds are all infinite is
+                                   skipped (no pass over its activations), so unselected layers
+                                   cost nothing; on a probe that follows a ReLU (never below 0)
+                                   a lower bound <= 0 everywhere clamps nothing and is left out.
                                    Differentiable: torch.clamp's gradient, 0 where a is outside
-                                   its bounds
+                                   its bounds. Computed with as few passes over the activations
+                                   as ATen allows (clamp_to and clamp_relu in
+                                   job/src/main/resources/default/train_default_model.py: a
+                                   two-sided clamp as torch.where, bn1's clamp, the ReLU and the
+                                   relu probe's clamp as one clamp and the ReLU), with
+                                   torch.clamp's values and gradient
   forward_clamped_st(x, lower, upper) -> Tensor
                                    the same values as forward_clamped, bit for bit, with a
                                    straight-through gradient: each clamp passes the gradient on
@@ -82,31 +87,21 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_DIR = os.path.join(ROOT, "job", "src", "main", "resources", "default")
 
 
-def clamp_to(a: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor,
-             straight_through: bool = False, nonnegative: bool = False) -> torch.Tensor:
-    """torch.clamp with a [C] bound taken per channel (dim 1 of a). nonnegative: a is never below
-    0 (it follows a ReLU), so where every lower bound is <= 0 the lower side clamps nothing and is
-    left out: torch.clamp(a, None, upper), the same values and gradient with one comparison less
-    forward and backward."""
-    if bool(torch.all(lower == float("-inf"))) and bool(torch.all(upper == float("inf"))):
-        return a  # this probe is not clamped: no pass over its activations, forward or backward
-    if lower.dim() == 1 and a.dim() > 2:
-        lower = lower.reshape([-1] + [1] * (a.dim() - 2))
-    if upper.dim() == 1 and a.dim() > 2:
-        upper = upper.reshape([-1] + [1] * (a.dim() - 2))
-    if nonnegative and bool(torch.all(lower <= 0)):
-        clamped = torch.clamp(a, None, upper)
-    else:
-        clamped = torch.clamp(a, lower, upper)
-    if straight_through:
-        # The clamped value, exactly (a - a.detach() is 0), with the gradient of the identity.
-        return clamped.detach() + (a - a.detach())
-    return clamped
+def default_module():
+    """train_default_model.py, imported from its place in the repository."""
+    path = os.path.join(DEFAULT_DIR, "train_default_model.py")
+    spec = importlib.util.spec_from_file_location("train_default_model", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def check_bounds(lower: List[torch.Tensor], upper: List[torch.Tensor], probes: int):
-    if len(lower) != probes or len(upper) != probes:
-        raise ValueError("forward_clamped needs one lower and one upper bound per probe")
+# The clamp's helpers live with the embedded default's class, whose script must stay self-contained
+# (it trains the model); every architecture here clamps through the same code.
+DEFAULT = default_module()
+clamp_to = DEFAULT.clamp_to
+clamp_relu = DEFAULT.clamp_relu
+check_bounds = DEFAULT.check_bounds
 
 
 class ProbedResNet(ResNet):
@@ -145,8 +140,11 @@ class ProbedResNet(ResNet):
                 st: bool) -> torch.Tensor:
         check_bounds(lower, upper, 10)
         x = clamp_to(self.conv1(x), lower[0], upper[0], st)
-        x = clamp_to(self.bn1(x), lower[1], upper[1], st)
-        x = clamp_to(torch.relu(x), lower[2], upper[2], st, True)
+        if st:
+            x = clamp_to(self.bn1(x), lower[1], upper[1], st)
+            x = clamp_to(torch.relu(x), lower[2], upper[2], st, True)
+        else:
+            x = clamp_relu(self.bn1(x), lower[1], upper[1], lower[2], upper[2])
         x = clamp_to(self.maxpool(x), lower[3], upper[3], st, True)
         x = clamp_to(self.layer1(x), lower[4], upper[4], st, True)
         x = clamp_to(self.layer2(x), lower[5], upper[5], st, True)
@@ -163,22 +161,13 @@ RESNETS = {
 }
 
 
-def default_module():
-    """train_default_model.py, imported from its place in the repository."""
-    path = os.path.join(DEFAULT_DIR, "train_default_model.py")
-    spec = importlib.util.spec_from_file_location("train_default_model", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def build(arch, classes):
     """The eager model and its input shape [C, H, W]."""
     if arch in RESNETS:
         block, layers = RESNETS[arch]
         return ProbedResNet(block, layers, num_classes=classes), (3, 224, 224)
     if arch == "fashion-mnist-default":
-        return default_module().SmallResNet(), (1, 28, 28)
+        return DEFAULT.SmallResNet(), (1, 28, 28)
     raise SystemExit("unknown --arch " + arch + "; one of " + ", ".join(list(RESNETS) +
                                                                         ["fashion-mnist-default"]))
 
@@ -355,7 +344,7 @@ def compare_reference(new, reference_module, arch, data, shape, failures):
         print("reference: %d parameters and buffers, identical names and values: %s"
               % (len(new_state), not different))
     if arch == "fashion-mnist-default":
-        tdm = default_module()
+        tdm = DEFAULT
         images = tdm.read_idx(tdm.find(data, "t10k-images-idx3-ubyte"))
         labels = tdm.read_idx(tdm.find(data, "t10k-labels-idx1-ubyte")).astype("int64")
         labels = torch.from_numpy(labels)
