@@ -90,6 +90,7 @@ public final class Classifier implements AutoCloseable {
   private final Map<String, NDArray> parameters;
   private final int classes;
   private final MemoryFormat memoryFormat;
+  private final boolean gpu;
   private Clamp clamp;
 
   /** The clamp in force: its bounds, gradient and the bound arrays handed to the method. */
@@ -106,6 +107,7 @@ public final class Classifier implements AutoCloseable {
     this.file = file;
     this.mode = mode;
     this.memoryFormat = memoryFormat.resolve(model.getNDManager().getDevice());
+    this.gpu = model.getNDManager().getDevice().isGpu();
     this.model = model;
     this.block = model.getBlock();
     this.normalization = normalization;
@@ -250,10 +252,7 @@ public final class Classifier implements AutoCloseable {
     if (clamp != null) {
       return invoke(clamp.gradient().method(), normalized, clamp.inputs()).singletonOrThrow();
     }
-    // training=true keeps autograd available and the module in eval mode; see the class doc.
-    NDList out =
-        block.forward(parameterStore, new NDList(normalized), mode == Mode.DIFFERENTIABLE, null);
-    return out.singletonOrThrow();
+    return forward(new NDList(normalized)).singletonOrThrow();
   }
 
   /**
@@ -351,9 +350,38 @@ public final class Classifier implements AutoCloseable {
     selector.setName("module_method:" + method);
     inputs.add(selector);
     try {
-      return block.forward(parameterStore, inputs, mode == Mode.DIFFERENTIABLE, null);
+      return forward(inputs);
     } finally {
       selector.close();
+    }
+  }
+
+  /**
+   * The module's forward on {@code inputs} (a method other than {@code forward} when they name one,
+   * see {@link #invoke}). training=true keeps autograd available and the module in eval mode; see
+   * the class doc.
+   *
+   * <p>On CPU with libtorch's graph executor optimizer off for the call (a thread-local switch, set
+   * back on after it). With it on, TorchScript's profiling executor may group a method's ReLUs,
+   * batch norms and adds into differentiable graphs and differentiate them with the JIT's own
+   * formulas (a ReLU's backward as a comparison, a cast and a multiply instead of one {@code
+   * threshold_backward}). It did so for the clamped methods, which made a PGD step through the
+   * default model's clamp 1.27x a plain step against 1.12x with it off (docs/CLAMP.md); and the
+   * first optimized plan a function gets stays, also for later calls with the optimizer off and, as
+   * measured, across two instances of one model file. So it is off for every call, the plain
+   * forward's included (whose step it leaves as fast). Values and gradients are the same either
+   * way. GPUs keep libtorch's default: there the optimizer also fuses, and it was not measured.
+   */
+  private NDList forward(NDList inputs) {
+    boolean train = mode == Mode.DIFFERENTIABLE;
+    if (gpu) {
+      return block.forward(parameterStore, inputs, train, null);
+    }
+    JniUtils.setGraphExecutorOptimize(false);
+    try {
+      return block.forward(parameterStore, inputs, train, null);
+    } finally {
+      JniUtils.setGraphExecutorOptimize(true);
     }
   }
 

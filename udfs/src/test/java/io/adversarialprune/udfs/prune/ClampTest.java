@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -19,12 +20,16 @@ import io.adversarialprune.udfs.model.ClampGradient;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.MemoryFormat;
 import io.adversarialprune.udfs.model.Probes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -206,6 +211,36 @@ class ClampTest {
       assertThatThrownBy(() -> slot.prune(composite, 0, null)).hasMessageContaining("E=0.05+A=3");
       slot.restore();
       assertThat(slot.classifier().clampBounds()).isNull();
+    }
+  }
+
+  @Test
+  void onCpuAClampedStepIsDifferentiatedByAutogradNotByTheJit(@TempDir Path dir)
+      throws IOException {
+    // With libtorch's graph executor optimizer on, TorchScript's profiling executor groups the
+    // clamped method's ReLUs and batch norms into differentiable graphs with the JIT's own, slower,
+    // gradient formulas (from its second call on); Classifier turns the optimizer off for clamped
+    // calls on CPU. A fresh model, so that these are the method's first calls.
+    ClampBounds bounds = bounds(FIXTURES.getAsJsonArray("calibrations").get(1).getAsJsonObject());
+    try (Classifier fresh = Fixtures.loadProbeTiny()) {
+      Probes.of(fresh).clamp(bounds, ClampGradient.EXACT);
+      float[] expected = Fixtures.inputGradient(fresh, X, LABELS);
+      for (int i = 0; i < 2; i++) {
+        Fixtures.inputGradient(fresh, X, LABELS);
+      }
+      Path trace = dir.resolve("trace.json");
+      JniUtils.startProfile(false, false, false);
+      float[] profiled;
+      try {
+        profiled = Fixtures.inputGradient(fresh, X, LABELS);
+      } finally {
+        JniUtils.stopProfile(trace.toString());
+      }
+      assertThat(Files.readString(trace))
+          .contains("forward_clamped")
+          .contains("aten::threshold_backward")
+          .doesNotContain("DifferentiableGraph");
+      assertThat(profiled).containsExactly(expected);
     }
   }
 
