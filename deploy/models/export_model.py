@@ -31,12 +31,12 @@ normalization (sweep.model.mean / std) itself, so attacks work in pixel space. I
                                    cost nothing; on a probe that follows a ReLU (never below 0)
                                    a lower bound <= 0 everywhere clamps nothing and is left out.
                                    Differentiable: torch.clamp's gradient, 0 where a is outside
-                                   its bounds. Computed with as few passes over the activations
-                                   as ATen allows (clamp_to and clamp_relu in
-                                   job/src/main/resources/default/train_default_model.py: a
-                                   two-sided clamp as torch.where, bn1's clamp, the ReLU and the
-                                   relu probe's clamp as one clamp and the ReLU), with
-                                   torch.clamp's values and gradient
+                                   its bounds. Computed with few passes over the activations,
+                                   all by vectorized ATen kernels (clamp_to and clamp_relu in
+                                   job/src/main/resources/default/train_default_model.py: the
+                                   exact gradient as a multiply by a float mask, no torch.where;
+                                   bn1's clamp, the ReLU and the relu probe's clamp as the ReLU
+                                   and one clamp), with torch.clamp's values and gradient
   forward_clamped_st(x, lower, upper) -> Tensor
                                    the same values as forward_clamped, bit for bit, with a
                                    straight-through gradient: each clamp passes the gradient on

@@ -89,19 +89,22 @@ def clamp_to(a: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor,
     through the identity (BPDA), with the same values. nonnegative: a is never below 0 (it follows
     a ReLU), so a lower bound <= 0 everywhere clamps nothing.
 
-    Each case takes the fewest passes over a that ATen's kernels allow (a PGD step through the
-    clamp is mostly such passes on a small model):
+    Each case takes few passes over a, each with one of ATen's vectorized CPU kernels (a PGD step
+    through the clamp is mostly such passes on a small model). Not torch.where, nor a comparison
+    into a bool tensor (torch.clamp's backward uses both): their CPU kernels are not vectorized,
+    and on a [64, 16, 28, 28] map a where took 15x a multiply (docs/CLAMP.md):
       - a side that clamps nothing (bounds all infinite; nonnegative and lower <= 0) is left out,
         both sides: a is returned as it is, no pass forward or backward;
-      - one side, exact: torch.clamp(a, None, upper) (or (a, lower, None)), one pass forward and
-        autograd's comparison and where backward;
-      - both sides, exact: the values without autograd (clamp_min, then clamp_max_ in place:
-        libtorch's two-bound clamp kernel takes about twice their time with per-channel bounds),
-        then torch.where(clamped == a, a, clamped). Where a lies within its bounds it is its own
-        clamped value, so the values are the clamp's; where's gradient is a's exactly there and 0
-        elsewhere: torch.clamp's, with one pass backward instead of its four;
+      - exact: a float mask, 1 where the gradient passes (lower <= a <= upper: a <= upper or
+        a >= lower for one side, clamped == a for both) and 0 elsewhere, the comparison written
+        into a float tensor (vectorized, unlike a bool result); out = a * mask, whose gradient is
+        the mask's multiple of out's: torch.clamp's; then out's values are overwritten with the
+        clamp's through a detached view, which autograd does not record. Three passes forward
+        and one backward for one side, five and one for both;
       - straight-through: a copy of a (the copy's gradient is the identity) clamped in place
-        through a detached view, which autograd does not record."""
+        through a detached view, two or three passes forward, none backward.
+    Where the gradient is 0 it is a multiple of 0: -0.0 where out's gradient is negative, equal
+    to torch.clamp's 0.0 as a number."""
     lower_side = not bool(torch.all(lower == float("-inf")))
     if nonnegative and bool(torch.all(lower <= 0)):
         lower_side = False
@@ -120,13 +123,23 @@ def clamp_to(a: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor,
         if upper_side:
             values.clamp_max_(upper)
         return out
+    values = a.detach()
+    mask = torch.empty_like(values)
     if not lower_side:
-        return torch.clamp(a, None, upper)
-    if not upper_side:
-        return torch.clamp(a, lower, None)
-    clamped = torch.clamp_min(a.detach(), lower)
-    clamped.clamp_max_(upper)
-    return torch.where(clamped == a.detach(), a, clamped)
+        torch.le(values, upper, out=mask)
+        out = a * mask
+        torch.clamp_max(values, upper, out=out.detach())
+    elif not upper_side:
+        torch.ge(values, lower, out=mask)
+        out = a * mask
+        torch.clamp_min(values, lower, out=out.detach())
+    else:
+        clamped = torch.clamp_min(values, lower)
+        clamped.clamp_max_(upper)
+        torch.eq(clamped, values, out=mask)
+        out = a * mask
+        out.detach().copy_(clamped)
+    return out
 
 
 def clamp_relu(a: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor,
@@ -134,14 +147,15 @@ def clamp_relu(a: torch.Tensor, lower: torch.Tensor, upper: torch.Tensor,
     """clamp_to(relu(clamp_to(a, lower, upper)), relu_lower, relu_upper, nonnegative=True): a
     probe, the ReLU after it and the ReLU's own probe, clamped with the exact gradient, in one
     clamp where the bounds allow: with relu_lower <= 0 and relu_upper >= 0 everywhere (always, for
-    bounds calibrated at S > 0 on a ReLU's output) and lower <= min(upper, relu_upper), it is
-    relu(clamp_to(a, lower, min(upper, relu_upper))). The same values (for h >= 0,
-    min(max(x, 0), h) = max(min(x, h), 0)) and the same gradient: both pass it exactly where
-    lower <= a <= upper, a > 0 and a <= relu_upper, and are 0 elsewhere."""
+    bounds calibrated at S > 0 on a ReLU's output) and lower <= h = min(upper, relu_upper), it is
+    clamp_to(relu(a), lower, max(h, 0), nonnegative=True), one-sided where lower <= 0 (as
+    calibrated bounds on a batch norm's output mostly are). The same values: for h >= 0 both are
+    a clamped to [max(lower, 0), h] (min and max commute so), for h < 0 both are 0. The same
+    gradient: both pass it exactly where a > 0 and lower <= a <= h, and are 0 elsewhere."""
     merged = torch.minimum(upper, relu_upper)
     if (bool(torch.all(relu_lower <= 0)) and bool(torch.all(relu_upper >= 0))
             and bool(torch.all(lower <= merged))):
-        return torch.relu(clamp_to(a, lower, merged))
+        return clamp_to(torch.relu(a), lower, torch.clamp_min(merged, 0), False, True)
     return clamp_to(torch.relu(clamp_to(a, lower, upper)), relu_lower, relu_upper, False, True)
 
 
