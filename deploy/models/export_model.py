@@ -42,6 +42,11 @@ normalization (sweep.model.mean / std) itself, so attacks work in pixel space. I
                                    straight-through gradient: each clamp passes the gradient on
                                    as the identity would (BPDA, Athalye et al. 2018), so that an
                                    attack is not stopped by the zero gradient of a clamp
+  features_clamped(x, lower, upper) -> List[Tensor]
+                                   features() of the clamped network: each probe's activation
+                                   after its clamp, what the next layer sees, so that layer
+                                   anatomy of a clamped config describes the network that was
+                                   attacked; the last entry is forward_clamped(x, ...) bit for bit
 
 Probes:
   resnet18/34/50          conv1, bn1, relu, maxpool, layer1, layer2, layer3, layer4,
@@ -55,10 +60,12 @@ the returned bn1 activation is not overwritten.
 
 After writing, the file is loaded back and checked (and the script exits 1 if a check fails):
 the parameter names are the eager model's; forward is the eager model's output (to 1e-5);
-features()'s last entry and both clamped forwards with infinite bounds equal forward bit for bit;
-forward_clamped_st equals forward_clamped bit for bit with finite bounds; features() equals
-what forward hooks on the eager model record; and with finite bounds both clamped forwards' values
-and input gradients equal those of the eager model with torch.clamp applied by hooks (the
+features()'s last entry and both clamped forwards with infinite bounds equal forward bit for bit
+(features_clamped with infinite bounds equals features);
+forward_clamped_st equals forward_clamped bit for bit with finite bounds, and so does
+features_clamped's last entry; features() equals what forward hooks on the eager model record; and
+with finite bounds features_clamped and both clamped forwards' values and input gradients equal
+those of the eager model with torch.clamp applied by hooks (the
 straight-through one through an autograd function with the identity's backward). With --reference OLD.pt, forward
 of the new file must also give bit-identical logits to OLD.pt's (on the first 10,000
 Fashion-MNIST test images for fashion-mnist-default, batches of 500, read from --data; on 8
@@ -135,6 +142,23 @@ class ProbedResNet(ResNet):
     def forward_clamped_st(self, x: torch.Tensor, lower: List[torch.Tensor],
                            upper: List[torch.Tensor]) -> torch.Tensor:
         return self.clamped(x, lower, upper, True)
+
+    @torch.jit.export
+    def features_clamped(self, x: torch.Tensor, lower: List[torch.Tensor],
+                         upper: List[torch.Tensor]) -> List[torch.Tensor]:
+        check_bounds(lower, upper, 10)
+        # clamp_to's straight-through branch: the values of the exact one, in fewer passes.
+        conv1 = clamp_to(self.conv1(x), lower[0], upper[0], True)
+        bn1 = clamp_to(self.bn1(conv1), lower[1], upper[1], True)
+        relu = clamp_to(torch.relu(bn1), lower[2], upper[2], True, True)
+        maxpool = clamp_to(self.maxpool(relu), lower[3], upper[3], True, True)
+        layer1 = clamp_to(self.layer1(maxpool), lower[4], upper[4], True, True)
+        layer2 = clamp_to(self.layer2(layer1), lower[5], upper[5], True, True)
+        layer3 = clamp_to(self.layer3(layer2), lower[6], upper[6], True, True)
+        layer4 = clamp_to(self.layer4(layer3), lower[7], upper[7], True, True)
+        avgpool = clamp_to(torch.flatten(self.avgpool(layer4), 1), lower[8], upper[8], True, True)
+        logits = clamp_to(self.fc(avgpool), lower[9], upper[9], True)
+        return [conv1, bn1, relu, maxpool, layer1, layer2, layer3, layer4, avgpool, logits]
 
     def clamped(self, x: torch.Tensor, lower: List[torch.Tensor], upper: List[torch.Tensor],
                 st: bool) -> torch.Tensor:
@@ -221,18 +245,23 @@ class StraightThroughClamp(torch.autograd.Function):
         return grad, None, None
 
 
-def hooked_clamped(model, x, names, lower, upper, straight_through=False):
+def hooked_clamped(model, x, names, lower, upper, straight_through=False, record=None):
     """The eager model's output with torch.clamp applied to each probe by forward hooks, the
     reference for forward_clamped's values and input gradient (independent of clamp_to); or, with
     straight_through, an autograd function with torch.clamp's values and the identity's gradient,
-    for forward_clamped_st's."""
+    for forward_clamped_st's. With a list as record, each probe's clamped activation is appended
+    to it in network order (features_clamped's reference)."""
     def clamp(a, i):
         lo, hi = lower[i], upper[i]
         if lo.dim() == 1 and a.dim() > 2:
             lo, hi = (b.reshape([-1] + [1] * (a.dim() - 2)) for b in (lo, hi))
         if straight_through:
-            return StraightThroughClamp.apply(a, lo, hi)
-        return torch.clamp(a, lo, hi)
+            out = StraightThroughClamp.apply(a, lo, hi)
+        else:
+            out = torch.clamp(a, lo, hi)
+        if record is not None:
+            record.append(out.detach().clone())
+        return out
 
     def on_output(i):
         return lambda module, inputs, output: clamp(output, i)
@@ -280,6 +309,7 @@ def verify(eager, path, shape, failures):
         inf = torch.tensor(float("inf"))
         clamped = loaded.forward_clamped(x, [-inf] * len(names), [inf] * len(names))
         clamped_st = loaded.forward_clamped_st(x, [-inf] * len(names), [inf] * len(names))
+        feats_clamped = loaded.features_clamped(x, [-inf] * len(names), [inf] * len(names))
     if not torch.allclose(out, expected, rtol=1e-5, atol=1e-5):
         failures.append("forward differs from the eager model's by %g"
                         % (out - expected).abs().max().item())
@@ -287,6 +317,9 @@ def verify(eager, path, shape, failures):
         failures.append("features()'s last entry is not forward(x)")
     if not torch.equal(clamped, out) or not torch.equal(clamped_st, out):
         failures.append("forward_clamped(_st) with infinite bounds is not forward(x)")
+    if len(feats_clamped) != len(feats) or not all(
+            torch.equal(a, b) for a, b in zip(feats_clamped, feats)):
+        failures.append("features_clamped with infinite bounds is not features(x)")
     # Finite per-channel bounds, mean -+ S std of each channel: S = 0.5 clamps about 60 % of
     # values on both sides; S = 3 leaves the lower bounds of the probes after a ReLU <= 0, so
     # their clamp takes the upper side only.
@@ -310,12 +343,25 @@ def verify_clamp(eager, loaded, names, feats, x, out, multiple, failures):
         mu, sd = a.mean(dim=dims), a.std(dim=dims)
         lower.append(mu - multiple * sd)
         upper.append(mu + multiple * sd)
+    hooked = []
     with torch.no_grad():
         finite = loaded.forward_clamped(x, lower, upper)
         finite_st = loaded.forward_clamped_st(x, lower, upper)
+        finite_feats = loaded.features_clamped(x, lower, upper)
+        hooked_clamped(eager, x, names, lower, upper, record=hooked)
     if not torch.equal(finite, finite_st) or torch.equal(finite, out):
         failures.append("S=%g: forward_clamped_st's values are not forward_clamped's, or the "
                         "bounds of the check did not change the output" % multiple)
+    if not torch.equal(finite_feats[-1], finite):
+        failures.append("S=%g: features_clamped's last entry is not forward_clamped's output"
+                        % multiple)
+    for name, mine, ref in zip(names, finite_feats, hooked):
+        if mine.shape != ref.shape or not torch.allclose(mine, ref, rtol=1e-5, atol=1e-6):
+            failures.append("S=%g: features_clamped()[%s] differs from torch.clamp by hooks"
+                            % (multiple, name))
+    if len(hooked) != len(names) or len(finite_feats) != len(names):
+        failures.append("S=%g: features_clamped or the hooks did not give one activation per probe"
+                        % multiple)
     out_c, grad_c = input_gradient(lambda v: loaded.forward_clamped(v, lower, upper), x)
     out_h, grad_h = input_gradient(lambda v: hooked_clamped(eager, v, names, lower, upper), x)
     _, grad_st = input_gradient(lambda v: loaded.forward_clamped_st(v, lower, upper), x)

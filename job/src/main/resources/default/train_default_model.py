@@ -15,7 +15,7 @@ Writes fashion-mnist-resnet.pt and fashion-mnist-resnet.json (accuracy, paramete
 correct count on the first 1,000 test images as the Java side computes them).
 
 The exported file carries, besides forward, the probe methods of SmallResNet (probe_names,
-features, forward_clamped, forward_clamped_st; see its class doc and
+features, forward_clamped, forward_clamped_st, features_clamped; see its class doc and
 deploy/models/export_model.py). The committed model was trained by this script before those
 methods existed and then re-exported with them from its own weights, its forward unchanged
 (bit-identical logits on all 10,000 test images, identical parameters and buffers, checked by
@@ -174,6 +174,9 @@ class SmallResNet(nn.Module):
       features(x)                      their activations, a list in that order
       forward_clamped(x, lower, upper) forward with clamp_to(a, lower[i], upper[i]) after probe i
       forward_clamped_st(x, lower, upper)  the same values, with a straight-through gradient
+      features_clamped(x, lower, upper)    features of the clamped network: each probe's
+                                       activation after its clamp, what the next layer sees
+                                       (the last one is forward_clamped's output)
     They use the same modules and functions as forward, so they add no parameters and leave
     forward, the parameter names and training unchanged."""
 
@@ -221,6 +224,22 @@ class SmallResNet(nn.Module):
     def forward_clamped_st(self, x: torch.Tensor, lower: List[torch.Tensor],
                            upper: List[torch.Tensor]) -> torch.Tensor:
         return self.clamped(x, lower, upper, True)
+
+    @torch.jit.export
+    def features_clamped(self, x: torch.Tensor, lower: List[torch.Tensor],
+                         upper: List[torch.Tensor]) -> List[torch.Tensor]:
+        check_bounds(lower, upper, 8)
+        # clamp_to's straight-through branch: the values of the exact one, in fewer passes.
+        conv1 = clamp_to(self.conv1(x), lower[0], upper[0], True)
+        bn1 = clamp_to(self.bn1(conv1), lower[1], upper[1], True)
+        relu = clamp_to(F.relu(bn1), lower[2], upper[2], True, True)
+        layer1 = clamp_to(self.layer1(relu), lower[3], upper[3], True, True)
+        layer2 = clamp_to(self.layer2(layer1), lower[4], upper[4], True, True)
+        layer3 = clamp_to(self.layer3(layer2), lower[5], upper[5], True, True)
+        avgpool = clamp_to(F.adaptive_avg_pool2d(layer3, 1).flatten(1), lower[6], upper[6], True,
+                           True)
+        logits = clamp_to(self.fc(avgpool), lower[7], upper[7], True)
+        return [conv1, bn1, relu, layer1, layer2, layer3, avgpool, logits]
 
     def clamped(self, x: torch.Tensor, lower: List[torch.Tensor], upper: List[torch.Tensor],
                 st: bool) -> torch.Tensor:

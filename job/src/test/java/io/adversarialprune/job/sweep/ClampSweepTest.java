@@ -23,10 +23,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ClampSweepTest {
   private static SparkSession spark;
 
-  /** Baseline, A=3 and E=0.01+A=3 under PGD exact and straight-through, 20 images. */
+  /**
+   * Baseline, A=3 and E=0.01+A=3 under PGD exact and straight-through, 20 images, with layer
+   * anatomy.
+   */
   private static final List<String> SMALL =
       List.of(
           "sweep.name=clamped",
+          "sweep.anatomy=on",
           "sweep.data.limit=20",
           "sweep.data.shards=1",
           "sweep.attack.eps=0.1",
@@ -105,6 +109,24 @@ class ClampSweepTest {
     assertThat(metrics.get(2).getDouble(3)).as("A changes no weight").isZero();
     assertThat(metrics.get(4).getDouble(3)).isPositive();
     assertThat(metrics.get(2).isNullAt(4)).as("flag of A_3/pgd").isFalse();
+
+    // Anatomy of a clamped config is the clamped network's: its clean activations differ from the
+    // unclamped baseline's (A changes no weight) and do not depend on the attack's gradient.
+    List<Row> clean =
+        spark
+            .sql(
+                "SELECT config_id, attack, clean_mean, clean_std FROM layers"
+                    + " WHERE level = 'config' AND layer = 'layer3' AND target IS NULL"
+                    + " AND config_id IN ('none', 'A_3')"
+                    + " ORDER BY config_order, attack_order")
+            .collectAsList();
+    assertThat(clean)
+        .extracting(r -> r.getString(0) + "/" + r.getString(1))
+        .containsExactly("none/pgd", "none/pgd-st", "A_3/pgd", "A_3/pgd-st");
+    assertThat(clean.get(2).getDouble(3))
+        .as("layer3's clean std through the clamp")
+        .isLessThan(clean.get(0).getDouble(3));
+    assertThat(clean.get(3).getDouble(2)).isEqualTo(clean.get(2).getDouble(2));
 
     long checks = spark.sql("SELECT * FROM engine_checks WHERE run_id = 'c1'").count();
     assertThat(checks).as("the plain model, then each clamp (both on one slot)").isGreaterThan(1);

@@ -337,8 +337,8 @@ class SweepTest {
         "sweep.model.path=\"" + WITHOUT_PROBES + "\"",
         "sweep.anatomy is on, but the model of sweep.model.path ("
             + WITHOUT_PROBES
-            + ") has no method probe_names, features, forward_clamped, forward_clamped_st: export"
-            + " it with probes by deploy/models/export_model.py"
+            + ") has no method probe_names, features, forward_clamped, forward_clamped_st,"
+            + " features_clamped: export it with probes by deploy/models/export_model.py"
       },
       {
         "sweep.attacks=[{type=fgsm, alpha=0.1}]", "sweep.attacks[0].alpha is not a key of type fgsm"

@@ -14,7 +14,8 @@ import java.util.Set;
 /**
  * The probed layers of a {@link Classifier} whose model file was exported with probes by {@code
  * deploy/models/export_model.py}: their activations ({@link #features}) and the forward pass with
- * each of them clamped ({@link #logitsClamped}), for layer anatomy and the feature-map clamp.
+ * each of them clamped ({@link #logitsClamped}) and that pass's activations ({@link
+ * #featuresClamped}), for layer anatomy and the feature-map clamp.
  *
  * <p>The file's TorchScript methods, besides {@code forward} (see the export tool's doc):
  *
@@ -25,7 +26,9 @@ import java.util.Set;
  *   <li>{@code forward_clamped(x, lower: List[Tensor], upper: List[Tensor]) -> Tensor}: the forward
  *       pass with {@code clamp(a, lower[i], upper[i])} after probe {@code i};
  *   <li>{@code forward_clamped_st(x, lower, upper) -> Tensor}: the same values with a
- *       straight-through gradient ({@link ClampGradient#STRAIGHT_THROUGH}).
+ *       straight-through gradient ({@link ClampGradient#STRAIGHT_THROUGH});
+ *   <li>{@code features_clamped(x, lower, upper) -> List[Tensor]}: the activations of the clamped
+ *       pass, each probe's after its clamp; the last one is {@code forward_clamped}'s output.
  * </ul>
  *
  * DJL cannot hook into a TorchScript module, so these methods are the only way in; {@link #of}
@@ -45,7 +48,8 @@ public final class Probes {
 
   /** The methods a model file needs, in the order the export tool writes them. */
   public static final List<String> METHODS =
-      List.of("probe_names", "features", "forward_clamped", "forward_clamped_st");
+      List.of(
+          "probe_names", "features", "forward_clamped", "forward_clamped_st", "features_clamped");
 
   private final Classifier classifier;
   private final List<String> names;
@@ -161,6 +165,28 @@ public final class Probes {
     if (out.size() != names.size()) {
       throw new IllegalStateException(
           countMismatch(classifier, names, "features() returned " + out.size() + " arrays"));
+    }
+    return out;
+  }
+
+  /**
+   * The activations of the clamped network ({@link #logitsClamped}'s pass) for a pixel batch {@code
+   * [N, C, H, W]} in [0, 1] (normalized here): each probed layer's output after its clamp, what the
+   * next layer sees, one array per layer in {@link #names()} order; the last one is the clamped
+   * logits. Layer anatomy of a clamped model measures these. The arrays and the bound arrays are
+   * attached to {@code pixels}' manager; whether autograd records the pass is up to the calling
+   * thread's grad mode.
+   *
+   * @throws IllegalArgumentException when {@code bounds} is not for these probes ({@link #check})
+   */
+  public NDList featuresClamped(NDArray pixels, ClampBounds bounds) {
+    check(bounds);
+    NDList extra = Classifier.boundInputs(pixels.getManager(), bounds);
+    NDList out = classifier.run("features_clamped", pixels, extra);
+    if (out.size() != names.size()) {
+      throw new IllegalStateException(
+          countMismatch(
+              classifier, names, "features_clamped() returned " + out.size() + " arrays"));
     }
     return out;
   }

@@ -63,7 +63,8 @@ class ProbesTest {
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("tiny.pt")
           .hasMessageContaining(
-              "no method probe_names, features, forward_clamped, forward_clamped_st")
+              "no method probe_names, features, forward_clamped, forward_clamped_st,"
+                  + " features_clamped")
           .hasMessageContaining("deploy/models/export_model.py");
     }
   }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
@@ -11,6 +13,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.adversarialprune.udfs.Fixtures;
+import io.adversarialprune.udfs.anatomy.Anatomy;
+import io.adversarialprune.udfs.anatomy.LayerStats;
 import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.attack.Predictions;
 import io.adversarialprune.udfs.exec.ModelPool;
@@ -24,6 +28,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -178,6 +183,58 @@ class ClampTest {
   }
 
   @Test
+  void theClampedNetworksActivationsMatchPyTorchAndAnatomyMeasuresThem() {
+    ClampBounds bounds = bounds(FIXTURES.getAsJsonArray("calibrations").get(0).getAsJsonObject());
+    int n = FIXTURES.get("feature_images").getAsInt();
+    int per = 64;
+    float[] clean = Arrays.copyOf(X, n * per);
+    float[] adv = Arrays.copyOf(Fixtures.floats(attackCase(false).get("adv")), n * per);
+    JsonObject expected = FIXTURES.getAsJsonObject("clamped_features");
+    List<float[]> expectedClean = layers(expected.getAsJsonArray("clean"));
+    List<float[]> expectedAdv = layers(expected.getAsJsonArray("adv"));
+    List<float[]> plain = new ArrayList<>();
+    try (NDManager scope = model.manager().newSubManager()) {
+      NDArray pixels = scope.create(clean, new Shape(n, 1, 8, 8));
+      NDList got = probes.featuresClamped(pixels, bounds);
+      for (int i = 0; i < probes.size(); i++) {
+        float[] layer = got.get(i).toFloatArray();
+        assertThat(Fixtures.firstMismatch(layer, expectedClean.get(i), 1e-5, 1e-6))
+            .as("layer %s after its clamp", probes.names().get(i))
+            .isEqualTo(-1);
+        plain.add(probes.features(pixels).get(i).toFloatArray());
+      }
+      // The last activation is the clamped forward's output, bit for bit.
+      assertThat(got.get(probes.size() - 1).toFloatArray())
+          .containsExactly(probes.logitsClamped(pixels, bounds).toFloatArray());
+    }
+    // The S = 1.5 clamp changes every clamped layer's values (bn1 is not clamped here).
+    for (String layer : List.of("conv1", "relu", "layer1", "layer2", "layer3", "avgpool")) {
+      int i = probes.indexOf(layer);
+      assertThat(plain.get(i)).as(layer).isNotEqualTo(expectedClean.get(i));
+    }
+    // Anatomy of a clamped model measures the clamped network; of the plain one, the plain one.
+    probes.clamp(bounds, ClampGradient.EXACT);
+    List<LayerStats> measured = Anatomy.measure(probes, clean, adv, Anatomy.TOLERANCE);
+    for (int i = 0; i < probes.size(); i++) {
+      LayerStats want =
+          LayerStats.of(expectedClean.get(i), expectedAdv.get(i), n, Anatomy.TOLERANCE);
+      LayerStats got = measured.get(i);
+      String layer = probes.names().get(i);
+      assertClose(got.cleanMean(), want.cleanMean(), layer + " clean mean");
+      assertClose(got.advMean(), want.advMean(), layer + " adversarial mean");
+      assertClose(got.advStd(), want.advStd(), layer + " adversarial std");
+      assertClose(got.relativeL2(), want.relativeL2(), layer + " relative change");
+      assertClose(got.maxRatio(), want.maxRatio(), layer + " max ratio");
+    }
+    model.unclamp();
+    List<LayerStats> unclamped = Anatomy.measure(probes, clean, adv, Anatomy.TOLERANCE);
+    assertThat(unclamped.get(probes.indexOf("layer3")).advMean())
+        .isNotCloseTo(
+            measured.get(probes.indexOf("layer3")).advMean(),
+            org.assertj.core.data.Offset.offset(1e-4));
+  }
+
+  @Test
   void aSlotPrunesTheWeightsFirstThenClampsAndRestoreUndoesBoth() {
     ModelPool.Key key =
         new ModelPool.Key(
@@ -307,6 +364,14 @@ class ClampTest {
       }
     }
     throw new IllegalArgumentException("no case");
+  }
+
+  private static List<float[]> layers(JsonArray perLayer) {
+    List<float[]> out = new ArrayList<>();
+    for (JsonElement layer : perLayer) {
+      out.add(Fixtures.floats(layer));
+    }
+    return out;
   }
 
   /** A calibration's bounds; JSON null stands for -inf (lower) and +inf (upper). */
