@@ -3,6 +3,7 @@
 -- activations beside the unpruned model's, the fraction of elements the attack changed, and how
 -- much the largest and the top-1% activations grew (adversarial over clean). The study found the
 -- change concentrated at the input and at the last block, whose values grow abnormally large.
+-- For a feature-map clamp config (A) the activations are the clamped network's, after each clamp.
 WITH latest AS (
   SELECT run_id FROM runs
   WHERE sweep = '${ap.sweep}' AND status = 'SUCCEEDED'

@@ -47,6 +47,9 @@ class ClampConfigTest {
     SweepConfig d = SweepConfig.load(new java.io.File("../conf/default.conf"), List.of());
     assertThat(c.attacks().get(0).spec()).isEqualTo(d.attacks().get(0).spec());
     assertThat(c.data()).isEqualTo(d.data());
+    assertThat(c.anatomy())
+        .as("the study's question about the last block under a ceiling")
+        .isTrue();
   }
 
   @Test
