@@ -4,8 +4,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import io.adversarialprune.udfs.model.ClampBounds;
-import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
 import io.adversarialprune.udfs.model.Probes;
 import java.util.ArrayList;
@@ -31,11 +29,10 @@ public final class Anatomy {
   /**
    * Runs {@code features} on the clean and the adversarial batch and reduces each layer to its
    * {@link LayerStats}, in {@link Probes#names()} order. With a feature-map clamp in force on the
-   * classifier ({@link Classifier#clampBounds()}), the passes are the clamped network's ({@link
-   * Probes#featuresClamped}): each layer's output after its clamp, what the attacked model
-   * computes. Grad mode is off for the passes (and restored); the activations live in one
-   * sub-manager of the classifier's, closed on return, and are copied to the heap one layer at a
-   * time.
+   * classifier, the passes are the clamped network's ({@link Probes#featuresAsRun}): each layer's
+   * output after its clamp, what the attacked model computes. Grad mode is off for the passes (and
+   * restored); the activations live in one sub-manager of the classifier's, closed on return, and
+   * are copied to the heap one layer at a time.
    *
    * @param probes the model's probes
    * @param clean clean pixels, NCHW in [0, 1], a whole number of images
@@ -76,15 +73,8 @@ public final class Anatomy {
     JniUtils.setGradMode(false);
     try (NDManager scope = probes.classifier().manager().newSubManager()) {
       Shape batch = new Shape(shape.batchShape(n));
-      ClampBounds bounds = probes.classifier().clampBounds();
-      NDList a =
-          bounds == null
-              ? probes.features(scope.create(clean, batch))
-              : probes.featuresClamped(scope.create(clean, batch), bounds);
-      NDList b =
-          bounds == null
-              ? probes.features(scope.create(adv, batch))
-              : probes.featuresClamped(scope.create(adv, batch), bounds);
+      NDList a = probes.featuresAsRun(scope.create(clean, batch));
+      NDList b = probes.featuresAsRun(scope.create(adv, batch));
       List<LayerStats> out = new ArrayList<>(a.size());
       float[] cleanLogits = null;
       float[] advLogits = null;

@@ -306,6 +306,14 @@ public final class Classifier implements AutoCloseable {
     return clamp == null ? null : clamp.bounds();
   }
 
+  /**
+   * The clamp in force as a clamped method's extra inputs ({@link #boundInputs}, made once by
+   * {@link #clamp}), or null when the forward pass is the plain one.
+   */
+  NDList clampInputs() {
+    return clamp == null ? null : clamp.inputs();
+  }
+
   /** The gradient of the clamp in force, or null without a clamp. */
   public ClampGradient clampGradient() {
     return clamp == null ? null : clamp.gradient();

@@ -161,10 +161,16 @@ public final class Probes {
 
   /** The file's {@code features} of {@code pixels}, checked to hold one array per probe name. */
   private static NDList features(Classifier classifier, List<String> names, NDArray pixels) {
-    NDList out = classifier.run("features", pixels, new NDList());
+    return perProbe(classifier, names, "features", pixels, new NDList());
+  }
+
+  /** The file's {@code method} of {@code pixels} and {@code extra}, one array per probe name. */
+  private static NDList perProbe(
+      Classifier classifier, List<String> names, String method, NDArray pixels, NDList extra) {
+    NDList out = classifier.run(method, pixels, extra);
     if (out.size() != names.size()) {
       throw new IllegalStateException(
-          countMismatch(classifier, names, "features() returned " + out.size() + " arrays"));
+          countMismatch(classifier, names, method + "() returned " + out.size() + " arrays"));
     }
     return out;
   }
@@ -181,14 +187,24 @@ public final class Probes {
    */
   public NDList featuresClamped(NDArray pixels, ClampBounds bounds) {
     check(bounds);
-    NDList extra = Classifier.boundInputs(pixels.getManager(), bounds);
-    NDList out = classifier.run("features_clamped", pixels, extra);
-    if (out.size() != names.size()) {
-      throw new IllegalStateException(
-          countMismatch(
-              classifier, names, "features_clamped() returned " + out.size() + " arrays"));
-    }
-    return out;
+    return perProbe(
+        classifier,
+        names,
+        "features_clamped",
+        pixels,
+        Classifier.boundInputs(pixels.getManager(), bounds));
+  }
+
+  /**
+   * The activations of the network as the classifier runs it now: {@link #featuresClamped} with the
+   * clamp in force ({@link #clamp}, its bound arrays reused), else {@link #features}. What layer
+   * anatomy measures.
+   */
+  public NDList featuresAsRun(NDArray pixels) {
+    NDList clampInputs = classifier.clampInputs();
+    return clampInputs == null
+        ? features(pixels)
+        : perProbe(classifier, names, "features_clamped", pixels, clampInputs);
   }
 
   /**
