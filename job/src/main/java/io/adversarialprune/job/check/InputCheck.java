@@ -7,8 +7,8 @@ import io.adversarialprune.job.config.ModelConfig;
 import io.adversarialprune.job.config.NamedAttack;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.config.TransferTarget;
+import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsLayout;
-import io.adversarialprune.job.results.RunsTable;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
 import io.adversarialprune.udfs.model.Probes;
@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
@@ -228,29 +227,13 @@ public final class InputCheck {
   }
 
   /** A run id may be resumed only with the config it started with. */
-  public static void runIdentity(
-      SparkSession spark,
-      ResultsLayout layout,
-      SweepConfig config,
-      String runId,
-      Configuration hadoop)
-      throws IOException {
-    org.apache.hadoop.fs.Path p = layout.run(ResultsLayout.RUNS, config.name(), runId);
-    FileSystem fs = p.getFileSystem(hadoop);
-    if (!fs.exists(p)) {
-      return;
-    }
-    List<Row> prior =
-        spark
-            .read()
-            .schema(RunsTable.SCHEMA)
-            .parquet(p.toString())
-            .select("config_hash")
-            .collectAsList();
+  public static void runIdentity(ResultsCatalog catalog, SweepConfig config, String runId) {
+    List<Row> prior = catalog.readRun(ResultsLayout.RUNS, config.name(), runId);
     if (prior.isEmpty()) {
-      return; // a run directory whose row was never written: nothing to compare with
+      return; // no run of that id yet
     }
-    if (!prior.get(0).getString(0).equals(config.hash())) {
+    String hash = prior.get(0).getAs("config_hash");
+    if (!hash.equals(config.hash())) {
       throw new UserInputException(
           "run id "
               + runId
@@ -258,7 +241,7 @@ public final class InputCheck {
               + config.name()
               + " was started with a different config"
               + " (hash "
-              + prior.get(0).getString(0).substring(0, 12)
+              + hash.substring(0, 12)
               + ", now "
               + config.hash().substring(0, 12)
               + "; the hash covers the whole resolved config,"

@@ -1,7 +1,7 @@
 package io.adversarialprune.job.cli;
 
 import io.adversarialprune.job.UserInputException;
-import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.Tables;
 import java.io.PrintWriter;
 import java.util.List;
@@ -48,7 +48,8 @@ public final class QueryCommand extends ResultsCommand {
     List<String> views = views(spark);
     Dataset<Row> df;
     try {
-      df = spark.sql(sql);
+      // Read-only by construction: a statement that is not a pure query never reaches spark.sql.
+      df = ReadOnlyQuery.analyze(spark, sql);
     } catch (Exception e) {
       // Spark's AnalysisException (unknown table/column, bad syntax) is a user error.
       if (!((Object) e instanceof AnalysisException analysis)) {
@@ -58,7 +59,7 @@ public final class QueryCommand extends ResultsCommand {
           "query failed: "
               + e.getMessage()
               + ("TABLE_OR_VIEW_NOT_FOUND".equals(analysis.getCondition())
-                  ? "\n  results root " + results + " has the views " + String.join(", ", views)
+                  ? "\n  the results namespace has the tables " + String.join(", ", views)
                   : ""),
           e);
     }
@@ -76,22 +77,25 @@ public final class QueryCommand extends ResultsCommand {
   }
 
   /**
-   * Registers the root's tables as views.
+   * Opens the results catalog and makes its namespace the current one.
    *
+   * @return the tables it holds
    * @throws UserInputException when the root does not exist or holds no results, rather than
-   *     letting the query fail on a missing view
+   *     letting the query fail on a missing table
    */
   private List<String> views(SparkSession spark) throws java.io.IOException {
-    ResultsLayout layout = new ResultsLayout(results);
+    ResultsCatalog catalog = catalog(spark);
     org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(results);
-    if (!root.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(root)) {
+    if (catalog.catalog().equals(ResultsCatalog.EMBEDDED)
+        && !root.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(root)) {
       throw new UserInputException("results root " + results + " does not exist");
     }
-    List<String> views = Tables.registerViews(spark, layout);
+    List<String> views = Tables.use(catalog);
     if (views.isEmpty()) {
       throw new UserInputException(
-          "results root "
-              + results
+          (catalog.catalog().equals(ResultsCatalog.EMBEDDED)
+                  ? "results root " + results
+                  : "catalog namespace " + catalog)
               + " has no results (none of the tables "
               + String.join(", ", Tables.NAMES)
               + "); is it the --results of a run?");

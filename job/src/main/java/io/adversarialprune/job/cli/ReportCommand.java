@@ -35,7 +35,8 @@ public final class ReportCommand extends ResultsCommand {
   @Override
   Integer run(SparkSession spark) throws Exception {
     ReportData data =
-        new ReportLoader(spark, new ResultsLayout(results)).load(sweep, runId, compareTo);
+        new ReportLoader(spark, catalog(spark), new ResultsLayout(results))
+            .load(sweep, runId, compareTo);
     String html =
         HtmlReport.render(
             data,

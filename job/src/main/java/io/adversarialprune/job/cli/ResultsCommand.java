@@ -1,5 +1,8 @@
 package io.adversarialprune.job.cli;
 
+import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.job.config.ResultsConfig;
+import io.adversarialprune.job.results.ResultsCatalog;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Model.CommandSpec;
@@ -11,14 +14,49 @@ import picocli.CommandLine.Spec;
  * report}): the shared {@code --results} option and the session's lifecycle.
  */
 abstract class ResultsCommand implements Callable<Integer> {
-  @Option(names = "--results", required = true, description = "Results root.")
+  @Option(
+      names = "--results",
+      required = true,
+      description =
+          "Results root: the warehouse of the embedded catalog, and the runs' working files.")
   String results;
+
+  @Option(
+      names = "--catalog",
+      defaultValue = ResultsCatalog.EMBEDDED,
+      description =
+          "Spark catalog of the results tables. Default: ${DEFAULT-VALUE}, the Iceberg Hadoop"
+              + " catalog in --results unless spark.sql.catalog.${DEFAULT-VALUE} is configured;"
+              + " another name needs its spark.sql.catalog.NAME settings (--conf or"
+              + " spark-defaults).")
+  String catalog;
+
+  @Option(
+      names = "--namespace",
+      defaultValue = ResultsCatalog.DEFAULT_NAMESPACE,
+      description = "Namespace of the results tables in the catalog. Default: ${DEFAULT-VALUE}.")
+  String namespace;
 
   @Spec CommandSpec spec;
 
   @Override
   public final Integer call() throws Exception {
-    return Spark.withSession("adversarial-prune " + spec.name(), this::run);
+    return Spark.withReadingSession("adversarial-prune " + spec.name(), this::run);
+  }
+
+  /**
+   * The results catalog the options name, reached once.
+   *
+   * @throws UserInputException when a name is malformed, or the catalog unknown or unreachable
+   */
+  ResultsCatalog catalog(SparkSession spark) {
+    try {
+      ResultsConfig.check(catalog, "--catalog");
+      ResultsConfig.check(namespace, "--namespace");
+    } catch (IllegalArgumentException e) {
+      throw new UserInputException(e.getMessage());
+    }
+    return ResultsCatalog.open(spark, catalog, namespace, results);
   }
 
   /** The command's work in {@code spark}; returns the exit code. */

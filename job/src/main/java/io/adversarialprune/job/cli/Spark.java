@@ -24,8 +24,25 @@ final class Spark {
    * (tests share one), which is left running.
    */
   static Integer withSession(String appName, Work work) throws Exception {
+    return withSession(builder(appName), work);
+  }
+
+  /**
+   * {@link #withSession(String, Work)} for a command that only reads tables ({@code query}, {@code
+   * report}, ...): no web UI (its port, its threads, a second of start-up), unless the user asks
+   * for one with {@code spark.ui.enabled}.
+   */
+  static Integer withReadingSession(String appName, Work work) throws Exception {
+    SparkSession.Builder b = builder(appName);
+    if (System.getProperty("spark.ui.enabled") == null) {
+      b.config("spark.ui.enabled", "false");
+    }
+    return withSession(b, work);
+  }
+
+  private static Integer withSession(SparkSession.Builder builder, Work work) throws Exception {
     boolean own = SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark = session(appName);
+    SparkSession spark = builder.getOrCreate();
     try {
       return work.call(spark);
     } finally {

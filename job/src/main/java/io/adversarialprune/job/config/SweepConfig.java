@@ -32,6 +32,7 @@ import java.util.function.Supplier;
  */
 public record SweepConfig(
     String name,
+    ResultsConfig results,
     List<Long> seeds,
     ModelConfig model,
     DataConfig data,
@@ -175,6 +176,7 @@ public record SweepConfig(
     }
     Config s = config.getConfig("sweep");
     String name = read(problems, () -> ConfigTypes.checkName(s.getString("name"), "sweep.name"));
+    ResultsConfig results = read(problems, () -> ResultsConfig.from(s.getConfig("results")));
     List<Long> seeds = read(problems, () -> seeds(s));
     ModelConfig model = read(problems, () -> ModelConfig.from(s.getConfig("model")));
     DataConfig data = read(problems, () -> DataConfig.from(s.getConfig("data")));
@@ -209,10 +211,11 @@ public record SweepConfig(
     }
     String rendered =
         s.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
-    String hash = sha256(s.root().render(ConfigRenderOptions.concise()));
+    // Where the results go is not what they are: a run may move to another catalog and resume.
+    String hash = sha256(s.withoutPath("results").root().render(ConfigRenderOptions.concise()));
     return new SweepConfig(
-        name, seeds, model, data, attack, attacks, prune, grid, transfer, anatomy, engine, check,
-        rendered, hash);
+        name, results, seeds, model, data, attack, attacks, prune, grid, transfer, anatomy, engine,
+        check, rendered, hash);
   }
 
   private static UserInputException problemsException(List<String> problems) {

@@ -6,8 +6,8 @@ import com.typesafe.config.ConfigFactory;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.plan.SweepPlan;
+import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsLayout;
-import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,9 +27,11 @@ import org.apache.spark.sql.SparkSession;
 public final class ReportLoader {
   private final SparkSession spark;
   private final ResultsLayout layout;
+  private final ResultsCatalog catalog;
 
-  public ReportLoader(SparkSession spark, ResultsLayout layout) {
+  public ReportLoader(SparkSession spark, ResultsCatalog catalog, ResultsLayout layout) {
     this.spark = spark;
+    this.catalog = catalog;
     this.layout = layout;
   }
 
@@ -41,10 +43,10 @@ public final class ReportLoader {
   public ReportData load(String sweep, String runId, String compareTo) throws IOException {
     Path root = new Path(layout.root());
     FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    if (!fs.exists(root)) {
+    if (catalog.catalog().equals(ResultsCatalog.EMBEDDED) && !fs.exists(root)) {
       throw new UserInputException("results root " + layout.root() + " does not exist");
     }
-    Dataset<Row> runs = Tables.read(spark, layout, ResultsLayout.RUNS);
+    Dataset<Row> runs = catalog.read(ResultsLayout.RUNS);
     if (runs == null) {
       throw runsTableProblem("has no runs table", "); is it a results root written by `run`?");
     }
@@ -100,8 +102,8 @@ public final class ReportLoader {
     }
 
     List<String> notes = new ArrayList<>();
-    Dataset<Row> metrics = Tables.read(spark, layout, ResultsLayout.METRICS);
-    Dataset<Row> checks = Tables.read(spark, layout, ResultsLayout.ENGINE_CHECKS);
+    Dataset<Row> metrics = catalog.read(ResultsLayout.METRICS);
+    Dataset<Row> checks = catalog.read(ResultsLayout.ENGINE_CHECKS);
     ReportData.Run run = run(sweep, row(sweepRuns, chosen), metrics, checks, notes);
     ReportData.Run prev =
         previous == null ? null : run(sweep, row(sweepRuns, previous), metrics, checks, notes);
@@ -136,7 +138,7 @@ public final class ReportLoader {
    * the clean-correct samples' distances; empty when no attack of the run records them.
    */
   private List<RobustnessCurve> curves(String sweep, String runId) throws IOException {
-    Dataset<Row> samples = Tables.read(spark, layout, ResultsLayout.SAMPLES);
+    Dataset<Row> samples = catalog.read(ResultsLayout.SAMPLES);
     if (samples == null) {
       return List.of();
     }
@@ -170,7 +172,7 @@ public final class ReportLoader {
 
   /** The run's config-level layer anatomy; empty when it has none. */
   private List<LayerLine> layers(String sweep, String runId) throws IOException {
-    Dataset<Row> layers = Tables.read(spark, layout, ResultsLayout.LAYERS);
+    Dataset<Row> layers = catalog.read(ResultsLayout.LAYERS);
     if (layers == null) {
       return List.of();
     }
@@ -195,7 +197,7 @@ public final class ReportLoader {
             + " "
             + problem
             + " ("
-            + layout.table(ResultsLayout.RUNS)
+            + catalog.qualified(ResultsLayout.RUNS).replace("`", "")
             + rest);
   }
 
@@ -310,14 +312,22 @@ public final class ReportLoader {
   }
 
   /**
-   * Unit directories ({@code CONFIG/ATTACK/seed-K/shard-H}) present: each one's existence is a
-   * commit.
+   * The run's committed units: those in the {@code samples} table once the run committed them
+   * there, else the unit directories ({@code _units/SWEEP/RUN_ID/CONFIG/ATTACK/seed-K/shard-H})
+   * present, each one's existence a commit.
    */
   private long committedUnits(String sweep, String runId) throws IOException {
-    Path runDir = layout.run(ResultsLayout.SAMPLES, sweep, runId);
+    Path runDir = layout.units(sweep, runId);
     FileSystem fs = runDir.getFileSystem(spark.sparkContext().hadoopConfiguration());
     if (!fs.exists(runDir)) {
-      return 0;
+      Dataset<Row> samples = catalog.read(ResultsLayout.SAMPLES);
+      return samples == null
+          ? 0
+          : samples
+              .where(col("sweep").equalTo(sweep).and(col("run_id").equalTo(runId)))
+              .select("config_id", "attack", "seed", "shard")
+              .distinct()
+              .count();
     }
     long n = 0;
     for (FileStatus config : fs.listStatus(runDir)) {

@@ -5,22 +5,20 @@ import java.util.Locale;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Where everything lives under one results root, so many sweeps and nightly runs coexist:
+ * Where a run's files live under one results root, so many sweeps and nightly runs coexist:
  *
  * <pre>
- * ROOT/samples/SWEEP/RUN_ID/CONFIG_ID/ATTACK/seed-K/shard-H/part-0.parquet  (unit info: footer)
- * ROOT/metrics/SWEEP/RUN_ID/part-*.parquet
- * ROOT/prune_stats/SWEEP/RUN_ID/part-*.parquet
- * ROOT/runs/SWEEP/RUN_ID/part-*.parquet
- * ROOT/engine_checks/SWEEP/RUN_ID/part-*.parquet
- * ROOT/_staging/...   (attempts in flight; ignored by readers, cleaned at the end of a run)
+ * ROOT/adversarial_prune/TABLE/{data,metadata}   (the tables, in the embedded Hadoop catalog)
+ * ROOT/_units/SWEEP/RUN_ID/CONFIG_ID/ATTACK/seed-K/shard-H/part-0.parquet  (unit info: footer)
+ * ROOT/_staging/...   (attempts in flight; cleaned at the end of a run)
  * ROOT/_leases/SWEEP/RUN_ID   (the driver writing that run, while it runs: {@code sweep.RunLease})
  * </pre>
  *
- * Directory names carry no {@code key=value}, so Spark does no partition discovery: every column is
- * inside the files; readers use {@code recursiveFileLookup}. A (config, attack, seed, shard) unit
- * directory appears by one atomic rename once its samples are complete: its existence is the
- * commit.
+ * A (config, attack, seed, shard) unit directory appears under {@code _units} by one atomic rename
+ * once its samples are complete: its existence is the unit's commit, which a resumed run keeps. The
+ * run's samples reach the {@code samples} table in one commit when the run succeeds; then its units
+ * directory is removed. The tables themselves live in a catalog ({@link ResultsCatalog}), by
+ * default in this root.
  */
 public record ResultsLayout(String root) implements java.io.Serializable {
   public static final String SAMPLES = "samples";
@@ -30,6 +28,9 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   public static final String ENGINE_CHECKS = "engine_checks";
   public static final String LAYERS = "layers";
   public static final String SAMPLE_FILE = "part-0.parquet";
+
+  /** Committed units of runs not yet succeeded, under the root. */
+  public static final String UNITS = "_units";
 
   /** Attempts and driver writes in flight, under the root. */
   public static final String STAGING = "_staging";
@@ -44,19 +45,16 @@ public record ResultsLayout(String root) implements java.io.Serializable {
    */
   public static final int MAX_NAME_LENGTH = 100;
 
-  public Path table(String table) {
-    return new Path(root, table);
-  }
-
-  public Path run(String table, String sweep, String runId) {
-    return new Path(new Path(table(table), sweep), runId);
+  /** The committed units of a run, until it succeeds. */
+  public Path units(String sweep, String runId) {
+    return new Path(new Path(new Path(root, UNITS), sweep), runId);
   }
 
   /** The directory of a committed unit: its existence is the commit. */
   public Path unit(String sweep, String runId, Unit unit) {
     return new Path(
         new Path(
-            new Path(new Path(run(SAMPLES, sweep, runId), unit.configId()), unit.attackName()),
+            new Path(new Path(units(sweep, runId), unit.configId()), unit.attackName()),
             "seed-" + unit.seed()),
         "shard-" + unit.shard());
   }

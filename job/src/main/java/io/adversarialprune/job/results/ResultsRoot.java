@@ -26,8 +26,10 @@ import org.slf4j.LoggerFactory;
 public final class ResultsRoot {
   private static final Logger LOG = LoggerFactory.getLogger(ResultsRoot.class);
 
-  /** Directories a run creates directly under the root besides the tables. */
-  static final String[] BOOKKEEPING = {ResultsLayout.STAGING, ResultsLayout.LEASES};
+  /** Directories a run creates directly under the root besides the tables' namespace. */
+  static final String[] BOOKKEEPING = {
+    ResultsLayout.UNITS, ResultsLayout.STAGING, ResultsLayout.LEASES
+  };
 
   private ResultsRoot() {}
 
@@ -66,7 +68,7 @@ public final class ResultsRoot {
                 + (existing.equals(p) ? "" : ": cannot create it in " + existing));
       }
       if (existing.equals(p)) {
-        for (String name : names()) {
+        for (String name : BOOKKEEPING) {
           FileStatus sub = status(fs, new Path(p, name));
           if (sub != null && !sub.isDirectory()) {
             throw new UserInputException(
@@ -82,6 +84,23 @@ public final class ResultsRoot {
       }
     } catch (IOException | IllegalArgumentException e) {
       throw new UserInputException("results root " + root + " cannot be used: " + e, e);
+    }
+  }
+
+  /**
+   * Deletes a run's committed units, {@code _units/SWEEP/RUN_ID}, once the samples table holds
+   * them, and the directories above it that are left empty; best effort, like {@link
+   * #removeStaging}.
+   */
+  public static void removeUnits(
+      ResultsLayout layout, String sweep, String runId, Configuration conf) {
+    Path units = layout.units(sweep, runId);
+    try {
+      FileSystem fs = units.getFileSystem(conf);
+      fs.delete(units, true);
+      deleteEmptyDirs(fs, units.getParent(), 2);
+    } catch (IOException e) {
+      LOG.warn("could not remove {}: {}", units, e.toString());
     }
   }
 
@@ -121,13 +140,6 @@ public final class ResultsRoot {
         return; // not empty, gone, or not ours to delete
       }
     }
-  }
-
-  private static String[] names() {
-    String[] out = new String[Tables.NAMES.length + BOOKKEEPING.length];
-    System.arraycopy(Tables.NAMES, 0, out, 0, Tables.NAMES.length);
-    System.arraycopy(BOOKKEEPING, 0, out, Tables.NAMES.length, BOOKKEEPING.length);
-    return out;
   }
 
   private static FileStatus status(FileSystem fs, Path p) throws IOException {

@@ -1,117 +1,102 @@
 package io.adversarialprune.job.results;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.StructType;
 
-/** Reading the results tables and replacing one run's slice of a driver-written table. */
+/**
+ * The results tables ({@link #ALL}) and how a command opens them: {@link #open} registers the
+ * catalog and makes its results namespace the session's current one, so queries name the tables
+ * plainly ({@code SELECT ... FROM metrics}) or qualified ({@code
+ * results.adversarial_prune.metrics}).
+ */
 public final class Tables {
-  public static final String[] NAMES = {
-    ResultsLayout.SAMPLES,
-    ResultsLayout.METRICS,
-    ResultsLayout.PRUNE_STATS,
-    ResultsLayout.RUNS,
-    ResultsLayout.ENGINE_CHECKS,
-    ResultsLayout.LAYERS
-  };
+  public static final TableDef SAMPLES =
+      new TableDef(
+          ResultsLayout.SAMPLES,
+          SampleFile.SPARK_SCHEMA,
+          List.of("sweep", "run_id", "config_id"),
+          List.of("attack", "seed", "id"),
+          true);
+  public static final TableDef METRICS =
+      new TableDef(
+          ResultsLayout.METRICS,
+          MetricsTable.SCHEMA,
+          List.of("sweep", "run_id"),
+          List.of("level", "config_order", "attack_order", "seed"),
+          false);
+  public static final TableDef PRUNE_STATS =
+      new TableDef(
+          ResultsLayout.PRUNE_STATS,
+          MetricsTable.PRUNE_STATS,
+          List.of("sweep", "run_id"),
+          List.of("config_id", "seed", "parameter"),
+          false);
+  public static final TableDef RUNS =
+      new TableDef(
+          ResultsLayout.RUNS, RunsTable.SCHEMA, List.of("sweep"), List.of("started_at"), false);
+  public static final TableDef ENGINE_CHECKS =
+      new TableDef(
+          ResultsLayout.ENGINE_CHECKS,
+          EngineCheckRecord.SCHEMA,
+          List.of("sweep", "run_id"),
+          List.of("checked_at"),
+          false);
+  public static final TableDef LAYERS =
+      new TableDef(
+          ResultsLayout.LAYERS,
+          LayersTable.SCHEMA,
+          List.of("sweep", "run_id"),
+          List.of("level", "config_order", "attack_order", "seed", "layer_order"),
+          false);
+
+  /** Every results table. */
+  public static final List<TableDef> ALL =
+      List.of(SAMPLES, METRICS, PRUNE_STATS, RUNS, ENGINE_CHECKS, LAYERS);
+
+  /** Every table's name, in {@link #ALL} order. */
+  public static final String[] NAMES = ALL.stream().map(TableDef::name).toArray(String[]::new);
 
   private Tables() {}
 
-  /**
-   * A table over every sweep and run under the root, read with its known {@link #schema}, never an
-   * inferred one: a table directory with no files yet (a run killed before its first write there)
-   * is an empty table, not Spark's UNABLE_TO_INFER_SCHEMA. Null if the directory does not exist.
-   */
-  public static Dataset<Row> read(SparkSession spark, ResultsLayout layout, String table)
-      throws IOException {
-    Path p = layout.table(table);
-    FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    if (!fs.exists(p)) {
-      return null;
-    }
-    return spark
-        .read()
-        .schema(schema(table))
-        .option("recursiveFileLookup", "true")
-        .parquet(p.toString());
-  }
-
-  /** The Spark schema of one of the {@link #NAMES tables}. */
-  public static StructType schema(String table) {
-    return switch (table) {
-      case ResultsLayout.SAMPLES -> SampleFile.SPARK_SCHEMA;
-      case ResultsLayout.METRICS -> MetricsTable.SCHEMA;
-      case ResultsLayout.PRUNE_STATS -> MetricsTable.PRUNE_STATS;
-      case ResultsLayout.RUNS -> RunsTable.SCHEMA;
-      case ResultsLayout.ENGINE_CHECKS -> EngineCheckRecord.SCHEMA;
-      case ResultsLayout.LAYERS -> LayersTable.SCHEMA;
-      default -> throw new IllegalArgumentException("no results table " + table);
-    };
-  }
-
-  /**
-   * Registers a temp view per table of {@link #NAMES} over the root's tables, those that exist; a
-   * view of that name left from another root is dropped.
-   *
-   * @return the names of the views registered, in {@link #NAMES} order (empty: no results)
-   */
-  public static List<String> registerViews(SparkSession spark, ResultsLayout layout)
-      throws IOException {
-    List<String> views = new ArrayList<>();
-    for (String t : NAMES) {
-      Dataset<Row> df = read(spark, layout, t);
-      if (df != null) {
-        df.createOrReplaceTempView(t);
-        views.add(t);
-      } else {
-        spark.catalog().dropTempView(t);
+  /** The definition of the table named {@code name}. */
+  public static TableDef def(String name) {
+    for (TableDef d : ALL) {
+      if (d.name().equals(name)) {
+        return d;
       }
     }
-    return views;
+    throw new IllegalArgumentException("no results table " + name);
   }
 
   /**
-   * Replaces {@code table/sweep/runId} with {@code rows}: written to a staging directory first,
-   * then swapped in, so readers never see a half-written slice.
+   * Opens the embedded catalog of {@code root} (see {@link ResultsCatalog#open}) with the default
+   * namespace, and makes it the session's current namespace.
+   *
+   * @return the names of the tables it holds, in {@link #ALL} order (empty: no results)
    */
-  public static void replaceRun(
-      SparkSession spark,
-      ResultsLayout layout,
-      String table,
-      String sweep,
-      String runId,
-      Dataset<Row> rows)
-      throws IOException {
-    replace(spark, layout, layout.run(table, sweep, runId), sweep, runId, rows);
+  public static List<String> registerViews(SparkSession spark, String root) {
+    return use(
+        ResultsCatalog.open(
+            spark, ResultsCatalog.EMBEDDED, ResultsCatalog.DEFAULT_NAMESPACE, root));
   }
 
   /**
-   * Replaces the directory {@code target} (inside a run's slice of a table) with {@code rows}, by
-   * way of the run's staging directory.
+   * Makes {@code catalog}'s results namespace the session's current one.
+   *
+   * @return the names of the tables it holds, in {@link #ALL} order (empty: no results)
    */
-  public static void replace(
-      SparkSession spark,
-      ResultsLayout layout,
-      Path target,
-      String sweep,
-      String runId,
-      Dataset<Row> rows)
-      throws IOException {
-    Path staging =
-        new Path(layout.staging(sweep, runId), target.getName() + "-" + System.nanoTime());
-    rows.coalesce(1).write().mode(SaveMode.Overwrite).parquet(staging.toString());
-    FileSystem fs = target.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    fs.delete(target, true);
-    fs.mkdirs(target.getParent());
-    if (!fs.rename(staging, target)) {
-      throw new IOException("could not move " + staging + " to " + target);
+  public static List<String> use(ResultsCatalog catalog) {
+    List<String> tables = new ArrayList<>();
+    if (!catalog.exists()) {
+      return tables;
     }
+    catalog.use();
+    for (TableDef d : ALL) {
+      if (catalog.exists(d.name())) {
+        tables.add(d.name());
+      }
+    }
+    return tables;
   }
 }

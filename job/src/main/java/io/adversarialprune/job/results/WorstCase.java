@@ -50,7 +50,7 @@ public final class WorstCase {
             .read()
             .schema(SampleFile.SPARK_SCHEMA)
             .option("recursiveFileLookup", "true")
-            .parquet(layout.run(ResultsLayout.SAMPLES, sweep, runId).toString());
+            .parquet(layout.units(sweep, runId).toString());
     Dataset<Row> perSample =
         samples
             .groupBy("config_id", "seed", "id")

@@ -65,7 +65,7 @@ final class Progress extends Thread implements AutoCloseable {
   }
 
   private void poll() throws IOException {
-    FileSystem fs = layout.table(ResultsLayout.SAMPLES).getFileSystem(hadoop);
+    FileSystem fs = layout.units(sweep, runId).getFileSystem(hadoop);
     Map<String, Boolean> finished = new LinkedHashMap<>();
     int committed = 0;
     for (Map.Entry<String, List<Unit>> e : byConfig.entrySet()) {

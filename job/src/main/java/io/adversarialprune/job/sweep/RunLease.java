@@ -282,6 +282,20 @@ public final class RunLease implements AutoCloseable {
     }
   }
 
+  /** The token this holder wrote into the lease file: executors check it before they commit. */
+  public String token() {
+    return self.token();
+  }
+
+  /**
+   * Whether the lease file {@code file} names the holder of {@code token}: the fencing check of a
+   * writer that is not the driver (an executor committing a unit), which holds no {@link RunLease}.
+   */
+  public static boolean names(FileSystem fs, Path file, String token) throws IOException {
+    Found found = find(fs, file);
+    return found != null && found.holder() != null && token.equals(found.holder().token());
+  }
+
   /** Why the lease was lost, or null while it is held. */
   public String lost() {
     return lost;

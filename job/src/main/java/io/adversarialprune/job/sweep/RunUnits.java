@@ -84,9 +84,12 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
   private final ResultsLayout layout;
   private final String runId;
   private final String appId;
+  private final String leaseToken;
   private final long[] calibration;
 
   /**
+   * @param leaseToken the driver's lease token ({@link RunLease#token()}): a unit commits only
+   *     while the run's lease file still names it
    * @param calibration the feature-map clamp's calibration ids {@code [from, to)}, or null when no
    *     config clamps
    */
@@ -95,11 +98,13 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
       ResultsLayout layout,
       String runId,
       String appId,
+      String leaseToken,
       long[] calibration) {
     this.config = config;
     this.layout = layout;
     this.runId = runId;
     this.appId = appId;
+    this.leaseToken = leaseToken;
     this.calibration = calibration == null ? null : calibration.clone();
   }
 
@@ -107,7 +112,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
   public Iterator<Outcome> call(Iterator<Unit> units) throws Exception {
     SweepConfig cfg = config.value();
     UnitCommit commit =
-        new UnitCommit(layout, cfg.name(), runId, appId, cfg.model().input().pixels());
+        new UnitCommit(layout, cfg.name(), runId, appId, leaseToken, cfg.model().input().pixels());
     Device device = taskDevice();
     List<Outcome> out = new ArrayList<>();
     ModelPool.Lease lease = null;

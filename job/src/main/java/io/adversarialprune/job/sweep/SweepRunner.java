@@ -1,6 +1,7 @@
 package io.adversarialprune.job.sweep;
 
 import io.adversarialprune.job.RunFailedException;
+import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.check.CheckFailureWatch;
 import io.adversarialprune.job.check.EngineCheckFailedException;
 import io.adversarialprune.job.check.InputCheck;
@@ -10,11 +11,11 @@ import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.job.results.LayersTable;
 import io.adversarialprune.job.results.MetricsTable;
+import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.ResultsRoot;
 import io.adversarialprune.job.results.RunsTable;
 import io.adversarialprune.job.results.SampleFile;
-import io.adversarialprune.job.results.Tables;
 import io.adversarialprune.job.results.UnitInfo;
 import io.adversarialprune.job.results.WorstCase;
 import java.io.IOException;
@@ -31,8 +32,10 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +56,10 @@ public final class SweepRunner {
   private final SweepConfig config;
   private final ResultsLayout layout;
   private final String runId;
+  private ResultsCatalog catalog;
+
+  /** Set once the lease is taken: every write checks it first (fencing). */
+  private RunLease lease;
 
   public SweepRunner(SparkSession spark, SweepConfig config, String resultsRoot, String runId) {
     this.spark = spark;
@@ -63,6 +70,9 @@ public final class SweepRunner {
 
   public Summary run() throws IOException {
     ResultsRoot.checkWritable(layout, hadoopConf());
+    catalog =
+        ResultsCatalog.open(
+            spark, config.results().catalog(), config.results().namespace(), layout.root());
     InputCheck.Inputs inputs = InputCheck.inputs(spark, config, hadoopConf());
     // One writer per run id; the lease is released however the run ends.
     scala.Option<String> attempt = spark.sparkContext().applicationAttemptId();
@@ -80,10 +90,17 @@ public final class SweepRunner {
   }
 
   private Summary runHoldingLease(InputCheck.Inputs inputs, RunLease lease) throws IOException {
-    InputCheck.runIdentity(spark, layout, config, runId, hadoopConf());
+    this.lease = lease;
+    // Tables created or brought up to date before anything runs: a foreign table exits 2 here.
+    catalog.prepare();
+    InputCheck.runIdentity(catalog, config, runId);
+    Summary done = succeededAlready(inputs);
+    if (done != null) {
+      return done;
+    }
     Instant started = Instant.now();
     reserveStatusSpace();
-    writeRun(RunsTable.RUNNING, started, null, Set.of());
+    writeFirstRow(started);
     // A scheduler's stop (YARN, Kubernetes, spark-submit --kill) is a SIGTERM: the JVM runs its
     // shutdown hooks, this one before Spark's (a higher priority runs first), so Spark is still up
     // to write the row. Hadoop's manager bounds it: Kubernetes kills 30 s after its SIGTERM.
@@ -111,7 +128,6 @@ public final class SweepRunner {
       // computes nothing still finds the checks of the executors that computed the units.
       writeChecks(outcomes.stream().flatMap(o -> o.checks().stream()).toList());
       List<Row> configMetrics = aggregate(plan, outcomes);
-      lease.checkHeld(); // before the commit and the staging cleanup: a new holder shares staging
       synchronized (ending) {
         if (ended) {
           throw new IllegalStateException("interrupted by a signal");
@@ -119,7 +135,10 @@ public final class SweepRunner {
         writeRun(RunsTable.SUCCEEDED, started, Instant.now(), devices);
         ended = true;
       }
-      // After the last write, which stages too; tidying only, it cannot fail the run.
+      // After the last write; tidying only, it cannot fail the run. The samples table holds the
+      // units now; a later run with this id finds the run succeeded (succeededAlready).
+      lease.checkHeld();
+      ResultsRoot.removeUnits(layout, config.name(), runId, hadoopConf());
       ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
       return new Summary(runId, units.size(), computed, configMetrics);
     } catch (Throwable e) {
@@ -151,7 +170,7 @@ public final class SweepRunner {
     }
     ended = true;
     String row = "another driver took its lease over";
-    if (lease.lost() == null) {
+    if (stillHeld(lease)) {
       row = "runs status " + RunsTable.FAILED;
       releaseStatusSpace();
       try {
@@ -190,10 +209,11 @@ public final class SweepRunner {
       }
       ended = true;
       String row = "another driver took its lease over";
-      if (lease.lost() == null) {
+      if (stillHeld(lease)) {
         releaseStatusSpace();
         try {
-          writeRunWithoutSpark(RunsTable.INTERRUPTED, started, Instant.now());
+          // Iceberg's own writer, not Spark: every task slot may be busy with a unit.
+          writeRun(RunsTable.INTERRUPTED, started, Instant.now(), Set.of());
           row = "runs status " + RunsTable.INTERRUPTED + ", lease released";
         } catch (Throwable e) {
           row = "its runs row could not be updated and still says RUNNING: " + e;
@@ -263,6 +283,49 @@ public final class SweepRunner {
     }
   }
 
+  /**
+   * Writes the RUNNING row, the run's first commit. A catalog that refuses it for want of
+   * permission is a setting to fix (exit 2); either way nothing is recorded and the staging
+   * directory goes.
+   */
+  private void writeFirstRow(Instant started) throws IOException {
+    try {
+      writeRun(RunsTable.RUNNING, started, null, Set.of());
+    } catch (IOException | RuntimeException e) {
+      ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
+      String start = "run " + runId + " of sweep " + config.name() + " could not start: ";
+      if (permissionDenied(e)) {
+        throw new UserInputException(
+            start
+                + "catalog '"
+                + catalog.catalog()
+                + "' refused to write its runs row ("
+                + reason(e)
+                + "); does it let this user write to "
+                + catalog
+                + "? Nothing was recorded",
+            e);
+      }
+      throw new IOException(start + reason(e) + "; nothing was recorded", e);
+    }
+  }
+
+  /** Whether {@code e} is a refusal for want of rights: the catalog's database or file system. */
+  private static boolean permissionDenied(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      String m = String.valueOf(c.getMessage()).toLowerCase(java.util.Locale.ROOT);
+      if (c instanceof java.nio.file.AccessDeniedException
+          || c instanceof org.apache.hadoop.security.AccessControlException
+          || c instanceof org.apache.iceberg.exceptions.ForbiddenException
+          || c instanceof org.apache.iceberg.exceptions.NotAuthorizedException
+          || m.contains("permission denied")
+          || m.contains("access denied")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Frees the reserve for the status write that follows; best effort. */
   private void releaseStatusSpace() {
     org.apache.hadoop.fs.Path file = statusReserve();
@@ -291,7 +354,7 @@ public final class SweepRunner {
   // ---- step 2: plan and resume -------------------------------------------------------------
 
   private List<Unit> pending(List<Unit> units) throws IOException {
-    FileSystem fs = layout.table(ResultsLayout.SAMPLES).getFileSystem(hadoopConf());
+    FileSystem fs = layout.units(config.name(), runId).getFileSystem(hadoopConf());
     List<Unit> out = new ArrayList<>();
     for (Unit u : units) {
       if (!fs.exists(layout.unit(config.name(), runId, u))) {
@@ -355,7 +418,12 @@ public final class SweepRunner {
                   .flatMap(List::iterator)
                   .mapPartitions(
                       new RunUnits(
-                          bc, layout, runId, spark.sparkContext().applicationId(), calibration))
+                          bc,
+                          layout,
+                          runId,
+                          spark.sparkContext().applicationId(),
+                          lease.token(),
+                          calibration))
                   .collect());
         } catch (Exception e) { // Spark's SparkException is checked but not declared by collect()
           // An executor whose engine check failed says so itself, not as a stage failure.
@@ -434,7 +502,8 @@ public final class SweepRunner {
   // ---- step 4: aggregate -------------------------------------------------------------------
 
   /**
-   * Writes {@code metrics}, {@code prune_stats} and, with anatomy on, {@code layers}; returns the
+   * Commits the run's {@code samples} (from its committed units), {@code metrics}, {@code
+   * prune_stats} and, with anatomy on, {@code layers}, one commit per table; returns the
    * config-level metrics rows.
    */
   private List<Row> aggregate(SweepPlan plan, List<RunUnits.Outcome> outcomes) throws IOException {
@@ -444,29 +513,17 @@ public final class SweepRunner {
             ? WorstCase.counts(spark, layout, config.name(), runId, plan.attacks().size())
             : Map.of();
     MetricsTable.Aggregate a = MetricsTable.aggregate(config.name(), runId, plan, infos, worst);
-    Tables.replaceRun(
-        spark,
-        layout,
-        ResultsLayout.METRICS,
-        config.name(),
-        runId,
-        spark.createDataFrame(a.metrics(), MetricsTable.SCHEMA));
-    Tables.replaceRun(
-        spark,
-        layout,
-        ResultsLayout.PRUNE_STATS,
-        config.name(),
-        runId,
-        spark.createDataFrame(a.pruneStats(), MetricsTable.PRUNE_STATS));
+    commit(
+        ResultsLayout.SAMPLES,
+        spark
+            .read()
+            .schema(SampleFile.SPARK_SCHEMA)
+            .option("recursiveFileLookup", "true")
+            .parquet(layout.units(config.name(), runId).toString()));
+    commit(ResultsLayout.METRICS, a.metrics());
+    commit(ResultsLayout.PRUNE_STATS, a.pruneStats());
     if (config.anatomy()) {
-      Tables.replaceRun(
-          spark,
-          layout,
-          ResultsLayout.LAYERS,
-          config.name(),
-          runId,
-          spark.createDataFrame(
-              LayersTable.aggregate(config.name(), runId, plan, infos), LayersTable.SCHEMA));
+      commit(ResultsLayout.LAYERS, LayersTable.aggregate(config.name(), runId, plan, infos));
     }
     return a.configLevel();
   }
@@ -514,14 +571,9 @@ public final class SweepRunner {
 
   private void writeRun(String status, Instant started, Instant ended, Set<String> devices)
       throws IOException {
-    Row row = runRow(status, started, ended, devices);
-    Tables.replaceRun(
-        spark,
-        layout,
-        ResultsLayout.RUNS,
-        config.name(),
-        runId,
-        spark.createDataFrame(List.of(row), RunsTable.SCHEMA));
+    lease.checkHeld();
+    catalog.replaceRunDirectly(
+        ResultsLayout.RUNS, config.name(), runId, List.of(runRow(status, started, ended, devices)));
     LOG.info(
         "run {} of sweep {}: {}{}",
         runId,
@@ -546,48 +598,73 @@ public final class SweepRunner {
   }
 
   /**
-   * {@link #writeRun} for the signal hook: the same row and the same staged swap, written with
-   * Parquet directly, as every Spark task slot may be busy with a unit that the stop interrupts.
-   */
-  private void writeRunWithoutSpark(String status, Instant started, Instant ended)
-      throws IOException {
-    Row row = runRow(status, started, ended, Set.of());
-    org.apache.hadoop.fs.Path target = layout.run(ResultsLayout.RUNS, config.name(), runId);
-    org.apache.hadoop.fs.Path staging =
-        new org.apache.hadoop.fs.Path(
-            layout.staging(config.name(), runId), status.toLowerCase() + "-" + System.nanoTime());
-    RunsTable.writeFile(
-        new org.apache.hadoop.fs.Path(staging, "part-0.parquet"), row, hadoopConf());
-    FileSystem fs = target.getFileSystem(hadoopConf());
-    fs.delete(target, true);
-    if (!fs.rename(staging, target)) {
-      throw new IOException("could not move " + staging + " to " + target);
-    }
-    LOG.info("run {} of sweep {}: {}", runId, config.name(), status);
-  }
-
-  /**
-   * Writes this driver's engine checks to {@code engine_checks/SWEEP/RUN_ID/APP_ID}: a resumed run
-   * keeps the checks of the attempts whose units it reuses.
+   * Adds this driver's engine checks to the run's {@code engine_checks} rows, in one commit: a
+   * resumed run keeps the checks of the attempts whose units it reuses.
    */
   private void writeChecks(List<EngineCheckRecord> checks) throws IOException {
     if (checks.isEmpty()) {
       return;
     }
-    org.apache.hadoop.fs.Path dir =
-        new org.apache.hadoop.fs.Path(
-            layout.run(ResultsLayout.ENGINE_CHECKS, config.name(), runId),
-            spark.sparkContext().applicationId());
-    Tables.replace(
-        spark,
-        layout,
-        dir,
-        config.name(),
-        runId,
-        spark.createDataFrame(
-            EngineCheckRecord.rows(checks, config.name(), runId), EngineCheckRecord.SCHEMA));
+    List<Row> rows =
+        new ArrayList<>(catalog.readRun(ResultsLayout.ENGINE_CHECKS, config.name(), runId));
+    rows.addAll(EngineCheckRecord.rows(checks, config.name(), runId));
+    commit(ResultsLayout.ENGINE_CHECKS, rows);
     long failed = checks.stream().filter(c -> !c.report().passed()).count();
     LOG.info("engine checks: {} run, {} failed", checks.size(), failed);
+  }
+
+  /**
+   * Replaces this run's rows of {@code table} with {@code rows}, in one commit, if this driver
+   * still holds the run's lease: a driver that lost it (frozen, then resumed after another took the
+   * run over) writes nothing.
+   */
+  private void commit(String table, Dataset<Row> rows) {
+    lease.checkHeld();
+    catalog.replaceRun(table, config.name(), runId, rows);
+  }
+
+  /** {@link #commit(String, Dataset)} of the driver's own rows: no Spark job for a few rows. */
+  private void commit(String table, List<Row> rows) throws IOException {
+    lease.checkHeld();
+    catalog.replaceRunDirectly(table, config.name(), runId, rows);
+  }
+
+  /** Whether this driver still holds the lease, asked of the lease file itself. */
+  private static boolean stillHeld(RunLease lease) {
+    try {
+      lease.checkHeld();
+      return true;
+    } catch (IllegalStateException e) {
+      return false;
+    }
+  }
+
+  /**
+   * The summary of this run id when it succeeded already and its units were committed to the tables
+   * (and removed): a rerun then changes nothing. Null when there is work to do.
+   */
+  private Summary succeededAlready(InputCheck.Inputs inputs) throws IOException {
+    List<Row> prior = catalog.readRun(ResultsLayout.RUNS, config.name(), runId);
+    FileSystem fs = layout.units(config.name(), runId).getFileSystem(hadoopConf());
+    if (prior.isEmpty()
+        || !RunsTable.SUCCEEDED.equals(prior.get(0).getAs("status"))
+        || fs.exists(layout.units(config.name(), runId))) {
+      return null;
+    }
+    int units = SweepPlan.of(config, inputs.shards()).units().size();
+    List<Row> configLevel =
+        catalog
+            .read(ResultsLayout.METRICS)
+            .where(
+                functions
+                    .col("sweep")
+                    .equalTo(config.name())
+                    .and(functions.col("run_id").equalTo(runId))
+                    .and(functions.col("level").equalTo(MetricsTable.CONFIG)))
+            .orderBy("config_order", "attack_order")
+            .collectAsList();
+    LOG.info("run {} of sweep {} succeeded already: nothing to do", runId, config.name());
+    return new Summary(runId, units, 0, configLevel);
   }
 
   private Configuration hadoopConf() {

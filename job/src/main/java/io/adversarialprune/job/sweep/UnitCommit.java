@@ -27,6 +27,7 @@ final class UnitCommit {
   private final String sweep;
   private final String runId;
   private final String appId;
+  private final String leaseToken;
   private final int pixelsPerImage;
   private final Configuration conf;
 
@@ -35,11 +36,18 @@ final class UnitCommit {
     return conf;
   }
 
-  UnitCommit(ResultsLayout layout, String sweep, String runId, String appId, int pixelsPerImage) {
+  UnitCommit(
+      ResultsLayout layout,
+      String sweep,
+      String runId,
+      String appId,
+      String leaseToken,
+      int pixelsPerImage) {
     this.layout = layout;
     this.sweep = sweep;
     this.runId = runId;
     this.appId = appId;
+    this.leaseToken = leaseToken;
     this.pixelsPerImage = pixelsPerImage;
     // Local results without a chmod process per file (docs/BENCHMARKS.md).
     this.conf = PosixLocalFileSystem.configuration();
@@ -78,7 +86,23 @@ final class UnitCommit {
           .write(new Path(staging, AdversarialImages.FILE), conf);
     }
     Path finalDir = layout.unit(sweep, runId, unit);
-    return commitDir(finalDir.getFileSystem(conf), staging, finalDir);
+    FileSystem fs = finalDir.getFileSystem(conf);
+    // Fenced: a driver frozen past its lease's expiry, whose run another driver took over, must
+    // not add units to the run that driver now writes.
+    if (leaseToken != null && !RunLease.names(fs, layout.lease(sweep, runId), leaseToken)) {
+      fs.delete(staging, true);
+      throw new IllegalStateException(
+          "run "
+              + runId
+              + " of sweep "
+              + sweep
+              + " lost its lease "
+              + layout.lease(sweep, runId)
+              + " to another driver: unit "
+              + unit
+              + " not committed");
+    }
+    return commitDir(fs, staging, finalDir);
   }
 
   /**

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Main;
 import io.adversarialprune.job.cache.TempDirs;
+import io.adversarialprune.job.results.ResultsCatalog;
+import io.adversarialprune.job.results.ResultsFixtures;
+import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.RunsTable;
+import io.adversarialprune.job.results.Tables;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -70,31 +74,29 @@ class QueryCommandTest {
   }
 
   @Test
-  void emptyTableDirectoriesReadAsEmptyTablesInQueryAndReport() throws Exception {
-    // What a run killed during its first aggregation leaves in a fresh root: table directories
-    // without a file yet, next to the runs row.
-    Path root = tmp.resolve("killed-in-aggregation");
-    spark
-        .createDataFrame(
-            java.util.List.of(
-                RunsTable.row(
-                    "s",
-                    "r",
-                    RunsTable.RUNNING,
-                    java.time.Instant.parse("2026-01-31T02:00:00Z"),
-                    null,
-                    java.util.Set.of(),
-                    "local[1]",
-                    "app-1",
-                    "hash",
-                    null)),
-            RunsTable.SCHEMA)
-        .write()
-        .parquet(root.resolve("runs").resolve("s").resolve("r").toString());
-    Files.createDirectories(root.resolve("metrics"));
-    Files.createDirectories(root.resolve("prune_stats").resolve("s"));
-    Files.createDirectories(root.resolve("samples").resolve("s").resolve("r"));
-    Files.createDirectories(root.resolve("engine_checks"));
+  void aRunKilledAfterRunningLeavesTablesWhereOnlyRunsHasARowAndQueryAndReportWork()
+      throws Exception {
+    // What a run killed before its first commit of results leaves in a fresh root: every table
+    // created, and only the runs row written.
+    Path root = tmp.resolve("killed-while-running");
+    ResultsFixtures.write(
+        spark,
+        root.toString(),
+        ResultsLayout.RUNS,
+        java.util.List.of(
+            RunsTable.row(
+                "s",
+                "r",
+                RunsTable.RUNNING,
+                java.time.Instant.parse("2026-01-31T02:00:00Z"),
+                null,
+                java.util.Set.of(),
+                "local[1]",
+                "app-1",
+                "hash",
+                null)));
+    ResultsCatalog catalog = ResultsFixtures.open(spark, root.toString());
+    assertThat(Tables.NAMES).allMatch(catalog::exists);
 
     Result runs = query(root, "SELECT status FROM runs");
     assertThat(runs.code()).as(runs.err()).isZero();
@@ -105,7 +107,7 @@ class QueryCommandTest {
     Result samples = query(root, "SELECT count(*) FROM samples JOIN engine_checks USING (run_id)");
     assertThat(samples.code()).as(samples.err()).isZero();
 
-    Path html = tmp.resolve("killed-in-aggregation.html");
+    Path html = tmp.resolve("killed-while-running.html");
     StringWriter err = new StringWriter();
     picocli.CommandLine cli = Main.commandLine();
     cli.setOut(new PrintWriter(new StringWriter()));
@@ -116,12 +118,15 @@ class QueryCommandTest {
   }
 
   @Test
-  void anUnknownTableIsAnErrorThatListsTheViewsAndLeavesNoWarehouseBehind() throws Exception {
+  void anUnknownTableIsAnErrorThatListsTheTablesAndLeavesNoWarehouseBehind() throws Exception {
+    // A namespace holding only a runs table (not the job's: three columns of it).
     Path root = tmp.resolve("runs-only");
-    spark
-        .sql("SELECT 's' AS sweep, 'r' AS run_id, 'FAILED' AS status")
-        .write()
-        .parquet(root.resolve("runs").resolve("s").resolve("r").toString());
+    ResultsCatalog catalog = ResultsFixtures.open(spark, root.toString());
+    spark.sql("CREATE NAMESPACE " + catalog.catalog() + "." + catalog.namespace());
+    spark.sql(
+        "CREATE TABLE "
+            + catalog.qualified(ResultsLayout.RUNS)
+            + " USING iceberg AS SELECT 's' AS sweep, 'r' AS run_id, 'FAILED' AS status");
     Path cwdWarehouse = Path.of(System.getProperty("user.dir"), "spark-warehouse");
     boolean existedBefore = Files.exists(cwdWarehouse);
 
@@ -131,7 +136,9 @@ class QueryCommandTest {
 
     Result unknown = query(root, "SELECT * FROM samples");
     assertThat(unknown.code()).isEqualTo(2);
-    assertThat(unknown.err()).contains("`samples`", "results root " + root + " has the views runs");
+    assertThat(unknown.err())
+        .contains("`samples`", "the results namespace has the tables runs")
+        .doesNotContain("has the tables runs,");
     // Spark made its warehouse directory to look the table up: not in the current directory.
     String warehouse = spark.conf().get("spark.sql.warehouse.dir");
     assertThat(warehouse).doesNotContain(System.getProperty("user.dir"));

@@ -90,7 +90,7 @@ class ClusterIT {
             .getOrCreate();
     String local = tmp.resolve("local").toString();
     new SweepRunner(spark, SweepConfig.load(null, SWEEP), local, "ref").run();
-    Tables.registerViews(spark, new ResultsLayout(local));
+    Tables.registerViews(spark, local);
     refSamples = samplesOf("ref");
     refMetrics = metricsOf("ref");
     assertThat(refSamples).hasSize(SAMPLES);
@@ -202,7 +202,10 @@ class ClusterIT {
   }
 
   private static void assertSameAsLocal(Path results, String runId) throws IOException {
-    Tables.registerViews(spark, new ResultsLayout(results.toString()));
+    // The run's units went to the samples table in its last commits, then their directory went.
+    assertThat(results.resolve(ResultsLayout.UNITS).resolve("cluster").resolve(runId))
+        .doesNotExist();
+    Tables.registerViews(spark, results.toString());
     // every (config, attack, seed, sample) exactly once
     assertThat(
             spark
@@ -226,9 +229,12 @@ class ClusterIT {
     }
   }
 
-  /** Units committed so far: the shard-N directories renamed into place. */
+  /**
+   * Units committed so far: the shard-N directories renamed into place under {@code
+   * _units/cluster/RUN_ID}, where they stay until the run succeeds.
+   */
   private static int committed(Path results, String runId) throws IOException {
-    Path run = results.resolve("samples").resolve("cluster").resolve(runId);
+    Path run = results.resolve(ResultsLayout.UNITS).resolve("cluster").resolve(runId);
     if (!Files.isDirectory(run)) {
       return 0;
     }

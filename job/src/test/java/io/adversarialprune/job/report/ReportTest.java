@@ -5,14 +5,18 @@ import static org.apache.spark.sql.functions.lit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Main;
+import io.adversarialprune.job.results.ResultsFixtures;
+import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.RunsTable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.AfterAll;
@@ -98,11 +102,17 @@ class ReportTest {
   @Test
   void oneRunSaysThereIsNothingToCompare() throws IOException {
     Path root = tmp.resolve("one");
-    for (String table : new String[] {"samples", "metrics", "prune_stats", "runs"}) {
-      copyTree(
-          twoRuns.resolve(table).resolve(TinySweep.NAME).resolve("n1"),
-          root.resolve(table).resolve(TinySweep.NAME).resolve("n1"));
-    }
+    ResultsFixtures.copy(
+        spark,
+        twoRuns.toString(),
+        root.toString(),
+        List.of(
+            ResultsLayout.SAMPLES,
+            ResultsLayout.METRICS,
+            ResultsLayout.PRUNE_STATS,
+            ResultsLayout.RUNS),
+        TinySweep.NAME,
+        "n1");
     Path out = tmp.resolve("one.html");
     assertThat(report("--results", root.toString(), "--out", out.toString())).isZero();
     String html = Files.readString(out);
@@ -113,30 +123,38 @@ class ReportTest {
 
   @Test
   void runThatDiedHalfwayIsReportedWithWhatIsMissing() throws IOException {
-    Path root = tmp.resolve("died");
-    copyTree(twoRuns, root);
-    // n3 started after n2, committed one config's units (both seeds) and never wrote metrics.
-    String runs = root.resolve("runs").resolve(TinySweep.NAME).toString();
-    spark
-        .read()
-        .parquet(runs + "/n2")
-        .withColumn("run_id", lit("n3"))
-        .withColumn("status", lit("FAILED"))
-        .withColumn("started_at", current_timestamp())
-        .withColumn("ended_at", lit(null).cast(DataTypes.TimestampType))
-        .write()
-        .parquet(runs + "/n3");
-    Path samples = root.resolve("samples").resolve(TinySweep.NAME);
-    Path someConfig;
-    try (Stream<Path> s = Files.list(samples.resolve("n2"))) {
-      someConfig = s.filter(Files::isDirectory).sorted().findFirst().orElseThrow();
-    }
-    copyTree(someConfig, samples.resolve("n3").resolve(someConfig.getFileName()));
+    String root = tmp.resolve("died").toString();
+    ResultsFixtures.copyAll(spark, twoRuns.toString(), root);
+    // n3 started after n2, committed one config's units (both seeds, both attacks) and never
+    // wrote metrics: its runs row says FAILED, its units are still under _units.
+    List<Row> n2 = ResultsFixtures.rows(spark, root, ResultsLayout.RUNS, TinySweep.NAME, "n2");
+    assertThat(n2).hasSize(1);
+    Row n3 =
+        spark
+            .createDataFrame(n2, RunsTable.SCHEMA)
+            .withColumn("run_id", lit("n3"))
+            .withColumn("status", lit("FAILED"))
+            .withColumn("started_at", current_timestamp())
+            .withColumn("ended_at", lit(null).cast(DataTypes.TimestampType))
+            .first();
+    ResultsFixtures.write(spark, root, ResultsLayout.RUNS, List.of(n3));
+    List<Row> samples =
+        ResultsFixtures.rows(spark, root, ResultsLayout.SAMPLES, TinySweep.NAME, "n2");
+    String someConfig =
+        samples.stream().map(r -> r.<String>getAs("config_id")).sorted().findFirst().orElseThrow();
+    assertThat(
+            ResultsFixtures.writeUnits(
+                spark,
+                root,
+                TinySweep.NAME,
+                "n3",
+                samples.stream().filter(r -> r.getAs("config_id").equals(someConfig)).toList()))
+        .isEqualTo(4);
 
     // 2 seeds x 1 shard x each attack, of every config
     int units = 2 * TinySweep.ATTACKS.size() * TinySweep.CONFIGS;
     Path out = tmp.resolve("died.html");
-    assertThat(report("--results", root.toString(), "--out", out.toString())).isZero();
+    assertThat(report("--results", root, "--out", out.toString())).isZero();
     String html = Files.readString(out);
     assertThat(html)
         .contains("Run n3 has status FAILED")
@@ -156,7 +174,7 @@ class ReportTest {
     assertThat(
             report(
                 "--results",
-                root.toString(),
+                root,
                 "--run-id",
                 "n2",
                 "--compare-to",
@@ -232,18 +250,5 @@ class ReportTest {
       n++;
     }
     return n;
-  }
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> all = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) all::iterator) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(p, target);
-        }
-      }
-    }
   }
 }

@@ -71,7 +71,7 @@ class AutoAttackSweepTest {
     cli.setOut(new PrintWriter(new StringWriter()));
     assertThat(cli.execute(args.toArray(String[]::new))).as(err.toString()).isZero();
 
-    Tables.registerViews(spark, new ResultsLayout(root.toString()));
+    Tables.registerViews(spark, root.toString());
     List<Row> byMember =
         spark
             .sql(
@@ -157,7 +157,15 @@ class AutoAttackSweepTest {
     }
     assertThat(atEps).isCloseTo(clean.getDouble(1), within(1e-9));
     ReportData data =
-        new ReportLoader(spark, new ResultsLayout(root.toString())).load(null, null, null);
+        new ReportLoader(
+                spark,
+                ResultsCatalog.open(
+                    spark,
+                    ResultsCatalog.EMBEDDED,
+                    ResultsCatalog.DEFAULT_NAMESPACE,
+                    root.toString()),
+                new ResultsLayout(root.toString()))
+            .load(null, null, null);
     assertThat(data.curves()).hasSize(1);
     assertThat(data.curves().get(0).robustAt(0.3 + 1 / 255.0))
         .isCloseTo(clean.getDouble(1), within(1e-9));

@@ -3,10 +3,10 @@ package io.adversarialprune.job.sweep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +57,7 @@ class AnatomySweepTest {
 
   private static List<Row> run(String root, List<String> config) throws IOException {
     new SweepRunner(spark, SweepConfig.load(null, config), root, "r").run();
-    Tables.registerViews(spark, new ResultsLayout(root));
+    Tables.registerViews(spark, root);
     return spark
         .sql(
             "SELECT config_id, level, seed, layer, layer_order, samples, clean_mean, clean_std,"
@@ -97,22 +97,22 @@ class AnatomySweepTest {
   }
 
   @Test
-  void withAnatomyOffThereIsNoLayersTableAndTheSamplesAreTheSame() throws IOException {
+  void withAnatomyOffThereAreNoLayersRowsAndTheSamplesAreTheSame() throws IOException {
     String off = tmp.resolve("off").toString();
     String on = tmp.resolve("on").toString();
     new SweepRunner(spark, SweepConfig.load(null, config("off", 2)), off, "r").run();
     new SweepRunner(spark, SweepConfig.load(null, config("on", 2)), on, "r").run();
-    assertThat(Files.exists(Path.of(off, ResultsLayout.LAYERS))).isFalse();
+    // Every table is created before a run writes anything; with anatomy off, layers stays empty.
+    assertThat(ResultsFixtures.rows(spark, off, ResultsLayout.LAYERS, null, null)).isEmpty();
+    assertThat(ResultsFixtures.rows(spark, on, ResultsLayout.LAYERS, null, null)).isNotEmpty();
     assertThat(samples(off)).isEqualTo(samples(on)).hasSize(2 * 24);
   }
 
   private static List<String> samples(String root) {
     List<String> out = new ArrayList<>();
     for (Row r :
-        spark
-            .read()
-            .option("recursiveFileLookup", "true")
-            .parquet(root + "/" + ResultsLayout.SAMPLES)
+        ResultsFixtures.open(spark, root)
+            .read(ResultsLayout.SAMPLES)
             .orderBy("config_id", "id")
             .select("config_id", "id", "clean_pred", "adv_pred", "clean_loss", "adv_loss", "linf")
             .collectAsList()) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Main;
 import io.adversarialprune.job.report.TinySweep;
+import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
@@ -71,7 +72,7 @@ class EngineCheckSweepTest {
     Run run = run(root, "d1", SMALL);
     assertThat(run.code).as(run.err).isZero();
 
-    Tables.registerViews(spark, new ResultsLayout(root.toString()));
+    Tables.registerViews(spark, root.toString());
     List<Row> checks =
         spark
             .sql(
@@ -109,9 +110,9 @@ class EngineCheckSweepTest {
         .contains("the autograd input gradient disagrees with the forward pass")
         .contains("committed nothing")
         .contains("sweep.engine.check.mode=warn");
-    assertThat(committedUnits(root)).isEmpty();
+    assertThat(committedUnits(root, "l1")).isEmpty();
 
-    Tables.registerViews(spark, new ResultsLayout(root.toString()));
+    Tables.registerViews(spark, root.toString());
     Row status = spark.sql("SELECT status, ended_at FROM runs WHERE run_id = 'l1'").first();
     assertThat(status.getString(0)).isEqualTo("FAILED");
     assertThat(status.isNullAt(1)).isFalse();
@@ -144,8 +145,8 @@ class EngineCheckSweepTest {
     Run run = run(root, "w1", sets);
 
     assertThat(run.code).as(run.err).isZero();
-    assertThat(committedUnits(root)).hasSize(4);
-    Tables.registerViews(spark, new ResultsLayout(root.toString()));
+    assertThat(committedUnits(root, "w1")).hasSize(4);
+    Tables.registerViews(spark, root.toString());
     assertThat(
             spark
                 .sql(
@@ -164,8 +165,8 @@ class EngineCheckSweepTest {
     Run run = run(root, "s1", sets);
 
     assertThat(run.code).as(run.err).isZero();
-    assertThat(committedUnits(root)).hasSize(4);
-    Tables.registerViews(spark, new ResultsLayout(root.toString()));
+    assertThat(committedUnits(root, "s1")).hasSize(4);
+    Tables.registerViews(spark, root.toString());
     List<Row> checks =
         spark
             .sql(
@@ -197,14 +198,31 @@ class EngineCheckSweepTest {
     return new Run(code, err.toString());
   }
 
-  /** The committed unit directories (.../seed-K/shard-H) under the samples table. */
-  private static List<Path> committedUnits(Path root) throws IOException {
-    Path samples = root.resolve(ResultsLayout.SAMPLES);
-    if (!Files.exists(samples)) {
-      return List.of();
+  /**
+   * The run's committed units (CONFIG/ATTACK/seed-K/shard-H): the unit directories under {@code
+   * _units/SWEEP/RUN_ID} while the run has not succeeded, and those the samples table holds.
+   */
+  private static List<String> committedUnits(Path root, String runId) throws IOException {
+    List<String> out = new ArrayList<>();
+    Path units = root.resolve(ResultsLayout.UNITS).resolve("checked").resolve(runId);
+    if (Files.exists(units)) {
+      try (Stream<Path> s = Files.walk(units)) {
+        s.filter(p -> p.getFileName().toString().startsWith("shard-"))
+            .map(p -> units.relativize(p).toString())
+            .forEach(out::add);
+      }
     }
-    try (Stream<Path> s = Files.walk(samples)) {
-      return s.filter(p -> p.getFileName().toString().startsWith("shard-")).toList();
-    }
+    ResultsFixtures.rows(spark, root.toString(), ResultsLayout.SAMPLES, "checked", runId).stream()
+        .map(
+            r ->
+                String.join(
+                    "/",
+                    r.<String>getAs("config_id"),
+                    r.<String>getAs("attack"),
+                    "seed-" + r.<Long>getAs("seed"),
+                    "shard-" + r.<Integer>getAs("shard")))
+        .distinct()
+        .forEach(out::add);
+    return out;
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.adversarialprune.job.Main;
 import io.adversarialprune.job.cache.ExecutorCache;
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
@@ -13,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -75,16 +78,10 @@ class SweepTest {
     assertThat(first.units()).isEqualTo(3 * 2 * 2 * 2);
     assertThat(first.computed()).isEqualTo(24);
 
-    Tables.registerViews(spark, new ResultsLayout(root));
-    // Readers pass the samples' schema rather than infer it: it is the files' schema.
+    Tables.registerViews(spark, root);
+    // The samples table has the unit files' schema.
     assertThat(
-            java.util.Arrays.stream(
-                    spark
-                        .read()
-                        .option("recursiveFileLookup", "true")
-                        .parquet(root + "/samples")
-                        .schema()
-                        .fields())
+            java.util.Arrays.stream(spark.table("samples").schema().fields())
                 .map(f -> f.name() + " " + f.dataType().sql()))
         .containsExactlyElementsOf(
             java.util.Arrays.stream(
@@ -197,32 +194,19 @@ class SweepTest {
 
     // A rerun with a new run id gives the same numbers.
     new SweepRunner(spark, config, root, "r2").run();
-    Tables.registerViews(spark, new ResultsLayout(root));
+    Tables.registerViews(spark, root);
     assertThat(metricsOf("r2")).isEqualTo(metricsOf("r1"));
     assertThat(samplesOf("r2")).isEqualTo(samplesOf("r1"));
 
-    // Kill and resume: units committed so far survive; the rest and the derived tables do not.
-    Path run = Path.of(root, "samples", "small", "r2");
-    List<Path> units;
-    try (Stream<Path> s =
-        Files.find(run, 4, (p, a) -> p.getFileName().toString().startsWith("shard-"))) {
-      units = s.sorted().toList();
-    }
-    assertThat(units).hasSize(24);
-    for (Path u : units.subList(0, 5)) {
-      deleteTree(u);
-    }
-    deleteTree(Path.of(root, "metrics", "small", "r2"));
-    deleteTree(Path.of(root, "prune_stats", "small", "r2"));
-    SweepRunner.Summary resumed = new SweepRunner(spark, config, root, "r2").run();
-    assertThat(resumed.computed()).isEqualTo(5);
-    Tables.registerViews(spark, new ResultsLayout(root));
+    // A finished run resumed again computes nothing and changes nothing: no row twice.
+    SweepRunner.Summary again = new SweepRunner(spark, config, root, "r2").run();
+    assertThat(again.computed()).isZero();
+    assertThat(again.configMetrics()).hasSameSizeAs(first.configMetrics());
+    Tables.registerViews(spark, root);
     assertThat(metricsOf("r2")).isEqualTo(metricsOf("r1"));
-    assertThat(samplesOf("r2")).isEqualTo(samplesOf("r1"));
     assertThat(count("SELECT * FROM samples WHERE run_id = 'r2'")).isEqualTo(3 * 2 * 2 * 40);
-
-    // A finished run resumed again computes nothing and changes nothing.
-    assertThat(new SweepRunner(spark, config, root, "r2").run().computed()).isZero();
+    // A finished run leaves its tables only: the committed units went into samples.
+    assertThat(Path.of(root, "_units")).doesNotExist();
 
     // 53 units ran in this test (local[2]): the model was loaded at most once per concurrent task
     // slot, never per unit (none if another test left its classifiers in the pool), and each of
@@ -401,11 +385,11 @@ class SweepTest {
     CliRun under = cli(file.resolve("sub"), "x", badModel);
     assertThat(under.code()).as(under.err()).isEqualTo(2);
     assertThat(under.err()).contains("cannot be created: " + file.toUri().getPath() + " is a file");
-    Path tableIsFile = Files.createDirectories(tmp.resolve("runs-is-a-file"));
-    Files.writeString(tableIsFile.resolve("runs"), "");
+    Path tableIsFile = Files.createDirectories(tmp.resolve("units-is-a-file"));
+    Files.writeString(tableIsFile.resolve("_units"), "");
     CliRun table = cli(tableIsFile, "x", badModel);
     assertThat(table.code()).as(table.err()).isEqualTo(2);
-    assertThat(table.err()).contains("where the directory runs belongs");
+    assertThat(table.err()).contains("where the directory _units belongs");
     assertThat(Files.readString(file)).isEqualTo("a file");
   }
 
@@ -451,8 +435,8 @@ class SweepTest {
     assertThat(after.code()).as(after.err()).isZero();
     try (Stream<Path> s = Files.list(results)) {
       assertThat(s.map(p -> p.getFileName().toString()))
-          .as("the tables and nothing else: no _leases, no _staging")
-          .containsExactlyInAnyOrder("samples", "metrics", "prune_stats", "runs", "engine_checks");
+          .as("the tables' namespace and nothing else: no _leases, no _staging, no _units")
+          .containsExactly(ResultsCatalog.DEFAULT_NAMESPACE);
     }
   }
 
@@ -480,7 +464,7 @@ class SweepTest {
             "sweep.attack.steps=1");
     assertThat(r.code()).as(r.err()).isEqualTo(1);
     assertThat(r.err()).contains("run f of sweep broken failed (runs status FAILED)", "id 2");
-    Row run = Tables.read(spark, new ResultsLayout(results.toString()), ResultsLayout.RUNS).first();
+    Row run = table(results.toString(), ResultsLayout.RUNS).first();
     assertThat(run.<String>getAs("status")).isEqualTo("FAILED");
     assertThat(run.<Object>getAs("ended_at")).isNotNull();
     assertThat(results.resolve("_staging")).doesNotExist();
@@ -510,10 +494,7 @@ class SweepTest {
     }
     assertThat(cli.execute(args.toArray(String[]::new))).as(err.toString()).isZero();
 
-    Row m =
-        Tables.read(spark, new ResultsLayout(results.toString()), ResultsLayout.METRICS)
-            .where("level = 'config'")
-            .first();
+    Row m = table(results.toString(), ResultsLayout.METRICS).where("level = 'config'").first();
     assertThat(m.<Long>getAs("correct")).as("precondition: no image correct").isZero();
     for (String c : List.of("strict_asr", "strict_asr_lower", "strict_asr_upper")) {
       assertThat(m.<Object>getAs(c)).as(c).isNull();
@@ -544,18 +525,76 @@ class SweepTest {
     return sets.toArray(String[]::new);
   }
 
-  /**
-   * Matches the first file of the run's second table write: each stages in {@code
-   * _staging/SWEEP/RUN_ID/RUN_ID-<nanos>/}; the first is the RUNNING row, the second the metrics.
-   */
+  /** Matches the first data file of the run's metrics commit. */
   private static java.util.function.Predicate<String> metricsWrite(String runId) {
-    java.util.Set<String> writes = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    java.util.regex.Pattern table =
-        java.util.regex.Pattern.compile("/_staging/[^/]+/" + runId + "/(" + runId + "-\\d+)/");
-    return path -> {
-      java.util.regex.Matcher m = table.matcher(path);
-      return m.find() && writes.add(m.group(1)) && writes.size() == 2;
-    };
+    String data = "/" + ResultsCatalog.DEFAULT_NAMESPACE + "/metrics/data/";
+    String run = "/run_id=" + runId + "/";
+    return path -> path.contains(data) && path.contains(run);
+  }
+
+  @Test
+  void aDriverThatLostItsLeaseCommitsNothingAfter() throws Exception {
+    // Another driver takes the run over (its lease file names it) once this one committed a unit:
+    // as a frozen driver finds on waking. Its executors commit no more units, its driver no rows.
+    Path results = tmp.resolve("fenced");
+    Path units = results.resolve(ResultsLayout.UNITS).resolve("fenced").resolve("f");
+    Path leaseFile = results.resolve(ResultsLayout.LEASES).resolve("fenced").resolve("f");
+    java.util.concurrent.atomic.AtomicInteger atTakeover =
+        new java.util.concurrent.atomic.AtomicInteger(-1);
+    Thread takeover =
+        new Thread(
+            () -> {
+              try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+                while (committedUnits(units) == 0 && System.nanoTime() < deadline) {
+                  Thread.sleep(20);
+                }
+                Files.writeString(leaseFile, "token=another-driver\n");
+                atTakeover.set(committedUnits(units));
+              } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    takeover.start();
+    CliRun r =
+        cli(
+            results,
+            "f",
+            "sweep.name=fenced",
+            "sweep.data.limit=32",
+            "sweep.data.shards=2",
+            "sweep.attack.steps=2",
+            "sweep.attack.batch-size=16",
+            "sweep.grid.E=[0.05]",
+            "sweep.grid.R=[0.01]");
+    takeover.join();
+    assertThat(atTakeover.get()).as("taken over after the first unit").isPositive();
+    assertThat(r.code()).as(r.err()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("run f of sweep fenced failed (another driver took its lease over)");
+    // At most the units in flight at the takeover still landed; never the rest of the run.
+    assertThat(committedUnits(units)).isLessThanOrEqualTo(atTakeover.get() + 2).isLessThan(6);
+    String root = results.toString();
+    assertThat(table(root, ResultsLayout.RUNS).first().<String>getAs("status"))
+        .as("the RUNNING row, left to the driver that took over")
+        .isEqualTo("RUNNING");
+    for (String t : List.of("samples", "metrics", "prune_stats", "engine_checks")) {
+      assertThat(table(root, t).count()).as(t).isZero();
+    }
+    assertThat(Files.readString(leaseFile)).as("left to its holder").contains("another-driver");
+  }
+
+  private static int committedUnits(Path units) throws IOException {
+    if (!Files.isDirectory(units)) {
+      return 0;
+    }
+    try (Stream<Path> s =
+        Files.find(
+            units,
+            4,
+            (p, a) -> a.isDirectory() && p.getFileName().toString().startsWith("shard-"))) {
+      return (int) s.count();
+    }
   }
 
   @Test
@@ -604,19 +643,18 @@ class SweepTest {
   }
 
   private static Row runRow(ResultsLayout layout) {
-    try {
-      return Tables.read(spark, layout, ResultsLayout.RUNS).first();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return table(layout.root(), ResultsLayout.RUNS).first();
   }
 
   private static long tableRows(ResultsLayout layout, String table) {
-    try {
-      return Tables.read(spark, layout, table).count();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    return table(layout.root(), table).count();
+  }
+
+  /** A results table of the embedded catalog in {@code root}. */
+  private static Dataset<Row> table(String root, String table) {
+    return ResultsCatalog.open(
+            spark, ResultsCatalog.EMBEDDED, ResultsCatalog.DEFAULT_NAMESPACE, root)
+        .read(table);
   }
 
   @Test
@@ -702,13 +740,5 @@ class SweepTest {
       out.add(r.toString());
     }
     return out;
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.delete(f);
-      }
-    }
   }
 }

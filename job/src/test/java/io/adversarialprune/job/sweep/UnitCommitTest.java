@@ -20,13 +20,13 @@ class UnitCommitTest {
   @Test
   void theFirstAttemptCommitsAndALaterOneLeavesNothingBehind() throws Exception {
     FileSystem fs = FileSystem.getLocal(new Configuration());
-    Path finalDir = tmp.resolve("samples/s/r/none/seed-0/shard-0");
-    Path first = attempt("none.seed-0.shard-0.attempt-app1-1", "first");
+    Path finalDir = tmp.resolve("_units/s/r/none/pgd/seed-0/shard-0");
+    Path first = attempt("none.pgd.seed-0.shard-0.attempt-app1-1", "first");
     assertThat(UnitCommit.commitDir(fs, path(first), path(finalDir))).isTrue();
     assertThat(Files.readString(finalDir.resolve("part-0.parquet"))).isEqualTo("first");
     assertThat(first).doesNotExist();
 
-    Path second = attempt("none.seed-0.shard-0.attempt-app1-2", "second");
+    Path second = attempt("none.pgd.seed-0.shard-0.attempt-app1-2", "second");
     assertThat(UnitCommit.commitDir(fs, path(second), path(finalDir))).isFalse();
     assertThat(second).doesNotExist();
     assertThat(files(finalDir)).containsExactly("part-0.parquet");
@@ -36,12 +36,12 @@ class UnitCommitTest {
   @Test
   void anAttemptThatLosesTheRaceAfterItsCheckTakesItselfBackOut() throws Exception {
     FileSystem fs = FileSystem.getLocal(new Configuration());
-    Path finalDir = tmp.resolve("samples/s/r/none/seed-0/shard-1");
-    Path winner = attempt("none.seed-0.shard-1.attempt-app1-1", "winner");
+    Path finalDir = tmp.resolve("_units/s/r/none/pgd/seed-0/shard-1");
+    Path winner = attempt("none.pgd.seed-0.shard-1.attempt-app1-1", "winner");
     assertThat(UnitCommit.commitDir(fs, path(winner), path(finalDir))).isTrue();
     // The loser passed its existence check before the winner's rename, then renames: Hadoop moves
     // (or copies) it inside the winner's directory instead of failing.
-    Path loser = attempt("none.seed-0.shard-1.attempt-app2-1", "loser");
+    Path loser = attempt("none.pgd.seed-0.shard-1.attempt-app2-1", "loser");
     assertThat(UnitCommit.renameUnlessTaken(fs, path(loser), path(finalDir))).isFalse();
     assertThat(loser).doesNotExist();
     assertThat(files(finalDir)).containsExactly("part-0.parquet");
