@@ -2,6 +2,7 @@ package io.adversarialprune.job;
 
 import io.adversarialprune.job.check.EngineCheckFailedException;
 import io.adversarialprune.job.cli.EngineProbeCommand;
+import io.adversarialprune.job.cli.ImportCommand;
 import io.adversarialprune.job.cli.IngestCommand;
 import io.adversarialprune.job.cli.QueryCommand;
 import io.adversarialprune.job.cli.ReportCommand;
@@ -32,6 +33,7 @@ import picocli.CommandLine.ScopeType;
       IngestCommand.class,
       QueryCommand.class,
       ReportCommand.class,
+      ImportCommand.class,
       EngineProbeCommand.class,
       CommandLine.HelpCommand.class
     })
