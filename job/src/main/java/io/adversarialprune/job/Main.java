@@ -53,6 +53,9 @@ public final class Main {
     "org.apache.spark.util.SparkStringUtils"
   };
 
+  /** Whether {@code --verbose} was given: then a failure's stack trace is printed too. */
+  private static volatile boolean verbose;
+
   private Main() {}
 
   /**
@@ -65,6 +68,7 @@ public final class Main {
       scope = ScopeType.INHERIT,
       description = "Log the job's diagnostics (each unit, each engine check) and every warning.")
   void verbose(boolean on) {
+    verbose = on;
     if (on) {
       Configurator.setLevel("io.adversarialprune", Level.DEBUG);
       for (String logger : QUIET) {
@@ -102,6 +106,19 @@ public final class Main {
     if (check != null) {
       // A finding about the engine or the model, not a crash: the message says it all.
       err.println("failed: " + check.getMessage());
+      err.flush();
+      return EXIT_FAILURE;
+    }
+    RunFailedException run = find(e, RunFailedException.class);
+    if (run != null && run.interrupted()) {
+      // The signal hook said what happened and how to resume: one message, not two.
+      err.flush();
+      return EXIT_FAILURE;
+    }
+    if (run != null && !verbose) {
+      // The run's own account names the run, what its runs row says and the first cause below
+      // Spark's wrappers; Spark's and the engine's stack traces come with --verbose.
+      err.println("failed: " + run.getMessage());
       err.flush();
       return EXIT_FAILURE;
     }

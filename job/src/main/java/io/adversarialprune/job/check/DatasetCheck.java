@@ -249,12 +249,17 @@ final class DatasetCheck {
               + selected
               + ", leaving "
               + left
-              + "; lower sweep.data.limit to at most "
-              + Math.max(0, sortedIds.length - count)
-              + " or "
-              + key
-              + " to at most "
-              + left);
+              + "; "
+              + (left == 0
+                  ? "set sweep.data.limit to at most "
+                      + Math.max(1, sortedIds.length - count)
+                      + " (images attacked) so that images are left to calibrate on"
+                  : "lower sweep.data.limit to at most "
+                      + Math.max(1, sortedIds.length - count)
+                      + " or "
+                      + key
+                      + " to at most "
+                      + left));
     }
     return new long[] {sortedIds[selected], sortedIds[selected + count - 1] + 1};
   }

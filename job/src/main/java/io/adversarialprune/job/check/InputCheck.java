@@ -5,6 +5,7 @@ import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.cache.ExecutorCache;
 import io.adversarialprune.job.config.ModelConfig;
 import io.adversarialprune.job.config.NamedAttack;
+import io.adversarialprune.job.config.PruneOptions;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.config.TransferTarget;
 import io.adversarialprune.job.results.ResultsCatalog;
@@ -158,6 +159,10 @@ public final class InputCheck {
                 + ": export it with probes by "
                 + Probes.EXPORT_TOOL);
       }
+      String filterProblem = pruneFilterProblem(c.parameters().keySet(), config);
+      if (filterProblem != null) {
+        throw new UserInputException(filterProblem);
+      }
       return new SourceModel(c.classes(), clampProblems);
     } catch (UserInputException e) {
       throw e;
@@ -193,6 +198,40 @@ public final class InputCheck {
     } catch (ExecutionException e) {
       // the dataset's problem is reported; the model's would be found on the next run
     }
+  }
+
+  /**
+   * A problem when {@code sweep.prune.include} and {@code .exclude} together select none of the
+   * model's parameters while the grid prunes weights: every config would then be the baseline under
+   * another name. Null when they select some, or the grid prunes no weight.
+   */
+  static String pruneFilterProblem(java.util.Collection<String> parameters, SweepConfig config) {
+    PruneOptions p = config.prune();
+    if (p.include() == null && p.exclude() == null) {
+      return null;
+    }
+    io.adversarialprune.udfs.prune.PruneSpec pruning =
+        config.grid().stream()
+            .filter(
+                spec ->
+                    spec.steps().stream()
+                        .anyMatch(st -> st.type() != io.adversarialprune.udfs.prune.PruneType.A))
+            .findFirst()
+            .orElse(null);
+    if (pruning == null || parameters.stream().anyMatch(pruning::selects)) {
+      return null;
+    }
+    return "sweep.prune.include"
+        + (p.include() == null ? "" : " ('" + p.include() + "')")
+        + " and sweep.prune.exclude"
+        + (p.exclude() == null ? "" : " ('" + p.exclude() + "')")
+        + " select none of the "
+        + parameters.size()
+        + " parameters of the model of sweep.model.path ("
+        + config.model().path()
+        + "), e.g. "
+        + parameters.stream().sorted().limit(3).toList()
+        + ": every config would prune nothing";
   }
 
   /** The model's problems with the grid's feature-map clamp: its probe methods and layers. */

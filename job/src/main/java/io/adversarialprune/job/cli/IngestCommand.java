@@ -1,5 +1,6 @@
 package io.adversarialprune.job.cli;
 
+import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.ingest.Ingest;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -28,6 +29,32 @@ public final class IngestCommand implements Runnable {
         spec.commandLine(), "choose a source format: idx, image-folder or json-map");
   }
 
+  /**
+   * A local {@code --out} whose nearest existing ancestor is a file cannot be created: said here,
+   * naming both, rather than by a file system's exception at the first write.
+   */
+  static void checkOut(String out) {
+    if (out.contains("://") || out.startsWith("hdfs:") || out.startsWith("s3")) {
+      return;
+    }
+    for (Path p = Path.of(out).toAbsolutePath().getParent(); p != null; p = p.getParent()) {
+      if (java.nio.file.Files.exists(p)) {
+        if (!java.nio.file.Files.isDirectory(p)) {
+          throw new UserInputException("--out " + out + " cannot be created: " + p + " is a file");
+        }
+        return;
+      }
+    }
+  }
+
+  /** {@code --classes}, checked before any file is read. */
+  static void checkClasses(CommandSpec spec, int classes) {
+    if (classes < 1) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--classes must be at least 1, got " + classes);
+    }
+  }
+
   abstract static class Base implements Callable<Integer> {
     @Option(
         names = "--out",
@@ -41,6 +68,7 @@ public final class IngestCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      checkOut(out);
       long rows = ingest();
       spec.commandLine().getOut().printf("wrote %d images to %s%n", rows, out);
       return 0;
@@ -67,6 +95,7 @@ public final class IngestCommand implements Runnable {
 
     @Override
     long ingest() throws Exception {
+      checkClasses(spec, classes);
       return Ingest.fromIdx(images, labels, classes, out);
     }
   }
@@ -107,6 +136,7 @@ public final class IngestCommand implements Runnable {
 
     @Override
     long ingest() throws Exception {
+      checkClasses(spec, classes);
       return Ingest.fromJsonMap(images, map, classes, out);
     }
   }

@@ -45,6 +45,10 @@ public final class QueryCommand extends ResultsCommand {
 
   @Override
   Integer run(SparkSession spark) throws Exception {
+    if (limit < 0) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--limit must be at least 0, got " + limit);
+    }
     List<String> views = views(spark);
     Dataset<Row> df;
     try {
@@ -63,17 +67,38 @@ public final class QueryCommand extends ResultsCommand {
                   : ""),
           e);
     }
+    List<Row> rows = collect(df);
     PrintWriter out = spec.commandLine().getOut();
     if (format == Format.table) {
-      out.print(table(df.columns(), df.limit(limit).collectAsList()));
+      out.print(table(df.columns(), rows));
     } else {
       out.println(String.join(",", df.columns()));
-      for (Row r : df.limit(limit).collectAsList()) {
+      for (Row r : rows) {
         out.println(csvLine(r));
       }
     }
     out.flush();
     return 0;
+  }
+
+  /**
+   * The query's first {@link #limit} rows. The user's SQL failing as it runs (division by zero
+   * under ANSI mode, a bad cast, {@code raise_error}) is reported in one line with Spark's error
+   * condition, as a usage error, not a job failure with Spark's stack traces.
+   */
+  private List<Row> collect(Dataset<Row> df) {
+    try {
+      return df.limit(limit).collectAsList();
+    } catch (RuntimeException e) {
+      for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+        if (c instanceof org.apache.spark.SparkThrowable t && t.getCondition() != null) {
+          String m = String.valueOf(c.getMessage()).strip();
+          int nl = m.indexOf('\n');
+          throw new UserInputException("query failed: " + (nl < 0 ? m : m.substring(0, nl)), e);
+        }
+      }
+      throw e;
+    }
   }
 
   /**

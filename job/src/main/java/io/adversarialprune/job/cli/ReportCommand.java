@@ -1,5 +1,6 @@
 package io.adversarialprune.job.cli;
 
+import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.report.Charts;
 import io.adversarialprune.job.report.HtmlReport;
 import io.adversarialprune.job.report.ReportData;
@@ -34,6 +35,9 @@ public final class ReportCommand extends ResultsCommand {
 
   @Override
   Integer run(SparkSession spark) throws Exception {
+    if (Files.isDirectory(out)) {
+      throw new UserInputException("--out " + out + " is a directory; name the HTML file to write");
+    }
     ReportData data =
         new ReportLoader(spark, catalog(spark), new ResultsLayout(results))
             .load(sweep, runId, compareTo);
@@ -47,12 +51,16 @@ public final class ReportCommand extends ResultsCommand {
     Files.createDirectories(parent);
     // Written beside the target and moved, so a viewer never opens half a page.
     Path tmp = parent.resolve("." + out.getFileName() + ".tmp-" + System.nanoTime());
-    Files.writeString(tmp, html, StandardCharsets.UTF_8);
-    Files.move(
-        tmp,
-        out,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    try {
+      Files.writeString(tmp, html, StandardCharsets.UTF_8);
+      Files.move(
+          tmp,
+          out,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
     spec.commandLine()
         .getOut()
         .println(

@@ -64,7 +64,10 @@ public final class RunCommand implements Callable<Integer> {
     if (!RUN_ID.matcher(id).matches()) {
       throw new ParameterException(
           spec.commandLine(),
-          "--run-id must be letters, digits, '.', '_' or '-', got '" + id + "'");
+          "--run-id must start with a letter or digit and go on with letters, digits, '.', '_'"
+              + " or '-', got '"
+              + id
+              + "'");
     }
     if (id.length() > ResultsLayout.MAX_NAME_LENGTH) {
       // A directory and a file name under the results root: too long fails at the first write.

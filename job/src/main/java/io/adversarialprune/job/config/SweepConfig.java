@@ -198,7 +198,8 @@ public record SweepConfig(
       grid = null;
     }
     List<TransferTarget> transfer = read(problems, () -> TransferTarget.listFrom(s));
-    boolean anatomy = s.getBoolean("anatomy");
+    Config resolved = config; // read by its full path, so a problem names sweep.anatomy
+    Boolean anatomy = read(problems, () -> resolved.getBoolean("sweep.anatomy"));
     EngineConfig engine = read(problems, () -> EngineConfig.from(s.getConfig("engine")));
     CheckConfig check = read(problems, () -> CheckConfig.from(s.getConfig("engine.check")));
     if (grid != null && transfer != null && grid.isEmpty() && transfer.isEmpty()) {

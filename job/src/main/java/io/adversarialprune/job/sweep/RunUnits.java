@@ -175,7 +175,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     }
     String device = source.device().toString();
     UnitInfo info = UnitInfo.of(unit, result, baselineAdvPred, device, HOST, report);
-    boolean committed = commit.commit(unit, result, baselineAdvPred, info);
+    boolean committed = commit.commit(unit, result, baselineAdvPred, info, checks);
     return new Outcome(unit, true, device, committed ? info : null, checks);
   }
 

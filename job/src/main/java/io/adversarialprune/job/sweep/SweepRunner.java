@@ -92,7 +92,21 @@ public final class SweepRunner {
   private Summary runHoldingLease(InputCheck.Inputs inputs, RunLease lease) throws IOException {
     this.lease = lease;
     // Tables created or brought up to date before anything runs: a foreign table exits 2 here.
-    catalog.prepare();
+    try {
+      catalog.prepare();
+    } catch (org.apache.hadoop.fs.FSError e) {
+      throw new RunFailedException(
+          "run "
+              + runId
+              + " of sweep "
+              + config.name()
+              + " could not start: cannot create its tables in "
+              + catalog
+              + " (is the disk full? "
+              + reason(e)
+              + "); nothing was recorded",
+          e);
+    }
     InputCheck.runIdentity(catalog, config, runId);
     Summary done = succeededAlready(inputs);
     if (done != null) {
@@ -124,9 +138,14 @@ public final class SweepRunner {
         devices.add(o.device());
         computed += o.computed() ? 1 : 0;
       }
-      // Before the aggregation, which a kill or a full disk can interrupt: a resume that then
+      // The checks committed with the units, this attempt's and earlier ones': a resume that
       // computes nothing still finds the checks of the executors that computed the units.
-      writeChecks(outcomes.stream().flatMap(o -> o.checks().stream()).toList());
+      long checked = outcomes.stream().mapToLong(o -> o.checks().size()).sum();
+      writeChecks(
+          UnitCommit.committedChecks(
+              layout.units(config.name(), runId).getFileSystem(hadoopConf()),
+              layout.units(config.name(), runId)),
+          checked);
       List<Row> configMetrics = aggregate(plan, outcomes);
       synchronized (ending) {
         if (ended) {
@@ -166,7 +185,9 @@ public final class SweepRunner {
   private RuntimeException failedOnce(Instant started, Throwable cause, RunLease lease) {
     if (ended) { // a signal ended the run, and recorded it: this is its aftermath
       return new RunFailedException(
-          "run " + runId + " of sweep " + config.name() + " was interrupted by a signal", cause);
+          "run " + runId + " of sweep " + config.name() + " was interrupted by a signal",
+          cause,
+          true);
     }
     ended = true;
     String row = "another driver took its lease over";
@@ -182,7 +203,7 @@ public final class SweepRunner {
       }
       if (cause instanceof EngineCheckFailedException failed) {
         try {
-          writeChecks(List.of(failed.record()));
+          writeChecks(List.of(failed.record()), 1);
         } catch (Throwable suppressed) {
           cause.addSuppressed(suppressed);
         }
@@ -267,9 +288,10 @@ public final class SweepRunner {
       for (int i = 0; i < STATUS_RESERVE_BYTES / block.length; i++) {
         out.write(block);
       }
-    } catch (IOException e) {
+    } catch (IOException | org.apache.hadoop.fs.FSError e) {
+      // Hadoop's local file system throws FSError, an Error, for a full disk.
       ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
-      throw new IOException(
+      throw new RunFailedException(
           "run "
               + runId
               + " of sweep "
@@ -278,7 +300,9 @@ public final class SweepRunner {
               + file
               + " ("
               + STATUS_RESERVE_BYTES
-              + " bytes kept for its status; is the disk full?); nothing was recorded",
+              + " bytes kept for its status; is the disk full? "
+              + reason(e)
+              + "); nothing was recorded",
           e);
     }
   }
@@ -306,7 +330,7 @@ public final class SweepRunner {
                 + "? Nothing was recorded",
             e);
       }
-      throw new IOException(start + reason(e) + "; nothing was recorded", e);
+      throw new RunFailedException(start + reason(e) + "; nothing was recorded", e);
     }
   }
 
@@ -601,16 +625,32 @@ public final class SweepRunner {
    * Adds this driver's engine checks to the run's {@code engine_checks} rows, in one commit: a
    * resumed run keeps the checks of the attempts whose units it reuses.
    */
-  private void writeChecks(List<EngineCheckRecord> checks) throws IOException {
+  private void writeChecks(List<EngineCheckRecord> checks, long runNow) throws IOException {
     if (checks.isEmpty()) {
       return;
     }
-    List<Row> rows =
-        new ArrayList<>(catalog.readRun(ResultsLayout.ENGINE_CHECKS, config.name(), runId));
-    rows.addAll(EngineCheckRecord.rows(checks, config.name(), runId));
-    commit(ResultsLayout.ENGINE_CHECKS, rows);
+    // The run's rows so far (a failed attempt's failing check) and these, each once.
+    java.util.Map<String, Row> rows = new java.util.LinkedHashMap<>();
+    for (Row r : catalog.readRun(ResultsLayout.ENGINE_CHECKS, config.name(), runId)) {
+      rows.put(checkKey(r), Row.fromSeq(r.toSeq()));
+    }
+    for (Row r : EngineCheckRecord.rows(checks, config.name(), runId)) {
+      rows.put(checkKey(r), r);
+    }
+    commit(ResultsLayout.ENGINE_CHECKS, new ArrayList<>(rows.values()));
     long failed = checks.stream().filter(c -> !c.report().passed()).count();
-    LOG.info("engine checks: {} run, {} failed", checks.size(), failed);
+    LOG.info(
+        "engine checks: {} of the run's units ({} run now), {} failed",
+        checks.size(),
+        runNow,
+        failed);
+  }
+
+  /** What tells two engine-check rows apart: where and when each ran, at which batch size. */
+  private static String checkKey(Row r) {
+    int at = EngineCheckRecord.SCHEMA.fieldIndex("checked_at");
+    Object when = r.get(at) instanceof java.sql.Timestamp t ? t.toInstant() : r.get(at);
+    return r.get(2) + "|" + r.get(3) + "|" + r.get(4) + "|" + r.get(9) + "|" + when;
   }
 
   /**

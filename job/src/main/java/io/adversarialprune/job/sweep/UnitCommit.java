@@ -3,11 +3,16 @@ package io.adversarialprune.job.sweep;
 import io.adversarialprune.job.data.PosixLocalFileSystem;
 import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.job.results.AdversarialImages;
+import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.UnitInfo;
 import io.adversarialprune.udfs.exec.UnitResult;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -53,6 +58,37 @@ final class UnitCommit {
     this.conf = PosixLocalFileSystem.configuration();
   }
 
+  /**
+   * The engine checks a unit's slot ran before it attacked, in the unit's directory (Java
+   * serialization, as they travel to the driver; read by the same job's driver only, and removed
+   * with the units once the run succeeds). A name Spark's readers skip.
+   */
+  static final String CHECKS_FILE = "_engine-checks.ser";
+
+  /** The engine checks committed with the units under {@code dir}, in no particular order. */
+  @SuppressWarnings("unchecked")
+  static List<EngineCheckRecord> committedChecks(FileSystem fs, Path dir) throws IOException {
+    List<EngineCheckRecord> out = new ArrayList<>();
+    if (!fs.exists(dir)) {
+      return out;
+    }
+    List<Path> dirs = new ArrayList<>(List.of(dir));
+    while (!dirs.isEmpty()) {
+      for (org.apache.hadoop.fs.FileStatus f : fs.listStatus(dirs.remove(dirs.size() - 1))) {
+        if (f.isDirectory()) {
+          dirs.add(f.getPath());
+        } else if (f.getPath().getName().equals(CHECKS_FILE)) {
+          try (ObjectInputStream in = new ObjectInputStream(fs.open(f.getPath()))) {
+            out.addAll((List<EngineCheckRecord>) in.readObject());
+          } catch (ClassNotFoundException e) {
+            throw new IOException(f.getPath() + " holds no engine checks of this job", e);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   /** Whether {@code unit} is committed already. */
   boolean committed(Unit unit) throws IOException {
     Path dir = layout.unit(sweep, runId, unit);
@@ -63,9 +99,16 @@ final class UnitCommit {
    * Writes {@code unit}'s results to staging and renames them into place.
    *
    * @param baselineAdvPred this unit's predictions on the baseline's adversarial images, or null
+   * @param checks the engine checks its slot ran before it attacked: committed with the unit, so a
+   *     run killed before its driver recorded them finds them on resume ({@link #CHECKS_FILE})
    * @return false if another attempt committed the unit first (its result then stands)
    */
-  boolean commit(Unit unit, UnitResult result, int[] baselineAdvPred, UnitInfo info)
+  boolean commit(
+      Unit unit,
+      UnitResult result,
+      int[] baselineAdvPred,
+      UnitInfo info,
+      List<EngineCheckRecord> checks)
       throws IOException {
     TaskContext task = TaskContext.get();
     // Unique across drivers too: task attempt ids restart at 0 in every application.
@@ -80,6 +123,13 @@ final class UnitCommit {
         baselineAdvPred,
         info,
         conf);
+    if (!checks.isEmpty()) {
+      Path file = new Path(staging, CHECKS_FILE);
+      try (ObjectOutputStream out =
+          new ObjectOutputStream(file.getFileSystem(conf).create(file, true))) {
+        out.writeObject(new ArrayList<>(checks));
+      }
+    }
     if (unit.keepAdversarial()) {
       long[] ids = result.samples().stream().mapToLong(s -> s.id()).toArray();
       new AdversarialImages(ids, result.adversarial(), pixelsPerImage)

@@ -234,4 +234,32 @@ class IngestCommandTest {
   private String stderr() {
     return err.toString(StandardCharsets.UTF_8);
   }
+
+  @Test
+  void anOutWhoseParentIsAFileIsNamedAndNothingIsWritten() throws IOException {
+    Path images = IngestFixtures.idxImages(src.resolve("images.gz"), true);
+    Path labels = IngestFixtures.idxLabels(src.resolve("labels"), false, IDX_LABELS);
+    Path file = Files.writeString(outDir.resolve("a-file"), "x");
+    out = file.resolve("sub").toString();
+
+    int code = Main.execute(idx(images, labels, "10"));
+
+    assertThat(code).as(stderr()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(stderr())
+        .startsWith("error: --out " + out + " cannot be created: " + file + " is a file")
+        .doesNotContain("\tat ");
+    assertThat(leftovers()).containsExactly("a-file");
+  }
+
+  @Test
+  void zeroClassesIsRefusedNamingTheOption() throws IOException {
+    Path images = IngestFixtures.idxImages(src.resolve("images.gz"), true);
+    Path labels = IngestFixtures.idxLabels(src.resolve("labels"), false, IDX_LABELS);
+
+    int code = Main.execute(idx(images, labels, "0"));
+
+    assertThat(code).as(stderr()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(stderr()).contains("--classes must be at least 1, got 0");
+    assertThat(leftovers()).isEmpty();
+  }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Main;
 import io.adversarialprune.job.cache.TempDirs;
+import io.adversarialprune.job.results.MetricsTable;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
@@ -143,5 +144,84 @@ class QueryCommandTest {
     String warehouse = spark.conf().get("spark.sql.warehouse.dir");
     assertThat(warehouse).doesNotContain(System.getProperty("user.dir"));
     assertThat(Files.exists(cwdWarehouse)).isEqualTo(existedBefore);
+  }
+
+  /** A root with one run's metrics rows, for the query-only tests below. */
+  private static Path metricsRoot(String name) {
+    Path root = tmp.resolve(name);
+    spark
+        .sql("SELECT 's' AS sweep, 'r' AS run_id, 'config' AS level, 0.5D AS clean_acc")
+        .createOrReplaceTempView("one_metric");
+    ResultsFixtures.write(
+        spark,
+        root.toString(),
+        ResultsLayout.METRICS,
+        spark.sql("SELECT * FROM one_metric").collectAsList().stream()
+            .map(
+                r -> {
+                  Object[] v = new Object[MetricsTable.SCHEMA.size()];
+                  for (int i = 0; i < r.size(); i++) {
+                    v[MetricsTable.SCHEMA.fieldIndex(r.schema().fields()[i].name())] = r.get(i);
+                  }
+                  return (org.apache.spark.sql.Row) org.apache.spark.sql.RowFactory.create(v);
+                })
+            .toList());
+    return root;
+  }
+
+  @Test
+  void aWriteThroughQueryIsRefusedAndTheTableKeepsItsRows() {
+    Path root = metricsRoot("refused-write");
+    Result insert = query(root, "INSERT INTO metrics SELECT * FROM metrics");
+    assertThat(insert.code()).isEqualTo(2);
+    assertThat(insert.err()).startsWith("error: query is read-only: refused");
+    assertThat(query(root, "SELECT count(*) FROM metrics").out()).contains("| 1 ");
+    Result reflect = query(root, "SELECT reflect('java.lang.System', 'exit', 3)");
+    assertThat(reflect.code()).isEqualTo(2);
+    assertThat(reflect.err()).contains("reflect(), which calls Java methods");
+  }
+
+  @Test
+  void aNegativeLimitIsAUsageError() {
+    StringWriter err = new StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(new StringWriter()));
+    cli.setErr(new PrintWriter(err));
+    int code =
+        cli.execute(
+            "query", "--results", metricsRoot("limit").toString(), "--limit", "-1", "SELECT 1");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--limit must be at least 0, got -1")
+        .doesNotContain("\tat ");
+  }
+
+  @Test
+  void aQueryThatFailsAsItRunsSaysSoInOneLineWithSparksCondition() {
+    Path root = metricsRoot("runtime-error");
+    Result zero = query(root, "SELECT 1 / (count(*) - count(*)) FROM metrics");
+    assertThat(zero.code()).isEqualTo(2);
+    assertThat(zero.err().strip().lines()).hasSize(1);
+    assertThat(zero.err()).contains("query failed:", "DIVIDE_BY_ZERO");
+    Result raise = query(root, "SELECT raise_error('stop here') FROM metrics");
+    assertThat(raise.code()).isEqualTo(2);
+    assertThat(raise.err().strip().lines()).hasSize(1);
+    assertThat(raise.err()).contains("stop here");
+  }
+
+  @Test
+  void aReportOutThatIsADirectoryIsRefusedAndLeavesNothingBeside() throws Exception {
+    Path root = metricsRoot("report-dir");
+    Path dir = Files.createDirectories(tmp.resolve("report-dir-out"));
+    StringWriter err = new StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(new StringWriter()));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute("report", "--results", root.toString(), "--out", dir.toString());
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--out " + dir + " is a directory");
+    try (java.util.stream.Stream<Path> s = Files.list(tmp)) {
+      assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".tmp-"));
+    }
   }
 }

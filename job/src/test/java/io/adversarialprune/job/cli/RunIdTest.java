@@ -39,4 +39,17 @@ class RunIdTest {
     assertThat(err.toString()).contains("--run-id must be at most 100 characters", "got 250");
     assertThat(results).doesNotExist();
   }
+
+  @Test
+  void aRunIdStartingWithAHyphenSaysTheFirstCharacterMustBeALetterOrDigit() {
+    Path results = tmp.resolve("hyphen");
+    StringWriter err = new StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setErr(new PrintWriter(err));
+    cli.setOut(new PrintWriter(new StringWriter()));
+    int code = cli.execute("run", "--results", results.toString(), "--run-id=-x");
+    assertThat(code).as(err.toString()).isEqualTo(2);
+    assertThat(err.toString()).contains("--run-id must start with a letter or digit", "got '-x'");
+    assertThat(results).doesNotExist();
+  }
 }

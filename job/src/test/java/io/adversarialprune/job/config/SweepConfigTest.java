@@ -252,4 +252,11 @@ class SweepConfigTest {
         .allSatisfy(w -> assertThat(w).contains("has S = 0", "to that tensor's mean"));
     assertThat(c.warnings().get(0)).startsWith("sweep.grid: config S=0 ");
   }
+
+  @Test
+  void aBooleanKeyThatIsNoBooleanIsNamedByItsFullKey() {
+    assertThatThrownBy(() -> SweepConfig.load(null, List.of("sweep.anatomy=maybe")))
+        .isInstanceOf(UserInputException.class)
+        .hasMessageContaining("sweep.anatomy");
+  }
 }

@@ -146,6 +146,8 @@ class ClampSweepTest {
         .hasMessageContaining("(2 problems)")
         .hasMessageContaining("sweep.prune.calibration-images is 20")
         .hasMessageContaining("(0: all of them)")
+        .hasMessageContaining("set sweep.data.limit to at most")
+        .hasMessageNotContaining("calibration-images to at most 0")
         .hasMessageContaining("sweep.prune.clamp-layers names layer 'layer9'")
         .hasMessageContaining("conv1, bn1, relu, layer1, layer2, layer3, avgpool, logits");
   }

@@ -533,6 +533,19 @@ class SweepTest {
   }
 
   @Test
+  void aPruneFilterThatSelectsNoParameterExitsTwoAndWritesNothing() {
+    Path results = tmp.resolve("no-parameter");
+    List<String> sets = new ArrayList<>(List.of(oneUnit("filtered")));
+    sets.add("sweep.prune.include=nosuchparam");
+    sets.add("sweep.grid.E=[0.01]");
+    CliRun r = cli(results, "x", sets.toArray(String[]::new));
+    assertThat(r.code()).as(r.err()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("sweep.prune.include ('nosuchparam')", "select none of the", "parameters");
+    assertThat(results).doesNotExist();
+  }
+
+  @Test
   void aDriverThatLostItsLeaseCommitsNothingAfter() throws Exception {
     // Another driver takes the run over (its lease file names it) once this one committed a unit:
     // as a frozen driver finds on waking. Its executors commit no more units, its driver no rows.
@@ -622,6 +635,30 @@ class SweepTest {
     assertThat(runRow(layout).<String>getAs("status")).isEqualTo("SUCCEEDED");
     assertThat(tableRows(layout, ResultsLayout.ENGINE_CHECKS)).isPositive();
     assertThat(tableRows(layout, ResultsLayout.METRICS)).isPositive();
+  }
+
+  @Test
+  void checksLostWithTheirDriverAreFoundWithTheUnitsOnResume() {
+    // The driver dies as it records the engine checks, after every unit committed: the checks
+    // travel with the units, so the resume, which computes nothing, still records them.
+    String root = FullDiskFileSystem.root(tmp.resolve("checks-lost"));
+    ResultsLayout layout = new ResultsLayout(root);
+    CliRun failed;
+    try {
+      FullDiskFileSystem.fillWhenCreating(
+          path -> path.contains("/" + ResultsCatalog.DEFAULT_NAMESPACE + "/engine_checks/data/"),
+          false);
+      failed = cli(root, "k", oneUnit("lost"));
+    } finally {
+      FullDiskFileSystem.reset();
+    }
+    assertThat(failed.code()).as(failed.err()).isEqualTo(1);
+    assertThat(tableRows(layout, ResultsLayout.ENGINE_CHECKS)).isZero();
+
+    CliRun resumed = cli(root, "k", oneUnit("lost"));
+    assertThat(resumed.code()).as(resumed.err()).isZero();
+    assertThat(runRow(layout).<String>getAs("status")).isEqualTo("SUCCEEDED");
+    assertThat(tableRows(layout, ResultsLayout.ENGINE_CHECKS)).isPositive();
   }
 
   @Test
