@@ -15,17 +15,29 @@ import sys
 HERE = pathlib.Path(__file__).resolve().parent
 LAUNCHER = HERE.parent / "deploy" / "local" / "adversarial-prune"
 
-SETUP = '''from pathlib import Path
+SETUP = '''import glob
+from pathlib import Path
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-spark = SparkSession.builder.appName("adversarial-prune notebook").getOrCreate()
-# Directory names carry no key=value: every column is inside the files. A run writes `layers`
-# only with sweep.anatomy = on.
-for table in ["samples", "metrics", "prune_stats", "runs", "engine_checks", "layers"]:
-    if (Path(RESULTS) / table).exists() or "://" in RESULTS:
-        (spark.read.option("recursiveFileLookup", "true").parquet(f"{RESULTS}/{table}")
-            .createOrReplaceTempView(table))
+# The results are Apache Iceberg tables in a Spark catalog. The Iceberg runtime is inside the
+# application jar (`mvn -B -q -DskipTests package`); spark.jars.packages
+# org.apache.iceberg:iceberg-spark-runtime-4.1_2.13:1.12.0 brings it as well.
+builder = SparkSession.builder.appName("adversarial-prune notebook")
+for jar in glob.glob("../job/target/adversarial-prune-job-*-app.jar")[:1]:
+    builder = builder.config("spark.jars", jar)
+if CATALOG == "results":
+    # The embedded catalog: the Iceberg Hadoop catalog whose warehouse is the results root. A
+    # shared catalog (Hive, REST, Glue, JDBC) is configured as docs/RESULTS.md shows instead.
+    warehouse = RESULTS if "://" in RESULTS else str(Path(RESULTS).resolve())
+    builder = (builder
+        .config("spark.sql.catalog.results", "org.apache.iceberg.spark.SparkCatalog")
+        .config("spark.sql.catalog.results.type", "hadoop")
+        .config("spark.sql.catalog.results.warehouse", warehouse))
+spark = builder.getOrCreate()
+# The tables by their plain names (samples, metrics, prune_stats, runs, engine_checks, layers),
+# as the query command sees them. A run writes `layers` rows only with sweep.anatomy = on.
+spark.sql(f"USE {CATALOG}.{NAMESPACE}")
 # The queries read the sweep as '${ap.sweep}' (Spark SQL variable substitution).
 spark.conf.set("ap.sweep", SWEEP)
 
@@ -114,8 +126,10 @@ def markdown(text):
 def main(results, sweep):
     for name, (intro, queries) in NOTEBOOKS.items():
         cells = [
-            code('# Parameters: the results root (local path, hdfs://, s3a://...) and the sweep.\n'
-                 'RESULTS = "results"\nSWEEP = "%s"' % sweep, count=1),
+            code('# Parameters: the results root (local path, hdfs://, s3a://...), the sweep, and\n'
+                 '# the catalog and namespace of the tables ("results": the one in RESULTS).\n'
+                 'RESULTS = "results"\nSWEEP = "%s"\nCATALOG = "results"\n'
+                 'NAMESPACE = "adversarial_prune"' % sweep, count=1),
             markdown(intro),
             code(SETUP, count=2),
         ]
