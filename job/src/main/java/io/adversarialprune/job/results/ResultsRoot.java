@@ -94,14 +94,7 @@ public final class ResultsRoot {
    */
   public static void removeUnits(
       ResultsLayout layout, String sweep, String runId, Configuration conf) {
-    Path units = layout.units(sweep, runId);
-    try {
-      FileSystem fs = units.getFileSystem(conf);
-      fs.delete(units, true);
-      deleteEmptyDirs(fs, units.getParent(), 2);
-    } catch (IOException e) {
-      LOG.warn("could not remove {}: {}", units, e.toString());
-    }
+    removeRunDirectory(layout.units(sweep, runId), conf);
   }
 
   /**
@@ -111,13 +104,17 @@ public final class ResultsRoot {
    */
   public static void removeStaging(
       ResultsLayout layout, String sweep, String runId, Configuration conf) {
-    Path staging = layout.staging(sweep, runId);
+    removeRunDirectory(layout.staging(sweep, runId), conf);
+  }
+
+  /** Deletes {@code ROOT/KIND/SWEEP/RUN_ID} and its sweep's and kind's directories left empty. */
+  private static void removeRunDirectory(Path dir, Configuration conf) {
     try {
-      FileSystem fs = staging.getFileSystem(conf);
-      fs.delete(staging, true);
-      deleteEmptyDirs(fs, staging.getParent(), 2);
+      FileSystem fs = dir.getFileSystem(conf);
+      fs.delete(dir, true);
+      deleteEmptyDirs(fs, dir.getParent(), 2);
     } catch (IOException e) {
-      LOG.warn("could not remove {}: {}", staging, e.toString());
+      LOG.warn("could not remove {}: {}", dir, e.toString());
     }
   }
 

@@ -2,7 +2,6 @@ package io.adversarialprune.job.results;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.sql.SparkSession;
 
 /**
  * The results tables ({@link #ALL}) and how a command opens them: {@link #open} registers the
@@ -67,18 +66,6 @@ public final class Tables {
       }
     }
     throw new IllegalArgumentException("no results table " + name);
-  }
-
-  /**
-   * Opens the embedded catalog of {@code root} (see {@link ResultsCatalog#open}) with the default
-   * namespace, and makes it the session's current namespace.
-   *
-   * @return the names of the tables it holds, in {@link #ALL} order (empty: no results)
-   */
-  public static List<String> registerViews(SparkSession spark, String root) {
-    return use(
-        ResultsCatalog.open(
-            spark, ResultsCatalog.EMBEDDED, ResultsCatalog.DEFAULT_NAMESPACE, root));
   }
 
   /**

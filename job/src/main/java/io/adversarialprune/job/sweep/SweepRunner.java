@@ -113,13 +113,35 @@ public final class SweepRunner {
       return done;
     }
     Instant started = Instant.now();
-    reserveStatusSpace();
-    writeFirstRow(started);
     // A scheduler's stop (YARN, Kubernetes, spark-submit --kill) is a SIGTERM: the JVM runs its
     // shutdown hooks, this one before Spark's (a higher priority runs first), so Spark is still up
     // to write the row. Hadoop's manager bounds it: Kubernetes kills 30 s after its SIGTERM.
+    // Registered before the RUNNING row, so that no signal finds a RUNNING row and no hook.
     Runnable onSignal = () -> interrupted(started, lease);
-    ShutdownHookManager.get().addShutdownHook(onSignal, SIGNAL_HOOK_PRIORITY, 20, TimeUnit.SECONDS);
+    try {
+      ShutdownHookManager.get()
+          .addShutdownHook(onSignal, SIGNAL_HOOK_PRIORITY, 20, TimeUnit.SECONDS);
+    } catch (IllegalStateException e) { // the JVM is shutting down already
+      throw new RunFailedException(
+          "run " + runId + " of sweep " + config.name() + " was stopped before it started", e);
+    }
+    try {
+      reserveStatusSpace();
+      synchronized (ending) { // the signal hook records its row after this one, or instead
+        if (ended) {
+          throw new RunFailedException(
+              "run " + runId + " of sweep " + config.name() + " was interrupted by a signal",
+              null,
+              true);
+        }
+        writeFirstRow(started);
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      if (!ShutdownHookManager.get().isShutdownInProgress()) {
+        ShutdownHookManager.get().removeShutdownHook(onSignal);
+      }
+      throw e;
+    }
     try {
       SweepPlan plan = SweepPlan.of(config, inputs.shards());
       List<Unit> units = plan.units();

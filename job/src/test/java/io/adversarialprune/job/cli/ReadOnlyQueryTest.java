@@ -50,7 +50,7 @@ class ReadOnlyQueryTest {
             .config("spark.sql.catalog.results.warehouse", tmp.resolve("iceberg").toString())
             .getOrCreate();
     secret = Files.writeString(tmp.resolve("secret.txt"), "s3cret\n");
-    // metrics: a temporary view over parquet files, as Tables.registerViews makes them.
+    // metrics: a temporary view over parquet files, as the tests of earlier layouts made them.
     StructType schema =
         new StructType()
             .add("run", DataTypes.StringType)

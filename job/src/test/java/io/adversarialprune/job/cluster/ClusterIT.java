@@ -3,8 +3,8 @@ package io.adversarialprune.job.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
-import io.adversarialprune.job.results.Tables;
 import io.adversarialprune.job.sweep.SweepRunner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +90,7 @@ class ClusterIT {
             .getOrCreate();
     String local = tmp.resolve("local").toString();
     new SweepRunner(spark, SweepConfig.load(null, SWEEP), local, "ref").run();
-    Tables.registerViews(spark, local);
+    ResultsFixtures.use(spark, local);
     refSamples = samplesOf("ref");
     refMetrics = metricsOf("ref");
     assertThat(refSamples).hasSize(SAMPLES);
@@ -205,7 +205,7 @@ class ClusterIT {
     // The run's units went to the samples table in its last commits, then their directory went.
     assertThat(results.resolve(ResultsLayout.UNITS).resolve("cluster").resolve(runId))
         .doesNotExist();
-    Tables.registerViews(spark, results.toString());
+    ResultsFixtures.use(spark, results.toString());
     // every (config, attack, seed, sample) exactly once
     assertThat(
             spark

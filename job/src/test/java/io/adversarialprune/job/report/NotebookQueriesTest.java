@@ -2,7 +2,7 @@ package io.adversarialprune.job.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.adversarialprune.job.results.Tables;
+import io.adversarialprune.job.results.ResultsFixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,7 @@ class NotebookQueriesTest {
     spark = TinySweep.session("NotebookQueriesTest");
     String root = tmp.resolve("results").toString();
     TinySweep.runTwice(spark, root, "night-1", "night-2");
-    Tables.registerViews(spark, root);
+    ResultsFixtures.use(spark, root);
     // the notebooks' parameter, substituted by Spark SQL into '${ap.sweep}'
     spark.conf().set("ap.sweep", TinySweep.NAME);
   }

@@ -71,7 +71,7 @@ class AutoAttackSweepTest {
     cli.setOut(new PrintWriter(new StringWriter()));
     assertThat(cli.execute(args.toArray(String[]::new))).as(err.toString()).isZero();
 
-    Tables.registerViews(spark, root.toString());
+    ResultsFixtures.use(spark, root.toString());
     List<Row> byMember =
         spark
             .sql(

@@ -34,6 +34,16 @@ public final class ResultsFixtures {
   private ResultsFixtures() {}
 
   /** The embedded catalog of {@code root}, with the default namespace. */
+  /**
+   * Opens the embedded catalog of {@code root} and makes its results namespace the session's
+   * current one, as {@code query} does: {@code spark.sql("SELECT ... FROM metrics")} then works.
+   *
+   * @return the names of the tables it holds (empty: no results)
+   */
+  public static List<String> use(SparkSession spark, String root) {
+    return Tables.use(open(spark, root));
+  }
+
   public static ResultsCatalog open(SparkSession spark, String root) {
     return ResultsCatalog.open(
         spark, ResultsCatalog.EMBEDDED, ResultsCatalog.DEFAULT_NAMESPACE, root);

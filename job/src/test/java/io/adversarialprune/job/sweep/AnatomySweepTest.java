@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
-import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,7 +56,7 @@ class AnatomySweepTest {
 
   private static List<Row> run(String root, List<String> config) throws IOException {
     new SweepRunner(spark, SweepConfig.load(null, config), root, "r").run();
-    Tables.registerViews(spark, root);
+    ResultsFixtures.use(spark, root);
     return spark
         .sql(
             "SELECT config_id, level, seed, layer, layer_order, samples, clean_mean, clean_std,"

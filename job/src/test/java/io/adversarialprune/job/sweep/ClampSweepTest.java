@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.report.TinySweep;
-import io.adversarialprune.job.results.Tables;
+import io.adversarialprune.job.results.ResultsFixtures;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,7 +64,7 @@ class ClampSweepTest {
     SweepRunner.Summary summary =
         new SweepRunner(spark, SweepConfig.load(null, SMALL), root, "c1").run();
     assertThat(summary.units()).isEqualTo(3 * 2);
-    Tables.registerViews(spark, root);
+    ResultsFixtures.use(spark, root);
 
     List<Row> layers =
         spark

@@ -6,7 +6,6 @@ import io.adversarialprune.job.Main;
 import io.adversarialprune.job.report.TinySweep;
 import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
-import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -72,7 +71,7 @@ class EngineCheckSweepTest {
     Run run = run(root, "d1", SMALL);
     assertThat(run.code).as(run.err).isZero();
 
-    Tables.registerViews(spark, root.toString());
+    ResultsFixtures.use(spark, root.toString());
     List<Row> checks =
         spark
             .sql(
@@ -112,7 +111,7 @@ class EngineCheckSweepTest {
         .contains("sweep.engine.check.mode=warn");
     assertThat(committedUnits(root, "l1")).isEmpty();
 
-    Tables.registerViews(spark, root.toString());
+    ResultsFixtures.use(spark, root.toString());
     Row status = spark.sql("SELECT status, ended_at FROM runs WHERE run_id = 'l1'").first();
     assertThat(status.getString(0)).isEqualTo("FAILED");
     assertThat(status.isNullAt(1)).isFalse();
@@ -146,7 +145,7 @@ class EngineCheckSweepTest {
 
     assertThat(run.code).as(run.err).isZero();
     assertThat(committedUnits(root, "w1")).hasSize(4);
-    Tables.registerViews(spark, root.toString());
+    ResultsFixtures.use(spark, root.toString());
     assertThat(
             spark
                 .sql(
@@ -166,7 +165,7 @@ class EngineCheckSweepTest {
 
     assertThat(run.code).as(run.err).isZero();
     assertThat(committedUnits(root, "s1")).hasSize(4);
-    Tables.registerViews(spark, root.toString());
+    ResultsFixtures.use(spark, root.toString());
     List<Row> checks =
         spark
             .sql(

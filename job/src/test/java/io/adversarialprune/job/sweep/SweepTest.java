@@ -6,8 +6,8 @@ import io.adversarialprune.job.Main;
 import io.adversarialprune.job.cache.ExecutorCache;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsCatalog;
+import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
-import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -78,7 +78,7 @@ class SweepTest {
     assertThat(first.units()).isEqualTo(3 * 2 * 2 * 2);
     assertThat(first.computed()).isEqualTo(24);
 
-    Tables.registerViews(spark, root);
+    ResultsFixtures.use(spark, root);
     // The samples table has the unit files' schema.
     assertThat(
             java.util.Arrays.stream(spark.table("samples").schema().fields())
@@ -194,7 +194,7 @@ class SweepTest {
 
     // A rerun with a new run id gives the same numbers.
     new SweepRunner(spark, config, root, "r2").run();
-    Tables.registerViews(spark, root);
+    ResultsFixtures.use(spark, root);
     assertThat(metricsOf("r2")).isEqualTo(metricsOf("r1"));
     assertThat(samplesOf("r2")).isEqualTo(samplesOf("r1"));
 
@@ -202,7 +202,7 @@ class SweepTest {
     SweepRunner.Summary again = new SweepRunner(spark, config, root, "r2").run();
     assertThat(again.computed()).isZero();
     assertThat(again.configMetrics()).hasSameSizeAs(first.configMetrics());
-    Tables.registerViews(spark, root);
+    ResultsFixtures.use(spark, root);
     assertThat(metricsOf("r2")).isEqualTo(metricsOf("r1"));
     assertThat(count("SELECT * FROM samples WHERE run_id = 'r2'")).isEqualTo(3 * 2 * 2 * 40);
     // A finished run leaves its tables only: the committed units went into samples.
