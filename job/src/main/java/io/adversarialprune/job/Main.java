@@ -126,7 +126,9 @@ public final class Main {
     for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
       err.println("  caused by: " + c);
     }
-    e.printStackTrace(err);
+    if (verbose) {
+      e.printStackTrace(err);
+    }
     err.flush();
     return EXIT_FAILURE;
   }

@@ -59,10 +59,27 @@ public final class ClasspathFiles {
       dir.toFile().deleteOnExit();
       Path file = dir.resolve(Path.of(resource).getFileName().toString());
       file.toFile().deleteOnExit();
-      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+      try {
+        Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException e) {
+        Files.deleteIfExists(file);
+        long bytes =
+            ClasspathFiles.class.getResource(resource).openConnection().getContentLengthLong();
+        throw new IOException(
+            "could not copy "
+                + location
+                + " ("
+                + (bytes < 0 ? "size unknown" : bytes / (1 << 20) + " MiB")
+                + ") to "
+                + dir
+                + ": "
+                + e.getMessage()
+                + "; is the disk of java.io.tmpdir full? (TMPDIR or -Djava.io.tmpdir moves it)",
+            e);
+      }
       return file.toString();
     } catch (IOException e) {
-      throw new UncheckedIOException("could not extract " + location, e);
+      throw new UncheckedIOException(e.getMessage(), e);
     }
   }
 }
