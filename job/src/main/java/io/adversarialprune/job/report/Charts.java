@@ -182,6 +182,20 @@ public final class Charts {
    * layer's activations under the run's first attack, against the baseline's (the study's question:
    * where does the attack act?). Empty when the run measured no layers.
    */
+  /**
+   * The layer axis's tick labels: the probe names, or, when one is longer than {@link
+   * #MAX_TICK_LABEL}, every layer's {@code layer_order}. A real model's probe names (a DenseNet's
+   * {@code features.denseblock4.denselayer1}) are wider than the space between ticks, and XChart's
+   * tick layout then never ends (four names of 25 characters kept it busy for minutes).
+   */
+  static List<String> tickLabels(List<LayerLine> rows) {
+    boolean numbered = rows.stream().anyMatch(l -> l.layer().length() > MAX_TICK_LABEL);
+    return rows.stream().map(l -> numbered ? String.valueOf(l.layerOrder()) : l.layer()).toList();
+  }
+
+  /** The longest probe name drawn as a tick label; longer ones are numbered instead. */
+  static final int MAX_TICK_LABEL = 10;
+
   public static List<Chart> forLayers(List<LayerLine> layers) throws IOException {
     System.setProperty("java.awt.headless", "true");
     List<LayerLine> first =
@@ -196,7 +210,8 @@ public final class Charts {
     List<Chart> out = new ArrayList<>();
     for (String config : configs) {
       List<LayerLine> rows = first.stream().filter(l -> l.configId().equals(config)).toList();
-      List<String> names = rows.stream().map(LayerLine::layer).toList();
+      List<String> names = tickLabels(rows);
+      boolean numbered = !names.equals(rows.stream().map(LayerLine::layer).toList());
       XYChart chart =
           new XYChartBuilder()
               .width(WIDTH)
@@ -207,7 +222,10 @@ public final class Charts {
                       + " vs baseline ("
                       + rows.get(0).attack()
                       + ")")
-              .xAxisTitle("probed layer, input to logits")
+              .xAxisTitle(
+                  numbered
+                      ? "probed layer (layer_order), input to logits"
+                      : "probed layer, input to logits")
               .yAxisTitle("||a_adv - a|| / ||a||")
               .build();
       chart.getStyler().setLegendPosition(LegendPosition.OutsideS);

@@ -1,0 +1,64 @@
+package io.adversarialprune.job.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The layer anatomy chart with a real model's probe names (a DenseNet's: ~27 characters). */
+class LayerChartsTest {
+  private static List<LayerLine> layers(List<String> names) {
+    List<LayerLine> out = new ArrayList<>();
+    for (String prune : List.of("none", "E=0.01")) {
+      for (int i = 0; i < names.size(); i++) {
+        out.add(
+            new LayerLine(
+                prune.equals("none") ? "none" : "E_0.01",
+                prune.equals("none") ? 0 : 1,
+                prune,
+                null,
+                "pgd",
+                0,
+                names.get(i),
+                i,
+                0.1 * (i + 1),
+                0.5,
+                1.0,
+                1.0,
+                0.5,
+                0.4));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void longProbeNamesAreNumberedAndDrawInSeconds() {
+    // Before: four names of 25 characters kept XChart's tick layout busy for over a minute.
+    for (int n : new int[] {4, 16, 64}) {
+      List<String> names = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        names.add("features.denseblock" + (i % 4 + 1) + ".denselayer" + i);
+      }
+      List<Charts.Chart> charts =
+          assertTimeoutPreemptively(Duration.ofSeconds(30), () -> Charts.forLayers(layers(names)));
+      assertThat(charts).hasSize(1);
+      assertThat(Charts.tickLabels(layers(names).subList(0, n))).startsWith("0", "1");
+    }
+  }
+
+  @Test
+  void namesThatFitAreDrawnAsThemselvesEvenMany() {
+    List<String> names = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      names.add(String.format(java.util.Locale.ROOT, "layer%05d", i));
+    }
+    List<Charts.Chart> charts =
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> Charts.forLayers(layers(names)));
+    assertThat(charts).hasSize(1);
+    assertThat(Charts.tickLabels(layers(names).subList(0, 64))).isEqualTo(names);
+  }
+}
