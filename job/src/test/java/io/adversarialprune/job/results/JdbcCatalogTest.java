@@ -175,14 +175,24 @@ class JdbcCatalogTest {
 
   @Test
   void twoDriversWritingDifferentRunsAtOnceBothLand() throws Exception {
-    Path results = tmp.resolve("two-drivers");
+    assertTwoDriversLand(tmp.resolve("two-drivers"), "shared");
+  }
+
+  @Test
+  void twoDriversWritingDifferentRunsIntoOneEmbeddedCatalogBothLand() throws Exception {
+    // The Hadoop catalog in a local results root: its commits rename metadata files, which a
+    // local disk lets overwrite; JvmLockManager's file lock serializes the two processes.
+    assertTwoDriversLand(tmp.resolve("two-drivers-embedded"), ResultsCatalog.EMBEDDED);
+  }
+
+  private static void assertTwoDriversLand(Path results, String catalog) throws Exception {
     List<Process> drivers = new ArrayList<>();
     List<Path> logs = new ArrayList<>();
     for (String runId : List.of("a", "b")) {
       Path log = tmp.resolve("driver-" + runId + ".log");
       logs.add(log);
       drivers.add(
-          new ProcessBuilder(childJvm(run(results, runId, "shared")))
+          new ProcessBuilder(childJvm(run(results, runId, catalog)))
               .redirectErrorStream(true)
               .redirectOutput(log.toFile())
               .start());
@@ -199,7 +209,8 @@ class JdbcCatalogTest {
     assertThat(
             spark
                 .sql(
-                    "SELECT run_id, status FROM shared.adversarial_prune.runs"
+                    "SELECT run_id, status FROM "
+                        + table(results, catalog, "runs")
                         + " WHERE sweep = 'shared' AND run_id IN ('a', 'b') ORDER BY run_id")
                 .collectAsList()
                 .stream()
@@ -208,12 +219,21 @@ class JdbcCatalogTest {
     assertThat(
             spark
                 .sql(
-                    "SELECT run_id, count(*), count(DISTINCT id) FROM shared.adversarial_prune"
-                        + ".samples WHERE run_id IN ('a', 'b') GROUP BY run_id ORDER BY run_id")
+                    "SELECT run_id, count(*), count(DISTINCT id) FROM "
+                        + table(results, catalog, "samples")
+                        + " WHERE run_id IN ('a', 'b') GROUP BY run_id ORDER BY run_id")
                 .collectAsList()
                 .stream()
                 .map(r -> r.getString(0) + ":" + r.getLong(1) + "/" + r.getLong(2)))
         .containsExactly("a:8/8", "b:8/8");
+  }
+
+  /**
+   * The qualified name of a results table of {@code catalog} (the embedded one: of {@code root}).
+   */
+  private static String table(Path root, String catalog, String table) {
+    return ResultsCatalog.open(spark, catalog, ResultsCatalog.DEFAULT_NAMESPACE, root.toString())
+        .qualified(table);
   }
 
   /** A {@code Main} in a JVM of its own with the shared catalog's settings as system properties. */
