@@ -2,12 +2,10 @@ package io.adversarialprune.job.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.adversarialprune.job.Main;
-import java.lang.management.ManagementFactory;
+import io.adversarialprune.job.ChildJvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -43,27 +41,10 @@ class FullTmpDirTest {
         mount.waitFor(10, TimeUnit.SECONDS) && mount.exitValue() == 0, "cannot mount a tmpfs here");
     mounted = small;
 
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("--add-opens") || arg.startsWith("--add-exports")) {
-        command.add(arg);
-      }
-    }
-    command.addAll(
-        List.of(
-            "-Xmx1g",
-            "-Djava.io.tmpdir=" + small,
-            "-Dai.djl.offline=true",
-            "-Dspark.master=local[1]",
-            "-Dspark.ui.enabled=false",
-            "-Dspark.driver.host=127.0.0.1",
-            "-cp",
-            System.getProperty("java.class.path"),
-            Main.class.getName(),
-            "run",
-            "--results",
-            tmp.resolve("results").toString()));
+    List<String> command =
+        ChildJvm.command(
+            List.of("-Djava.io.tmpdir=" + small),
+            List.of("run", "--results", tmp.resolve("results").toString()));
     Path log = tmp.resolve("driver.log");
     Process driver =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -2,12 +2,11 @@ package io.adversarialprune.job.results;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.adversarialprune.job.ChildJvm;
 import io.adversarialprune.job.Main;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -238,28 +237,9 @@ class JdbcCatalogTest {
 
   /** A {@code Main} in a JVM of its own with the shared catalog's settings as system properties. */
   private static List<String> childJvm(List<String> args) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("--add-opens") || arg.startsWith("--add-exports")) {
-        command.add(arg);
-      }
-    }
-    command.addAll(
-        List.of(
-            "-Xmx1g",
-            "-Dai.djl.offline=true",
-            "-Dspark.master=local[1]",
-            "-Dspark.ui.enabled=false",
-            "-Dspark.driver.host=127.0.0.1"));
-    catalogSettings("shared", server.user()).forEach((k, v) -> command.add("-D" + k + "=" + v));
-    command.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path") + File.pathSeparator,
-            Main.class.getName()));
-    command.addAll(args);
-    return command;
+    List<String> properties = new ArrayList<>();
+    catalogSettings("shared", server.user()).forEach((k, v) -> properties.add("-D" + k + "=" + v));
+    return ChildJvm.command(properties, args);
   }
 
   @Test

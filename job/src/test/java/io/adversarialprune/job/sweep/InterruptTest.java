@@ -2,12 +2,11 @@ package io.adversarialprune.job.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.adversarialprune.job.Main;
+import io.adversarialprune.job.ChildJvm;
 import io.adversarialprune.job.cache.TempDirs;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsLayout;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,33 +39,18 @@ class InterruptTest {
     Path results = tmp.resolve("results");
     Path javaTmp = Files.createDirectories(tmp.resolve("java-tmp"));
     Path log = tmp.resolve("driver.log");
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // this JVM's --add-opens, which Spark needs on JDK 17
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (arg.startsWith("--add-opens") || arg.startsWith("--add-exports")) {
-        command.add(arg);
-      }
-    }
-    command.addAll(
-        List.of(
-            "-Xmx1g",
-            "-Djava.io.tmpdir=" + javaTmp,
-            "-Dai.djl.offline=true",
-            "-Dspark.master=local[1]",
-            "-Dspark.ui.enabled=false",
-            "-Dspark.driver.host=127.0.0.1",
-            "-cp",
-            System.getProperty("java.class.path"),
-            Main.class.getName(),
-            "run",
-            "--results",
-            results.toString(),
-            "--run-id",
-            "night",
-            // long enough to be stopped in the middle: 2 units of 500 images, 10 PGD steps
-            "--set",
-            "sweep.name=stopped"));
+    List<String> command =
+        ChildJvm.command(
+            List.of("-Djava.io.tmpdir=" + javaTmp),
+            List.of(
+                "run",
+                "--results",
+                results.toString(),
+                "--run-id",
+                "night",
+                // long enough to be stopped in the middle: 2 units of 500 images, 10 PGD steps
+                "--set",
+                "sweep.name=stopped"));
     Process driver =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
