@@ -5,6 +5,8 @@ import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
 import io.adversarialprune.udfs.model.MemoryFormat;
 import io.adversarialprune.udfs.model.Normalization;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -50,6 +52,8 @@ public final class ModelPool implements AutoCloseable {
    * @param shape input shape
    * @param mode differentiable (attack source) or inference only (transfer target)
    * @param memoryFormat the layout batches are handed to the module in
+   * @param fileVersion the file's size and modification time when the key was made: a model
+   *     replaced at the same path (a retrained nightly model) is a new key, never the old slots
    */
   public record Key(
       Path file,
@@ -57,7 +61,8 @@ public final class ModelPool implements AutoCloseable {
       Normalization normalization,
       InputShape shape,
       Classifier.Mode mode,
-      MemoryFormat memoryFormat) {
+      MemoryFormat memoryFormat,
+      String fileVersion) {
 
     /**
      * Normalizes the path and resolves {@link MemoryFormat#AUTO} for the device, so that equal
@@ -66,6 +71,32 @@ public final class ModelPool implements AutoCloseable {
     public Key {
       file = file.toAbsolutePath().normalize();
       memoryFormat = memoryFormat.resolve(device);
+    }
+
+    /** The key of {@code file} as it is now ({@link #fileVersion} read from the file system). */
+    public Key(
+        Path file,
+        Device device,
+        Normalization normalization,
+        InputShape shape,
+        Classifier.Mode mode,
+        MemoryFormat memoryFormat) {
+      this(
+          file,
+          device,
+          normalization,
+          shape,
+          mode,
+          memoryFormat,
+          version(file.toAbsolutePath().normalize()));
+    }
+
+    private static String version(Path file) {
+      try {
+        return Files.size(file) + "@" + Files.getLastModifiedTime(file).toMillis();
+      } catch (IOException e) {
+        return "unreadable"; // loading it fails with the file's own error
+      }
     }
   }
 

@@ -8,7 +8,10 @@ import io.adversarialprune.udfs.attack.Attack;
 import io.adversarialprune.udfs.attack.Pgd;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.MemoryFormat;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -16,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ModelPoolTest {
 
@@ -49,6 +53,27 @@ class ModelPoolTest {
       assertThat(pool.loads()).isEqualTo(2);
       ModelPool.Key equal = key(Fixtures.tiny().resolve("..").resolve("tiny.pt"));
       try (ModelPool.Lease lease = pool.borrow(equal)) {
+        assertThat(lease.classifier()).isNotNull();
+      }
+      assertThat(pool.loads()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aModelReplacedAtTheSamePathIsLoadedAgain(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("model.pt");
+    Files.copy(Fixtures.tiny(), file);
+    try (ModelPool pool = new ModelPool()) {
+      ModelPool.Key before = key(file);
+      try (ModelPool.Lease lease = pool.borrow(before)) {
+        assertThat(lease.classifier()).isNotNull();
+      }
+      // tonight's model, copied over last night's
+      Files.copy(Fixtures.tiny(), file, StandardCopyOption.REPLACE_EXISTING);
+      Files.setLastModifiedTime(file, FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+      ModelPool.Key after = key(file);
+      assertThat(after).isNotEqualTo(before);
+      try (ModelPool.Lease lease = pool.borrow(after)) {
         assertThat(lease.classifier()).isNotNull();
       }
       assertThat(pool.loads()).isEqualTo(2);
