@@ -1,6 +1,7 @@
 package io.adversarialprune.job;
 
 import io.adversarialprune.job.check.EngineCheckFailedException;
+import io.adversarialprune.job.cli.CompareCommand;
 import io.adversarialprune.job.cli.EngineProbeCommand;
 import io.adversarialprune.job.cli.ImportCommand;
 import io.adversarialprune.job.cli.IngestCommand;
@@ -33,6 +34,7 @@ import picocli.CommandLine.ScopeType;
       IngestCommand.class,
       QueryCommand.class,
       ReportCommand.class,
+      CompareCommand.class,
       ImportCommand.class,
       EngineProbeCommand.class,
       CommandLine.HelpCommand.class

@@ -37,6 +37,8 @@ final class Spark {
     if (System.getProperty("spark.ui.enabled") == null) {
       b.config("spark.ui.enabled", "false");
     }
+    // A command whose output is a table or a file: no progress bars over it on the console.
+    b.config("spark.ui.showConsoleProgress", "false");
     return withSession(b, work);
   }
 

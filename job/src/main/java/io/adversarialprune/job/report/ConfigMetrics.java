@@ -1,5 +1,10 @@
 package io.adversarialprune.job.report;
 
+import static org.apache.spark.sql.functions.col;
+
+import java.util.Comparator;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
@@ -21,6 +26,7 @@ public record ConfigMetrics(
     int seeds,
     long total,
     long correct,
+    long advCorrect,
     long changed,
     long attacked,
     Interval cleanAcc,
@@ -62,6 +68,31 @@ public record ConfigMetrics(
         case STRICT_ASR -> m.strictAsr;
       };
     }
+
+    /** The rate's numerator: the samples it counts. */
+    public long successes(ConfigMetrics m) {
+      return switch (this) {
+        case CLEAN_ACC -> m.correct;
+        case REMNANT_ACC -> m.advCorrect;
+        case PRED_CHANGE_RATE -> m.changed;
+        case STRICT_ASR -> m.attacked;
+      };
+    }
+
+    /** The rate's denominator: all samples, or for strict_asr the clean-correct ones. */
+    public long trials(ConfigMetrics m) {
+      return this == STRICT_ASR ? m.correct : m.total;
+    }
+
+    /** The rate whose column is {@code column}; null when none is. */
+    public static Rate byColumn(String column) {
+      for (Rate r : values()) {
+        if (r.column.equals(column)) {
+          return r;
+        }
+      }
+      return null;
+    }
   }
 
   /** The row label the study uses: baseline, "prune E=0.01", "transfer int8". */
@@ -82,6 +113,29 @@ public record ConfigMetrics(
     return "worst-case".equals(attackType);
   }
 
+  /**
+   * The config-level rows of one run in {@code metrics} (a version of the metrics table; null:
+   * none), in config and attack order.
+   */
+  static List<ConfigMetrics> ofRun(Dataset<Row> metrics, String sweep, String runId) {
+    if (metrics == null) {
+      return List.of();
+    }
+    return metrics
+        .filter(
+            col("sweep")
+                .equalTo(sweep)
+                .and(col("run_id").equalTo(runId))
+                .and(col("level").equalTo("config")))
+        .collectAsList()
+        .stream()
+        .map(ConfigMetrics::from)
+        .sorted(
+            Comparator.comparingInt(ConfigMetrics::order)
+                .thenComparingInt(ConfigMetrics::attackOrder))
+        .toList();
+  }
+
   static ConfigMetrics from(Row r) {
     return new ConfigMetrics(
         r.getAs("config_id"),
@@ -97,6 +151,7 @@ public record ConfigMetrics(
         r.<Integer>getAs("seeds"),
         r.<Long>getAs("total"),
         r.<Long>getAs("correct"),
+        r.<Long>getAs("adv_correct"),
         r.<Long>getAs("changed"),
         r.<Long>getAs("attacked"),
         interval(r, "clean_acc"),

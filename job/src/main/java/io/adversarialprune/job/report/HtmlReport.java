@@ -11,9 +11,8 @@ import java.util.Map;
  * Renders {@link ReportData} as one self-contained HTML page: inline CSS and inline SVG charts, no
  * scripts, fonts or other URLs, so it opens offline and can be mailed or archived as one file.
  *
- * <p>Night over night, a config's rate is flagged when each run's value lies outside the other
- * run's 95% Wilson interval: a change neither run's own sampling noise explains. (Stricter than
- * "either value outside", looser than "intervals disjoint".)
+ * <p>Night over night, it shows the {@link RunComparison} that {@code compare} prints: a rate is
+ * flagged when the two-proportion test finds its change significant.
  */
 public final class HtmlReport {
   private static final String CSS =
@@ -126,7 +125,7 @@ public final class HtmlReport {
     if (data.previous() == null) {
       h.append("<p id=\"compare-missing\">No earlier run of this sweep to compare with.</p>\n");
     } else {
-      compare(h, run, data.previous());
+      compare(h, data.comparison());
     }
     h.append("</body></html>\n");
     return h.toString();
@@ -391,69 +390,69 @@ public final class HtmlReport {
     h.append("</ul>\n");
   }
 
-  private static void compare(StringBuilder h, ReportData.Run now, ReportData.Run before) {
+  /**
+   * The comparison {@code compare} prints (the same {@link RunComparison}): each rate old, new and
+   * the change in points, flagged where the two-proportion test finds it significant.
+   */
+  private static void compare(StringBuilder h, RunComparison c) {
+    String now = c.after().runId();
+    String before = c.before().runId();
     h.append("<p>Run <strong>")
-        .append(esc(now.runId()))
+        .append(esc(now))
         .append("</strong> minus run <strong>")
-        .append(esc(before.runId()))
-        .append(
-            "</strong>, in percentage points. <span class=\"flag\">Flagged</span>: each run's value"
-                + " lies outside the other run's 95% Wilson interval.</p>\n");
-    // grid order of the old run, for the rows missing from the new one
-    Map<String, ConfigMetrics> old = new LinkedHashMap<>();
-    before.metrics().forEach(m -> old.put(m.key(), m));
+        .append(esc(before))
+        .append("</strong>, in percentage points. <span class=\"flag\">Flagged</span>: a change")
+        .append(" the two-sided two-proportion z-test finds significant at level ")
+        .append(c.alpha())
+        .append(" (what <code>adversarial-prune compare</code> lists).</p>\n");
+    if (c.sweepChanged()) {
+      h.append("<p class=\"notes\" id=\"sweep-changed\">The two runs ran different sweep configs")
+          .append(" (config hash changed): their rates measure different things.</p>\n");
+    }
     h.append("<table id=\"compare\"><thead><tr><th class=\"l\">Model</th>");
     for (Rate r : Rate.values()) {
       h.append("<th>").append(r.column).append("<br><small>old &rarr; new (&Delta;)</small></th>");
     }
     h.append("</tr></thead><tbody>\n");
-    int flagged = 0;
-    int onlyNew = 0;
-    for (ConfigMetrics m : now.metrics()) {
-      ConfigMetrics o = old.remove(m.key());
-      h.append("<tr><td class=\"l\">").append(esc(m.label() + " / " + m.attack())).append("</td>");
-      if (o == null) {
-        onlyNew++;
-        h.append("<td class=\"l\" colspan=\"4\">not in run ")
-            .append(esc(before.runId()))
+    for (RunComparison.Line line : c.lines()) {
+      h.append("<tr><td class=\"l\">").append(esc(line.name())).append("</td>");
+      if (line.presence() != RunComparison.Presence.BOTH) {
+        boolean appeared = line.presence() == RunComparison.Presence.APPEARED;
+        h.append("<td class=\"l\" colspan=\"4\">")
+            .append(appeared ? "not in run " : "missing from run ")
+            .append(esc(appeared ? before : now))
             .append("</td></tr>\n");
         continue;
       }
-      for (Rate r : Rate.values()) {
-        Interval a = r.of(o);
-        Interval b = r.of(m);
-        boolean flag = b.excludes(a.value()) && a.excludes(b.value());
-        flagged += flag ? 1 : 0;
-        h.append(flag ? "<td class=\"flag\">" : "<td>")
-            .append(pct(a.value(), 2))
-            .append(" &rarr; ")
-            .append(pct(b.value(), 2))
+      for (RunComparison.Change ch : line.changes()) {
+        h.append(ch.significant() ? "<td class=\"flag\"" : "<td")
+            .append(" title=\"p = ")
             .append(
-                Double.isNaN(b.value() - a.value())
+                Double.isNaN(ch.pValue()) ? "n/a" : String.format(Locale.ROOT, "%.3g", ch.pValue()))
+            .append("\">")
+            .append(pct(ch.before().value(), 2))
+            .append(" &rarr; ")
+            .append(pct(ch.after().value(), 2))
+            .append(
+                Double.isNaN(ch.deltaPoints())
                     ? ""
-                    : String.format(Locale.ROOT, " (%+.2f)", 100 * (b.value() - a.value())))
+                    : String.format(Locale.ROOT, " (%+.2f)", ch.deltaPoints()))
             .append("</td>");
       }
       h.append("</tr>\n");
     }
-    for (ConfigMetrics o : old.values()) {
-      h.append("<tr><td class=\"l\">")
-          .append(esc(o.label() + " / " + o.attack()))
-          .append("</td><td class=\"l\" colspan=\"4\">missing from run ")
-          .append(esc(now.runId()))
-          .append("</td></tr>\n");
-    }
+    int flagged = c.significant().size();
     h.append("</tbody></table>\n<p id=\"compare-summary\">")
         .append(flagged)
         .append(flagged == 1 ? " change" : " changes")
         .append(" flagged; ")
-        .append(onlyNew)
+        .append(c.lines(RunComparison.Presence.APPEARED).size())
         .append(" rows only in ")
-        .append(esc(now.runId()))
+        .append(esc(now))
         .append(", ")
-        .append(old.size())
+        .append(c.lines(RunComparison.Presence.DISAPPEARED).size())
         .append(" only in ")
-        .append(esc(before.runId()))
+        .append(esc(before))
         .append(".</p>\n");
   }
 

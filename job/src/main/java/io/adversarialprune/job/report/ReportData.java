@@ -6,7 +6,10 @@ import java.util.List;
  * Everything one report shows, read from a results root by {@link ReportLoader}: the chosen run,
  * optionally the run it is compared to, and plain-language notes on what is missing.
  *
- * @param previous the comparison run; null when the sweep has only one run
+ * @param previous the comparison run; null when there is none (no SUCCEEDED run before the reported
+ *     one, and no --compare-to)
+ * @param comparison the reported run against {@code previous}, as {@code compare} computes it; null
+ *     with {@code previous}
  * @param layers the run's layer anatomy ({@code layers} table, config level), in config, attack and
  *     layer order; empty when the run did not measure it
  * @param notes what is missing or incomplete, shown at the top of the report
@@ -18,6 +21,7 @@ public record ReportData(
     String sweep,
     Run run,
     Run previous,
+    RunComparison comparison,
     List<LayerLine> layers,
     List<String> notes,
     List<RobustnessCurve> curves) {

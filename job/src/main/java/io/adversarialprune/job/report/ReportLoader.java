@@ -3,14 +3,12 @@ package io.adversarialprune.job.report;
 import static org.apache.spark.sql.functions.col;
 
 import com.typesafe.config.ConfigFactory;
-import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsLayout;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -41,73 +39,21 @@ public final class ReportLoader {
    * @param compareTo null: the run started just before {@code runId}, if any
    */
   public ReportData load(String sweep, String runId, String compareTo) throws IOException {
-    Path root = new Path(layout.root());
-    FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    if (catalog.catalog().equals(ResultsCatalog.EMBEDDED) && !fs.exists(root)) {
-      throw new UserInputException("results root " + layout.root() + " does not exist");
-    }
-    Dataset<Row> runs = catalog.read(ResultsLayout.RUNS);
-    if (runs == null) {
-      throw runsTableProblem("has no runs table", "); is it a results root written by `run`?");
-    }
-    List<String> sweeps =
-        runs.select("sweep").distinct().orderBy("sweep").collectAsList().stream()
-            .map(r -> r.getString(0))
-            .toList();
-    if (sweeps.isEmpty()) {
-      throw runsTableProblem(
-          "has an empty runs table",
-          " holds no run yet; a run killed before its first write leaves that)");
-    }
-    if (sweep == null) {
-      if (sweeps.size() != 1) {
-        throw new UserInputException(
-            "results root "
-                + layout.root()
-                + " holds "
-                + sweeps.size()
-                + " sweeps "
-                + sweeps
-                + "; choose one with --sweep");
-      }
-      sweep = sweeps.get(0);
-    } else if (!sweeps.contains(sweep)) {
-      throw new UserInputException(
-          "unknown sweep '"
-              + sweep
-              + "' in results root "
-              + layout.root()
-              + " (sweeps: "
-              + String.join(", ", sweeps)
-              + ")");
-    }
-    // Latest first; a run id breaks ties so the order is stable.
-    List<Row> sweepRuns =
-        runs.filter(col("sweep").equalTo(sweep)).collectAsList().stream()
-            .sorted(
-                Comparator.comparing(
-                        (Row r) -> r.<java.sql.Timestamp>getAs("started_at"),
-                        Comparator.nullsFirst(Comparator.naturalOrder()))
-                    .thenComparing(r -> r.<String>getAs("run_id"))
-                    .reversed())
-            .toList();
-    List<String> ids = sweepRuns.stream().map(r -> r.<String>getAs("run_id")).toList();
-    String chosen = runId == null ? ids.get(0) : known(runId, ids, sweep, "--run-id");
-    String previous;
-    if (compareTo != null) {
-      previous = known(compareTo, ids, sweep, "--compare-to");
-    } else {
-      int i = ids.indexOf(chosen);
-      previous = i + 1 < ids.size() ? ids.get(i + 1) : null;
-    }
+    SweepRuns runs = SweepRuns.read(spark, catalog, layout.root(), sweep);
+    sweep = runs.sweep();
+    List<String> ids = runs.ids();
+    String chosen = runId == null ? ids.get(0) : runs.known(runId, "--run-id");
+    String previous =
+        compareTo != null ? runs.known(compareTo, "--compare-to") : runs.previousSucceeded(chosen);
 
     List<String> notes = new ArrayList<>();
     Dataset<Row> metrics = catalog.read(ResultsLayout.METRICS);
     Dataset<Row> checks = catalog.read(ResultsLayout.ENGINE_CHECKS);
-    ReportData.Run run = run(sweep, row(sweepRuns, chosen), metrics, checks, notes);
-    ReportData.Run prev =
-        previous == null ? null : run(sweep, row(sweepRuns, previous), metrics, checks, notes);
-    if (prev == null) {
+    Row chosenRow = runs.row(chosen);
+    ReportData.Run run = run(sweep, chosenRow, metrics, checks, notes);
+    RunComparison comparison = null;
+    ReportData.Run prev = null;
+    if (previous == null) {
       notes.add(
           ids.size() == 1
               ? "Sweep "
@@ -115,19 +61,36 @@ public final class ReportLoader {
                   + " has only one run ("
                   + chosen
                   + "): no night-over-night comparison."
-              : "No run of sweep "
+              : "No SUCCEEDED run of sweep "
                   + sweep
                   + " started before "
                   + chosen
                   + ": no night-over-night comparison (choose one with --compare-to).");
-    } else if (prev.runId().equals(run.runId())) {
-      notes.add("--compare-to names the reported run itself; every change is zero.");
+    } else {
+      Row previousRow = runs.row(previous);
+      prev = run(sweep, previousRow, metrics, checks, notes);
+      if (prev.runId().equals(run.runId())) {
+        notes.add("--compare-to names the reported run itself; every change is zero.");
+      }
+      // the comparison compare prints, from the same code
+      comparison =
+          RunComparison.of(
+              sweep,
+              new RunComparison.Side(
+                  previous,
+                  compareTo == null ? "previous SUCCEEDED run" : "--compare-to",
+                  previousRow.getAs("config_hash")),
+              prev.metrics(),
+              new RunComparison.Side(chosen, "reported run", chosenRow.getAs("config_hash")),
+              run.metrics(),
+              RunComparison.DEFAULT_ALPHA);
     }
     return new ReportData(
         layout.root(),
         sweep,
         run,
         prev,
+        comparison,
         layers(sweep, chosen),
         List.copyOf(notes),
         curves(sweep, chosen));
@@ -189,59 +152,12 @@ public final class ReportLoader {
         .toList();
   }
 
-  /** "results root ROOT {@code problem} (RUNS_TABLE{@code rest}": names the root and the table. */
-  private UserInputException runsTableProblem(String problem, String rest) {
-    return new UserInputException(
-        "results root "
-            + layout.root()
-            + " "
-            + problem
-            + " ("
-            + catalog.qualified(ResultsLayout.RUNS).replace("`", "")
-            + rest);
-  }
-
-  private static String known(String id, List<String> ids, String sweep, String option) {
-    if (!ids.contains(id)) {
-      throw new UserInputException(
-          "unknown run id '"
-              + id
-              + "' ("
-              + option
-              + ") of sweep "
-              + sweep
-              + " (runs: "
-              + String.join(", ", ids)
-              + ")");
-    }
-    return id;
-  }
-
-  private static Row row(List<Row> runs, String id) {
-    return runs.stream().filter(r -> id.equals(r.getAs("run_id"))).findFirst().orElseThrow();
-  }
-
   private ReportData.Run run(
       String sweep, Row r, Dataset<Row> metrics, Dataset<Row> checkTable, List<String> notes)
       throws IOException {
     String id = r.getAs("run_id");
     String status = r.getAs("status");
-    List<ConfigMetrics> rows =
-        metrics == null
-            ? List.of()
-            : metrics
-                .filter(
-                    col("sweep")
-                        .equalTo(sweep)
-                        .and(col("run_id").equalTo(id))
-                        .and(col("level").equalTo("config")))
-                .collectAsList()
-                .stream()
-                .map(ConfigMetrics::from)
-                .sorted(
-                    Comparator.comparingInt(ConfigMetrics::order)
-                        .thenComparingInt(ConfigMetrics::attackOrder))
-                .toList();
+    List<ConfigMetrics> rows = ConfigMetrics.ofRun(metrics, sweep, id);
     List<EngineCheckLine> checks =
         checkTable == null
             ? List.of()

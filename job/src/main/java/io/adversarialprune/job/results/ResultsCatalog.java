@@ -37,6 +37,7 @@ import org.apache.iceberg.spark.Spark3Util;
 import org.apache.iceberg.spark.SparkSchemaUtil;
 import org.apache.iceberg.types.Type;
 import org.apache.iceberg.types.Types;
+import org.apache.iceberg.util.SnapshotUtil;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -315,6 +316,82 @@ public final class ResultsCatalog {
       return null;
     }
     return spark.table(qualified(table));
+  }
+
+  /**
+   * {@code table} as it was at {@code time} (Iceberg time travel: its latest snapshot committed at
+   * or before then), or null when the table does not exist now.
+   *
+   * @throws UserInputException naming {@code option} when the table has no snapshot that old
+   *     (written later, or expired by {@code maintain})
+   */
+  public Dataset<Row> readAsOf(String table, java.time.Instant time, String option) {
+    if (!exists(table)) {
+      return null;
+    }
+    Table t = icebergCatalog().loadTable(id(table));
+    if (SnapshotUtil.nullableSnapshotIdAsOfTime(t, time.toEpochMilli()) == null) {
+      throw new UserInputException(
+          option
+              + " "
+              + time
+              + ": table "
+              + qualifiedPlain(table)
+              + " has no snapshot that old ("
+              + oldestSnapshot(t)
+              + ")");
+    }
+    return spark.sql("SELECT * FROM " + qualified(table) + " TIMESTAMP AS OF '" + time + "'");
+  }
+
+  /**
+   * {@code table} at its snapshot {@code snapshotId}.
+   *
+   * @throws UserInputException naming {@code option} when the table has no such snapshot
+   */
+  public Dataset<Row> readAtSnapshot(String table, long snapshotId, String option) {
+    snapshotTime(table, snapshotId, option);
+    return spark.sql("SELECT * FROM " + qualified(table) + " VERSION AS OF " + snapshotId);
+  }
+
+  /**
+   * When {@code table}'s snapshot {@code snapshotId} was committed.
+   *
+   * @throws UserInputException naming {@code option} when the table has no such snapshot
+   */
+  public java.time.Instant snapshotTime(String table, long snapshotId, String option) {
+    if (!exists(table)) {
+      throw new UserInputException(
+          option + " " + snapshotId + ": there is no table " + qualifiedPlain(table));
+    }
+    Table t = icebergCatalog().loadTable(id(table));
+    org.apache.iceberg.Snapshot s = t.snapshot(snapshotId);
+    if (s == null) {
+      throw new UserInputException(
+          option
+              + " "
+              + snapshotId
+              + ": table "
+              + qualifiedPlain(table)
+              + " has no such snapshot (its current one is "
+              + (t.currentSnapshot() == null ? "none" : t.currentSnapshot().snapshotId())
+              + "; "
+              + oldestSnapshot(t)
+              + ")");
+    }
+    return java.time.Instant.ofEpochMilli(s.timestampMillis());
+  }
+
+  private static String oldestSnapshot(Table t) {
+    long oldest = Long.MAX_VALUE;
+    for (org.apache.iceberg.Snapshot s : t.snapshots()) {
+      oldest = Math.min(oldest, s.timestampMillis());
+    }
+    return oldest == Long.MAX_VALUE
+        ? "it has no snapshots"
+        : "its oldest is of "
+            + java.time.Instant.ofEpochMilli(oldest)
+            + "; maintain expires older ones";
   }
 
   /** One run's rows of {@code table}, or an empty list when there are none. */

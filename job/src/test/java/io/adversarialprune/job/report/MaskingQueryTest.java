@@ -105,6 +105,7 @@ class MaskingQueryTest {
             1,
             150,
             100,
+            Math.round(remnant * 150),
             0,
             0,
             new ConfigMetrics.Interval(0.9, 0.85, 0.95),

@@ -141,9 +141,7 @@ class ReportBrowserTest {
       before.add(metrics(i, grid[i], acc));
       after.add(metrics(i, grid[i], "E=0.05".equals(grid[i][0]) ? 0.40 : acc));
     }
-    return new ReportData(
-        "/results",
-        "nightly",
+    ReportData.Run r2 =
         new ReportData.Run(
             "r2",
             "SUCCEEDED",
@@ -168,7 +166,8 @@ class ReportBrowserTest {
                     2.2e-7,
                     true,
                     null,
-                    "fail"))),
+                    "fail")));
+    ReportData.Run r1 =
         new ReportData.Run(
             "r1",
             "SUCCEEDED",
@@ -178,10 +177,17 @@ class ReportBrowserTest {
             before,
             16,
             16,
-            List.of()),
-        List.of(),
-        List.of(),
-        List.of());
+            List.of());
+    RunComparison comparison =
+        RunComparison.of(
+            "nightly",
+            new RunComparison.Side("r1", "previous SUCCEEDED run", "h"),
+            before,
+            new RunComparison.Side("r2", "reported run", "h"),
+            after,
+            RunComparison.DEFAULT_ALPHA);
+    return new ReportData(
+        "/results", "nightly", r2, r1, comparison, List.of(), List.of(), List.of());
   }
 
   private static ConfigMetrics metrics(int order, Object[] g, double acc) {
@@ -205,6 +211,7 @@ class ReportBrowserTest {
         2,
         total,
         correct,
+        adv,
         changed,
         attacked,
         wilson(correct, total),

@@ -1,0 +1,218 @@
+package io.adversarialprune.job.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.adversarialprune.job.Main;
+import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.report.ComparisonLoader;
+import io.adversarialprune.job.report.ReportData;
+import io.adversarialprune.job.report.ReportLoader;
+import io.adversarialprune.job.report.RunComparison;
+import io.adversarialprune.job.report.TinySweep;
+import io.adversarialprune.job.results.ResultsCatalog;
+import io.adversarialprune.job.results.ResultsFixtures;
+import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.sweep.SweepRunner;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code compare} and its gate on two real runs of one sweep: night n1 on the embedded default
+ * model, night n2 on the same path after the model was replaced by a copy with perturbed weights
+ * ({@code fixtures/make_perturbed_model.py}), so the config is the same and the rates really
+ * dropped.
+ */
+class CompareCommandTest {
+  private static final List<String> OVERRIDES =
+      List.of(
+          "sweep.name=nightly",
+          "sweep.data.limit=60",
+          "sweep.data.shards=1",
+          "sweep.attack.steps=2",
+          "sweep.attack.batch-size=30",
+          "sweep.attacks=[{type=pgd-linf, name=pgd}, {type=fgsm}]",
+          "sweep.grid={E=[0.05]}");
+
+  private static SparkSession spark;
+  @TempDir static Path tmp;
+  private static Path root;
+  private static Instant betweenNights;
+  private static long firstMetricsSnapshot;
+
+  @BeforeAll
+  static void twoNights() throws Exception {
+    spark = TinySweep.session("CompareCommandTest");
+    root = tmp.resolve("results");
+    Path model = tmp.resolve("model.pt");
+    try (InputStream in =
+        CompareCommandTest.class.getResourceAsStream("/default/fashion-mnist-resnet.pt")) {
+      Files.copy(in, model);
+    }
+    List<String> overrides = new ArrayList<>(OVERRIDES);
+    overrides.add("sweep.model.path=\"" + model + "\"");
+    SweepConfig config = SweepConfig.load(null, overrides);
+    new SweepRunner(spark, config, root.toString(), "n1").run();
+    firstMetricsSnapshot =
+        spark
+            .sql(
+                "SELECT snapshot_id FROM "
+                    + ResultsFixtures.open(spark, root.toString()).qualified(ResultsLayout.METRICS)
+                    + ".snapshots ORDER BY committed_at DESC LIMIT 1")
+            .first()
+            .getLong(0);
+    Thread.sleep(50);
+    betweenNights = Instant.now();
+    Thread.sleep(50);
+    try (InputStream in =
+        CompareCommandTest.class.getResourceAsStream(
+            "/fixtures/fashion-mnist-resnet-perturbed.pt")) {
+      Files.copy(in, model, StandardCopyOption.REPLACE_EXISTING);
+    }
+    new SweepRunner(spark, config, root.toString(), "n2").run();
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  @Test
+  void theGateFailsTheNightWhoseModelWasPerturbed() {
+    Result r = compare("--fail-on", "remnant_acc:-2pt, clean_acc:-1pt");
+
+    assertThat(r.code).as(r.err).isEqualTo(3);
+    assertThat(r.out)
+        .contains("run n2 (latest SUCCEEDED run) against run n1 (previous SUCCEEDED run)")
+        .contains("baseline / pgd", "baseline / worst-case", "clean_acc")
+        .contains("crossed clean_acc:-1pt")
+        .containsPattern("Gate remnant_acc:-2pt, clean_acc:-1pt: FAILED, \\d+ crossed\\.");
+  }
+
+  @Test
+  void aThresholdTheChangesDoNotReachPasses() {
+    // the perturbed model's rates dropped; a rise of strict_asr by 90 points did not happen
+    Result r = compare("--fail-on", "strict_asr:+90pt");
+
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).contains("Gate strict_asr:+90pt: passed.");
+  }
+
+  @Test
+  void aRunAgainstItselfChangesNothing() {
+    Result r = compare("--run-id", "n1", "--baseline", "n1", "--fail-on", "clean_acc:-1pt");
+
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).contains("0 of 24 rates changed significantly", "passed");
+  }
+
+  @Test
+  void theFirstNightHasNothingToCompareWith() {
+    Result r = compare("--run-id", "n1", "--fail-on", "clean_acc:-1pt");
+
+    assertThat(r.code).as(r.err).isZero();
+    assertThat(r.out).contains("first SUCCEEDED run of its sweep: nothing to compare it with");
+  }
+
+  @Test
+  void jsonAndCsvCarryTheSameChanges() throws Exception {
+    Result json = compare("--format", "json", "--fail-on", "clean_acc:-1pt");
+    Path csvFile = tmp.resolve("out/changes.csv");
+    Result csv = compare("--format", "csv", "--out", csvFile.toString());
+
+    assertThat(json.code).as(json.err).isEqualTo(3);
+    JsonNode j = new ObjectMapper().readTree(json.out);
+    assertThat(j.get("run").get("run_id").asText()).isEqualTo("n2");
+    assertThat(j.get("baseline").get("run_id").asText()).isEqualTo("n1");
+    assertThat(j.get("sweep_changed").asBoolean()).isFalse();
+    assertThat(j.get("gate").get("failed").asBoolean()).isTrue();
+    assertThat(j.get("changes").size()).isPositive();
+    assertThat(json.err).contains("Gate clean_acc:-1pt: FAILED");
+
+    assertThat(csv.code).as(csv.err).isZero();
+    List<String> lines = Files.readAllLines(csvFile);
+    assertThat(lines.get(0)).startsWith("sweep,run_id,baseline_run_id,config_id,");
+    assertThat(lines).hasSize(1 + j.get("changes").size());
+  }
+
+  @Test
+  void timeTravelReachesTheTablesAsTheyWere() {
+    Result asOf = compare("--as-of", betweenNights.toString());
+    Result snapshot = compare("--snapshot", Long.toString(firstMetricsSnapshot));
+    Result before = compare("--as-of", "2000-01-01");
+    Result bogus = compare("--snapshot", "42");
+
+    assertThat(asOf.code).as(asOf.err).isZero();
+    assertThat(asOf.out).contains("against run n1 (as of " + betweenNights + ")");
+    assertThat(snapshot.code).as(snapshot.err).isZero();
+    assertThat(snapshot.out).contains("against run n1 (metrics snapshot " + firstMetricsSnapshot);
+    // the same comparison as against the previous run, n1
+    assertThat(body(asOf.out)).isEqualTo(body(compare().out));
+    assertThat(before.code).isEqualTo(2);
+    assertThat(before.err).contains("--as-of", "has no snapshot that old");
+    assertThat(bogus.code).isEqualTo(2);
+    assertThat(bogus.err).contains("--snapshot 42", "has no such snapshot");
+  }
+
+  @Test
+  void badInputExitsTwoNamingIt() {
+    assertThat(compare("--run-id", "n9").err).contains("unknown run id 'n9' (--run-id)");
+    assertThat(compare("--baseline", "n9").code).isEqualTo(2);
+    Result metric = compare("--fail-on", "remnant:-2pt");
+    assertThat(metric.code).isEqualTo(2);
+    assertThat(metric.err).contains("--fail-on: unknown metric 'remnant'");
+    Result malformed = compare("--fail-on", "remnant_acc<-2");
+    assertThat(malformed.code).isEqualTo(2);
+    assertThat(malformed.err).contains("cannot read 'remnant_acc<-2'", "METRIC:[+-]Npt");
+    assertThat(compare("--as-of", "yesterday").err).contains("--as-of 'yesterday' is not a time");
+    assertThat(compare("--format", "xml").err).contains("--format must be table, csv or json");
+    assertThat(compare("--sweep", "other").err).contains("unknown sweep 'other'");
+  }
+
+  @Test
+  void theReportShowsTheSameComparison() throws Exception {
+    ResultsCatalog catalog = ResultsFixtures.open(spark, root.toString());
+    RunComparison compared =
+        new ComparisonLoader(spark, catalog, root.toString())
+            .load(null, null, new ComparisonLoader.Baseline.Previous(), 0.01);
+    ReportData report =
+        new ReportLoader(spark, catalog, new ResultsLayout(root.toString())).load(null, null, null);
+
+    assertThat(compared.significant()).isNotEmpty();
+    assertThat(report.comparison().lines()).isEqualTo(compared.lines());
+    assertThat(report.comparison().before().runId()).isEqualTo("n1");
+  }
+
+  /** The output without its first line (which says how the baseline was chosen). */
+  private static String body(String out) {
+    return out.substring(out.indexOf('\n') + 1);
+  }
+
+  private record Result(int code, String out, String err) {}
+
+  private static Result compare(String... args) {
+    CommandLine cli = Main.commandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    List<String> all = new ArrayList<>(List.of("compare", "--results", root.toString()));
+    all.addAll(List.of(args));
+    int code = cli.execute(all.toArray(String[]::new));
+    return new Result(code, out.toString(), err.toString());
+  }
+}
