@@ -4,6 +4,7 @@ import io.adversarialprune.job.check.EngineCheckFailedException;
 import io.adversarialprune.job.cli.EngineProbeCommand;
 import io.adversarialprune.job.cli.ImportCommand;
 import io.adversarialprune.job.cli.IngestCommand;
+import io.adversarialprune.job.cli.MaintainCommand;
 import io.adversarialprune.job.cli.QueryCommand;
 import io.adversarialprune.job.cli.ReportCommand;
 import io.adversarialprune.job.cli.RunCommand;
@@ -34,6 +35,7 @@ import picocli.CommandLine.ScopeType;
       QueryCommand.class,
       ReportCommand.class,
       ImportCommand.class,
+      MaintainCommand.class,
       EngineProbeCommand.class,
       CommandLine.HelpCommand.class
     })
