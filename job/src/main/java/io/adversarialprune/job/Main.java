@@ -5,6 +5,7 @@ import io.adversarialprune.job.cli.CompareCommand;
 import io.adversarialprune.job.cli.EngineProbeCommand;
 import io.adversarialprune.job.cli.ImportCommand;
 import io.adversarialprune.job.cli.IngestCommand;
+import io.adversarialprune.job.cli.MaintainCommand;
 import io.adversarialprune.job.cli.QueryCommand;
 import io.adversarialprune.job.cli.ReportCommand;
 import io.adversarialprune.job.cli.RunCommand;
@@ -36,6 +37,7 @@ import picocli.CommandLine.ScopeType;
       ReportCommand.class,
       CompareCommand.class,
       ImportCommand.class,
+      MaintainCommand.class,
       EngineProbeCommand.class,
       CommandLine.HelpCommand.class
     })

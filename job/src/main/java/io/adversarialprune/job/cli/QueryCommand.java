@@ -1,8 +1,6 @@
 package io.adversarialprune.job.cli;
 
 import io.adversarialprune.job.UserInputException;
-import io.adversarialprune.job.results.ResultsCatalog;
-import io.adversarialprune.job.results.Tables;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -49,7 +47,7 @@ public final class QueryCommand extends ResultsCommand {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(), "--limit must be at least 0, got " + limit);
     }
-    List<String> views = views(spark);
+    List<String> views = tables(spark);
     Dataset<Row> df;
     try {
       // Read-only by construction: a statement that is not a pure query never reaches spark.sql.
@@ -99,33 +97,6 @@ public final class QueryCommand extends ResultsCommand {
       }
       throw e;
     }
-  }
-
-  /**
-   * Opens the results catalog and makes its namespace the current one.
-   *
-   * @return the tables it holds
-   * @throws UserInputException when the root does not exist or holds no results, rather than
-   *     letting the query fail on a missing table
-   */
-  private List<String> views(SparkSession spark) throws java.io.IOException {
-    ResultsCatalog catalog = catalog(spark);
-    org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(results);
-    if (catalog.catalog().equals(ResultsCatalog.EMBEDDED)
-        && !root.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(root)) {
-      throw new UserInputException("results root " + results + " does not exist");
-    }
-    List<String> views = Tables.use(catalog);
-    if (views.isEmpty()) {
-      throw new UserInputException(
-          (catalog.catalog().equals(ResultsCatalog.EMBEDDED)
-                  ? "results root " + results
-                  : "catalog namespace " + catalog)
-              + " has no results (none of the tables "
-              + String.join(", ", Tables.NAMES)
-              + "); is it the --results of a run?");
-    }
-    return views;
   }
 
   /** A plain-text grid like Spark's {@code show()}, without truncating values. */

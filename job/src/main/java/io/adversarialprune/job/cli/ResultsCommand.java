@@ -3,6 +3,8 @@ package io.adversarialprune.job.cli;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.config.ResultsConfig;
 import io.adversarialprune.job.results.ResultsCatalog;
+import io.adversarialprune.job.results.Tables;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,8 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * A command that reads a results root in a Spark session named after it ({@code query}, {@code
- * report}): the shared {@code --results} option and the session's lifecycle.
+ * A command on a results root in a Spark session named after it ({@code query}, {@code report},
+ * {@code import}, {@code maintain}): the shared {@code --results} option and the session's
+ * lifecycle.
  */
 abstract class ResultsCommand implements Callable<Integer> {
   @Option(
@@ -41,7 +44,41 @@ abstract class ResultsCommand implements Callable<Integer> {
 
   @Override
   public final Integer call() throws Exception {
+    checkOptions();
     return Spark.withReadingSession("adversarial-prune " + spec.name(), this::run);
+  }
+
+  /**
+   * Checks the command's own options before a session starts, so a malformed one exits 2 at once.
+   *
+   * @throws UserInputException naming the option
+   */
+  void checkOptions() {}
+
+  /**
+   * Opens the results catalog and makes its namespace the session's current one.
+   *
+   * @return the results tables it holds, in {@code Tables.ALL} order
+   * @throws UserInputException when the root does not exist or holds no results
+   */
+  List<String> tables(SparkSession spark) throws java.io.IOException {
+    ResultsCatalog catalog = catalog(spark);
+    org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(results);
+    if (catalog.catalog().equals(ResultsCatalog.EMBEDDED)
+        && !root.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(root)) {
+      throw new UserInputException("results root " + results + " does not exist");
+    }
+    List<String> tables = Tables.use(catalog);
+    if (tables.isEmpty()) {
+      throw new UserInputException(
+          (catalog.catalog().equals(ResultsCatalog.EMBEDDED)
+                  ? "results root " + results
+                  : "catalog namespace " + catalog)
+              + " has no results (none of the tables "
+              + String.join(", ", Tables.NAMES)
+              + "); is it the --results of a run?");
+    }
+    return tables;
   }
 
   /**

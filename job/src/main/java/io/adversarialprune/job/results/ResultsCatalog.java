@@ -310,6 +310,14 @@ public final class ResultsCatalog {
     return catalog + "." + namespace + "." + table;
   }
 
+  /**
+   * The Iceberg table {@code table} of the namespace, for Iceberg's own API and actions ({@code
+   * maintain}); loaded now, so it shows the table's latest commit.
+   */
+  public Table icebergTable(String table) {
+    return icebergCatalog().loadTable(id(table));
+  }
+
   /** A table over every sweep and run, or null when the table does not exist (yet). */
   public Dataset<Row> read(String table) {
     if (!exists(table)) {
