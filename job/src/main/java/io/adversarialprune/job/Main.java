@@ -6,6 +6,7 @@ import io.adversarialprune.job.cli.EngineProbeCommand;
 import io.adversarialprune.job.cli.ImportCommand;
 import io.adversarialprune.job.cli.IngestCommand;
 import io.adversarialprune.job.cli.MaintainCommand;
+import io.adversarialprune.job.cli.NightlyCommand;
 import io.adversarialprune.job.cli.QueryCommand;
 import io.adversarialprune.job.cli.ReportCommand;
 import io.adversarialprune.job.cli.RunCommand;
@@ -32,6 +33,7 @@ import picocli.CommandLine.ScopeType;
     description = "Sweeps weight pruning x PGD attacks over a classifier on Spark.",
     subcommands = {
       RunCommand.class,
+      NightlyCommand.class,
       IngestCommand.class,
       QueryCommand.class,
       ReportCommand.class,

@@ -104,11 +104,14 @@ public final class CompareCommand extends ResultsCommand {
   @Option(names = "--out", description = "Write the output to this file. Default: stdout.")
   Path out;
 
+  private Format fmt;
+  private Gate gate;
+  private Baseline choice;
+
   @Override
-  Integer run(SparkSession spark) throws Exception {
-    // Every option is checked before the tables are read.
-    Format fmt = format(format);
-    Gate gate = failOn == null ? Gate.NONE : Gate.parse(failOn, "--fail-on");
+  void checkOptions() {
+    fmt = format(format);
+    gate = failOn == null ? Gate.NONE : Gate.parse(failOn, "--fail-on");
     if (!(alpha > 0 && alpha < 1)) {
       throw new UserInputException("--alpha must lie between 0 and 1 (exclusive), got " + alpha);
     }
@@ -118,7 +121,6 @@ public final class CompareCommand extends ResultsCommand {
     if (out != null && Files.isDirectory(out)) {
       throw new UserInputException("--out " + out + " is a directory; name the file to write");
     }
-    Baseline choice;
     if (asOf != null) {
       choice = new Baseline.AsOf(parseTime(asOf, "--as-of"), baseline);
     } else if (snapshot != null) {
@@ -128,6 +130,10 @@ public final class CompareCommand extends ResultsCommand {
     } else {
       choice = new Baseline.Previous();
     }
+  }
+
+  @Override
+  Integer run(SparkSession spark) throws Exception {
     RunComparison c =
         new ComparisonLoader(spark, catalog(spark), results).load(sweep, runId, choice, alpha);
     PrintWriter err = spec.commandLine().getErr();

@@ -33,6 +33,10 @@ final class Spark {
    * for one with {@code spark.ui.enabled}.
    */
   static Integer withReadingSession(String appName, Work work) throws Exception {
+    if (SparkSession.getDefaultSession().isDefined()) {
+      // the caller's session (nightly's, a test's): its settings stand
+      return work.call(SparkSession.getDefaultSession().get());
+    }
     SparkSession.Builder b = builder(appName);
     if (System.getProperty("spark.ui.enabled") == null) {
       b.config("spark.ui.enabled", "false");

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.adversarialprune.job.Main;
-import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.report.ComparisonLoader;
 import io.adversarialprune.job.report.ReportData;
 import io.adversarialprune.job.report.ReportLoader;
@@ -14,7 +13,6 @@ import io.adversarialprune.job.report.TinySweep;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
-import io.adversarialprune.job.sweep.SweepRunner;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -32,10 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code compare} and its gate on two real runs of one sweep: night n1 on the embedded default
- * model, night n2 on the same path after the model was replaced by a copy with perturbed weights
- * ({@code fixtures/make_perturbed_model.py}), so the config is the same and the rates really
- * dropped.
+ * {@code nightly} (run, compare with the gate, maintain) and {@code compare} on two real nights of
+ * one sweep: night n1 on the embedded default model, night n2 on the same path after the model was
+ * replaced by a copy with perturbed weights ({@code fixtures/make_perturbed_model.py}), so the
+ * config is the same and the rates really dropped.
  */
 class CompareCommandTest {
   private static final List<String> OVERRIDES =
@@ -53,6 +51,8 @@ class CompareCommandTest {
   private static Path root;
   private static Instant betweenNights;
   private static long firstMetricsSnapshot;
+  private static Result firstNight;
+  private static Result secondNight;
 
   @BeforeAll
   static void twoNights() throws Exception {
@@ -63,10 +63,7 @@ class CompareCommandTest {
         CompareCommandTest.class.getResourceAsStream("/default/fashion-mnist-resnet.pt")) {
       Files.copy(in, model);
     }
-    List<String> overrides = new ArrayList<>(OVERRIDES);
-    overrides.add("sweep.model.path=\"" + model + "\"");
-    SweepConfig config = SweepConfig.load(null, overrides);
-    new SweepRunner(spark, config, root.toString(), "n1").run();
+    firstNight = nightly(model, "n1");
     firstMetricsSnapshot =
         spark
             .sql(
@@ -78,12 +75,52 @@ class CompareCommandTest {
     Thread.sleep(50);
     betweenNights = Instant.now();
     Thread.sleep(50);
+    // tonight's model, replaced at the same path: the sweep's config (and hash) are unchanged
     try (InputStream in =
         CompareCommandTest.class.getResourceAsStream(
             "/fixtures/fashion-mnist-resnet-perturbed.pt")) {
       Files.copy(in, model, StandardCopyOption.REPLACE_EXISTING);
     }
-    new SweepRunner(spark, config, root.toString(), "n2").run();
+    secondNight = nightly(model, "n2");
+  }
+
+  /** One night of the loop as a schedule runs it: {@code nightly} with the gate. */
+  private static Result nightly(Path model, String runId) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "nightly",
+                "--results",
+                root.toString(),
+                "--run-id",
+                runId,
+                "--fail-on",
+                "remnant_acc:-2pt, clean_acc:-1pt",
+                "--compare-out",
+                tmp.resolve(runId + "-compare.json").toString()));
+    for (String o : OVERRIDES) {
+      args.addAll(List.of("--set", o));
+    }
+    args.addAll(List.of("--set", "sweep.model.path=\"" + model + "\""));
+    return execute(args);
+  }
+
+  @Test
+  void theNightlyLoopRunsComparesWithTheGateAndMaintains() throws Exception {
+    assertThat(firstNight.code).as(firstNight.err).isZero();
+    assertThat(firstNight.out).contains("nothing to compare it with", "snapshots expired");
+    assertThat(tmp.resolve("n1-compare.json")).doesNotExist();
+
+    assertThat(secondNight.code).as(secondNight.err).isEqualTo(3);
+    assertThat(secondNight.out)
+        .contains("sweep nightly run n2", "crossed clean_acc:-1pt", "FAILED", "snapshots expired");
+    JsonNode json = new ObjectMapper().readTree(tmp.resolve("n2-compare.json").toFile());
+    assertThat(json.get("gate").get("failed").asBoolean()).isTrue();
+    // a bad threshold is found before the sweep runs: nothing new in the runs table
+    Result bad = execute(List.of("nightly", "--results", root.toString(), "--fail-on", "x:-1pt"));
+    assertThat(bad.code).isEqualTo(2);
+    assertThat(bad.err).contains("--fail-on: unknown metric 'x'");
+    assertThat(spark.sql("SELECT * FROM results.adversarial_prune.runs").count()).isEqualTo(2);
   }
 
   @AfterAll
@@ -205,14 +242,18 @@ class CompareCommandTest {
   private record Result(int code, String out, String err) {}
 
   private static Result compare(String... args) {
+    List<String> all = new ArrayList<>(List.of("compare", "--results", root.toString()));
+    all.addAll(List.of(args));
+    return execute(all);
+  }
+
+  private static Result execute(List<String> args) {
     CommandLine cli = Main.commandLine();
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cli.setOut(new PrintWriter(out));
     cli.setErr(new PrintWriter(err));
-    List<String> all = new ArrayList<>(List.of("compare", "--results", root.toString()));
-    all.addAll(List.of(args));
-    int code = cli.execute(all.toArray(String[]::new));
+    int code = cli.execute(args.toArray(String[]::new));
     return new Result(code, out.toString(), err.toString());
   }
 }

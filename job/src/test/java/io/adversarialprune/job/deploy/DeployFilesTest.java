@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.adversarialprune.job.Main;
+import io.adversarialprune.job.report.Gate;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -154,6 +155,8 @@ class DeployFilesTest {
       }
       String command = line.split("\\s+", 6)[5].replace("\\%", "%");
       assertThat(command).contains("--run-id \"$(date +%F)\"", "conf/nightly.conf");
+      // the nightly loop: sweep, compare with the gate, maintain
+      assertThat(command).contains("submit.sh nightly ", "--fail-on '", "--older-than");
       assertThat(run(List.of("bash", "-n"), Map.of(), command).code).as(command).isZero();
     }
     String service = Files.readString(DEPLOY.resolve("schedule/adversarial-prune-nightly.service"));
@@ -161,6 +164,9 @@ class DeployFilesTest {
     assertThat(exec.find()).as("ExecStart=/bin/bash -c '...'").isTrue();
     String command = exec.group(1).replace("%%", "%");
     assertThat(command).contains("--run-id \"$(date +%F)\"", "conf/nightly.conf");
+    assertThat(command).contains("submit.sh nightly ", "--fail-on \"", "--older-than");
+    assertThat(service).contains("OnFailure=adversarial-prune-alert@%n.service");
+    assertThat(DEPLOY.resolve("schedule/adversarial-prune-alert@.service")).exists();
     assertThat(run(List.of("bash", "-n"), Map.of(), command).code).as(command).isZero();
     assertThat(Files.readString(DEPLOY.resolve("schedule/adversarial-prune-nightly.timer")))
         .contains("OnCalendar=", "Persistent=true", "WantedBy=timers.target");
@@ -191,6 +197,8 @@ class DeployFilesTest {
     assertThat(DEPLOY.resolveSibling(config.substring("/opt/adversarial-prune/".length())))
         .exists();
     assertThat(args.get(args.indexOf("--run-id") + 1)).isEqualTo("@date");
+    assertThat(args.get(0)).isEqualTo("nightly");
+    Gate.parse(args.get(args.indexOf("--fail-on") + 1), "--fail-on");
     Map<String, Object> conf = map(template.get("sparkConf"));
     assertThat(conf.get("spark.executor.extraJavaOptions").toString())
         .contains("-Dai.djl.offline=true", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
