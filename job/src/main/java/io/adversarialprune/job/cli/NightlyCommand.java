@@ -147,7 +147,12 @@ public final class NightlyCommand implements Callable<Integer> {
   private int step(List<String> args) {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    err.println("nightly: " + String.join(" ", args.subList(0, 1)) + " ...");
+    int format = args.indexOf("--format");
+    err.println(
+        "nightly: "
+            + args.get(0)
+            + (format < 0 ? "" : " " + String.join(" ", args.subList(format, args.size())))
+            + " ...");
     err.flush();
     CommandLine cli = Main.commandLine();
     cli.setOut(out);

@@ -48,7 +48,8 @@ final class Spark {
 
   private static Integer withSession(SparkSession.Builder builder, Work work) throws Exception {
     boolean own = SparkSession.getDefaultSession().isEmpty();
-    SparkSession spark = builder.getOrCreate();
+    // the caller's session as it is (a builder would only warn that its settings are ignored)
+    SparkSession spark = own ? builder.getOrCreate() : SparkSession.getDefaultSession().get();
     try {
       return work.call(spark);
     } finally {
