@@ -154,6 +154,7 @@ public final class SweepRunner {
           plan,
           units.size() - pending.size());
       List<RunUnits.Outcome> outcomes = execute(units, pending, inputs.calibration());
+      HaltPoint.after("units");
       Set<String> devices = new TreeSet<>();
       int computed = 0;
       for (RunUnits.Outcome o : outcomes) {
@@ -176,6 +177,7 @@ public final class SweepRunner {
         writeRun(RunsTable.SUCCEEDED, started, Instant.now(), devices);
         ended = true;
       }
+      HaltPoint.after("succeeded");
       // After the last write; tidying only, it cannot fail the run. The samples table holds the
       // units now; a later run with this id finds the run succeeded (succeededAlready).
       lease.checkHeld();
@@ -671,7 +673,12 @@ public final class SweepRunner {
   /** What tells two engine-check rows apart: where and when each ran, at which batch size. */
   private static String checkKey(Row r) {
     int at = EngineCheckRecord.SCHEMA.fieldIndex("checked_at");
-    Object when = r.get(at) instanceof java.sql.Timestamp t ? t.toInstant() : r.get(at);
+    // The table keeps microseconds, a check read from its unit's file nanoseconds: compare the
+    // microseconds, or a resumed run records every check it reads again a second time.
+    Object when =
+        r.get(at) instanceof java.sql.Timestamp t
+            ? t.toInstant().truncatedTo(java.time.temporal.ChronoUnit.MICROS)
+            : r.get(at);
     return r.get(2) + "|" + r.get(3) + "|" + r.get(4) + "|" + r.get(9) + "|" + when;
   }
 
@@ -683,12 +690,14 @@ public final class SweepRunner {
   private void commit(String table, Dataset<Row> rows) {
     lease.checkHeld();
     catalog.replaceRun(table, config.name(), runId, rows);
+    HaltPoint.after(table);
   }
 
   /** {@link #commit(String, Dataset)} of the driver's own rows: no Spark job for a few rows. */
   private void commit(String table, List<Row> rows) throws IOException {
     lease.checkHeld();
     catalog.replaceRunDirectly(table, config.name(), runId, rows);
+    HaltPoint.after(table);
   }
 
   /** Whether this driver still holds the lease, asked of the lease file itself. */
