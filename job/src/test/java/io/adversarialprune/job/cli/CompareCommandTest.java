@@ -234,6 +234,43 @@ class CompareCommandTest {
     assertThat(report.comparison().before().runId()).isEqualTo("n1");
   }
 
+  @Test
+  void notebookQuery07FlagsWhatCompareFinds() throws Exception {
+    ResultsCatalog catalog = ResultsFixtures.open(spark, root.toString());
+    RunComparison compared =
+        new ComparisonLoader(spark, catalog, root.toString())
+            .load(null, null, new ComparisonLoader.Baseline.Previous(), 0.01);
+    ResultsFixtures.use(spark, root.toString());
+    spark.conf().set("ap.sweep", "nightly");
+    List<org.apache.spark.sql.Row> rows =
+        spark
+            .sql(
+                Files.readString(
+                    Path.of("..", "notebooks", "sql", "07_latest_vs_previous_run.sql")))
+            .collectAsList();
+
+    assertThat(rows).hasSize(compared.lines().size());
+    int flagged = 0;
+    for (RunComparison.Line line : compared.lines()) {
+      org.apache.spark.sql.Row r =
+          rows.stream()
+              .filter(
+                  x ->
+                      x.<String>getAs("config_id").equals(line.row().configId())
+                          && x.<String>getAs("attack").equals(line.row().attack()))
+              .findFirst()
+              .orElseThrow();
+      assertThat(r.<Boolean>getAs("clean_acc_flagged"))
+          .as(line.name())
+          .isEqualTo(line.changes().get(0).significant());
+      assertThat(r.<Boolean>getAs("strict_asr_flagged"))
+          .as(line.name())
+          .isEqualTo(line.changes().get(3).significant());
+      flagged += r.<Boolean>getAs("clean_acc_flagged") ? 1 : 0;
+    }
+    assertThat(flagged).as("the perturbed model's drops").isPositive();
+  }
+
   /** The output without its first line (which says how the baseline was chosen). */
   private static String body(String out) {
     return out.substring(out.indexOf('\n') + 1);
