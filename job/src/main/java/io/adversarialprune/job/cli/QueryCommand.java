@@ -1,6 +1,9 @@
 package io.adversarialprune.job.cli;
 
 import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.job.results.ResultsCatalog;
+import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.RunsTable;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -12,14 +15,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code query}: Spark SQL over the results tables, one view each ({@code Tables.NAMES}). */
+/**
+ * {@code query}: read-only Spark SQL over the results tables. Plain table names are views of the
+ * SUCCEEDED runs only, {@code latest_*} views the latest SUCCEEDED run of each sweep, and the
+ * qualified names the tables themselves, every run of any status.
+ */
 @Command(
     name = "query",
     mixinStandardHelpOptions = true,
-    description =
-        "Runs Spark SQL over a results root (views: samples, metrics, prune_stats, runs,"
-            + " engine_checks, layers: those the root has).")
+    description = {
+      "Runs one read-only Spark SQL query over the results tables and prints its rows.",
+      "What the names hold:",
+      "  samples, metrics, prune_stats, engine_checks, layers: the rows of every SUCCEEDED run"
+          + " of every sweep (a run still running, failed or interrupted shows none of its"
+          + " rows);",
+      "  latest_samples, latest_metrics, ...: the rows of the latest SUCCEEDED run of each"
+          + " sweep (by started_at);",
+      "  runs: every run of every sweep, any status;",
+      "  CATALOG.NAMESPACE.TABLE (e.g. results.adversarial_prune.metrics): the table itself,"
+          + " every run of any status.",
+      "Anything but a query (DDL, DML, commands, file sources, reflect) exits 2."
+    })
 public final class QueryCommand extends ResultsCommand {
+  /** The prefix of the views of each sweep's latest SUCCEEDED run. */
+  static final String LATEST = "latest_";
+
   /** Output formats. */
   enum Format {
     table,
@@ -35,7 +55,8 @@ public final class QueryCommand extends ResultsCommand {
   @Option(
       names = "--limit",
       defaultValue = "1000",
-      description = "At most this many rows. Default: ${DEFAULT-VALUE}.")
+      description =
+          "At most this many rows; a line says when more exist. Default: ${DEFAULT-VALUE}.")
   int limit;
 
   @Parameters(index = "0", paramLabel = "SQL", description = "The query.")
@@ -48,6 +69,7 @@ public final class QueryCommand extends ResultsCommand {
           spec.commandLine(), "--limit must be at least 0, got " + limit);
     }
     List<String> views = tables(spark);
+    views = views(spark, catalog(spark), views, sql);
     Dataset<Row> df;
     try {
       // Read-only by construction: a statement that is not a pure query never reaches spark.sql.
@@ -61,22 +83,97 @@ public final class QueryCommand extends ResultsCommand {
           "query failed: "
               + e.getMessage()
               + ("TABLE_OR_VIEW_NOT_FOUND".equals(analysis.getCondition())
-                  ? "\n  the results namespace has the tables " + String.join(", ", views)
+                  ? "\n  the names a query can use: " + String.join(", ", views)
                   : ""),
           e);
     }
     List<Row> rows = collect(df);
+    // one row more than asked for says whether the limit cut the result
+    boolean more = rows.size() > limit;
+    if (more) {
+      rows = rows.subList(0, limit);
+    }
     PrintWriter out = spec.commandLine().getOut();
+    String cut = "more rows exist: the first " + limit + " are shown (raise --limit)";
     if (format == Format.table) {
       out.print(table(df.columns(), rows));
+      if (more) {
+        out.println(cut);
+      }
     } else {
       out.println(String.join(",", df.columns()));
       for (Row r : rows) {
         out.println(csvLine(r));
       }
+      if (more) { // stderr: the CSV stays a CSV
+        spec.commandLine().getErr().println("query: " + cut);
+        spec.commandLine().getErr().flush();
+      }
     }
     out.flush();
     return 0;
+  }
+
+  /**
+   * Shadows each table but {@code runs} with a temporary view of its SUCCEEDED runs' rows, and adds
+   * a {@code latest_} view of each sweep's latest SUCCEEDED run.
+   *
+   * <p>Only the views {@code sql} names are created (each costs an analysis of its plan, which a
+   * query's start-up time would pay for every table).
+   *
+   * @return the names a query can use, tables and views
+   */
+  static List<String> views(
+      SparkSession spark, ResultsCatalog catalog, List<String> tables, String sql) {
+    List<String> names = new java.util.ArrayList<>();
+    if (!tables.contains(ResultsLayout.RUNS)) {
+      return tables;
+    }
+    String runs = catalog.qualified(ResultsLayout.RUNS);
+    String succeeded =
+        "SELECT sweep, run_id FROM " + runs + " WHERE status = '" + RunsTable.SUCCEEDED + "'";
+    String latest =
+        "SELECT sweep, run_id FROM (SELECT sweep, run_id, row_number() OVER (PARTITION BY sweep"
+            + " ORDER BY started_at DESC, run_id DESC) AS k FROM "
+            + runs
+            + " WHERE status = '"
+            + RunsTable.SUCCEEDED
+            + "') WHERE k = 1";
+    for (String t : tables) {
+      if (t.equals(ResultsLayout.RUNS)) {
+        names.add(t);
+        continue;
+      }
+      String table = catalog.qualified(t);
+      if (names(sql, t)) {
+        spark.sql(view(t, table, succeeded));
+      }
+      if (names(sql, LATEST + t)) {
+        spark.sql(view(LATEST + t, table, latest));
+      }
+      names.add(t);
+      names.add(LATEST + t);
+    }
+    return names;
+  }
+
+  /** Whether {@code sql} mentions {@code name} as a word (or more: a false yes costs only time). */
+  private static boolean names(String sql, String name) {
+    return java.util.regex.Pattern.compile(
+            "(?<![A-Za-z0-9_])" + name + "(?![A-Za-z0-9_])",
+            java.util.regex.Pattern.CASE_INSENSITIVE)
+        .matcher(sql)
+        .find();
+  }
+
+  private static String view(String name, String table, String runs) {
+    return "CREATE OR REPLACE TEMPORARY VIEW `"
+        + name
+        + "` AS SELECT t.* FROM "
+        + table
+        + " t LEFT SEMI JOIN ("
+        + runs
+        + ") r ON t.sweep = r.sweep AND t.run_id = r.run_id";
   }
 
   /**
@@ -86,7 +183,7 @@ public final class QueryCommand extends ResultsCommand {
    */
   private List<Row> collect(Dataset<Row> df) {
     try {
-      return df.limit(limit).collectAsList();
+      return df.limit(limit == Integer.MAX_VALUE ? limit : limit + 1).collectAsList();
     } catch (RuntimeException e) {
       for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
         if (c instanceof org.apache.spark.SparkThrowable t && t.getCondition() != null) {

@@ -138,35 +138,101 @@ class QueryCommandTest {
     Result unknown = query(root, "SELECT * FROM samples");
     assertThat(unknown.code()).isEqualTo(2);
     assertThat(unknown.err())
-        .contains("`samples`", "the results namespace has the tables runs")
-        .doesNotContain("has the tables runs,");
+        .contains("`samples`", "the names a query can use: runs")
+        .doesNotContain("can use: runs,");
     // Spark made its warehouse directory to look the table up: not in the current directory.
     String warehouse = spark.conf().get("spark.sql.warehouse.dir");
     assertThat(warehouse).doesNotContain(System.getProperty("user.dir"));
     assertThat(Files.exists(cwdWarehouse)).isEqualTo(existedBefore);
   }
 
-  /** A root with one run's metrics rows, for the query-only tests below. */
+  /** A root with one SUCCEEDED run's metrics row, for the query-only tests below. */
   private static Path metricsRoot(String name) {
     Path root = tmp.resolve(name);
-    spark
-        .sql("SELECT 's' AS sweep, 'r' AS run_id, 'config' AS level, 0.5D AS clean_acc")
-        .createOrReplaceTempView("one_metric");
+    writeRun(root, "s", "r", RunsTable.SUCCEEDED, "2026-01-31T02:00:00Z");
+    return root;
+  }
+
+  /** A runs row and one config-level metrics row of run {@code runId}. */
+  private static void writeRun(Path root, String sweep, String runId, String status, String at) {
+    ResultsFixtures.write(
+        spark,
+        root.toString(),
+        ResultsLayout.RUNS,
+        java.util.List.of(
+            RunsTable.row(
+                sweep,
+                runId,
+                status,
+                java.time.Instant.parse(at),
+                null,
+                java.util.Set.of(),
+                "local[1]",
+                "app-1",
+                "hash",
+                null)));
+    Object[] v = new Object[MetricsTable.SCHEMA.size()];
+    v[MetricsTable.SCHEMA.fieldIndex("sweep")] = sweep;
+    v[MetricsTable.SCHEMA.fieldIndex("run_id")] = runId;
+    v[MetricsTable.SCHEMA.fieldIndex("level")] = "config";
+    v[MetricsTable.SCHEMA.fieldIndex("clean_acc")] = 0.5;
     ResultsFixtures.write(
         spark,
         root.toString(),
         ResultsLayout.METRICS,
-        spark.sql("SELECT * FROM one_metric").collectAsList().stream()
-            .map(
-                r -> {
-                  Object[] v = new Object[MetricsTable.SCHEMA.size()];
-                  for (int i = 0; i < r.size(); i++) {
-                    v[MetricsTable.SCHEMA.fieldIndex(r.schema().fields()[i].name())] = r.get(i);
-                  }
-                  return (org.apache.spark.sql.Row) org.apache.spark.sql.RowFactory.create(v);
-                })
-            .toList());
-    return root;
+        java.util.List.of(org.apache.spark.sql.RowFactory.create(v)));
+  }
+
+  @Test
+  void plainNamesHoldSucceededRunsLatestViewsEachSweepsLatestAndQualifiedNamesEverything() {
+    Path root = tmp.resolve("views");
+    writeRun(root, "a", "r1", RunsTable.SUCCEEDED, "2026-01-01T02:00:00Z");
+    writeRun(root, "a", "r2", RunsTable.SUCCEEDED, "2026-01-02T02:00:00Z");
+    // a run that died between its commits: its metrics visible in the table, its row RUNNING
+    writeRun(root, "a", "r3", RunsTable.RUNNING, "2026-01-03T02:00:00Z");
+    writeRun(root, "b", "r1", RunsTable.SUCCEEDED, "2026-01-01T03:00:00Z");
+    writeRun(root, "b", "r2", RunsTable.FAILED, "2026-01-02T03:00:00Z");
+    String runsOf = " GROUP BY sweep, run_id ORDER BY sweep, run_id";
+
+    Result plain = query(root, "SELECT sweep, run_id, count(*) AS n FROM metrics" + runsOf);
+    Result latest = query(root, "SELECT sweep, run_id FROM latest_metrics" + runsOf);
+    Result table =
+        query(root, "SELECT sweep, run_id FROM results.adversarial_prune.metrics" + runsOf);
+    Result runs = query(root, "SELECT count(*) FROM runs");
+
+    assertThat(plain.code()).as(plain.err()).isZero();
+    assertThat(plain.out()).contains("| a     | r1 ", "| a     | r2 ", "| b     | r1 ", "3 rows");
+    assertThat(latest.out()).contains("| a     | r2 ", "| b     | r1 ", "2 rows");
+    assertThat(table.out()).contains("| a     | r3 ", "| b     | r2 ", "5 rows");
+    assertThat(runs.out()).contains("| 5 ");
+  }
+
+  @Test
+  void aLimitThatCutsTheResultSaysSo() {
+    String root = metricsRoot("limit").toString();
+    String twoRows = "SELECT * FROM VALUES (1), (2) AS t(x)";
+
+    Result cut = run("query", "--results", root, "--limit", "1", twoRows);
+    Result whole = run("query", "--results", root, "--limit", "2", twoRows);
+    Result csv = run("query", "--results", root, "--format", "csv", "--limit", "1", twoRows);
+
+    assertThat(cut.code()).as(cut.err()).isZero();
+    assertThat(cut.out())
+        .contains("1 row\n", "more rows exist: the first 1 are shown (raise --limit)");
+    assertThat(whole.out()).contains("2 rows\n").doesNotContain("more rows exist");
+    // the CSV stays a CSV; the notice goes to stderr
+    assertThat(csv.out()).isEqualTo("x\n1\n");
+    assertThat(csv.err()).contains("more rows exist: the first 1 are shown");
+  }
+
+  private static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    picocli.CommandLine cli = Main.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    int code = cli.execute(args);
+    return new Result(code, out.toString(), err.toString());
   }
 
   @Test
