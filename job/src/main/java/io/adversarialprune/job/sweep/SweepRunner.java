@@ -276,6 +276,10 @@ public final class SweepRunner {
               + runId
               + " and the same config.");
       System.err.flush();
+      // The JVM is going down. What Spark's threads print raw to stderr as they are stopped (a
+      // pool rejecting a task, with its trace) would bury that line: it is the last one. Log lines
+      // still appear; log4j holds its own reference to the stream.
+      System.setErr(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
     }
   }
 
