@@ -16,6 +16,7 @@ import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.ResultsRoot;
 import io.adversarialprune.job.results.RunsTable;
 import io.adversarialprune.job.results.SampleFile;
+import io.adversarialprune.job.results.Tables;
 import io.adversarialprune.job.results.UnitInfo;
 import io.adversarialprune.job.results.WorstCase;
 import java.io.IOException;
@@ -654,7 +655,8 @@ public final class SweepRunner {
     // The run's rows so far (a failed attempt's failing check) and these, each once.
     java.util.Map<String, Row> rows = new java.util.LinkedHashMap<>();
     for (Row r : catalog.readRun(ResultsLayout.ENGINE_CHECKS, config.name(), runId)) {
-      rows.put(checkKey(r), Row.fromSeq(r.toSeq()));
+      Row ours = Tables.ENGINE_CHECKS.rowFrom(r);
+      rows.put(checkKey(ours), ours);
     }
     for (Row r : EngineCheckRecord.rows(checks, config.name(), runId)) {
       rows.put(checkKey(r), r);
@@ -670,9 +672,19 @@ public final class SweepRunner {
 
   /** What tells two engine-check rows apart: where and when each ran, at which batch size. */
   private static String checkKey(Row r) {
-    int at = EngineCheckRecord.SCHEMA.fieldIndex("checked_at");
-    Object when = r.get(at) instanceof java.sql.Timestamp t ? t.toInstant() : r.get(at);
-    return r.get(2) + "|" + r.get(3) + "|" + r.get(4) + "|" + r.get(9) + "|" + when;
+    Object when = r.getAs("checked_at");
+    if (when instanceof java.sql.Timestamp t) {
+      when = t.toInstant();
+    }
+    return r.getAs("executor")
+        + "|"
+        + r.getAs("host")
+        + "|"
+        + r.getAs("device")
+        + "|"
+        + r.getAs("batch_size")
+        + "|"
+        + when;
   }
 
   /**
