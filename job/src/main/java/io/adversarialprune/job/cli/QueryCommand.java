@@ -1,6 +1,7 @@
 package io.adversarialprune.job.cli;
 
 import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.job.results.Tables;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -8,18 +9,31 @@ import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code query}: Spark SQL over the results tables, one view each ({@code Tables.NAMES}). */
+/** {@code query}: Spark SQL over the results tables, one view each ({@link Tables#NAMES}). */
 @Command(
     name = "query",
     mixinStandardHelpOptions = true,
-    description =
-        "Runs Spark SQL over a results root (views: samples, metrics, prune_stats, runs,"
-            + " engine_checks, layers: those the root has).")
+    modelTransformer = QueryCommand.TableNames.class)
 public final class QueryCommand extends ResultsCommand {
+  /** The description, naming the tables from their definitions: a new table is listed as it is. */
+  static final class TableNames implements CommandLine.IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      spec.usageMessage()
+          .description(
+              "Runs Spark SQL over a results root (views: "
+                  + String.join(", ", Tables.NAMES)
+                  + ": those the root has).");
+      return spec;
+    }
+  }
+
   /** Output formats. */
   enum Format {
     table,

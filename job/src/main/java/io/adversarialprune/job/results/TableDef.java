@@ -17,14 +17,15 @@ import org.apache.spark.sql.types.StructType;
  * query}'s table list, the report, {@code import}, the catalog's checks and docs/RESULTS.md's
  * column list ({@code ResultsDocsTest}) all take them from there.
  *
- * <p>What a change touches. A new column: its table's schema, beside the table's producer (e.g.
- * {@link MetricsTable#SCHEMA}), the producer's {@code set} of it, and docs/RESULTS.md's column list
- * (which {@code ResultsDocsTest} checks); a producer that forgets it fails its first row. A new
- * table, besides its producer (its schema and rows): its definition and {@link Tables#ALL} in
- * {@link Tables}, the commit of its rows in {@code sweep.SweepRunner}, and the table lists of
- * docs/RESULTS.md. {@code query}, {@code import}, {@code maintain}, the catalog's creation and
- * checks, and the tests' fixtures take it from {@link Tables#ALL}; the report and the notebooks
- * show it only if a section or query is written for it.
+ * <p>What a change touches. A new column: its table's schema and its producer's {@code set} of it,
+ * both in the producer's file (e.g. {@link MetricsTable#SCHEMA} and {@code MetricsTable.row};
+ * {@code samples}: {@link SampleFile}, which executors write straight to Parquet, also by name),
+ * and docs/RESULTS.md's column list, which {@code ResultsDocsTest} checks; a producer that forgets
+ * the column fails on its first row. A new table, besides its producer (schema and rows): its
+ * definition in {@link Tables} (and {@link Tables#ALL}), the commit of its rows in {@code
+ * sweep.SweepRunner}, and docs/RESULTS.md. The catalog's creation and checks, {@code query}'s views
+ * and help, {@code import}, {@code maintain} and the tests' fixtures take it from {@link
+ * Tables#ALL}; the report and the notebooks show it once a section or a query is written for it.
  *
  * @param name the table's name inside the results namespace
  * @param schema its columns, every one nullable (a newer job adds columns; older rows read null),

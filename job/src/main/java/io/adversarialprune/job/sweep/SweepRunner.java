@@ -561,16 +561,16 @@ public final class SweepRunner {
             : Map.of();
     MetricsTable.Aggregate a = MetricsTable.aggregate(config.name(), runId, plan, infos, worst);
     commit(
-        ResultsLayout.SAMPLES,
+        Tables.SAMPLES.name(),
         spark
             .read()
             .schema(SampleFile.SPARK_SCHEMA)
             .option("recursiveFileLookup", "true")
             .parquet(layout.units(config.name(), runId).toString()));
-    commit(ResultsLayout.METRICS, a.metrics());
-    commit(ResultsLayout.PRUNE_STATS, a.pruneStats());
+    commit(Tables.METRICS.name(), a.metrics());
+    commit(Tables.PRUNE_STATS.name(), a.pruneStats());
     if (config.anatomy()) {
-      commit(ResultsLayout.LAYERS, LayersTable.aggregate(config.name(), runId, plan, infos));
+      commit(Tables.LAYERS.name(), LayersTable.aggregate(config.name(), runId, plan, infos));
     }
     return a.configLevel();
   }
@@ -620,7 +620,7 @@ public final class SweepRunner {
       throws IOException {
     lease.checkHeld();
     catalog.replaceRunDirectly(
-        ResultsLayout.RUNS, config.name(), runId, List.of(runRow(status, started, ended, devices)));
+        Tables.RUNS.name(), config.name(), runId, List.of(runRow(status, started, ended, devices)));
     LOG.info(
         "run {} of sweep {}: {}{}",
         runId,
@@ -654,14 +654,14 @@ public final class SweepRunner {
     }
     // The run's rows so far (a failed attempt's failing check) and these, each once.
     java.util.Map<String, Row> rows = new java.util.LinkedHashMap<>();
-    for (Row r : catalog.readRun(ResultsLayout.ENGINE_CHECKS, config.name(), runId)) {
+    for (Row r : catalog.readRun(Tables.ENGINE_CHECKS.name(), config.name(), runId)) {
       Row ours = Tables.ENGINE_CHECKS.rowFrom(r);
       rows.put(checkKey(ours), ours);
     }
     for (Row r : EngineCheckRecord.rows(checks, config.name(), runId)) {
       rows.put(checkKey(r), r);
     }
-    commit(ResultsLayout.ENGINE_CHECKS, new ArrayList<>(rows.values()));
+    commit(Tables.ENGINE_CHECKS.name(), new ArrayList<>(rows.values()));
     long failed = checks.stream().filter(c -> !c.report().passed()).count();
     LOG.info(
         "engine checks: {} of the run's units ({} run now), {} failed",
@@ -718,7 +718,7 @@ public final class SweepRunner {
    * (and removed): a rerun then changes nothing. Null when there is work to do.
    */
   private Summary succeededAlready(InputCheck.Inputs inputs) throws IOException {
-    List<Row> prior = catalog.readRun(ResultsLayout.RUNS, config.name(), runId);
+    List<Row> prior = catalog.readRun(Tables.RUNS.name(), config.name(), runId);
     FileSystem fs = layout.units(config.name(), runId).getFileSystem(hadoopConf());
     if (prior.isEmpty()
         || !RunsTable.SUCCEEDED.equals(prior.get(0).getAs("status"))
@@ -728,7 +728,7 @@ public final class SweepRunner {
     int units = SweepPlan.of(config, inputs.shards()).units().size();
     List<Row> configLevel =
         catalog
-            .read(ResultsLayout.METRICS)
+            .read(Tables.METRICS.name())
             .where(
                 functions
                     .col("sweep")
