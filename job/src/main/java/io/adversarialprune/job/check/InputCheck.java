@@ -9,7 +9,7 @@ import io.adversarialprune.job.config.PruneOptions;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.config.TransferTarget;
 import io.adversarialprune.job.results.ResultsCatalog;
-import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
 import io.adversarialprune.udfs.model.Probes;
@@ -267,7 +267,7 @@ public final class InputCheck {
 
   /** A run id may be resumed only with the config it started with. */
   public static void runIdentity(ResultsCatalog catalog, SweepConfig config, String runId) {
-    List<Row> prior = catalog.readRun(ResultsLayout.RUNS, config.name(), runId);
+    List<Row> prior = catalog.readRun(Tables.RUNS.name(), config.name(), runId);
     if (prior.isEmpty()) {
       return; // no run of that id yet
     }

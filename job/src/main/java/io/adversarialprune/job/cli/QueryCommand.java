@@ -2,8 +2,8 @@ package io.adversarialprune.job.cli;
 
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.results.ResultsCatalog;
-import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.RunsTable;
+import io.adversarialprune.job.results.Tables;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -11,7 +11,9 @@ import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -23,22 +25,40 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "query",
     mixinStandardHelpOptions = true,
-    description = {
-      "Runs one read-only Spark SQL query over the results tables and prints its rows.",
-      "What the names hold:",
-      "  samples, metrics, prune_stats, engine_checks, layers: the rows of every SUCCEEDED run"
-          + " of every sweep (a run still running, failed or interrupted shows none of its"
-          + " rows);",
-      "  latest_samples, latest_metrics, ...: the rows of the latest SUCCEEDED run of each"
-          + " sweep (by started_at);",
-      "  runs: every run of every sweep, any status;",
-      "  CATALOG.NAMESPACE.TABLE (e.g. results.adversarial_prune.metrics): the table itself,"
-          + " every run of any status.",
-      "Anything but a query (DDL, DML, commands, file sources, reflect) exits 2."
-    })
+    modelTransformer = QueryCommand.TableNames.class)
 public final class QueryCommand extends ResultsCommand {
   /** The prefix of the views of each sweep's latest SUCCEEDED run. */
   static final String LATEST = "latest_";
+
+  /** The description, naming the tables from their definitions: a new table is listed as it is. */
+  static final class TableNames implements CommandLine.IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      List<String> viewed =
+          java.util.Arrays.stream(Tables.NAMES).filter(t -> !t.equals(Tables.RUNS.name())).toList();
+      spec.usageMessage()
+          .description(
+              "Runs one read-only Spark SQL query over the results tables and prints its rows.",
+              "What the names hold:",
+              "  "
+                  + String.join(", ", viewed)
+                  + ": the rows of every SUCCEEDED run of every sweep (a run still running,"
+                  + " failed or interrupted shows none of its rows);",
+              "  "
+                  + LATEST
+                  + viewed.get(0)
+                  + ", "
+                  + LATEST
+                  + viewed.get(1)
+                  + ", ...: the rows of the latest SUCCEEDED run of each sweep (by"
+                  + " started_at);",
+              "  " + Tables.RUNS.name() + ": every run of every sweep, any status;",
+              "  CATALOG.NAMESPACE.TABLE (e.g. results.adversarial_prune.metrics): the table"
+                  + " itself, every run of any status.",
+              "Anything but a query (DDL, DML, commands, file sources, reflect) exits 2.");
+      return spec;
+    }
+  }
 
   /** Output formats. */
   enum Format {
@@ -126,10 +146,10 @@ public final class QueryCommand extends ResultsCommand {
   static List<String> views(
       SparkSession spark, ResultsCatalog catalog, List<String> tables, String sql) {
     List<String> names = new java.util.ArrayList<>();
-    if (!tables.contains(ResultsLayout.RUNS)) {
+    if (!tables.contains(Tables.RUNS.name())) {
       return tables;
     }
-    String runs = catalog.qualified(ResultsLayout.RUNS);
+    String runs = catalog.qualified(Tables.RUNS.name());
     String succeeded =
         "SELECT sweep, run_id FROM " + runs + " WHERE status = '" + RunsTable.SUCCEEDED + "'";
     String latest =
@@ -140,7 +160,7 @@ public final class QueryCommand extends ResultsCommand {
             + RunsTable.SUCCEEDED
             + "') WHERE k = 1";
     for (String t : tables) {
-      if (t.equals(ResultsLayout.RUNS)) {
+      if (t.equals(Tables.RUNS.name())) {
         names.add(t);
         continue;
       }

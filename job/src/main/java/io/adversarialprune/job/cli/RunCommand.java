@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
-    description = "Runs a sweep and writes samples, metrics, prune_stats and runs under --results.")
+    description = "Runs a sweep and writes its rows of the results tables (--results).")
 public final class RunCommand implements Callable<Integer> {
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 

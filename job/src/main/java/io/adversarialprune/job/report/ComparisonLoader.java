@@ -4,7 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.results.ResultsCatalog;
-import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
@@ -75,7 +75,7 @@ public final class ComparisonLoader {
             "sweep " + now.sweep() + " has no SUCCEEDED run (runs: " + now.ids() + ")");
       }
     }
-    Dataset<Row> metricsNow = catalog.read(ResultsLayout.METRICS);
+    Dataset<Row> metricsNow = catalog.read(Tables.METRICS.name());
     RunComparison.Side afterSide =
         new RunComparison.Side(
             after,
@@ -87,12 +87,12 @@ public final class ComparisonLoader {
     String before;
     String description;
     if (baseline instanceof Baseline.AsOf a) {
-      metricsThen = catalog.readAsOf(ResultsLayout.METRICS, a.time(), "--as-of");
+      metricsThen = catalog.readAsOf(Tables.METRICS.name(), a.time(), "--as-of");
       description = "as of " + a.time();
       before = chosen(now, metricsThen, a.runId(), description);
     } else if (baseline instanceof Baseline.Snapshot s) {
-      Instant time = catalog.snapshotTime(ResultsLayout.METRICS, s.snapshotId(), "--snapshot");
-      metricsThen = catalog.readAtSnapshot(ResultsLayout.METRICS, s.snapshotId(), "--snapshot");
+      Instant time = catalog.snapshotTime(Tables.METRICS.name(), s.snapshotId(), "--snapshot");
+      metricsThen = catalog.readAtSnapshot(Tables.METRICS.name(), s.snapshotId(), "--snapshot");
       description = "metrics snapshot " + s.snapshotId() + " of " + time;
       before = chosen(now, metricsThen, s.runId(), "in " + description);
     } else if (baseline instanceof Baseline.Named n) {

@@ -7,6 +7,7 @@ import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,8 +48,8 @@ public final class ReportLoader {
         compareTo != null ? runs.known(compareTo, "--compare-to") : runs.previousSucceeded(chosen);
 
     List<String> notes = new ArrayList<>();
-    Dataset<Row> metrics = catalog.read(ResultsLayout.METRICS);
-    Dataset<Row> checks = catalog.read(ResultsLayout.ENGINE_CHECKS);
+    Dataset<Row> metrics = catalog.read(Tables.METRICS.name());
+    Dataset<Row> checks = catalog.read(Tables.ENGINE_CHECKS.name());
     Row chosenRow = runs.row(chosen);
     ReportData.Run run = run(sweep, chosenRow, metrics, checks, notes);
     RunComparison comparison = null;
@@ -101,7 +102,7 @@ public final class ReportLoader {
    * the clean-correct samples' distances; empty when no attack of the run records them.
    */
   private List<RobustnessCurve> curves(String sweep, String runId) throws IOException {
-    Dataset<Row> samples = catalog.read(ResultsLayout.SAMPLES);
+    Dataset<Row> samples = catalog.read(Tables.SAMPLES.name());
     if (samples == null) {
       return List.of();
     }
@@ -135,7 +136,7 @@ public final class ReportLoader {
 
   /** The run's config-level layer anatomy; empty when it has none. */
   private List<LayerLine> layers(String sweep, String runId) throws IOException {
-    Dataset<Row> layers = catalog.read(ResultsLayout.LAYERS);
+    Dataset<Row> layers = catalog.read(Tables.LAYERS.name());
     if (layers == null) {
       return List.of();
     }
@@ -236,7 +237,7 @@ public final class ReportLoader {
     Path runDir = layout.units(sweep, runId);
     FileSystem fs = runDir.getFileSystem(spark.sparkContext().hadoopConfiguration());
     if (!fs.exists(runDir)) {
-      Dataset<Row> samples = catalog.read(ResultsLayout.SAMPLES);
+      Dataset<Row> samples = catalog.read(Tables.SAMPLES.name());
       return samples == null
           ? 0
           : samples

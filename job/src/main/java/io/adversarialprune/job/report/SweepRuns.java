@@ -4,8 +4,8 @@ import static org.apache.spark.sql.functions.col;
 
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.job.results.ResultsCatalog;
-import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.RunsTable;
+import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.util.Comparator;
 import java.util.List;
@@ -36,7 +36,7 @@ record SweepRuns(String sweep, List<Row> rows) {
         && !path.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(path)) {
       throw new UserInputException("results root " + root + " does not exist");
     }
-    return of(catalog.read(ResultsLayout.RUNS), sweep, catalog, root);
+    return of(catalog.read(Tables.RUNS.name()), sweep, catalog, root);
   }
 
   /**
@@ -45,7 +45,7 @@ record SweepRuns(String sweep, List<Row> rows) {
    * @see #read
    */
   static SweepRuns of(Dataset<Row> runs, String sweep, ResultsCatalog catalog, String root) {
-    String table = catalog.qualified(ResultsLayout.RUNS).replace("`", "");
+    String table = catalog.qualified(Tables.RUNS.name()).replace("`", "");
     if (runs == null) {
       throw new UserInputException(
           "results root "

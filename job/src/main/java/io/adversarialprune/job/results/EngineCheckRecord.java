@@ -7,7 +7,6 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -46,28 +45,30 @@ public record EngineCheckRecord(
   /** This check as a row of {@link #SCHEMA}. */
   public Row row(String sweep, String runId) {
     EngineCheck.Report r = report;
-    return RowFactory.create(
-        sweep,
-        runId,
-        executor,
-        host,
-        r.device(),
-        platform,
-        isaCap,
-        r.memoryFormat(),
-        r.threads(),
-        r.batchSize(),
-        r.samples(),
-        r.directions(),
-        r.gradientMaxError(),
-        r.gradientMedianError(),
-        r.gradientRmsError(),
-        r.logitsError(),
-        r.passed(),
-        r.problem(),
-        policy.configName(),
-        r.seconds(),
-        Timestamp.from(checkedAt));
+    return Tables.ENGINE_CHECKS
+        .row()
+        .set("sweep", sweep)
+        .set("run_id", runId)
+        .set("executor", executor)
+        .set("host", host)
+        .set("device", r.device())
+        .set("platform", platform)
+        .set("isa_cap", isaCap)
+        .set("memory_format", r.memoryFormat())
+        .set("threads", r.threads())
+        .set("batch_size", r.batchSize())
+        .set("samples", r.samples())
+        .set("directions", r.directions())
+        .set("gradient_max_error", r.gradientMaxError())
+        .set("gradient_median_error", r.gradientMedianError())
+        .set("gradient_rms_error", r.gradientRmsError())
+        .set("logits_error", r.logitsError())
+        .set("passed", r.passed())
+        .set("problem", r.problem())
+        .set("policy", policy.configName())
+        .set("seconds", r.seconds())
+        .set("checked_at", Timestamp.from(checkedAt))
+        .build();
   }
 
   /** Rows of {@link #SCHEMA} for {@code records}. */

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -84,35 +83,34 @@ public final class LayersTable {
     for (Map.Entry<String, LayerStats> e : layers.entrySet()) {
       LayerStats l = e.getValue();
       out.add(
-          new GenericRowWithSchema(
-              new Object[] {
-                sweep,
-                runId,
-                c.id(),
-                c.order(),
-                c.pruneLabel(),
-                c.targetName(),
-                attack,
-                attackOrder,
-                level,
-                seed,
-                e.getKey(),
-                order++,
-                l.samples(),
-                l.elements(),
-                l.cleanMean(),
-                l.cleanStd(),
-                l.advMean(),
-                l.advStd(),
-                l.relativeL2(),
-                l.changedFraction(),
-                l.tolerance(),
-                l.maxRatio(),
-                l.cleanTail(),
-                l.advTail(),
-                l.tailRatio()
-              },
-              SCHEMA));
+          Tables.LAYERS
+              .row()
+              .set("sweep", sweep)
+              .set("run_id", runId)
+              .set("config_id", c.id())
+              .set("config_order", c.order())
+              .set("prune", c.pruneLabel())
+              .set("target", c.targetName())
+              .set("attack", attack)
+              .set("attack_order", attackOrder)
+              .set("level", level)
+              .set("seed", seed)
+              .set("layer", e.getKey())
+              .set("layer_order", order++)
+              .set("samples", l.samples())
+              .set("elements", l.elements())
+              .set("clean_mean", l.cleanMean())
+              .set("clean_std", l.cleanStd())
+              .set("adv_mean", l.advMean())
+              .set("adv_std", l.advStd())
+              .set("relative_l2", l.relativeL2())
+              .set("changed_fraction", l.changedFraction())
+              .set("change_tolerance", l.tolerance())
+              .set("max_ratio", l.maxRatio())
+              .set("clean_tail", l.cleanTail())
+              .set("adv_tail", l.advTail())
+              .set("tail_ratio", l.tailRatio())
+              .build());
     }
   }
 

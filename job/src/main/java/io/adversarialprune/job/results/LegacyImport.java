@@ -38,7 +38,7 @@ public final class LegacyImport {
   public List<Imported> importRoot(String oldRoot) throws IOException {
     Path root = new Path(oldRoot);
     FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    Path runs = new Path(root, ResultsLayout.RUNS);
+    Path runs = new Path(root, Tables.RUNS.name());
     if (!fs.isDirectory(runs)) {
       throw new UserInputException(
           "--from "

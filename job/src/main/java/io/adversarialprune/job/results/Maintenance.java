@@ -193,7 +193,7 @@ public final class Maintenance {
       }
     }
     List<RunRef> deleted =
-        options.deleteRunsOlderThan() == null || !tables.contains(ResultsLayout.RUNS)
+        options.deleteRunsOlderThan() == null || !tables.contains(Tables.RUNS.name())
             ? List.of()
             : deleteRuns(tables, clock.instant().minus(options.deleteRunsOlderThan()));
     List<TableSummary> summaries = new ArrayList<>();
@@ -216,7 +216,7 @@ public final class Maintenance {
     List<RunRef> runs = new ArrayList<>();
     for (Row r :
         catalog
-            .read(ResultsLayout.RUNS)
+            .read(Tables.RUNS.name())
             .where(col("started_at").lt(lit(Timestamp.from(before))))
             .select("sweep", "run_id")
             .distinct()
@@ -237,8 +237,8 @@ public final class Maintenance {
             .collect(Collectors.joining(" OR "));
     List<String> order = new ArrayList<>(tables);
     // The runs row last: until it goes, the run is listed and the next maintain deletes the rest.
-    order.remove(ResultsLayout.RUNS);
-    order.add(ResultsLayout.RUNS);
+    order.remove(Tables.RUNS.name());
+    order.add(Tables.RUNS.name());
     for (String table : order) {
       // Whole partitions of every table but runs: Iceberg drops their files from the metadata.
       // The runs table keeps a sweep's runs in one file, which is rewritten without them.

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -136,19 +134,21 @@ public final class MetricsTable {
           if (a == 0) {
             for (ParameterStats p : first.parameters()) {
               pruneStats.add(
-                  RowFactory.create(
-                      sweep,
-                      runId,
-                      c.id(),
-                      seed,
-                      p.name(),
-                      p.elements(),
-                      p.changed(),
-                      p.meanBefore(),
-                      p.stdBefore(),
-                      p.meanAfter(),
-                      p.stdAfter(),
-                      p.normalityP()));
+                  Tables.PRUNE_STATS
+                      .row()
+                      .set("sweep", sweep)
+                      .set("run_id", runId)
+                      .set("config_id", c.id())
+                      .set("seed", seed)
+                      .set("parameter", p.name())
+                      .set("elements", p.elements())
+                      .set("changed", p.changed())
+                      .set("mean_before", p.meanBefore())
+                      .set("std_before", p.stdBefore())
+                      .set("mean_after", p.meanAfter())
+                      .set("std_after", p.stdAfter())
+                      .set("normality_p", p.normalityP())
+                      .build());
             }
           }
           s.pruneRatio = first.pruneRatio();
@@ -343,50 +343,49 @@ public final class MetricsTable {
             ? null
             : (transfer != null && remnant.lower() > transfer.upper())
                 || (straightThrough != null && remnant.lower() > straightThrough.upper());
-    return new GenericRowWithSchema(
-        new Object[] {
-          sweep,
-          runId,
-          c.id(),
-          c.order(),
-          c.pruneLabel(),
-          c.pruneType(),
-          c.pruneValue(),
-          c.targetName(),
-          a.name(),
-          a.type(),
-          a.label(),
-          a.order(),
-          level,
-          seed,
-          seeds,
-          oc.total(),
-          oc.correct(),
-          oc.advCorrect(),
-          oc.changed(),
-          oc.attacked(),
-          value(clean),
-          lower(clean),
-          upper(clean),
-          value(remnant),
-          lower(remnant),
-          upper(remnant),
-          value(change),
-          lower(change),
-          upper(change),
-          value(asr),
-          lower(asr),
-          upper(asr),
-          value(transfer),
-          lower(transfer),
-          upper(transfer),
-          suspect,
-          s.pruneRatio,
-          s.distances ? s.linf / oc.total() : null,
-          s.distances ? s.l2 / oc.total() : null,
-          s.distances && s.seconds > 0 ? oc.total() / s.seconds : null,
-          median(s.minDistances)
-        },
-        SCHEMA);
+    return Tables.METRICS
+        .row()
+        .set("sweep", sweep)
+        .set("run_id", runId)
+        .set("config_id", c.id())
+        .set("config_order", c.order())
+        .set("prune", c.pruneLabel())
+        .set("prune_type", c.pruneType())
+        .set("prune_value", c.pruneValue())
+        .set("target", c.targetName())
+        .set("attack", a.name())
+        .set("attack_type", a.type())
+        .set("attack_label", a.label())
+        .set("attack_order", a.order())
+        .set("level", level)
+        .set("seed", seed)
+        .set("seeds", seeds)
+        .set("total", oc.total())
+        .set("correct", oc.correct())
+        .set("adv_correct", oc.advCorrect())
+        .set("changed", oc.changed())
+        .set("attacked", oc.attacked())
+        .set("clean_acc", value(clean))
+        .set("clean_acc_lower", lower(clean))
+        .set("clean_acc_upper", upper(clean))
+        .set("remnant_acc", value(remnant))
+        .set("remnant_acc_lower", lower(remnant))
+        .set("remnant_acc_upper", upper(remnant))
+        .set("pred_change_rate", value(change))
+        .set("pred_change_rate_lower", lower(change))
+        .set("pred_change_rate_upper", upper(change))
+        .set("strict_asr", value(asr))
+        .set("strict_asr_lower", lower(asr))
+        .set("strict_asr_upper", upper(asr))
+        .set("baseline_adv_acc", value(transfer))
+        .set("baseline_adv_acc_lower", lower(transfer))
+        .set("baseline_adv_acc_upper", upper(transfer))
+        .set("masking_suspect", suspect)
+        .set("prune_ratio", s.pruneRatio)
+        .set("mean_linf", s.distances ? s.linf / oc.total() : null)
+        .set("mean_l2", s.distances ? s.l2 / oc.total() : null)
+        .set("images_per_sec", s.distances && s.seconds > 0 ? oc.total() / s.seconds : null)
+        .set("median_min_distance", median(s.minDistances))
+        .build();
   }
 }

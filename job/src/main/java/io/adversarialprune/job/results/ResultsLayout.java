@@ -21,12 +21,6 @@ import org.apache.hadoop.fs.Path;
  * default in this root.
  */
 public record ResultsLayout(String root) implements java.io.Serializable {
-  public static final String SAMPLES = "samples";
-  public static final String METRICS = "metrics";
-  public static final String PRUNE_STATS = "prune_stats";
-  public static final String RUNS = "runs";
-  public static final String ENGINE_CHECKS = "engine_checks";
-  public static final String LAYERS = "layers";
   public static final String SAMPLE_FILE = "part-0.parquet";
 
   /** Committed units of runs not yet succeeded, under the root. */

@@ -19,7 +19,6 @@ import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Types;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
@@ -102,16 +101,18 @@ public final class RunsTable {
       String appId,
       String configHash,
       String config) {
-    return RowFactory.create(
-        sweep,
-        runId,
-        status,
-        Timestamp.from(started),
-        ended == null ? null : Timestamp.from(ended),
-        devices.isEmpty() ? null : String.join(",", devices),
-        sparkMaster,
-        appId,
-        configHash,
-        config);
+    return Tables.RUNS
+        .row()
+        .set("sweep", sweep)
+        .set("run_id", runId)
+        .set("status", status)
+        .set("started_at", Timestamp.from(started))
+        .set("ended_at", ended == null ? null : Timestamp.from(ended))
+        .set("device", devices.isEmpty() ? null : String.join(",", devices))
+        .set("spark_master", sparkMaster)
+        .set("app_id", appId)
+        .set("config_hash", configHash)
+        .set("config", config)
+        .build();
   }
 }

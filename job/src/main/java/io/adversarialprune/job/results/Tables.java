@@ -4,46 +4,45 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The results tables ({@link #ALL}) and how a command opens them: {@link #open} registers the
- * catalog and makes its results namespace the session's current one, so queries name the tables
- * plainly ({@code SELECT ... FROM metrics}) or qualified ({@code
+ * The results tables ({@link #ALL}), the one place that names them, and how a command opens them:
+ * {@link #open} registers the catalog and makes its results namespace the session's current one, so
+ * queries name the tables plainly ({@code SELECT ... FROM metrics}) or qualified ({@code
  * results.adversarial_prune.metrics}).
  */
 public final class Tables {
   public static final TableDef SAMPLES =
       new TableDef(
-          ResultsLayout.SAMPLES,
+          "samples",
           SampleFile.SPARK_SCHEMA,
           List.of("sweep", "run_id", "config_id"),
           List.of("attack", "seed", "id"),
           true);
   public static final TableDef METRICS =
       new TableDef(
-          ResultsLayout.METRICS,
+          "metrics",
           MetricsTable.SCHEMA,
           List.of("sweep", "run_id"),
           List.of("level", "config_order", "attack_order", "seed"),
           false);
   public static final TableDef PRUNE_STATS =
       new TableDef(
-          ResultsLayout.PRUNE_STATS,
+          "prune_stats",
           MetricsTable.PRUNE_STATS,
           List.of("sweep", "run_id"),
           List.of("config_id", "seed", "parameter"),
           false);
   public static final TableDef RUNS =
-      new TableDef(
-          ResultsLayout.RUNS, RunsTable.SCHEMA, List.of("sweep"), List.of("started_at"), false);
+      new TableDef("runs", RunsTable.SCHEMA, List.of("sweep"), List.of("started_at"), false);
   public static final TableDef ENGINE_CHECKS =
       new TableDef(
-          ResultsLayout.ENGINE_CHECKS,
+          "engine_checks",
           EngineCheckRecord.SCHEMA,
           List.of("sweep", "run_id"),
           List.of("checked_at"),
           false);
   public static final TableDef LAYERS =
       new TableDef(
-          ResultsLayout.LAYERS,
+          "layers",
           LayersTable.SCHEMA,
           List.of("sweep", "run_id"),
           List.of("level", "config_order", "attack_order", "seed", "layer_order"),

@@ -16,6 +16,7 @@ import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.ResultsRoot;
 import io.adversarialprune.job.results.RunsTable;
 import io.adversarialprune.job.results.SampleFile;
+import io.adversarialprune.job.results.Tables;
 import io.adversarialprune.job.results.UnitInfo;
 import io.adversarialprune.job.results.WorstCase;
 import java.io.IOException;
@@ -566,16 +567,16 @@ public final class SweepRunner {
             : Map.of();
     MetricsTable.Aggregate a = MetricsTable.aggregate(config.name(), runId, plan, infos, worst);
     commit(
-        ResultsLayout.SAMPLES,
+        Tables.SAMPLES.name(),
         spark
             .read()
             .schema(SampleFile.SPARK_SCHEMA)
             .option("recursiveFileLookup", "true")
             .parquet(layout.units(config.name(), runId).toString()));
-    commit(ResultsLayout.METRICS, a.metrics());
-    commit(ResultsLayout.PRUNE_STATS, a.pruneStats());
+    commit(Tables.METRICS.name(), a.metrics());
+    commit(Tables.PRUNE_STATS.name(), a.pruneStats());
     if (config.anatomy()) {
-      commit(ResultsLayout.LAYERS, LayersTable.aggregate(config.name(), runId, plan, infos));
+      commit(Tables.LAYERS.name(), LayersTable.aggregate(config.name(), runId, plan, infos));
     }
     return a.configLevel();
   }
@@ -625,7 +626,7 @@ public final class SweepRunner {
       throws IOException {
     lease.checkHeld();
     catalog.replaceRunDirectly(
-        ResultsLayout.RUNS, config.name(), runId, List.of(runRow(status, started, ended, devices)));
+        Tables.RUNS.name(), config.name(), runId, List.of(runRow(status, started, ended, devices)));
     LOG.info(
         "run {} of sweep {}: {}{}",
         runId,
@@ -659,13 +660,14 @@ public final class SweepRunner {
     }
     // The run's rows so far (a failed attempt's failing check) and these, each once.
     java.util.Map<String, Row> rows = new java.util.LinkedHashMap<>();
-    for (Row r : catalog.readRun(ResultsLayout.ENGINE_CHECKS, config.name(), runId)) {
-      rows.put(checkKey(r), Row.fromSeq(r.toSeq()));
+    for (Row r : catalog.readRun(Tables.ENGINE_CHECKS.name(), config.name(), runId)) {
+      Row ours = Tables.ENGINE_CHECKS.rowFrom(r);
+      rows.put(checkKey(ours), ours);
     }
     for (Row r : EngineCheckRecord.rows(checks, config.name(), runId)) {
       rows.put(checkKey(r), r);
     }
-    commit(ResultsLayout.ENGINE_CHECKS, new ArrayList<>(rows.values()));
+    commit(Tables.ENGINE_CHECKS.name(), new ArrayList<>(rows.values()));
     long failed = checks.stream().filter(c -> !c.report().passed()).count();
     LOG.info(
         "engine checks: {} of the run's units ({} run now), {} failed",
@@ -676,14 +678,21 @@ public final class SweepRunner {
 
   /** What tells two engine-check rows apart: where and when each ran, at which batch size. */
   private static String checkKey(Row r) {
-    int at = EngineCheckRecord.SCHEMA.fieldIndex("checked_at");
-    // The table keeps microseconds, a check read from its unit's file nanoseconds: compare the
-    // microseconds, or a resumed run records every check it reads again a second time.
-    Object when =
-        r.get(at) instanceof java.sql.Timestamp t
-            ? t.toInstant().truncatedTo(java.time.temporal.ChronoUnit.MICROS)
-            : r.get(at);
-    return r.get(2) + "|" + r.get(3) + "|" + r.get(4) + "|" + r.get(9) + "|" + when;
+    Object when = r.getAs("checked_at");
+    if (when instanceof java.sql.Timestamp t) {
+      // The table keeps microseconds, a check read from its unit's file nanoseconds: compare the
+      // microseconds, or a resumed run records every check it reads again a second time.
+      when = t.toInstant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    }
+    return r.getAs("executor")
+        + "|"
+        + r.getAs("host")
+        + "|"
+        + r.getAs("device")
+        + "|"
+        + r.getAs("batch_size")
+        + "|"
+        + when;
   }
 
   /**
@@ -719,7 +728,7 @@ public final class SweepRunner {
    * (and removed): a rerun then changes nothing. Null when there is work to do.
    */
   private Summary succeededAlready(InputCheck.Inputs inputs) throws IOException {
-    List<Row> prior = catalog.readRun(ResultsLayout.RUNS, config.name(), runId);
+    List<Row> prior = catalog.readRun(Tables.RUNS.name(), config.name(), runId);
     FileSystem fs = layout.units(config.name(), runId).getFileSystem(hadoopConf());
     if (prior.isEmpty()
         || !RunsTable.SUCCEEDED.equals(prior.get(0).getAs("status"))
@@ -729,7 +738,7 @@ public final class SweepRunner {
     int units = SweepPlan.of(config, inputs.shards()).units().size();
     List<Row> configLevel =
         catalog
-            .read(ResultsLayout.METRICS)
+            .read(Tables.METRICS.name())
             .where(
                 functions
                     .col("sweep")

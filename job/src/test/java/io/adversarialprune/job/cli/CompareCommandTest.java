@@ -13,6 +13,7 @@ import io.adversarialprune.job.report.TinySweep;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -68,7 +69,7 @@ class CompareCommandTest {
         spark
             .sql(
                 "SELECT snapshot_id FROM "
-                    + ResultsFixtures.open(spark, root.toString()).qualified(ResultsLayout.METRICS)
+                    + ResultsFixtures.open(spark, root.toString()).qualified(Tables.METRICS.name())
                     + ".snapshots ORDER BY committed_at DESC LIMIT 1")
             .first()
             .getLong(0);

@@ -7,7 +7,6 @@ import io.adversarialprune.job.cache.TempDirs;
 import io.adversarialprune.job.results.MetricsTable;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsFixtures;
-import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.RunsTable;
 import io.adversarialprune.job.results.Tables;
 import java.io.PrintWriter;
@@ -83,7 +82,7 @@ class QueryCommandTest {
     ResultsFixtures.write(
         spark,
         root.toString(),
-        ResultsLayout.RUNS,
+        Tables.RUNS.name(),
         java.util.List.of(
             RunsTable.row(
                 "s",
@@ -126,7 +125,7 @@ class QueryCommandTest {
     spark.sql("CREATE NAMESPACE " + catalog.catalog() + "." + catalog.namespace());
     spark.sql(
         "CREATE TABLE "
-            + catalog.qualified(ResultsLayout.RUNS)
+            + catalog.qualified(Tables.RUNS.name())
             + " USING iceberg AS SELECT 's' AS sweep, 'r' AS run_id, 'FAILED' AS status");
     Path cwdWarehouse = Path.of(System.getProperty("user.dir"), "spark-warehouse");
     boolean existedBefore = Files.exists(cwdWarehouse);
@@ -158,7 +157,7 @@ class QueryCommandTest {
     ResultsFixtures.write(
         spark,
         root.toString(),
-        ResultsLayout.RUNS,
+        Tables.RUNS.name(),
         java.util.List.of(
             RunsTable.row(
                 sweep,
@@ -179,7 +178,7 @@ class QueryCommandTest {
     ResultsFixtures.write(
         spark,
         root.toString(),
-        ResultsLayout.METRICS,
+        Tables.METRICS.name(),
         java.util.List.of(org.apache.spark.sql.RowFactory.create(v)));
   }
 

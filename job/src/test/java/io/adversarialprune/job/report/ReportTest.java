@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Main;
 import io.adversarialprune.job.results.ResultsFixtures;
-import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.RunsTable;
+import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -107,10 +107,10 @@ class ReportTest {
         twoRuns.toString(),
         root.toString(),
         List.of(
-            ResultsLayout.SAMPLES,
-            ResultsLayout.METRICS,
-            ResultsLayout.PRUNE_STATS,
-            ResultsLayout.RUNS),
+            Tables.SAMPLES.name(),
+            Tables.METRICS.name(),
+            Tables.PRUNE_STATS.name(),
+            Tables.RUNS.name()),
         TinySweep.NAME,
         "n1");
     Path out = tmp.resolve("one.html");
@@ -127,7 +127,7 @@ class ReportTest {
     ResultsFixtures.copyAll(spark, twoRuns.toString(), root);
     // n3 started after n2, committed one config's units (both seeds, both attacks) and never
     // wrote metrics: its runs row says FAILED, its units are still under _units.
-    List<Row> n2 = ResultsFixtures.rows(spark, root, ResultsLayout.RUNS, TinySweep.NAME, "n2");
+    List<Row> n2 = ResultsFixtures.rows(spark, root, Tables.RUNS.name(), TinySweep.NAME, "n2");
     assertThat(n2).hasSize(1);
     Row n3 =
         spark
@@ -137,9 +137,9 @@ class ReportTest {
             .withColumn("started_at", current_timestamp())
             .withColumn("ended_at", lit(null).cast(DataTypes.TimestampType))
             .first();
-    ResultsFixtures.write(spark, root, ResultsLayout.RUNS, List.of(n3));
+    ResultsFixtures.write(spark, root, Tables.RUNS.name(), List.of(n3));
     List<Row> samples =
-        ResultsFixtures.rows(spark, root, ResultsLayout.SAMPLES, TinySweep.NAME, "n2");
+        ResultsFixtures.rows(spark, root, Tables.SAMPLES.name(), TinySweep.NAME, "n2");
     String someConfig =
         samples.stream().map(r -> r.<String>getAs("config_id")).sorted().findFirst().orElseThrow();
     assertThat(

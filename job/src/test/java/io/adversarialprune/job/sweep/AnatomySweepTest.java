@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsFixtures;
-import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,8 +102,8 @@ class AnatomySweepTest {
     new SweepRunner(spark, SweepConfig.load(null, config("off", 2)), off, "r").run();
     new SweepRunner(spark, SweepConfig.load(null, config("on", 2)), on, "r").run();
     // Every table is created before a run writes anything; with anatomy off, layers stays empty.
-    assertThat(ResultsFixtures.rows(spark, off, ResultsLayout.LAYERS, null, null)).isEmpty();
-    assertThat(ResultsFixtures.rows(spark, on, ResultsLayout.LAYERS, null, null)).isNotEmpty();
+    assertThat(ResultsFixtures.rows(spark, off, Tables.LAYERS.name(), null, null)).isEmpty();
+    assertThat(ResultsFixtures.rows(spark, on, Tables.LAYERS.name(), null, null)).isNotEmpty();
     assertThat(samples(off)).isEqualTo(samples(on)).hasSize(2 * 24);
   }
 
@@ -111,7 +111,7 @@ class AnatomySweepTest {
     List<String> out = new ArrayList<>();
     for (Row r :
         ResultsFixtures.open(spark, root)
-            .read(ResultsLayout.SAMPLES)
+            .read(Tables.SAMPLES.name())
             .orderBy("config_id", "id")
             .select("config_id", "id", "clean_pred", "adv_pred", "clean_loss", "adv_loss", "linf")
             .collectAsList()) {

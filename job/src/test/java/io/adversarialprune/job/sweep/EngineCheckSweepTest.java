@@ -6,6 +6,7 @@ import io.adversarialprune.job.Main;
 import io.adversarialprune.job.report.TinySweep;
 import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -211,7 +212,7 @@ class EngineCheckSweepTest {
             .forEach(out::add);
       }
     }
-    ResultsFixtures.rows(spark, root.toString(), ResultsLayout.SAMPLES, "checked", runId).stream()
+    ResultsFixtures.rows(spark, root.toString(), Tables.SAMPLES.name(), "checked", runId).stream()
         .map(
             r ->
                 String.join(

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.adversarialprune.job.ChildJvm;
 import io.adversarialprune.job.cache.TempDirs;
 import io.adversarialprune.job.results.ResultsCatalog;
-import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -150,13 +150,13 @@ class InterruptTest {
    * {@code results}; null while the table or the row is not there yet.
    */
   private static Record runsRowIfWritten(Path results) throws IOException {
-    List<Record> rows = runRows(results, ResultsLayout.RUNS);
+    List<Record> rows = runRows(results, Tables.RUNS.name());
     assertThat(rows.size()).as("runs rows of the run").isLessThanOrEqualTo(1);
     return rows.isEmpty() ? null : rows.get(0);
   }
 
   private static List<Record> samples(Path results) throws IOException {
-    return runRows(results, ResultsLayout.SAMPLES);
+    return runRows(results, Tables.SAMPLES.name());
   }
 
   /** Run night of sweep stopped's rows of {@code table}; empty when the table does not exist. */

@@ -7,7 +7,7 @@ import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.report.TinySweep;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsFixtures;
-import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,10 +52,10 @@ class KillStagesTest {
   /** The tables whose every value is deterministic, and the columns that are not (timings). */
   private static final Map<String, List<String>> COMPARED =
       Map.of(
-          ResultsLayout.SAMPLES, List.of(),
-          ResultsLayout.METRICS, List.of("images_per_sec"),
-          ResultsLayout.PRUNE_STATS, List.of(),
-          ResultsLayout.LAYERS, List.of());
+          Tables.SAMPLES.name(), List.of(),
+          Tables.METRICS.name(), List.of("images_per_sec"),
+          Tables.PRUNE_STATS.name(), List.of(),
+          Tables.LAYERS.name(), List.of());
 
   private static SparkSession spark;
   @TempDir static Path tmp;
@@ -102,7 +102,7 @@ class KillStagesTest {
     // What a reader sees between the kill and the resume: whole tables, or none of the run.
     Map<String, Long> seen = counts(root);
     List<String> order =
-        List.of(ResultsLayout.SAMPLES, ResultsLayout.METRICS, ResultsLayout.PRUNE_STATS);
+        List.of(Tables.SAMPLES.name(), Tables.METRICS.name(), Tables.PRUNE_STATS.name());
     int reached = List.of("units", "engine_checks", "samples", "metrics").indexOf(step);
     for (int i = 0; i < order.size(); i++) {
       String table = order.get(i);
@@ -116,10 +116,10 @@ class KillStagesTest {
 
     assertThat(hashes(root)).isEqualTo(reference);
     ResultsCatalog catalog = ResultsFixtures.open(spark, root.toString());
-    List<Row> runs = catalog.readRun(ResultsLayout.RUNS, "killed", RUN);
+    List<Row> runs = catalog.readRun(Tables.RUNS.name(), "killed", RUN);
     assertThat(runs).hasSize(1);
     assertThat(runs.get(0).<String>getAs("status")).isEqualTo("SUCCEEDED");
-    Dataset<Row> checks = catalog.read(ResultsLayout.ENGINE_CHECKS).where("run_id = '" + RUN + "'");
+    Dataset<Row> checks = catalog.read(Tables.ENGINE_CHECKS.name()).where("run_id = '" + RUN + "'");
     assertThat(checks.count()).as("engine checks recorded").isPositive();
     assertThat(checks.where("NOT passed").count()).isZero();
     assertThat(checks.distinct().count()).as("no check row twice").isEqualTo(checks.count());
@@ -131,10 +131,10 @@ class KillStagesTest {
     Map<String, String> out = new LinkedHashMap<>();
     for (String table :
         List.of(
-            ResultsLayout.SAMPLES,
-            ResultsLayout.METRICS,
-            ResultsLayout.PRUNE_STATS,
-            ResultsLayout.LAYERS)) {
+            Tables.SAMPLES.name(),
+            Tables.METRICS.name(),
+            Tables.PRUNE_STATS.name(),
+            Tables.LAYERS.name())) {
       Dataset<Row> rows = catalog.read(table);
       List<String> dropped = COMPARED.get(table);
       Column[] kept =

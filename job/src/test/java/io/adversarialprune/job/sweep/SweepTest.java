@@ -8,6 +8,7 @@ import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -464,7 +465,7 @@ class SweepTest {
             "sweep.attack.steps=1");
     assertThat(r.code()).as(r.err()).isEqualTo(1);
     assertThat(r.err()).contains("run f of sweep broken failed (runs status FAILED)", "id 2");
-    Row run = table(results.toString(), ResultsLayout.RUNS).first();
+    Row run = table(results.toString(), Tables.RUNS.name()).first();
     assertThat(run.<String>getAs("status")).isEqualTo("FAILED");
     assertThat(run.<Object>getAs("ended_at")).isNotNull();
     assertThat(results.resolve("_staging")).doesNotExist();
@@ -494,7 +495,7 @@ class SweepTest {
     }
     assertThat(cli.execute(args.toArray(String[]::new))).as(err.toString()).isZero();
 
-    Row m = table(results.toString(), ResultsLayout.METRICS).where("level = 'config'").first();
+    Row m = table(results.toString(), Tables.METRICS.name()).where("level = 'config'").first();
     assertThat(m.<Long>getAs("correct")).as("precondition: no image correct").isZero();
     for (String c : List.of("strict_asr", "strict_asr_lower", "strict_asr_upper")) {
       assertThat(m.<Object>getAs(c)).as(c).isNull();
@@ -588,7 +589,7 @@ class SweepTest {
     // At most the units in flight at the takeover still landed; never the rest of the run.
     assertThat(committedUnits(units)).isLessThanOrEqualTo(atTakeover.get() + 2).isLessThan(6);
     String root = results.toString();
-    assertThat(table(root, ResultsLayout.RUNS).first().<String>getAs("status"))
+    assertThat(table(root, Tables.RUNS.name()).first().<String>getAs("status"))
         .as("the RUNNING row, left to the driver that took over")
         .isEqualTo("RUNNING");
     for (String t : List.of("samples", "metrics", "prune_stats", "engine_checks")) {
@@ -633,8 +634,8 @@ class SweepTest {
     CliRun resumed = cli(root, "d", oneUnit("disk"));
     assertThat(resumed.code()).as(resumed.err()).isZero();
     assertThat(runRow(layout).<String>getAs("status")).isEqualTo("SUCCEEDED");
-    assertThat(tableRows(layout, ResultsLayout.ENGINE_CHECKS)).isPositive();
-    assertThat(tableRows(layout, ResultsLayout.METRICS)).isPositive();
+    assertThat(tableRows(layout, Tables.ENGINE_CHECKS.name())).isPositive();
+    assertThat(tableRows(layout, Tables.METRICS.name())).isPositive();
   }
 
   @Test
@@ -653,12 +654,12 @@ class SweepTest {
       FullDiskFileSystem.reset();
     }
     assertThat(failed.code()).as(failed.err()).isEqualTo(1);
-    assertThat(tableRows(layout, ResultsLayout.ENGINE_CHECKS)).isZero();
+    assertThat(tableRows(layout, Tables.ENGINE_CHECKS.name())).isZero();
 
     CliRun resumed = cli(root, "k", oneUnit("lost"));
     assertThat(resumed.code()).as(resumed.err()).isZero();
     assertThat(runRow(layout).<String>getAs("status")).isEqualTo("SUCCEEDED");
-    assertThat(tableRows(layout, ResultsLayout.ENGINE_CHECKS)).isPositive();
+    assertThat(tableRows(layout, Tables.ENGINE_CHECKS.name())).isPositive();
   }
 
   @Test
@@ -680,7 +681,7 @@ class SweepTest {
   }
 
   private static Row runRow(ResultsLayout layout) {
-    return table(layout.root(), ResultsLayout.RUNS).first();
+    return table(layout.root(), Tables.RUNS.name()).first();
   }
 
   private static long tableRows(ResultsLayout layout, String table) {
