@@ -1,6 +1,7 @@
 package io.adversarialprune.job.cli;
 
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.sweep.SweepRunner;
 import java.io.File;
@@ -91,10 +92,10 @@ public final class RunCommand implements Callable<Integer> {
           spec.commandLine()
               .getOut()
               .printf(
-                  "sweep %s run %s: %d units (%d computed now, %d resumed) -> %s%n%n%s",
+                  "sweep %s run %s: %s (%d computed now, %d resumed) -> %s%n%n%s",
                   sweep.name(),
                   summary.runId(),
-                  summary.units(),
+                  SweepPlan.count(summary.units(), "unit"),
                   summary.computed(),
                   summary.units() - summary.computed(),
                   results,

@@ -147,10 +147,10 @@ public final class SweepRunner {
       List<Unit> units = plan.units();
       List<Unit> pending = pending(units);
       LOG.info(
-          "sweep {} run {}: {} units ({}), {} already committed",
+          "sweep {} run {}: {} ({}), {} already committed",
           config.name(),
           runId,
-          units.size(),
+          SweepPlan.count(units.size(), "unit"),
           plan,
           units.size() - pending.size());
       List<RunUnits.Outcome> outcomes = execute(units, pending, inputs.calibration());
