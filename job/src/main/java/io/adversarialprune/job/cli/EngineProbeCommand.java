@@ -37,8 +37,12 @@ public final class EngineProbeCommand implements Callable<Integer> {
 
   @Option(
       names = "--cache-dir",
-      description =
-          "Where verdicts are kept. Default: $XDG_CACHE_HOME or ~/.cache, /adversarial-prune.")
+      // One line each, so that the help's wrapping never breaks a path at its dot.
+      description = {
+        "Where verdicts are kept. Default:",
+        "$XDG_CACHE_HOME/adversarial-prune,",
+        "or ~/.cache/adversarial-prune without XDG_CACHE_HOME."
+      })
   Path cacheDir;
 
   @Option(names = "--refresh", description = "Probe again even when a verdict is cached.")

@@ -21,7 +21,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
-    description = "Runs a sweep and writes samples, metrics, prune_stats and runs under --results.")
+    description =
+        "Runs a sweep and commits its tables under --results: samples, metrics, prune_stats,"
+            + " runs, engine_checks, and layers (with sweep.anatomy = on).")
 public final class RunCommand implements Callable<Integer> {
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
