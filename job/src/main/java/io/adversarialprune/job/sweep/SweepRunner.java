@@ -435,7 +435,7 @@ public final class SweepRunner {
     Broadcast<SweepConfig> bc = jsc.broadcast(config);
     String group = "sweep-" + config.name() + "-" + runId;
     try (Progress progress =
-            new Progress(layout, config.name(), runId, hadoopConf(), all, pending.size());
+            new Progress(layout, config.name(), runId, hadoopConf(), all, pending);
         CheckFailureWatch watch = new CheckFailureWatch(spark.sparkContext(), group)) {
       progress.start();
       List<RunUnits.Outcome> outcomes = new ArrayList<>();
