@@ -40,6 +40,8 @@ conf=(
   "${ENGINE_ENV_CONF[@]}"
   --conf "spark.kubernetes.driverEnv.ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA"
   --conf "spark.kubernetes.driverEnv.GLIBC_TUNABLES=$GLIBC_TUNABLES"
+  # The driver runs no model: it sees no GPU (executors see theirs from the device plugin).
+  --conf spark.kubernetes.driverEnv.NVIDIA_VISIBLE_DEVICES=void
   --conf spark.kubernetes.driver.volumes.persistentVolumeClaim.results.options.claimName="$pvc"
   --conf spark.kubernetes.driver.volumes.persistentVolumeClaim.results.mount.path=/results
   --conf spark.kubernetes.executor.volumes.persistentVolumeClaim.results.options.claimName="$pvc"

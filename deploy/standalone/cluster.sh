@@ -10,7 +10,10 @@
 # in job/target/classpath.txt, without the application's own dependencies, so executors get those
 # from the submitted application jar as on a real cluster), the logs, the PIDs and cluster.env
 # (MASTER_URL, WEBUI_URL, SPARK_HOME) for submit.sh. Build first: mvn -B -q -DskipTests package.
-# Environment: WORKERS (2), WORKER_CORES (1), WORKER_MEMORY (1g), START_TIMEOUT_S (90), JAVA.
+# Environment: WORKERS (2), WORKER_CORES (1), WORKER_MEMORY (1g), START_TIMEOUT_S (90), JAVA,
+# WORKER_GPUS (0): GPUs each worker offers (worker-gpu.sh); for submit.sh's GPU=1. The discovery
+# script finds every GPU of this machine for each worker, so with GPUs start one worker
+# (WORKERS=1) with as many cores as GPUs: it runs one single-GPU executor per core.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cmd=${1:-}
@@ -25,6 +28,8 @@ source "$repo/deploy/jvm-options.sh"
 # shellcheck source=../engine-env.sh
 source "$repo/deploy/engine-env.sh"
 read -r -a opens <<< "$SPARK_JAVA_OPTS"
+# shellcheck source=worker-gpu.sh
+source "$repo/deploy/standalone/worker-gpu.sh"
 export SPARK_HOME="$state/spark-home" SPARK_SCALA_VERSION=2.13 SPARK_LOCAL_IP=127.0.0.1
 # Without this the workers' executors would look for conf/ and logs in the current directory.
 export SPARK_CONF_DIR="$SPARK_HOME/conf" SPARK_LOG_DIR="$state/logs"
@@ -81,6 +86,11 @@ logged_port() {
 
 start_cluster() {
   local cp_file="$repo/job/target/classpath.txt"
+  if ((${#WORKER_GPU_OPTS[@]})) && [[ $workers != 1 ]]; then
+    echo "cluster.sh: WORKER_GPUS needs WORKERS=1: $workers workers on one machine would each" \
+      "claim every GPU it has; give the one worker WORKER_CORES=$WORKER_GPUS instead" >&2
+    exit 2
+  fi
   [[ -f $cp_file ]] || { echo "cluster.sh: build first: (cd $repo && mvn -B -q -DskipTests package)" >&2; exit 2; }
   if [[ -f $state/pids ]]; then
     echo "cluster.sh: a cluster is recorded in $state/pids; stop it first" >&2
@@ -112,7 +122,7 @@ start_cluster() {
   local master="spark://127.0.0.1:$port" i
   for i in $(seq 1 "$workers"); do
     mkdir -p "$state/work-$i"
-    "$java_bin" -Xmx512m "${opens[@]}" -Dadversarial-prune.cluster="$state" \
+    "$java_bin" -Xmx512m "${opens[@]}" "${WORKER_GPU_OPTS[@]}" -Dadversarial-prune.cluster="$state" \
       -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.worker.Worker \
       --host 127.0.0.1 --port 0 --webui-port 0 --cores "${WORKER_CORES:-1}" \
       --memory "${WORKER_MEMORY:-1g}" --work-dir "$state/work-$i" "$master" \

@@ -11,7 +11,9 @@
 #                  else org.apache.spark.deploy.SparkSubmit from SPARK_HOME/jars (cluster.sh's layout)
 #   APP_JAR        default: job/target/adversarial-prune-job-*-app.jar (mvn -B -DskipTests package)
 #   EXECUTOR_MEMORY (1g), EXECUTOR_CORES (1), DRIVER_MEMORY (2g), SUBMIT_OPTS (extra spark-submit
-#   options, e.g. "--conf spark.executor.instances=8"), GPU=1 to schedule one GPU per executor/task.
+#   options, e.g. "--conf spark.executor.instances=8"), GPU=1 to schedule one GPU per executor/task
+#   (the workers must offer GPUs: cluster.sh's WORKER_GPUS, or worker-gpu.sh's options in a real
+#   cluster's SPARK_WORKER_OPTS).
 # The results directory must be one every executor and the driver can reach at the same path
 # (a shared file system, hdfs:// or s3a://): executors commit units there directly.
 set -euo pipefail

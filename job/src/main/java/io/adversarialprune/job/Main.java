@@ -10,7 +10,10 @@ import io.adversarialprune.job.cli.NightlyCommand;
 import io.adversarialprune.job.cli.QueryCommand;
 import io.adversarialprune.job.cli.ReportCommand;
 import io.adversarialprune.job.cli.RunCommand;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Properties;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.core.config.Configurator;
 import picocli.CommandLine;
@@ -30,7 +33,9 @@ import picocli.CommandLine.ScopeType;
     name = "adversarial-prune",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
-    description = "Sweeps weight pruning x PGD attacks over a classifier on Spark.",
+    description =
+        "Sweeps weight pruning and perturbation x adversarial attacks (FGSM, PGD, APGD, Square,"
+            + " FAB-T, AutoAttack) over a classifier on Spark, and reads the results.",
     subcommands = {
       RunCommand.class,
       NightlyCommand.class,
@@ -67,12 +72,15 @@ public final class Main {
   /**
    * {@code --verbose}, on every command: the job's DEBUG lines and the warnings the launcher's log
    * configuration keeps quiet. (The local launcher also stops filtering libtorch's NNPACK
-   * warnings.)
+   * warnings.) One description for every command, so it names what each command adds only where
+   * that command has it.
    */
   @Option(
       names = "--verbose",
       scope = ScopeType.INHERIT,
-      description = "Log the job's diagnostics (each unit, each engine check) and every warning.")
+      description =
+          "Log the job's diagnostics and the warnings kept quiet, and print a failure's stack"
+              + " trace (run, nightly: also a line per unit and per engine check).")
   void verbose(boolean on) {
     verbose = on;
     if (on) {
@@ -151,12 +159,25 @@ public final class Main {
     return null;
   }
 
-  /** Reports the version from the jar manifest, if there is one. */
+  /**
+   * Reports the project's version from {@code version.properties}, which the build writes next to
+   * this class (Maven resource filtering): the same in the application jar, on the local launcher's
+   * class path and in tests, none of which has a manifest naming it.
+   */
   static final class Version implements CommandLine.IVersionProvider {
+    static final String RESOURCE = "version.properties";
+
     @Override
-    public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"adversarial-prune " + (v == null ? "(development build)" : v)};
+    public String[] getVersion() throws IOException {
+      Properties p = new Properties();
+      try (InputStream in = Main.class.getResourceAsStream(RESOURCE)) {
+        if (in == null) {
+          throw new IllegalStateException(
+              "No " + RESOURCE + " beside " + Main.class.getName() + ": rebuild with Maven");
+        }
+        p.load(in);
+      }
+      return new String[] {"adversarial-prune " + p.getProperty("version")};
     }
   }
 }

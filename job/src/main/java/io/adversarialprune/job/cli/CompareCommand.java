@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
     description = {
       "Compares a SUCCEEDED run of a sweep with a baseline run: per config and attack (and the"
           + " worst case), the rates that changed significantly (two-sided two-proportion z-test),"
-          + " with both values and their 95% Wilson bounds; configs that appeared or disappeared;"
+          + " with both values and their 95%% Wilson bounds; configs that appeared or disappeared;"
           + " a changed sweep config.",
       "Exit codes: 0 nothing crossed --fail-on (or nothing to compare: the sweep's first run),"
           + " 3 a significant change crossed --fail-on, 2 bad input (unknown sweep or run,"

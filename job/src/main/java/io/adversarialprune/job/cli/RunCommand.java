@@ -1,6 +1,7 @@
 package io.adversarialprune.job.cli;
 
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.sweep.SweepRunner;
 import java.io.File;
@@ -20,7 +21,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
-    description = "Runs a sweep and writes its rows of the results tables (--results).")
+    description =
+        "Runs a sweep and commits its tables under --results: samples, metrics, prune_stats,"
+            + " runs, engine_checks, and layers (with sweep.anatomy = on).")
 public final class RunCommand implements Callable<Integer> {
   private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
 
@@ -91,10 +94,10 @@ public final class RunCommand implements Callable<Integer> {
           spec.commandLine()
               .getOut()
               .printf(
-                  "sweep %s run %s: %d units (%d computed now, %d resumed) -> %s%n%n%s",
+                  "sweep %s run %s: %s (%d computed now, %d resumed) -> %s%n%n%s",
                   sweep.name(),
                   summary.runId(),
-                  summary.units(),
+                  SweepPlan.count(summary.units(), "unit"),
                   summary.computed(),
                   summary.units() - summary.computed(),
                   results,

@@ -120,16 +120,22 @@ public final class SweepPlan {
     return bounds;
   }
 
+  /** The plan's shape as the console's start line prints it: "1 config x 2 attacks x ...". */
   @Override
   public String toString() {
-    return configs.size()
-        + " configs x "
-        + attacks.size()
-        + " attacks x "
-        + seeds.size()
-        + " seeds x "
-        + shards()
-        + " shards "
+    return count(configs.size(), "config")
+        + " x "
+        + count(attacks.size(), "attack")
+        + " x "
+        + count(seeds.size(), "seed")
+        + " x "
+        + count(shards(), "shard")
+        + " "
         + Arrays.toString(bounds);
+  }
+
+  /** {@code n} and {@code noun}, plural unless {@code n} is 1: "1 seed", "3 seeds". */
+  public static String count(long n, String noun) {
+    return n + " " + noun + (n == 1 ? "" : "s");
   }
 }

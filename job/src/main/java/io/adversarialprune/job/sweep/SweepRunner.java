@@ -148,10 +148,10 @@ public final class SweepRunner {
       List<Unit> units = plan.units();
       List<Unit> pending = pending(units);
       LOG.info(
-          "sweep {} run {}: {} units ({}), {} already committed",
+          "sweep {} run {}: {} ({}), {} already committed",
           config.name(),
           runId,
-          units.size(),
+          SweepPlan.count(units.size(), "unit"),
           plan,
           units.size() - pending.size());
       List<RunUnits.Outcome> outcomes = execute(units, pending, inputs.calibration());
@@ -442,7 +442,7 @@ public final class SweepRunner {
     Broadcast<SweepConfig> bc = jsc.broadcast(config);
     String group = "sweep-" + config.name() + "-" + runId;
     try (Progress progress =
-            new Progress(layout, config.name(), runId, hadoopConf(), all, pending.size());
+            new Progress(layout, config.name(), runId, hadoopConf(), all, pending);
         CheckFailureWatch watch = new CheckFailureWatch(spark.sparkContext(), group)) {
       progress.start();
       List<RunUnits.Outcome> outcomes = new ArrayList<>();

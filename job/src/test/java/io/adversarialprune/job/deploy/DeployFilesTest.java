@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
@@ -36,7 +37,10 @@ class DeployFilesTest {
   private static final String TUNABLES =
       "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824"
           + ":glibc.malloc.arena_max=1";
-  private static final Pattern KEY = Pattern.compile("(?<![\\w.:/-])spark\\.[A-Za-z0-9_.-]+");
+
+  /** A key on its own or as a JVM system property ({@code -Dspark.worker.resource...}). */
+  private static final Pattern KEY =
+      Pattern.compile("(?:(?<=-D)|(?<![\\w.:/-]))spark\\.[A-Za-z0-9_.-]+");
 
   /** Keys Spark documents as templates: not single config entries. */
   private static final List<Pattern> TEMPLATED =
@@ -52,6 +56,9 @@ class DeployFilesTest {
                   + "(persistentVolumeClaim|hostPath|emptyDir|nfs)\\.[a-z0-9-]+\\."
                   + "(mount\\.path|mount\\.readOnly|mount\\.subPath|options\\.[A-Za-z]+)"),
           Pattern.compile("spark\\.hadoop\\..+"));
+
+  /** Keys Spark documents and reads directly, without a config entry. */
+  private static final Set<String> UNREGISTERED = Set.of("spark.master");
 
   @TempDir Path tmp;
 
@@ -70,7 +77,8 @@ class DeployFilesTest {
     for (Path s : scripts) {
       Result r = run(List.of("bash", "-n", s.toString()), Map.of(), null);
       assertThat(r.code).as("bash -n %s: %s", s, r.out).isZero();
-      if (!List.of("jvm-options.sh", "engine-env.sh").contains(s.getFileName().toString())) {
+      if (!List.of("jvm-options.sh", "engine-env.sh", "worker-gpu.sh")
+          .contains(s.getFileName().toString())) {
         assertThat(Files.isExecutable(s)).as("%s is executable", s).isTrue();
       }
     }
@@ -236,6 +244,126 @@ class DeployFilesTest {
   }
 
   @Test
+  void standaloneWorkersOfferGpusWhenAskedTo() throws Exception {
+    // as cluster.sh sources it (set -e): a refused value stops the script
+    String probe = "set -e; repo=/r; source \"$1\"; printf '%s\\n' \"${WORKER_GPU_OPTS[@]}\"";
+    String script = DEPLOY.resolve("standalone/worker-gpu.sh").toString();
+    Result two = run(List.of("bash", "-c", probe, "x", script), Map.of("WORKER_GPUS", "2"), null);
+    assertThat(two.out.lines().toList())
+        .containsExactly(
+            "-Dspark.worker.resource.gpu.amount=2",
+            "-Dspark.worker.resource.gpu.discoveryScript=/r/deploy/gpu/discover-gpus.sh");
+    for (String option : two.out.lines().toList()) {
+      String key = option.substring("-D".length(), option.indexOf('='));
+      assertThat(isKnownSparkKey(key)).as(key).isTrue();
+    }
+    Result none =
+        run(List.of("env", "-u", "WORKER_GPUS", "bash", "-c", probe, "x", script), Map.of(), null);
+    assertThat(none.out.trim()).isEmpty();
+    Result bad = run(List.of("bash", "-c", probe, "x", script), Map.of("WORKER_GPUS", "x"), null);
+    assertThat(bad.code).isEqualTo(2);
+    assertThat(bad.out).contains("WORKER_GPUS must be a whole number");
+
+    String cluster = Files.readString(DEPLOY.resolve("standalone/cluster.sh"));
+    assertThat(cluster)
+        .contains("source \"$repo/deploy/standalone/worker-gpu.sh\"")
+        .containsPattern("\"\\$\\{WORKER_GPU_OPTS\\[@]}\".*\\n.*deploy\\.worker\\.Worker");
+    // Two workers on one machine would both claim every GPU: refused before anything starts.
+    Result twoWorkers =
+        run(
+            List.of(DEPLOY.resolve("standalone/cluster.sh").toString(), "start", tmp.toString()),
+            Map.of("WORKER_GPUS", "1", "WORKERS", "2"),
+            null);
+    assertThat(twoWorkers.code).isEqualTo(2);
+    assertThat(twoWorkers.out).contains("WORKER_GPUS needs WORKERS=1");
+    assertThat(tmp.resolve("pids")).doesNotExist();
+  }
+
+  @Test
+  void standaloneSubmitWithGpuAsksForOneGpuPerExecutorAndTask() throws Exception {
+    List<String> args =
+        submitted(
+            "standalone/submit.sh",
+            Map.of("GPU", "1", "MASTER_URL", "spark://127.0.0.1:1"),
+            "run",
+            "--results",
+            "/r");
+    assertThat(confs(args))
+        .contains(
+            "spark.executor.resource.gpu.amount=1",
+            "spark.task.resource.gpu.amount=1",
+            "spark.executor.resource.gpu.discoveryScript=" + DEPLOY.resolve("gpu/discover-gpus.sh"),
+            "spark.executorEnv.PYTORCH_FLAVOR=cu128");
+    assertThat(confs(args)).allSatisfy(c -> assertThat(isKnownSparkKey(key(c))).as(c).isTrue());
+  }
+
+  @Test
+  void onKubernetesOnlyExecutorsSeeGpus() throws Exception {
+    List<String> args =
+        submitted(
+            "kubernetes/submit.sh",
+            Map.of("K8S_API", "https://k8s.example:6443", "IMAGE", "img:1"),
+            "/opt/adversarial-prune/conf/nightly.conf",
+            "/results",
+            "2026-12-07");
+    assertThat(confs(args))
+        .contains(
+            "spark.kubernetes.driverEnv.NVIDIA_VISIBLE_DEVICES=void",
+            "spark.executor.resource.gpu.vendor=nvidia.com")
+        .noneMatch(c -> c.startsWith("spark.executorEnv.NVIDIA_VISIBLE_DEVICES="));
+    assertThat(confs(args)).allSatisfy(c -> assertThat(isKnownSparkKey(key(c))).as(c).isTrue());
+
+    // The image sets no NVIDIA_VISIBLE_DEVICES for every container (the driver's included).
+    String image =
+        Files.readString(DEPLOY.resolve("docker/Dockerfile")).replaceAll("(?m)^\\s*#.*\\n", "");
+    assertThat(image).doesNotContain("NVIDIA_VISIBLE_DEVICES");
+
+    Map<String, Object> app =
+        map(
+            map(new Yaml()
+                    .load(Files.readString(DEPLOY.resolve("kubernetes/nightly-scheduled.yaml"))))
+                .get("spec"));
+    Map<String, Object> template = map(app.get("template"));
+    assertThat(String.valueOf(map(template.get("driver")).get("env")))
+        .contains("name=NVIDIA_VISIBLE_DEVICES, value=void");
+    assertThat(String.valueOf(map(template.get("executor")).get("env")))
+        .doesNotContain("NVIDIA_VISIBLE_DEVICES");
+  }
+
+  /** What {@code script} passes to spark-submit: a fake SPARK_HOME's spark-submit prints it. */
+  private List<String> submitted(String script, Map<String, String> env, String... args)
+      throws Exception {
+    Path home = Files.createDirectories(tmp.resolve("spark-home/bin"));
+    Path submit = home.resolve("spark-submit");
+    Files.writeString(submit, "#!/bin/sh\nprintf '%s\\n' \"$@\"\n");
+    Files.setPosixFilePermissions(submit, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path jar = Files.writeString(tmp.resolve("app.jar"), "");
+    Map<String, String> all = new java.util.HashMap<>(env);
+    all.put("SPARK_HOME", home.getParent().toString());
+    all.put("APP_JAR", jar.toString());
+    List<String> cmd = new ArrayList<>(List.of(DEPLOY.resolve(script).toString()));
+    cmd.addAll(List.of(args));
+    Result r = run(cmd, all, null);
+    assertThat(r.code).as(r.out).isZero();
+    return r.out.lines().toList();
+  }
+
+  /** The values of a spark-submit command line's {@code --conf} options. */
+  private static List<String> confs(List<String> args) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i + 1 < args.size(); i++) {
+      if (args.get(i).equals("--conf")) {
+        out.add(args.get(i + 1));
+      }
+    }
+    return out;
+  }
+
+  private static String key(String conf) {
+    return conf.substring(0, conf.indexOf('='));
+  }
+
+  @Test
   void gpuDiscoveryPrintsSparksResourceJson() throws Exception {
     Path bin = Files.createDirectories(tmp.resolve("bin"));
     Path smi = bin.resolve("nvidia-smi");
@@ -256,6 +384,7 @@ class DeployFilesTest {
   static boolean isKnownSparkKey(String key) {
     loadConfigEntries();
     return ConfigEntry$.MODULE$.findEntry(key) != null
+        || UNREGISTERED.contains(key)
         || TEMPLATED.stream().anyMatch(p -> p.matcher(key).matches());
   }
 
