@@ -8,8 +8,12 @@ import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsLayout;
 import java.io.IOException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -189,8 +193,10 @@ public final class ReportLoader {
               + " has status "
               + status
               + " (started "
-              + r.getAs("started_at")
-              + (r.getAs("ended_at") == null ? ", never ended" : ", ended " + r.getAs("ended_at"))
+              + utc(r.getAs("started_at"))
+              + (r.getAs("ended_at") == null
+                  ? ", never ended"
+                  : ", ended " + utc(r.getAs("ended_at")))
               + ").");
     }
     if (expected != null && committed < expected) {
@@ -218,13 +224,32 @@ public final class ReportLoader {
     return new ReportData.Run(
         id,
         status,
-        String.valueOf(r.<Object>getAs("started_at")),
-        r.getAs("ended_at") == null ? null : String.valueOf(r.<Object>getAs("ended_at")),
+        utc(r.getAs("started_at")),
+        utc(r.getAs("ended_at")),
         r.getAs("device"),
         rows,
         committed,
         expected,
         checks);
+  }
+
+  private static final DateTimeFormatter UTC_SECONDS =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
+          .withZone(ZoneOffset.UTC);
+
+  /**
+   * A {@code runs} timestamp as people read it: to the second, in UTC, {@code 2026-12-07 02:15:03
+   * UTC} (Spark hands out the instant as a {@link java.sql.Timestamp} in the JVM's zone, with
+   * microseconds); null stays null.
+   */
+  static String utc(Object timestamp) {
+    if (timestamp instanceof java.sql.Timestamp t) {
+      return UTC_SECONDS.format(t.toInstant());
+    }
+    if (timestamp instanceof Instant t) {
+      return UTC_SECONDS.format(t);
+    }
+    return timestamp == null ? null : timestamp.toString();
   }
 
   /**
