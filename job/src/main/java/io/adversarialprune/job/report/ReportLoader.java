@@ -97,7 +97,36 @@ public final class ReportLoader {
         comparison,
         layers(sweep, chosen),
         List.copyOf(notes),
-        curves(sweep, chosen));
+        curves(sweep, chosen),
+        brokenBy(sweep, chosen));
+  }
+
+  /**
+   * Per config and cascade attack of the run, how many samples each member broke ({@code
+   * samples.broken_by}); empty when the samples table has no such column or no sample of the run a
+   * member.
+   */
+  private List<ReportData.BrokenBy> brokenBy(String sweep, String runId) throws IOException {
+    Dataset<Row> samples = catalog.read(ResultsLayout.SAMPLES);
+    if (samples == null || !List.of(samples.columns()).contains("broken_by")) {
+      return List.of();
+    }
+    return samples
+        .filter(
+            col("sweep")
+                .equalTo(sweep)
+                .and(col("run_id").equalTo(runId))
+                .and(col("broken_by").isNotNull()))
+        .groupBy("config_id", "attack", "broken_by")
+        .count()
+        .orderBy("config_id", "attack", "broken_by")
+        .collectAsList()
+        .stream()
+        .map(
+            r ->
+                new ReportData.BrokenBy(
+                    r.getString(0), r.getString(1), r.getString(2), r.getLong(3)))
+        .toList();
   }
 
   /**
