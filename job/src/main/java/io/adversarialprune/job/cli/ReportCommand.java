@@ -46,7 +46,7 @@ public final class ReportCommand extends ResultsCommand {
             data,
             Charts.forRun(data.run().metrics()),
             Charts.forLayers(data.layers()),
-            Charts.forCurves(data.curves()));
+            Charts.forCurves(data.curves(), data.run().metrics()));
     Path parent = out.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     // Written beside the target and moved, so a viewer never opens half a page.

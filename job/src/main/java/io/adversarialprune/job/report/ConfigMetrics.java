@@ -11,6 +11,9 @@ import org.apache.spark.sql.Row;
  * One (config, attack)'s over-seeds metrics row ({@code metrics} with {@code level = 'config'}),
  * copied out of Spark so the report renders without a session. The attack is one of the run's, or
  * {@code worst-case} (per sample, the worst over all of them).
+ *
+ * @param medianMinDistance the median smallest adversarial distance found over the clean-correct
+ *     samples, for an attack that records distances (FAB-T, autoattack); else null
  */
 public record ConfigMetrics(
     String configId,
@@ -37,7 +40,64 @@ public record ConfigMetrics(
     Boolean maskingSuspect,
     Double pruneRatio,
     Double meanLinf,
-    Double meanL2) {
+    Double meanL2,
+    Double medianMinDistance) {
+
+  /** A row without {@code median_min_distance} (an attack that records no distances). */
+  public ConfigMetrics(
+      String configId,
+      int order,
+      String prune,
+      String pruneType,
+      Double pruneValue,
+      String target,
+      String attack,
+      String attackType,
+      String attackLabel,
+      int attackOrder,
+      int seeds,
+      long total,
+      long correct,
+      long advCorrect,
+      long changed,
+      long attacked,
+      Interval cleanAcc,
+      Interval remnantAcc,
+      Interval predChangeRate,
+      Interval strictAsr,
+      Interval baselineAdvAcc,
+      Boolean maskingSuspect,
+      Double pruneRatio,
+      Double meanLinf,
+      Double meanL2) {
+    this(
+        configId,
+        order,
+        prune,
+        pruneType,
+        pruneValue,
+        target,
+        attack,
+        attackType,
+        attackLabel,
+        attackOrder,
+        seeds,
+        total,
+        correct,
+        advCorrect,
+        changed,
+        attacked,
+        cleanAcc,
+        remnantAcc,
+        predChangeRate,
+        strictAsr,
+        baselineAdvAcc,
+        maskingSuspect,
+        pruneRatio,
+        meanLinf,
+        meanL2,
+        null);
+  }
 
   /** A rate with its 95% interval (the metrics table's {@code _lower}/{@code _upper} columns). */
   public record Interval(double value, double lower, double upper) {
@@ -103,6 +163,21 @@ public record ConfigMetrics(
     return "none".equals(prune) ? "baseline" : "prune " + prune;
   }
 
+  /**
+   * Whether the attack followed the straight-through gradient through feature-map clamps (an entry
+   * with {@code clamp-gradient = straight-through}).
+   */
+  public boolean straightThrough() {
+    return attackLabel != null
+        && attackLabel.endsWith(
+            io.adversarialprune.job.results.MetricsTable.STRAIGHT_THROUGH_LABEL);
+  }
+
+  /** Whether the config clamps feature maps (grid kind A, alone or in a composite). */
+  public boolean clamps() {
+    return target == null && prune != null && prune.matches("(.*\\+)?A=.*");
+  }
+
   /** Identifies the row across runs: config and attack. */
   public String key() {
     return configId + "/" + attack;
@@ -162,7 +237,11 @@ public record ConfigMetrics(
         r.getAs("masking_suspect"),
         r.getAs("prune_ratio"),
         r.getAs("mean_linf"),
-        r.getAs("mean_l2"));
+        r.getAs("mean_l2"),
+        // metrics tables written before distances were recorded lack the column
+        java.util.Arrays.asList(r.schema().fieldNames()).contains("median_min_distance")
+            ? r.getAs("median_min_distance")
+            : null);
   }
 
   private static Interval interval(Row r, String column) {

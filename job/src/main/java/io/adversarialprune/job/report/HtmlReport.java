@@ -18,13 +18,23 @@ public final class HtmlReport {
   private static final String CSS =
       "body{font-family:sans-serif;margin:1.5em;color:#222;max-width:1400px}"
           + "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
-          + "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}"
+          + "th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}th{font-size:90%}"
           + "tr.failed td{background:#fde0dc}"
           + "th{background:#f2f2f2}td.l,th.l{text-align:left}"
+          // a config or attack name reads as one token: "pgd-linf", never "pgd-" over "linf"
+          + "#verdict td.l,#summary td.l,#layers td.l,#compare td.l{white-space:nowrap}"
+          + ".wide{overflow-x:auto}"
           + ".notes{background:#fff4e0;border:1px solid #e0a040;padding:0.5em 1em}"
           + ".flag{background:#fde0e0;font-weight:bold}tr.worst td{font-weight:bold}"
-          + ".charts{display:flex;flex-wrap:wrap;gap:12px}"
-          + "figure.chart{margin:0;border:1px solid #ddd}figure.chart svg{display:block}"
+          + "#verdict{border:2px solid #888;padding:0 1em;margin-bottom:1.5em}"
+          + "#verdict table{margin-right:2em}"
+          + "td.wc,th.wc{background:#eef2fb;font-weight:bold}"
+          + ".best,td.best{background:#c9efc9;font-weight:bold;outline:2px solid #3a9a3a}"
+          + "td.na{color:#999}"
+          // two charts per row at the page's width: each SVG scales to its column
+          + ".charts{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:12px}"
+          + "figure.chart{margin:0;border:1px solid #ddd}"
+          + "figure.chart svg{display:block;width:100%;height:auto}"
           + "figcaption{font-size:small;color:#666;padding:2px 6px}"
           + "small{color:#666}";
 
@@ -78,6 +88,8 @@ public final class HtmlReport {
       h.append("</ul></div>\n");
     }
 
+    Verdict.render(h, data);
+
     h.append("<h2>Summary</h2>\n");
     if (run.metrics().isEmpty()) {
       h.append("<p id=\"summary-missing\">No metrics for run ")
@@ -85,7 +97,6 @@ public final class HtmlReport {
           .append(": nothing to tabulate.</p>\n");
     } else {
       summary(h, run.metrics());
-      masking(h, run.metrics());
     }
 
     h.append("<h2>Engine checks</h2>\n");
@@ -100,6 +111,13 @@ public final class HtmlReport {
           .append(esc(run.runId()))
           .append(": no charts.</p>\n");
     } else {
+      List<String> single = Charts.singleValueTypes(run.metrics());
+      if (!single.isEmpty()) {
+        h.append("<p id=\"charts-single\"><small>No line for ")
+            .append(esc(String.join(", ", single)))
+            .append(": one value each in this run (their figures are in the tables above).")
+            .append("</small></p>\n");
+      }
       figures(h, charts);
     }
 
@@ -112,9 +130,14 @@ public final class HtmlReport {
       h.append(
           "<p><small>Per config, robust accuracy at eps: the samples classified correctly whose"
               + " smallest adversarial perturbation found is larger than eps (or none was found),"
-              + " over all images of all seeds; an upper bound at every eps. An autoattack sample"
-              + " that an APGD member broke carries that member's distance, not a minimized one"
-              + " (docs/ATTACKS.md, \"FAB-T\").</small></p>\n");
+              + " over all images of all seeds. Solid lines: an attack that minimises every"
+              + " sample's distance (FAB-T); still an upper bound, as a smaller adversarial may"
+              + " exist. <strong>Dashed lines, titled \"upper bound\"</strong>: an attack that"
+              + " does not (autoattack: a sample an APGD member broke carries that member's"
+              + " distance, near the attack's eps, not a minimised one), so a curve flat up to"
+              + " the eps and then down does <em>not</em> say robust up to that eps; only its"
+              + " value at the attack's eps is the attack's remnant accuracy (docs/ATTACKS.md,"
+              + " \"FAB-T\"; docs/RESULTS.md, \"The report\").</small></p>\n");
       figures(h, curveCharts);
     }
 
@@ -219,11 +242,19 @@ public final class HtmlReport {
   private static void figures(StringBuilder h, List<Charts.Chart> charts) {
     h.append("<div class=\"charts\">\n");
     for (Charts.Chart c : charts) {
-      // XChart draws text as outlines: the caption keeps the title searchable.
+      // XChart draws text as outlines: the caption keeps the title searchable, and the data
+      // attributes say what was drawn (the browser test reads them)
       h.append("<figure class=\"chart\" id=\"chart-")
           .append(esc(c.id()))
           .append("\" data-x-scale=\"")
           .append(c.logX() ? "log" : "linear")
+          .append("\" data-points=\"")
+          .append(c.points())
+          .append("\" data-colors=\"")
+          .append(esc(String.join(" ", c.colors())))
+          .append("\" data-ticks=\"")
+          .append(esc(String.join(" ", c.ticks())))
+          .append(c.upperBound() ? "\" data-bound=\"upper" : "")
           .append("\">")
           .append(c.svg())
           .append("<figcaption>")
@@ -283,7 +314,7 @@ public final class HtmlReport {
   }
 
   private static void summary(StringBuilder h, List<ConfigMetrics> rows) {
-    h.append("<table id=\"summary\"><thead><tr>")
+    h.append("<div class=\"wide\"><table id=\"summary\"><thead><tr>")
         .append("<th class=\"l\">Model</th><th class=\"l\">Attack</th>")
         .append("<th>prune_ratio</th><th>clean_acc</th><th>remnant_acc</th>")
         .append("<th>pred_change_rate<br><small>changed / total</small></th>")
@@ -337,57 +368,7 @@ public final class HtmlReport {
           .append(num(m.meanL2()))
           .append("</td></tr>\n");
     }
-    h.append("</tbody></table>\n");
-  }
-
-  /**
-   * The gradient-masking checks ({@link MaskingChecks}, notebook query 09): how many rows each
-   * check judged, and every flagged config with the check that flagged it and its evidence.
-   */
-  private static void masking(StringBuilder h, List<ConfigMetrics> rows) {
-    List<MaskingChecks.Check> checks = MaskingChecks.of(rows);
-    if (checks.isEmpty()) {
-      return;
-    }
-    long transfer = checks.stream().filter(c -> c.check().equals("transfer")).count();
-    long gradientFree = checks.size() - transfer;
-    List<MaskingChecks.Check> flagged =
-        checks.stream().filter(MaskingChecks.Check::flagged).toList();
-    h.append(
-            "<p id=\"masking\"><small>Gradient masking, two checks (notebook query 09), each"
-                + " flagging when the 95% intervals lie apart. <em>transfer</em>: a pruned model"
-                + " judged on the unpruned model's adversarial images of the same samples and"
-                + " attack; one that resists its own white-box attack far better than these images"
-                + " likely masks its gradients. <em>gradient-free</em>: Square, which uses no"
-                + " gradient, against the best gradient attack of the same norm and eps; a random"
-                + " search that beats every gradient attack finds what the gradients hide.</small>"
-                + " ")
-        .append(transfer)
-        .append(" transfer and ")
-        .append(gradientFree)
-        .append(" gradient-free comparisons. ");
-    if (flagged.isEmpty()) {
-      h.append("No config is flagged.</p>\n");
-      return;
-    }
-    h.append(
-        "<span class=\"flag\">Likely gradient masking</span>:</p>\n<ul id=\"masking-flagged\">");
-    for (MaskingChecks.Check c : flagged) {
-      h.append("<li>")
-          .append(esc(c.row().label()))
-          .append(" &mdash; ")
-          .append(esc(c.check()))
-          .append(": ")
-          .append(esc(c.attack()))
-          .append(" leaves ")
-          .append(pct(c.remnantAcc(), 1))
-          .append(", ")
-          .append(esc(c.evidence()))
-          .append(" ")
-          .append(pct(c.evidenceAcc(), 1))
-          .append("</li>");
-    }
-    h.append("</ul>\n");
+    h.append("</tbody></table></div>\n");
   }
 
   /**
@@ -457,7 +438,7 @@ public final class HtmlReport {
   }
 
   /** A rate in percent; {@code n/a} when undefined (stored as null, e.g. strict_asr of 0/0). */
-  private static String pct(double v, int digits) {
+  static String pct(double v, int digits) {
     return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%." + digits + "f%%", 100 * v);
   }
 

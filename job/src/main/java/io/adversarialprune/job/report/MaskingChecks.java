@@ -1,5 +1,6 @@
 package io.adversarialprune.job.report;
 
+import io.adversarialprune.job.results.MetricsTable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -26,6 +27,10 @@ final class MaskingChecks {
   /** The attack types that follow the gradient. */
   static final Set<String> GRADIENT =
       Set.of("fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr", "apgd-t", "fab-t");
+
+  static final String TRANSFER = "transfer";
+  static final String STRAIGHT_THROUGH = "straight-through";
+  static final String GRADIENT_FREE = "gradient-free";
 
   private static final Pattern NORM = Pattern.compile("norm=([a-z0-9]+)");
   private static final Pattern EPS = Pattern.compile("eps=([0-9.E-]+)");
@@ -57,7 +62,7 @@ final class MaskingChecks {
         checks.add(
             new Check(
                 m,
-                "transfer",
+                TRANSFER,
                 m.attack(),
                 m.remnantAcc().value(),
                 "baseline images",
@@ -73,7 +78,7 @@ final class MaskingChecks {
                     checks.add(
                         new Check(
                             square,
-                            "gradient-free",
+                            GRADIENT_FREE,
                             g.attack(),
                             g.remnantAcc().value(),
                             square.attack(),
@@ -86,6 +91,57 @@ final class MaskingChecks {
             .thenComparing(Comparator.comparingDouble(Check::gap).reversed())
             .thenComparingInt(c -> c.row().order())
             .thenComparing(Check::check)
+            .thenComparingInt(c -> attackOrder(rows, c)));
+    return checks;
+  }
+
+  /**
+   * Every check of every config by the evidence it compares with, for the report's verdict: in
+   * config order, then transfer, straight-through and gradient-free, then attack order. Unlike
+   * {@link #of}, which follows notebook query 09 and flags a transfer check as {@code
+   * masking_suspect} does, each check here is flagged by its own evidence only: {@code transfer}
+   * when the row's remnant accuracy lies above its accuracy on the baseline's images, intervals
+   * apart; {@code straight-through} (a clamp config's exact-gradient row against its twin, the
+   * sweep's attack with the same spec and the straight-through gradient) when it lies above the
+   * twin's, intervals apart. {@code masking_suspect} is the two together (docs/CLAMP.md).
+   */
+  static List<Check> byEvidence(List<ConfigMetrics> rows) {
+    List<Check> checks = new ArrayList<>();
+    for (ConfigMetrics m : rows) {
+      if (m.baselineAdvAcc() != null) {
+        checks.add(
+            new Check(
+                m,
+                TRANSFER,
+                m.attack(),
+                m.remnantAcc().value(),
+                "baseline images",
+                m.baselineAdvAcc().value(),
+                m.remnantAcc().lower() > m.baselineAdvAcc().upper()));
+      }
+      if (m.clamps() && !m.straightThrough() && !m.worstCase()) {
+        String twinLabel = m.attackLabel() + MetricsTable.STRAIGHT_THROUGH_LABEL;
+        rows.stream()
+            .filter(t -> t.configId().equals(m.configId()) && twinLabel.equals(t.attackLabel()))
+            .findFirst()
+            .ifPresent(
+                t ->
+                    checks.add(
+                        new Check(
+                            m,
+                            STRAIGHT_THROUGH,
+                            m.attack(),
+                            m.remnantAcc().value(),
+                            t.attack(),
+                            t.remnantAcc().value(),
+                            m.remnantAcc().lower() > t.remnantAcc().upper())));
+      }
+    }
+    of(rows).stream().filter(c -> c.check().equals(GRADIENT_FREE)).forEach(checks::add);
+    List<String> kinds = List.of(TRANSFER, STRAIGHT_THROUGH, GRADIENT_FREE);
+    checks.sort(
+        Comparator.comparingInt((Check c) -> c.row().order())
+            .thenComparingInt(c -> kinds.indexOf(c.check()))
             .thenComparingInt(c -> attackOrder(rows, c)));
     return checks;
   }

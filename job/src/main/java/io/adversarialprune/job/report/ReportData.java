@@ -15,6 +15,9 @@ import java.util.List;
  * @param notes what is missing or incomplete, shown at the top of the report
  * @param curves the run's robustness curves, per config and attack that records distances, in
  *     config and attack order; empty when none does
+ * @param brokenBy per config and cascade attack (autoattack), how many samples each member broke
+ *     ({@code samples.broken_by}), in config, attack and member order; empty when no attack of the
+ *     run records it
  */
 public record ReportData(
     String root,
@@ -24,7 +27,28 @@ public record ReportData(
     RunComparison comparison,
     List<LayerLine> layers,
     List<String> notes,
-    List<RobustnessCurve> curves) {
+    List<RobustnessCurve> curves,
+    List<BrokenBy> brokenBy) {
+
+  /** A run without cascade attacks. */
+  public ReportData(
+      String root,
+      String sweep,
+      Run run,
+      Run previous,
+      RunComparison comparison,
+      List<LayerLine> layers,
+      List<String> notes,
+      List<RobustnessCurve> curves) {
+    this(root, sweep, run, previous, comparison, layers, notes, curves, List.of());
+  }
+
+  /**
+   * The samples of one (config, cascade attack) that one member broke.
+   *
+   * @param member the {@code broken_by} value: the cascade member that broke them
+   */
+  public record BrokenBy(String configId, String attack, String member, long samples) {}
 
   /**
    * One run: its {@code runs} row, its config-level metrics (empty if it wrote none) and how many

@@ -9,8 +9,12 @@ import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -94,7 +98,36 @@ public final class ReportLoader {
         comparison,
         layers(sweep, chosen),
         List.copyOf(notes),
-        curves(sweep, chosen));
+        curves(sweep, chosen),
+        brokenBy(sweep, chosen));
+  }
+
+  /**
+   * Per config and cascade attack of the run, how many samples each member broke ({@code
+   * samples.broken_by}); empty when the samples table has no such column or no sample of the run a
+   * member.
+   */
+  private List<ReportData.BrokenBy> brokenBy(String sweep, String runId) throws IOException {
+    Dataset<Row> samples = catalog.read(ResultsLayout.SAMPLES);
+    if (samples == null || !List.of(samples.columns()).contains("broken_by")) {
+      return List.of();
+    }
+    return samples
+        .filter(
+            col("sweep")
+                .equalTo(sweep)
+                .and(col("run_id").equalTo(runId))
+                .and(col("broken_by").isNotNull()))
+        .groupBy("config_id", "attack", "broken_by")
+        .count()
+        .orderBy("config_id", "attack", "broken_by")
+        .collectAsList()
+        .stream()
+        .map(
+            r ->
+                new ReportData.BrokenBy(
+                    r.getString(0), r.getString(1), r.getString(2), r.getLong(3)))
+        .toList();
   }
 
   /**
@@ -190,8 +223,10 @@ public final class ReportLoader {
               + " has status "
               + status
               + " (started "
-              + r.getAs("started_at")
-              + (r.getAs("ended_at") == null ? ", never ended" : ", ended " + r.getAs("ended_at"))
+              + utc(r.getAs("started_at"))
+              + (r.getAs("ended_at") == null
+                  ? ", never ended"
+                  : ", ended " + utc(r.getAs("ended_at")))
               + ").");
     }
     if (expected != null && committed < expected) {
@@ -219,13 +254,32 @@ public final class ReportLoader {
     return new ReportData.Run(
         id,
         status,
-        String.valueOf(r.<Object>getAs("started_at")),
-        r.getAs("ended_at") == null ? null : String.valueOf(r.<Object>getAs("ended_at")),
+        utc(r.getAs("started_at")),
+        utc(r.getAs("ended_at")),
         r.getAs("device"),
         rows,
         committed,
         expected,
         checks);
+  }
+
+  private static final DateTimeFormatter UTC_SECONDS =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
+          .withZone(ZoneOffset.UTC);
+
+  /**
+   * A {@code runs} timestamp as people read it: to the second, in UTC, {@code 2026-12-07 02:15:03
+   * UTC} (Spark hands out the instant as a {@link java.sql.Timestamp} in the JVM's zone, with
+   * microseconds); null stays null.
+   */
+  static String utc(Object timestamp) {
+    if (timestamp instanceof java.sql.Timestamp t) {
+      return UTC_SECONDS.format(t.toInstant());
+    }
+    if (timestamp instanceof Instant t) {
+      return UTC_SECONDS.format(t);
+    }
+    return timestamp == null ? null : timestamp.toString();
   }
 
   /**

@@ -193,11 +193,15 @@ public final class MetricsTable {
     return new Aggregate(metrics, configLevel, pruneStats);
   }
 
+  /** What a straight-through attack's label adds to its spec's (the report finds twins by it). */
+  public static final String STRAIGHT_THROUGH_LABEL =
+      ", straight-through gradient through feature-map clamps";
+
   /** The attack's label; a straight-through one says so (it differs only under a clamp). */
   private static String label(NamedAttack attack) {
     return attack.clampGradient() == ClampGradient.EXACT
         ? attack.spec().label()
-        : attack.spec().label() + ", straight-through gradient through feature-map clamps";
+        : attack.spec().label() + STRAIGHT_THROUGH_LABEL;
   }
 
   /**

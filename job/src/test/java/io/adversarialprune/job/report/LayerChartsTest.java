@@ -61,4 +61,33 @@ class LayerChartsTest {
     assertThat(charts).hasSize(1);
     assertThat(Charts.tickLabels(layers(names).subList(0, 64))).isEqualTo(names);
   }
+
+  @Test
+  void tickLabelsAreRoundedToThreeSignificantDigits() {
+    // before: XChart printed the data's own extremes raw, ".049294164713951"
+    assertThat(Charts.tick(0.049294164713951)).isEqualTo("0.0493");
+    assertThat(Charts.tick(0.475704406469681)).isEqualTo("0.476");
+    assertThat(Charts.tick(0.0002)).isEqualTo("0.0002");
+    assertThat(Charts.tick(0.6)).isEqualTo("0.6");
+    assertThat(Charts.tick(100)).isEqualTo("100");
+    assertThat(Charts.tick(0)).isEqualTo("0");
+  }
+
+  @Test
+  void chartColoursNeverRepeat() {
+    // before: four colours, cycled, so the fifth series (after none, E, S, R) was blue again
+    List<java.awt.Color> colors = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      colors.add(Charts.color(i));
+    }
+    assertThat(colors).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void layerChartsExposeTheirPointsAndColours() throws Exception {
+    List<String> names = List.of("conv1", "layer1", "layer2", "logits");
+    Charts.Chart chart = Charts.forLayers(layers(names)).get(0);
+    assertThat(chart.points()).isEqualTo(4);
+    assertThat(chart.colors()).hasSize(2).doesNotHaveDuplicates();
+  }
 }

@@ -71,10 +71,34 @@ class ReportTest {
             "prune E=0.001",
             "prune S=3",
             "prune R=0.01");
-    // of the worst case: E, S, R x (rates, ratio) + accuracy vs ratio (a worst case has no
-    // perturbation of its own, so no norms); E spans decades: a log axis; and layer anatomy: a
-    // chart per pruned config against the baseline
-    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(7 + TinySweep.CONFIGS - 1);
+    // E (two values) per attack: accuracy, strict ASR, prune ratio, the L2 norm (PGD's and
+    // FGSM's L-infinity norm is their eps, a constant: no chart) and accuracy vs ratio; S and R
+    // have one value each: no line. And layer anatomy: a chart per pruned config against the
+    // baseline
+    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(5 + TinySweep.CONFIGS - 1);
+    assertThat(html)
+        .contains(
+            "id=\"chart-acc-E\" data-x-scale=\"log\"",
+            "id=\"chart-asr-E\"",
+            "id=\"chart-ratio-E\"",
+            "id=\"chart-l2-E\"",
+            "<figcaption>Clean and remnant accuracy vs E, per attack (log x)",
+            "No line for S, R: one value each")
+        .doesNotContain("id=\"chart-rates-S\"", "id=\"chart-ratio-R\"", "id=\"chart-linf-E\"");
+    // each attack charted, not only the worst case: clean, pgd, fgsm and worst-case, four colours
+    assertThat(html)
+        .containsPattern("id=\"chart-acc-E\"[^>]*data-colors=\"(#[0-9a-f]{6} ){3}#[0-9a-f]{6}\"");
+    // the verdict first: config x attack, the worst case marked, then the masking checks
+    assertThat(html.indexOf("id=\"verdict\"")).isPositive().isLessThan(html.indexOf("<h2>Summary"));
+    assertThat(html)
+        .contains("<table id=\"verdict-pivot\">", "<th class=\"wc\">worst-case</th>")
+        .contains("<table id=\"verdict-masking\">");
+    assertThat(count(html, "<tr class=\"pivot\">")).isEqualTo(TinySweep.CONFIGS);
+    // the runs table's timestamps: to the second, in UTC
+    assertThat(html)
+        .containsPattern(
+            "Run <strong>n2</strong>: SUCCEEDED, started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d"
+                + " UTC, ended \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC,");
     // layer anatomy: every config under each attack, every probe of the default model
     assertThat(html)
         .contains(
@@ -87,9 +111,8 @@ class ReportTest {
         .isEqualTo(TinySweep.CONFIGS * TinySweep.ATTACKS.size());
     assertThat(html)
         .contains(
-            "id=\"chart-rates-E\" data-x-scale=\"log\"",
-            "id=\"chart-rates-S\" data-x-scale=\"linear\"",
-            "<figcaption>Accuracy and strict ASR vs E (worst case over attacks)");
+            "id=\"chart-ratio-E\" data-x-scale=\"log\" data-points=\"2\"",
+            "<figcaption>Strict ASR vs E, per attack (log x)");
     // same config, same seeds, deterministic sweep: nothing can move between the two runs
     assertThat(html).contains("0 changes flagged; 0 rows only in n2, 0 only in n1");
     // every executor's engine check, all passed
@@ -118,7 +141,7 @@ class ReportTest {
     String html = Files.readString(out);
     assertThat(html).contains("has only one run (n1)").contains("id=\"compare-missing\"");
     assertThat(html).contains("id=\"checks-missing\"");
-    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(7);
+    assertThat(count(html, "<figure class=\"chart\"")).isEqualTo(5);
   }
 
   @Test
@@ -158,6 +181,8 @@ class ReportTest {
     String html = Files.readString(out);
     assertThat(html)
         .contains("Run n3 has status FAILED")
+        .containsPattern(
+            "Run n3 has status FAILED \\(started [-0-9]{10} [:0-9]{8} UTC, never ended\\)")
         .contains(
             "Run n3: 4 of "
                 + units
@@ -184,7 +209,9 @@ class ReportTest {
         .isZero();
     assertThat(Files.readString(back))
         .contains("not in run n3")
-        .contains("Run n3 has status FAILED");
+        .contains("Run n3 has status FAILED")
+        .containsPattern(
+            "Run n3 has status FAILED \\(started [-0-9]{10} [:0-9]{8} UTC, never ended\\)");
   }
 
   @Test

@@ -169,7 +169,7 @@ class AutoAttackSweepTest {
     assertThat(data.curves()).hasSize(1);
     assertThat(data.curves().get(0).robustAt(0.3 + 1 / 255.0))
         .isCloseTo(clean.getDouble(1), within(1e-9));
-    List<Charts.Chart> charts = Charts.forCurves(data.curves());
+    List<Charts.Chart> charts = Charts.forCurves(data.curves(), data.run().metrics());
     assertThat(HtmlReport.render(data, List.of(), List.of(), charts))
         .contains("id=\"chart-curve-autoattack\"");
   }
