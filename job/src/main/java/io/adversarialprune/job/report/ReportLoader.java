@@ -108,7 +108,7 @@ public final class ReportLoader {
    * member.
    */
   private List<ReportData.BrokenBy> brokenBy(String sweep, String runId) throws IOException {
-    Dataset<Row> samples = catalog.read(ResultsLayout.SAMPLES);
+    Dataset<Row> samples = catalog.read(Tables.SAMPLES.name());
     if (samples == null || !List.of(samples.columns()).contains("broken_by")) {
       return List.of();
     }
