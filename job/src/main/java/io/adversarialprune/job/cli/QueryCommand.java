@@ -144,37 +144,70 @@ public final class QueryCommand extends ResultsCommand {
    * @return the names a query can use, tables and views
    */
   static List<String> views(
-      SparkSession spark, ResultsCatalog catalog, List<String> tables, String sql) {
-    List<String> names = new java.util.ArrayList<>();
+      SparkSession spark, ResultsCatalog catalog, List<String> tables, String sql)
+      throws java.io.IOException {
     if (!tables.contains(Tables.RUNS.name())) {
       return tables;
     }
-    String runs = catalog.qualified(Tables.RUNS.name());
-    String succeeded =
-        "SELECT sweep, run_id FROM " + runs + " WHERE status = '" + RunsTable.SUCCEEDED + "'";
-    String latest =
-        "SELECT sweep, run_id FROM (SELECT sweep, run_id, row_number() OVER (PARTITION BY sweep"
-            + " ORDER BY started_at DESC, run_id DESC) AS k FROM "
-            + runs
-            + " WHERE status = '"
-            + RunsTable.SUCCEEDED
-            + "') WHERE k = 1";
+    // The SUCCEEDED runs, read without a Spark job (the runs table is a file per sweep), become
+    // a filter on the tables' partition columns: no join, and only those runs' files are read.
+    java.util.Map<String, List<ResultsCatalog.RunStatus>> succeeded = new java.util.TreeMap<>();
+    for (ResultsCatalog.RunStatus r : catalog.runStatuses()) {
+      if (RunsTable.SUCCEEDED.equals(r.status())) {
+        succeeded.computeIfAbsent(r.sweep(), k -> new java.util.ArrayList<>()).add(r);
+      }
+    }
+    List<String> every = new java.util.ArrayList<>();
+    List<String> latest = new java.util.ArrayList<>();
+    for (java.util.Map.Entry<String, List<ResultsCatalog.RunStatus>> e : succeeded.entrySet()) {
+      List<ResultsCatalog.RunStatus> runs = e.getValue();
+      every.add(
+          "(sweep = "
+              + literal(e.getKey())
+              + " AND run_id IN ("
+              + runs.stream().map(r -> literal(r.runId())).collect(Collectors.joining(", "))
+              + "))");
+      // the latest by started_at, a run id breaking ties (as report and compare choose)
+      ResultsCatalog.RunStatus last =
+          runs.stream()
+              .max(
+                  java.util.Comparator.comparing(
+                          ResultsCatalog.RunStatus::startedAt,
+                          java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()))
+                      .thenComparing(ResultsCatalog.RunStatus::runId))
+              .orElseThrow();
+      latest.add(
+          "(sweep = " + literal(e.getKey()) + " AND run_id = " + literal(last.runId()) + ")");
+    }
+    List<String> names = new java.util.ArrayList<>();
     for (String t : tables) {
+      names.add(t);
       if (t.equals(Tables.RUNS.name())) {
-        names.add(t);
         continue;
       }
-      String table = catalog.qualified(t);
+      names.add(LATEST + t);
       if (names(sql, t)) {
-        spark.sql(view(t, table, succeeded));
+        spark.sql(view(t, catalog.qualified(t), every));
       }
       if (names(sql, LATEST + t)) {
-        spark.sql(view(LATEST + t, table, latest));
+        spark.sql(view(LATEST + t, catalog.qualified(t), latest));
       }
-      names.add(t);
-      names.add(LATEST + t);
     }
     return names;
+  }
+
+  private static String view(String name, String table, List<String> runs) {
+    return "CREATE OR REPLACE TEMPORARY VIEW `"
+        + name
+        + "` AS SELECT * FROM "
+        + table
+        + " WHERE "
+        + (runs.isEmpty() ? "false" : String.join(" OR ", runs));
+  }
+
+  /** A Spark SQL string literal. */
+  private static String literal(String s) {
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 
   /** Whether {@code sql} mentions {@code name} as a word (or more: a false yes costs only time). */
@@ -184,16 +217,6 @@ public final class QueryCommand extends ResultsCommand {
             java.util.regex.Pattern.CASE_INSENSITIVE)
         .matcher(sql)
         .find();
-  }
-
-  private static String view(String name, String table, String runs) {
-    return "CREATE OR REPLACE TEMPORARY VIEW `"
-        + name
-        + "` AS SELECT t.* FROM "
-        + table
-        + " t LEFT SEMI JOIN ("
-        + runs
-        + ") r ON t.sweep = r.sweep AND t.run_id = r.run_id";
   }
 
   /**

@@ -318,6 +318,41 @@ public final class ResultsCatalog {
     return icebergCatalog().loadTable(id(table));
   }
 
+  /**
+   * One row of the {@code runs} table, as {@link #runStatuses} reads it.
+   *
+   * @param startedAt null when the row has none
+   */
+  public record RunStatus(String sweep, String runId, String status, java.time.Instant startedAt) {}
+
+  /**
+   * Every row of the {@code runs} table, read with Iceberg's own reader in this thread: no Spark
+   * job, for a table of one small file per sweep ({@code query}'s views of the SUCCEEDED runs).
+   * Empty when the table does not exist.
+   */
+  public List<RunStatus> runStatuses() throws java.io.IOException {
+    String runs = Tables.RUNS.name();
+    if (!exists(runs)) {
+      return List.of();
+    }
+    ExecutorService direct =
+        org.apache.iceberg.relocated.com.google.common.util.concurrent.MoreExecutors
+            .newDirectExecutorService();
+    List<RunStatus> out = new ArrayList<>();
+    for (Record r : read(icebergTable(runs), Expressions.alwaysTrue(), direct)) {
+      Object at = r.getField("started_at");
+      out.add(
+          new RunStatus(
+              (String) r.getField("sweep"),
+              (String) r.getField("run_id"),
+              (String) r.getField("status"),
+              at instanceof OffsetDateTime o
+                  ? o.toInstant()
+                  : at instanceof java.time.LocalDateTime l ? l.toInstant(ZoneOffset.UTC) : null));
+    }
+    return out;
+  }
+
   /** A table over every sweep and run, or null when the table does not exist (yet). */
   public Dataset<Row> read(String table) {
     if (!exists(table)) {
