@@ -146,8 +146,14 @@ public final class QueryCommand extends ResultsCommand {
   static List<String> views(
       SparkSession spark, ResultsCatalog catalog, List<String> tables, String sql)
       throws java.io.IOException {
-    if (!tables.contains(Tables.RUNS.name())) {
-      return tables;
+    boolean named =
+        tables.stream()
+            .anyMatch(
+                t -> !t.equals(Tables.RUNS.name()) && (names(sql, t) || names(sql, LATEST + t)));
+    if (!tables.contains(Tables.RUNS.name()) || !named) {
+      List<String> all = new java.util.ArrayList<>(tables);
+      tables.stream().filter(t -> !t.equals(Tables.RUNS.name())).forEach(t -> all.add(LATEST + t));
+      return tables.contains(Tables.RUNS.name()) ? all : tables;
     }
     // The SUCCEEDED runs, read without a Spark job (the runs table is a file per sweep), become
     // a filter on the tables' partition columns: no join, and only those runs' files are read.
