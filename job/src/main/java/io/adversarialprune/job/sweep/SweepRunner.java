@@ -277,10 +277,17 @@ public final class SweepRunner {
               + runId
               + " and the same config.");
       System.err.flush();
-      // The JVM is going down. What Spark's threads print raw to stderr as they are stopped (a
-      // pool rejecting a task, with its trace) would bury that line: it is the last one. Log lines
-      // still appear; log4j holds its own reference to the stream.
+      // The JVM is going down and that line is the last word. What Spark's threads say as they
+      // are stopped would bury it: traces printed raw to stderr (a pool rejecting a task) and
+      // log lines with traces (a broadcast it can no longer remove). Both are silenced.
       System.setErr(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+      try {
+        org.apache.logging.log4j.core.config.Configurator.setAllLevels(
+            org.apache.logging.log4j.LogManager.ROOT_LOGGER_NAME,
+            org.apache.logging.log4j.Level.OFF);
+      } catch (LinkageError | ClassCastException e) {
+        // another logging backend than Spark's log4j 2: its lines stay
+      }
     }
   }
 
