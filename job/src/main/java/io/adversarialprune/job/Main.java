@@ -10,6 +10,7 @@ import io.adversarialprune.job.cli.NightlyCommand;
 import io.adversarialprune.job.cli.QueryCommand;
 import io.adversarialprune.job.cli.ReportCommand;
 import io.adversarialprune.job.cli.RunCommand;
+import io.adversarialprune.job.cli.WarmUpCommand;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -46,6 +47,7 @@ import picocli.CommandLine.ScopeType;
       ImportCommand.class,
       MaintainCommand.class,
       EngineProbeCommand.class,
+      WarmUpCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main {
