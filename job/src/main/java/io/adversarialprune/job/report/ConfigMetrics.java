@@ -43,62 +43,6 @@ public record ConfigMetrics(
     Double meanL2,
     Double medianMinDistance) {
 
-  /** A row without {@code median_min_distance} (an attack that records no distances). */
-  public ConfigMetrics(
-      String configId,
-      int order,
-      String prune,
-      String pruneType,
-      Double pruneValue,
-      String target,
-      String attack,
-      String attackType,
-      String attackLabel,
-      int attackOrder,
-      int seeds,
-      long total,
-      long correct,
-      long advCorrect,
-      long changed,
-      long attacked,
-      Interval cleanAcc,
-      Interval remnantAcc,
-      Interval predChangeRate,
-      Interval strictAsr,
-      Interval baselineAdvAcc,
-      Boolean maskingSuspect,
-      Double pruneRatio,
-      Double meanLinf,
-      Double meanL2) {
-    this(
-        configId,
-        order,
-        prune,
-        pruneType,
-        pruneValue,
-        target,
-        attack,
-        attackType,
-        attackLabel,
-        attackOrder,
-        seeds,
-        total,
-        correct,
-        advCorrect,
-        changed,
-        attacked,
-        cleanAcc,
-        remnantAcc,
-        predChangeRate,
-        strictAsr,
-        baselineAdvAcc,
-        maskingSuspect,
-        pruneRatio,
-        meanLinf,
-        meanL2,
-        null);
-  }
-
   /** A rate with its 95% interval (the metrics table's {@code _lower}/{@code _upper} columns). */
   public record Interval(double value, double lower, double upper) {
     /** True when {@code x} lies outside [lower, upper]. */

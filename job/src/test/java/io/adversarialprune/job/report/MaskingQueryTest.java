@@ -116,6 +116,7 @@ class MaskingQueryTest {
             null,
             null,
             null,
+            null,
             null));
     return String.format(
         java.util.Locale.ROOT,

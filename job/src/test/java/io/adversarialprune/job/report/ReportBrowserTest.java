@@ -496,7 +496,8 @@ class ReportBrowserTest {
         baseline ? null : false,
         (Double) g[3],
         0.031,
-        0.6);
+        0.6,
+        null);
   }
 
   private static Interval wilson(long k, long n) {

@@ -211,6 +211,7 @@ class RunComparisonTest {
         null,
         null,
         null,
+        null,
         null);
   }
 
