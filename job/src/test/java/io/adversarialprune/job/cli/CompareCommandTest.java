@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.adversarialprune.job.Main;
+import io.adversarialprune.job.Cli;
 import io.adversarialprune.job.report.ComparisonLoader;
 import io.adversarialprune.job.report.ReportData;
 import io.adversarialprune.job.report.ReportLoader;
@@ -15,8 +15,6 @@ import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.Tables;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -28,7 +26,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code nightly} (run, compare with the gate, maintain) and {@code compare} on two real nights of
@@ -52,8 +49,8 @@ class CompareCommandTest {
   private static Path root;
   private static Instant betweenNights;
   private static long firstMetricsSnapshot;
-  private static Result firstNight;
-  private static Result secondNight;
+  private static Cli firstNight;
+  private static Cli secondNight;
 
   @BeforeAll
   static void twoNights() throws Exception {
@@ -86,7 +83,7 @@ class CompareCommandTest {
   }
 
   /** One night of the loop as a schedule runs it: {@code nightly} with the gate. */
-  private static Result nightly(Path model, String runId) {
+  private static Cli nightly(Path model, String runId) {
     List<String> args =
         new ArrayList<>(
             List.of(
@@ -108,19 +105,19 @@ class CompareCommandTest {
 
   @Test
   void theNightlyLoopRunsComparesWithTheGateAndMaintains() throws Exception {
-    assertThat(firstNight.code).as(firstNight.err).isZero();
-    assertThat(firstNight.out).contains("nothing to compare it with", "snapshots expired");
+    assertThat(firstNight.code()).as(firstNight.err()).isZero();
+    assertThat(firstNight.out()).contains("nothing to compare it with", "snapshots expired");
     assertThat(tmp.resolve("n1-compare.json")).doesNotExist();
 
-    assertThat(secondNight.code).as(secondNight.err).isEqualTo(3);
-    assertThat(secondNight.out)
+    assertThat(secondNight.code()).as(secondNight.err()).isEqualTo(3);
+    assertThat(secondNight.out())
         .contains("sweep nightly run n2", "crossed clean_acc:-1pt", "FAILED", "snapshots expired");
     JsonNode json = new ObjectMapper().readTree(tmp.resolve("n2-compare.json").toFile());
     assertThat(json.get("gate").get("failed").asBoolean()).isTrue();
     // a bad threshold is found before the sweep runs: nothing new in the runs table
-    Result bad = execute(List.of("nightly", "--results", root.toString(), "--fail-on", "x:-1pt"));
-    assertThat(bad.code).isEqualTo(2);
-    assertThat(bad.err).contains("--fail-on: unknown metric 'x'");
+    Cli bad = execute(List.of("nightly", "--results", root.toString(), "--fail-on", "x:-1pt"));
+    assertThat(bad.code()).isEqualTo(2);
+    assertThat(bad.err()).contains("--fail-on: unknown metric 'x'");
     assertThat(spark.sql("SELECT * FROM results.adversarial_prune.runs").count()).isEqualTo(2);
   }
 
@@ -131,10 +128,10 @@ class CompareCommandTest {
 
   @Test
   void theGateFailsTheNightWhoseModelWasPerturbed() {
-    Result r = compare("--fail-on", "remnant_acc:-2pt, clean_acc:-1pt");
+    Cli r = compare("--fail-on", "remnant_acc:-2pt, clean_acc:-1pt");
 
-    assertThat(r.code).as(r.err).isEqualTo(3);
-    assertThat(r.out)
+    assertThat(r.code()).as(r.err()).isEqualTo(3);
+    assertThat(r.out())
         .contains("run n2 (latest SUCCEEDED run) against run n1 (previous SUCCEEDED run)")
         .contains("baseline / pgd", "baseline / worst-case", "clean_acc")
         .contains("crossed clean_acc:-1pt")
@@ -144,44 +141,44 @@ class CompareCommandTest {
   @Test
   void aThresholdTheChangesDoNotReachPasses() {
     // the perturbed model's rates dropped; a rise of strict_asr by 90 points did not happen
-    Result r = compare("--fail-on", "strict_asr:+90pt");
+    Cli r = compare("--fail-on", "strict_asr:+90pt");
 
-    assertThat(r.code).as(r.err).isZero();
-    assertThat(r.out).contains("Gate strict_asr:+90pt: passed.");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("Gate strict_asr:+90pt: passed.");
   }
 
   @Test
   void aRunAgainstItselfChangesNothing() {
-    Result r = compare("--run-id", "n1", "--baseline", "n1", "--fail-on", "clean_acc:-1pt");
+    Cli r = compare("--run-id", "n1", "--baseline", "n1", "--fail-on", "clean_acc:-1pt");
 
-    assertThat(r.code).as(r.err).isZero();
-    assertThat(r.out).contains("0 of 24 rates changed significantly", "passed");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("0 of 24 rates changed significantly", "passed");
   }
 
   @Test
   void theFirstNightHasNothingToCompareWith() {
-    Result r = compare("--run-id", "n1", "--fail-on", "clean_acc:-1pt");
+    Cli r = compare("--run-id", "n1", "--fail-on", "clean_acc:-1pt");
 
-    assertThat(r.code).as(r.err).isZero();
-    assertThat(r.out).contains("first SUCCEEDED run of its sweep: nothing to compare it with");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("first SUCCEEDED run of its sweep: nothing to compare it with");
   }
 
   @Test
   void jsonAndCsvCarryTheSameChanges() throws Exception {
-    Result json = compare("--format", "json", "--fail-on", "clean_acc:-1pt");
+    Cli json = compare("--format", "json", "--fail-on", "clean_acc:-1pt");
     Path csvFile = tmp.resolve("out/changes.csv");
-    Result csv = compare("--format", "csv", "--out", csvFile.toString());
+    Cli csv = compare("--format", "csv", "--out", csvFile.toString());
 
-    assertThat(json.code).as(json.err).isEqualTo(3);
-    JsonNode j = new ObjectMapper().readTree(json.out);
+    assertThat(json.code()).as(json.err()).isEqualTo(3);
+    JsonNode j = new ObjectMapper().readTree(json.out());
     assertThat(j.get("run").get("run_id").asText()).isEqualTo("n2");
     assertThat(j.get("baseline").get("run_id").asText()).isEqualTo("n1");
     assertThat(j.get("sweep_changed").asBoolean()).isFalse();
     assertThat(j.get("gate").get("failed").asBoolean()).isTrue();
     assertThat(j.get("changes").size()).isPositive();
-    assertThat(json.err).contains("Gate clean_acc:-1pt: FAILED");
+    assertThat(json.err()).contains("Gate clean_acc:-1pt: FAILED");
 
-    assertThat(csv.code).as(csv.err).isZero();
+    assertThat(csv.code()).as(csv.err()).isZero();
     List<String> lines = Files.readAllLines(csvFile);
     assertThat(lines.get(0)).startsWith("sweep,run_id,baseline_run_id,config_id,");
     assertThat(lines).hasSize(1 + j.get("changes").size());
@@ -189,36 +186,36 @@ class CompareCommandTest {
 
   @Test
   void timeTravelReachesTheTablesAsTheyWere() {
-    Result asOf = compare("--as-of", betweenNights.toString());
-    Result snapshot = compare("--snapshot", Long.toString(firstMetricsSnapshot));
-    Result before = compare("--as-of", "2000-01-01");
-    Result bogus = compare("--snapshot", "42");
+    Cli asOf = compare("--as-of", betweenNights.toString());
+    Cli snapshot = compare("--snapshot", Long.toString(firstMetricsSnapshot));
+    Cli before = compare("--as-of", "2000-01-01");
+    Cli bogus = compare("--snapshot", "42");
 
-    assertThat(asOf.code).as(asOf.err).isZero();
-    assertThat(asOf.out).contains("against run n1 (as of " + betweenNights + ")");
-    assertThat(snapshot.code).as(snapshot.err).isZero();
-    assertThat(snapshot.out).contains("against run n1 (metrics snapshot " + firstMetricsSnapshot);
+    assertThat(asOf.code()).as(asOf.err()).isZero();
+    assertThat(asOf.out()).contains("against run n1 (as of " + betweenNights + ")");
+    assertThat(snapshot.code()).as(snapshot.err()).isZero();
+    assertThat(snapshot.out()).contains("against run n1 (metrics snapshot " + firstMetricsSnapshot);
     // the same comparison as against the previous run, n1
-    assertThat(body(asOf.out)).isEqualTo(body(compare().out));
-    assertThat(before.code).isEqualTo(2);
-    assertThat(before.err).contains("--as-of", "has no snapshot that old");
-    assertThat(bogus.code).isEqualTo(2);
-    assertThat(bogus.err).contains("--snapshot 42", "has no such snapshot");
+    assertThat(body(asOf.out())).isEqualTo(body(compare().out()));
+    assertThat(before.code()).isEqualTo(2);
+    assertThat(before.err()).contains("--as-of", "has no snapshot that old");
+    assertThat(bogus.code()).isEqualTo(2);
+    assertThat(bogus.err()).contains("--snapshot 42", "has no such snapshot");
   }
 
   @Test
   void badInputExitsTwoNamingIt() {
-    assertThat(compare("--run-id", "n9").err).contains("unknown run id 'n9' (--run-id)");
-    assertThat(compare("--baseline", "n9").code).isEqualTo(2);
-    Result metric = compare("--fail-on", "remnant:-2pt");
-    assertThat(metric.code).isEqualTo(2);
-    assertThat(metric.err).contains("--fail-on: unknown metric 'remnant'");
-    Result malformed = compare("--fail-on", "remnant_acc<-2");
-    assertThat(malformed.code).isEqualTo(2);
-    assertThat(malformed.err).contains("cannot read 'remnant_acc<-2'", "METRIC:[+-]Npt");
-    assertThat(compare("--as-of", "yesterday").err).contains("--as-of 'yesterday' is not a time");
-    assertThat(compare("--format", "xml").err).contains("--format must be table, csv or json");
-    assertThat(compare("--sweep", "other").err).contains("unknown sweep 'other'");
+    assertThat(compare("--run-id", "n9").err()).contains("unknown run id 'n9' (--run-id)");
+    assertThat(compare("--baseline", "n9").code()).isEqualTo(2);
+    Cli metric = compare("--fail-on", "remnant:-2pt");
+    assertThat(metric.code()).isEqualTo(2);
+    assertThat(metric.err()).contains("--fail-on: unknown metric 'remnant'");
+    Cli malformed = compare("--fail-on", "remnant_acc<-2");
+    assertThat(malformed.code()).isEqualTo(2);
+    assertThat(malformed.err()).contains("cannot read 'remnant_acc<-2'", "METRIC:[+-]Npt");
+    assertThat(compare("--as-of", "yesterday").err()).contains("--as-of 'yesterday' is not a time");
+    assertThat(compare("--format", "xml").err()).contains("--format must be table, csv or json");
+    assertThat(compare("--sweep", "other").err()).contains("unknown sweep 'other'");
   }
 
   @Test
@@ -277,21 +274,13 @@ class CompareCommandTest {
     return out.substring(out.indexOf('\n') + 1);
   }
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result compare(String... args) {
+  private static Cli compare(String... args) {
     List<String> all = new ArrayList<>(List.of("compare", "--results", root.toString()));
     all.addAll(List.of(args));
     return execute(all);
   }
 
-  private static Result execute(List<String> args) {
-    CommandLine cli = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args.toArray(String[]::new));
-    return new Result(code, out.toString(), err.toString());
+  private static Cli execute(List<String> args) {
+    return Cli.run(args.toArray(String[]::new));
   }
 }

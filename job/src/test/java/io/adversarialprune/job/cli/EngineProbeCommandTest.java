@@ -2,12 +2,10 @@ package io.adversarialprune.job.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.adversarialprune.job.Cli;
 import io.adversarialprune.job.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * {@code engine-probe}'s input problems: reported when a user runs it, left to the run when the
@@ -18,16 +16,8 @@ class EngineProbeCommandTest {
   private static final List<String> BAD_CONFIG =
       List.of("--set", "sweep.attack.eps=3", "--set", "sweep.seeds=[]");
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result probe(List<String> args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = Main.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args.toArray(String[]::new));
-    return new Result(code, out.toString(), err.toString());
+  private static Cli probe(List<String> args) {
+    return Cli.run(args.toArray(String[]::new));
   }
 
   private static List<String> with(List<String> head, List<String> tail) {
@@ -36,7 +26,7 @@ class EngineProbeCommandTest {
 
   @Test
   void aBadConfigIsReportedWhenAUserProbes() {
-    Result r = probe(with(List.of("engine-probe"), BAD_CONFIG));
+    Cli r = probe(with(List.of("engine-probe"), BAD_CONFIG));
 
     assertThat(r.code()).isEqualTo(Main.EXIT_USAGE);
     assertThat(r.err()).contains("sweep.attack.eps");
@@ -46,7 +36,7 @@ class EngineProbeCommandTest {
   @Test
   void aBadConfigIsLeftToTheRunWhenTheLauncherProbesForIt() {
     // the launcher's command line: engine-probe --for-run, then the run's own arguments
-    Result r =
+    Cli r =
         probe(
             with(
                 List.of("engine-probe", "--for-run"), with(BAD_CONFIG, List.of("--results", "x"))));
@@ -58,7 +48,7 @@ class EngineProbeCommandTest {
 
   @Test
   void aModelFileThatCannotBeReadIsLeftToTheRunToo() {
-    Result r =
+    Cli r =
         probe(
             List.of(
                 "engine-probe", "--for-run", "--set", "sweep.model.path=/nonexistent/model.pt"));

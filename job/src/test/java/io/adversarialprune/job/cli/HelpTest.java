@@ -2,10 +2,9 @@ package io.adversarialprune.job.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.adversarialprune.job.Cli;
 import io.adversarialprune.job.Main;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -23,21 +22,13 @@ import picocli.CommandLine;
 /** What {@code --help} and {@code -V} print: true of what the commands do. */
 class HelpTest {
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result execute(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = Main.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
+  private static Cli execute(String... args) {
+    return Cli.run(args);
   }
 
   /** The help text with its line breaks and indentation folded into single spaces. */
   private static String help(String... args) {
-    Result r = execute(args);
+    Cli r = execute(args);
     assertThat(r.code()).as(r.err()).isZero();
     // picocli warns there when a description is not a valid format string ("95%")
     assertThat(r.err()).isEmpty();
@@ -52,7 +43,7 @@ class HelpTest {
             .matcher(pom);
     assertThat(m.find()).as("the parent pom's version").isTrue();
 
-    Result r = execute("-V");
+    Cli r = execute("-V");
 
     assertThat(r.code()).isZero();
     assertThat(r.out().trim()).isEqualTo("adversarial-prune " + m.group(1));
@@ -105,7 +96,7 @@ class HelpTest {
 
   @Test
   void engineProbesCacheDirDefaultNamesBothPathsUnbroken() {
-    Result r = execute("engine-probe", "--help");
+    Cli r = execute("engine-probe", "--help");
     assertThat(r.out())
         .contains("$XDG_CACHE_HOME/adversarial-prune,", "or ~/.cache/adversarial-prune without");
   }

@@ -2,12 +2,10 @@ package io.adversarialprune.job.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.adversarialprune.job.Main;
+import io.adversarialprune.job.Cli;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.TableDef;
 import io.adversarialprune.job.results.Tables;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,16 +45,8 @@ class ImportCommandTest {
     spark.stop();
   }
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    picocli.CommandLine cli = Main.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
+  private static Cli cli(String... args) {
+    return Cli.run(args);
   }
 
   /** The old root's rows of a table, sorted, as strings. */
@@ -76,12 +66,12 @@ class ImportCommandTest {
   @Test
   void everyRunOfAnOldRootLandsInTheCatalogRowForRowAndAgainWithoutDoubling() {
     Path root = tmp.resolve("imported");
-    Result first = cli("import", "--from", LEGACY.toString(), "--results", root.toString());
+    Cli first = cli("import", "--from", LEGACY.toString(), "--results", root.toString());
     assertThat(first.code()).as(first.err()).isZero();
     assertThat(first.out())
         .contains("imported sweep legacy run n1 (SUCCEEDED): samples 16 metrics 4")
         .contains("2 runs imported from " + LEGACY);
-    Result again = cli("import", "--from", LEGACY.toString(), "--results", root.toString());
+    Cli again = cli("import", "--from", LEGACY.toString(), "--results", root.toString());
     assertThat(again.code()).as(again.err()).isZero();
 
     ResultsCatalog catalog =
@@ -98,7 +88,7 @@ class ImportCommandTest {
 
     // The imported nights read as any other: the report compares n2 with n1.
     Path html = tmp.resolve("imported.html");
-    Result report = cli("report", "--results", root.toString(), "--out", html.toString());
+    Cli report = cli("report", "--results", root.toString(), "--out", html.toString());
     assertThat(report.code()).as(report.err()).isZero();
     assertThat(report.out()).contains("run n2");
   }
@@ -106,7 +96,7 @@ class ImportCommandTest {
   @Test
   void aRootWithoutTheOldLayoutExitsTwoNamingIt() throws Exception {
     Path notOld = Files.createDirectories(tmp.resolve("not-old"));
-    Result r = cli("import", "--from", notOld.toString(), "--results", tmp.resolve("x").toString());
+    Cli r = cli("import", "--from", notOld.toString(), "--results", tmp.resolve("x").toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--from " + notOld + " holds no runs table of the old layout");
     assertThat(tmp.resolve("x")).doesNotExist();

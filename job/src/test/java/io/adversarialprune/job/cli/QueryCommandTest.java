@@ -2,6 +2,7 @@ package io.adversarialprune.job.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.adversarialprune.job.Cli;
 import io.adversarialprune.job.Main;
 import io.adversarialprune.job.cache.TempDirs;
 import io.adversarialprune.job.results.MetricsTable;
@@ -41,16 +42,8 @@ class QueryCommandTest {
     spark.stop();
   }
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result query(Path root, String sql) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    picocli.CommandLine cli = Main.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute("query", "--results", root.toString(), sql);
-    return new Result(code, out.toString(), err.toString());
+  private static Cli query(Path root, String sql) {
+    return Cli.run("query", "--results", root.toString(), sql);
   }
 
   @Test
@@ -62,13 +55,13 @@ class QueryCommandTest {
 
   @Test
   void aRootThatDoesNotExistOrHoldsNoResultsSaysSo() throws Exception {
-    Result missing = query(tmp.resolve("missing"), "SELECT * FROM samples");
+    Cli missing = query(tmp.resolve("missing"), "SELECT * FROM samples");
     assertThat(missing.code()).isEqualTo(2);
     assertThat(missing.err())
         .contains("results root " + tmp.resolve("missing") + " does not exist");
 
     Path empty = Files.createDirectories(tmp.resolve("empty"));
-    Result none = query(empty, "SELECT * FROM samples");
+    Cli none = query(empty, "SELECT * FROM samples");
     assertThat(none.code()).isEqualTo(2);
     assertThat(none.err()).contains("results root " + empty + " has no results");
   }
@@ -98,13 +91,13 @@ class QueryCommandTest {
     ResultsCatalog catalog = ResultsFixtures.open(spark, root.toString());
     assertThat(Tables.NAMES).allMatch(catalog::exists);
 
-    Result runs = query(root, "SELECT status FROM runs");
+    Cli runs = query(root, "SELECT status FROM runs");
     assertThat(runs.code()).as(runs.err()).isZero();
     assertThat(runs.out()).contains("RUNNING", "1 row");
-    Result metrics = query(root, "SELECT count(*) AS n, max(strict_asr) FROM metrics");
+    Cli metrics = query(root, "SELECT count(*) AS n, max(strict_asr) FROM metrics");
     assertThat(metrics.code()).as(metrics.err()).isZero();
     assertThat(metrics.out()).contains("| 0 ");
-    Result samples = query(root, "SELECT count(*) FROM samples JOIN engine_checks USING (run_id)");
+    Cli samples = query(root, "SELECT count(*) FROM samples JOIN engine_checks USING (run_id)");
     assertThat(samples.code()).as(samples.err()).isZero();
 
     Path html = tmp.resolve("killed-while-running.html");
@@ -130,11 +123,11 @@ class QueryCommandTest {
     Path cwdWarehouse = Path.of(System.getProperty("user.dir"), "spark-warehouse");
     boolean existedBefore = Files.exists(cwdWarehouse);
 
-    Result ok = query(root, "SELECT status FROM runs");
+    Cli ok = query(root, "SELECT status FROM runs");
     assertThat(ok.code()).as(ok.err()).isZero();
     assertThat(ok.out()).contains("FAILED", "1 row");
 
-    Result unknown = query(root, "SELECT * FROM samples");
+    Cli unknown = query(root, "SELECT * FROM samples");
     assertThat(unknown.code()).isEqualTo(2);
     assertThat(unknown.err())
         .contains("`samples`", "the names a query can use: runs")
@@ -193,11 +186,10 @@ class QueryCommandTest {
     writeRun(root, "b", "r2", RunsTable.FAILED, "2026-01-02T03:00:00Z");
     String runsOf = " GROUP BY sweep, run_id ORDER BY sweep, run_id";
 
-    Result plain = query(root, "SELECT sweep, run_id, count(*) AS n FROM metrics" + runsOf);
-    Result latest = query(root, "SELECT sweep, run_id FROM latest_metrics" + runsOf);
-    Result table =
-        query(root, "SELECT sweep, run_id FROM results.adversarial_prune.metrics" + runsOf);
-    Result runs = query(root, "SELECT count(*) FROM runs");
+    Cli plain = query(root, "SELECT sweep, run_id, count(*) AS n FROM metrics" + runsOf);
+    Cli latest = query(root, "SELECT sweep, run_id FROM latest_metrics" + runsOf);
+    Cli table = query(root, "SELECT sweep, run_id FROM results.adversarial_prune.metrics" + runsOf);
+    Cli runs = query(root, "SELECT count(*) FROM runs");
 
     assertThat(plain.code()).as(plain.err()).isZero();
     assertThat(plain.out()).contains("| a     | r1 ", "| a     | r2 ", "| b     | r1 ", "3 rows");
@@ -211,9 +203,9 @@ class QueryCommandTest {
     String root = metricsRoot("limit").toString();
     String twoRows = "SELECT * FROM VALUES (1), (2) AS t(x)";
 
-    Result cut = run("query", "--results", root, "--limit", "1", twoRows);
-    Result whole = run("query", "--results", root, "--limit", "2", twoRows);
-    Result csv = run("query", "--results", root, "--format", "csv", "--limit", "1", twoRows);
+    Cli cut = run("query", "--results", root, "--limit", "1", twoRows);
+    Cli whole = run("query", "--results", root, "--limit", "2", twoRows);
+    Cli csv = run("query", "--results", root, "--format", "csv", "--limit", "1", twoRows);
 
     assertThat(cut.code()).as(cut.err()).isZero();
     assertThat(cut.out())
@@ -224,24 +216,18 @@ class QueryCommandTest {
     assertThat(csv.err()).contains("more rows exist: the first 1 are shown");
   }
 
-  private static Result run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    picocli.CommandLine cli = Main.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
+  private static Cli run(String... args) {
+    return Cli.run(args);
   }
 
   @Test
   void aWriteThroughQueryIsRefusedAndTheTableKeepsItsRows() {
     Path root = metricsRoot("refused-write");
-    Result insert = query(root, "INSERT INTO metrics SELECT * FROM metrics");
+    Cli insert = query(root, "INSERT INTO metrics SELECT * FROM metrics");
     assertThat(insert.code()).isEqualTo(2);
     assertThat(insert.err()).startsWith("error: query is read-only: refused");
     assertThat(query(root, "SELECT count(*) FROM metrics").out()).contains("| 1 ");
-    Result reflect = query(root, "SELECT reflect('java.lang.System', 'exit', 3)");
+    Cli reflect = query(root, "SELECT reflect('java.lang.System', 'exit', 3)");
     assertThat(reflect.code()).isEqualTo(2);
     assertThat(reflect.err()).contains("reflect(), which calls Java methods");
   }
@@ -264,11 +250,11 @@ class QueryCommandTest {
   @Test
   void aQueryThatFailsAsItRunsSaysSoInOneLineWithSparksCondition() {
     Path root = metricsRoot("runtime-error");
-    Result zero = query(root, "SELECT 1 / (count(*) - count(*)) FROM metrics");
+    Cli zero = query(root, "SELECT 1 / (count(*) - count(*)) FROM metrics");
     assertThat(zero.code()).isEqualTo(2);
     assertThat(zero.err().strip().lines()).hasSize(1);
     assertThat(zero.err()).contains("query failed:", "DIVIDE_BY_ZERO");
-    Result raise = query(root, "SELECT raise_error('stop here') FROM metrics");
+    Cli raise = query(root, "SELECT raise_error('stop here') FROM metrics");
     assertThat(raise.code()).isEqualTo(2);
     assertThat(raise.err().strip().lines()).hasSize(1);
     assertThat(raise.err()).contains("stop here");

@@ -2,9 +2,7 @@ package io.adversarialprune.job.results;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.adversarialprune.job.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.adversarialprune.job.Cli;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,16 +56,8 @@ class MaintenanceTest {
     spark.stop();
   }
 
-  private record Result(int code, String out, String err) {}
-
-  private static Result cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    picocli.CommandLine cli = Main.commandLine();
-    cli.setOut(new PrintWriter(out));
-    cli.setErr(new PrintWriter(err));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
+  private static Cli cli(String... args) {
+    return Cli.run(args);
   }
 
   /** A root holding the legacy fixture's two runs. */
@@ -145,7 +135,7 @@ class MaintenanceTest {
     assertThat(metadataRows(root, "metrics", "snapshots")).isGreaterThan(1);
     Map<String, String> before = hashes(root);
 
-    Result r = cli("maintain", "--results", root.toString(), "--older-than", "0s");
+    Cli r = cli("maintain", "--results", root.toString(), "--older-than", "0s");
 
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(hashes(root)).isEqualTo(before);
@@ -279,10 +269,10 @@ class MaintenanceTest {
 
   @Test
   void aMalformedDurationExitsTwoNamingTheOption() {
-    Result r = cli("maintain", "--results", tmp.resolve("any").toString(), "--older-than", "30");
+    Cli r = cli("maintain", "--results", tmp.resolve("any").toString(), "--older-than", "30");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).startsWith("error: --older-than must be").contains("got '30'");
-    Result runs =
+    Cli runs =
         cli(
             "maintain",
             "--results",
@@ -296,7 +286,7 @@ class MaintenanceTest {
   @Test
   void aRootWithoutResultsExitsTwoAsQueryDoes() throws Exception {
     Path empty = Files.createDirectories(tmp.resolve("empty"));
-    Result r = cli("maintain", "--results", empty.toString());
+    Cli r = cli("maintain", "--results", empty.toString());
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).startsWith("error: results root " + empty + " has no results");
   }
