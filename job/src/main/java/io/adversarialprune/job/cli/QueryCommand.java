@@ -146,14 +146,22 @@ public final class QueryCommand extends ResultsCommand {
   static List<String> views(
       SparkSession spark, ResultsCatalog catalog, List<String> tables, String sql)
       throws java.io.IOException {
-    boolean named =
-        tables.stream()
-            .anyMatch(
-                t -> !t.equals(Tables.RUNS.name()) && (names(sql, t) || names(sql, LATEST + t)));
-    if (!tables.contains(Tables.RUNS.name()) || !named) {
-      List<String> all = new java.util.ArrayList<>(tables);
-      tables.stream().filter(t -> !t.equals(Tables.RUNS.name())).forEach(t -> all.add(LATEST + t));
-      return tables.contains(Tables.RUNS.name()) ? all : tables;
+    boolean hasRuns = tables.contains(Tables.RUNS.name());
+    List<String> names = new java.util.ArrayList<>();
+    List<String> named = new java.util.ArrayList<>(); // the views the query mentions
+    for (String t : tables) {
+      names.add(t);
+      if (hasRuns && !t.equals(Tables.RUNS.name())) {
+        names.add(LATEST + t);
+        for (String view : List.of(t, LATEST + t)) {
+          if (names(sql, view)) {
+            named.add(view);
+          }
+        }
+      }
+    }
+    if (named.isEmpty()) {
+      return names;
     }
     // The SUCCEEDED runs, read without a Spark job (the runs table is a file per sweep), become
     // a filter on the tables' partition columns: no join, and only those runs' files are read.
@@ -185,19 +193,10 @@ public final class QueryCommand extends ResultsCommand {
       latest.add(
           "(sweep = " + literal(e.getKey()) + " AND run_id = " + literal(last.runId()) + ")");
     }
-    List<String> names = new java.util.ArrayList<>();
-    for (String t : tables) {
-      names.add(t);
-      if (t.equals(Tables.RUNS.name())) {
-        continue;
-      }
-      names.add(LATEST + t);
-      if (names(sql, t)) {
-        spark.sql(view(t, catalog.qualified(t), every));
-      }
-      if (names(sql, LATEST + t)) {
-        spark.sql(view(LATEST + t, catalog.qualified(t), latest));
-      }
+    for (String view : named) {
+      boolean last = view.startsWith(LATEST);
+      String table = catalog.qualified(last ? view.substring(LATEST.length()) : view);
+      spark.sql(view(view, table, last ? latest : every));
     }
     return names;
   }

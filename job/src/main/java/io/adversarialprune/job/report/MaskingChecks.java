@@ -59,15 +59,7 @@ final class MaskingChecks {
     List<Check> checks = new ArrayList<>();
     for (ConfigMetrics m : rows) {
       if (m.baselineAdvAcc() != null) {
-        checks.add(
-            new Check(
-                m,
-                TRANSFER,
-                m.attack(),
-                m.remnantAcc().value(),
-                "baseline images",
-                m.baselineAdvAcc().value(),
-                Boolean.TRUE.equals(m.maskingSuspect())));
+        checks.add(transfer(m, Boolean.TRUE.equals(m.maskingSuspect())));
       }
     }
     for (ConfigMetrics square : rows) {
@@ -109,15 +101,7 @@ final class MaskingChecks {
     List<Check> checks = new ArrayList<>();
     for (ConfigMetrics m : rows) {
       if (m.baselineAdvAcc() != null) {
-        checks.add(
-            new Check(
-                m,
-                TRANSFER,
-                m.attack(),
-                m.remnantAcc().value(),
-                "baseline images",
-                m.baselineAdvAcc().value(),
-                m.remnantAcc().lower() > m.baselineAdvAcc().upper()));
+        checks.add(transfer(m, m.remnantAcc().lower() > m.baselineAdvAcc().upper()));
       }
       if (m.clamps() && !m.straightThrough() && !m.worstCase()) {
         String twinLabel = m.attackLabel() + MetricsTable.STRAIGHT_THROUGH_LABEL;
@@ -144,6 +128,18 @@ final class MaskingChecks {
             .thenComparingInt(c -> kinds.indexOf(c.check()))
             .thenComparingInt(c -> attackOrder(rows, c)));
     return checks;
+  }
+
+  /** The row's remnant accuracy against its accuracy on the baseline's adversarial images. */
+  private static Check transfer(ConfigMetrics m, boolean flagged) {
+    return new Check(
+        m,
+        TRANSFER,
+        m.attack(),
+        m.remnantAcc().value(),
+        "baseline images",
+        m.baselineAdvAcc().value(),
+        flagged);
   }
 
   private static Optional<ConfigMetrics> bestGradient(List<ConfigMetrics> rows, ConfigMetrics s) {
