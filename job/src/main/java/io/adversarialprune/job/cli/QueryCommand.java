@@ -88,8 +88,17 @@ public final class QueryCommand extends ResultsCommand {
       throw new picocli.CommandLine.ParameterException(
           spec.commandLine(), "--limit must be at least 0, got " + limit);
     }
-    List<String> views = tables(spark);
-    views = views(spark, catalog(spark), views, sql);
+    List<String> created = new java.util.ArrayList<>();
+    try {
+      List<String> tables = tables(spark);
+      return query(spark, views(spark, catalog(spark), tables, sql, created));
+    } finally {
+      // A session that outlives the command (nightly's, a test's) keeps no view of this root.
+      created.forEach(spark.catalog()::dropTempView);
+    }
+  }
+
+  private Integer query(SparkSession spark, List<String> views) throws Exception {
     Dataset<Row> df;
     try {
       // Read-only by construction: a statement that is not a pure query never reaches spark.sql.
@@ -141,10 +150,15 @@ public final class QueryCommand extends ResultsCommand {
    * <p>Only the views {@code sql} names are created (each costs an analysis of its plan, which a
    * query's start-up time would pay for every table).
    *
+   * @param created receives the names of the views made
    * @return the names a query can use, tables and views
    */
   static List<String> views(
-      SparkSession spark, ResultsCatalog catalog, List<String> tables, String sql)
+      SparkSession spark,
+      ResultsCatalog catalog,
+      List<String> tables,
+      String sql,
+      List<String> created)
       throws java.io.IOException {
     boolean hasRuns = tables.contains(Tables.RUNS.name());
     List<String> names = new java.util.ArrayList<>();
@@ -195,19 +209,16 @@ public final class QueryCommand extends ResultsCommand {
     }
     for (String view : named) {
       boolean last = view.startsWith(LATEST);
-      String table = catalog.qualified(last ? view.substring(LATEST.length()) : view);
-      spark.sql(view(view, table, last ? latest : every));
+      List<String> runs = last ? latest : every;
+      // A view of a Dataset keeps its analyzed plan: the query's analysis does not redo the view's
+      // (a view made by SQL text is analyzed again wherever it is named).
+      spark
+          .table(catalog.qualified(last ? view.substring(LATEST.length()) : view))
+          .where(runs.isEmpty() ? "false" : String.join(" OR ", runs))
+          .createOrReplaceTempView(view);
+      created.add(view);
     }
     return names;
-  }
-
-  private static String view(String name, String table, List<String> runs) {
-    return "CREATE OR REPLACE TEMPORARY VIEW `"
-        + name
-        + "` AS SELECT * FROM "
-        + table
-        + " WHERE "
-        + (runs.isEmpty() ? "false" : String.join(" OR ", runs));
   }
 
   /** A Spark SQL string literal. */

@@ -2,6 +2,7 @@ package io.adversarialprune.job.cli;
 
 import io.adversarialprune.job.cache.TempDirs;
 import io.adversarialprune.job.data.PosixLocalFileSystem;
+import io.adversarialprune.job.results.ResultsCatalog;
 import java.io.File;
 import org.apache.spark.sql.SparkSession;
 
@@ -43,6 +44,7 @@ final class Spark {
     }
     // A command whose output is a table or a file: no progress bars over it on the console.
     b.config("spark.ui.showConsoleProgress", "false");
+    b.config(ResultsCatalog.READ_ONLY_SESSION, "true");
     return withSession(b, work);
   }
 

@@ -130,13 +130,25 @@ public final class ResultsCatalog {
     spark.conf().set(key, "org.apache.iceberg.spark.SparkCatalog");
     spark.conf().set(key + ".type", "hadoop");
     spark.conf().set(key + ".warehouse", warehouse);
-    // Another process's commit is seen at once, not after the table cache's 30 s.
-    spark.conf().set(key + ".cache-enabled", "false");
+    // Another process's commit is seen at once, not after the table cache's 30 s; a command that
+    // only reads, in a session of its own, loads each table once (a query's analysis and its
+    // views would read the same metadata up to three times) and reads one state of it throughout.
+    spark.conf().set(key + ".cache-enabled", String.valueOf(readOnly(spark)));
     spark.conf().set(key + ".lock-impl", JvmLockManager.class.getName());
     spark.conf().set(key + "." + MARKER, warehouse);
     if (loaded) {
       spark.sessionState().catalogManager().reset();
     }
+  }
+
+  /**
+   * The session setting that marks a session as a read-only command's own ({@code query}, {@code
+   * report}, {@code compare} started alone): its embedded catalog caches tables.
+   */
+  public static final String READ_ONLY_SESSION = "spark.adversarial-prune.read-only-session";
+
+  private static boolean readOnly(SparkSession spark) {
+    return Boolean.parseBoolean(spark.conf().get(READ_ONLY_SESSION, "false"));
   }
 
   /** The catalog's Spark name. */
