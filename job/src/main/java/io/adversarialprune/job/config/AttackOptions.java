@@ -1,6 +1,7 @@
 package io.adversarialprune.job.config;
 
 import com.typesafe.config.Config;
+import io.adversarialprune.udfs.config.ConfigProblems;
 import java.io.Serializable;
 
 /**
@@ -12,11 +13,11 @@ import java.io.Serializable;
  *     not depend on it
  */
 public record AttackOptions(int batchSize) implements Serializable {
-  /** Reads and validates the block. */
-  static AttackOptions from(Config a) {
+  /** Reads and validates the block; a problem goes to {@code problems}, the block's view. */
+  static AttackOptions from(Config a, ConfigProblems problems) {
     int batchSize = a.getInt("batch-size");
     if (batchSize < 1) {
-      throw new IllegalArgumentException("sweep.attack.batch-size must be >= 1, got " + batchSize);
+      problems.add("batch-size", "must be >= 1, got " + batchSize);
     }
     return new AttackOptions(batchSize);
   }

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValue;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.udfs.config.ConfigProblems;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,18 +20,19 @@ final class ConfigTypes {
 
   private ConfigTypes() {}
 
-  static void findUnknownKeys(Config user, Config reference, List<String> problems) {
+  /** Reports each key of {@code user} that {@code reference} does not have, by its full key. */
+  static void findUnknownKeys(Config user, Config reference, ConfigProblems problems) {
     for (Map.Entry<String, ConfigValue> e : user.entrySet()) {
       String key = e.getKey();
       if (!key.startsWith("sweep.")) {
-        problems.add("unknown key " + key + " (every key lives under sweep.)");
+        problems.add(key, full -> "unknown key " + full + " (every key lives under sweep.)");
         continue;
       }
       if (key.startsWith("sweep.transfer") || key.startsWith("sweep.attacks")) {
         continue; // a list of objects, checked entry by entry
       }
       if (!reference.hasPathOrNull(key)) {
-        problems.add("unknown key " + key);
+        problems.add(key, full -> "unknown key " + full);
       }
     }
   }
@@ -42,8 +44,13 @@ final class ConfigTypes {
   private static final Set<String> LONG_KEYS =
       Set.of("sweep.data.limit", "sweep.engine.shard-cache-mb", "sweep.seeds");
 
+  /**
+   * Reads every key that {@code reference} declares by its type there, reporting each that cannot
+   * be read by its full key; {@code badTypes} gets those keys (and holds the ones already reported,
+   * which are skipped with everything under them).
+   */
   static void checkTypes(
-      Config config, Config reference, List<String> problems, Set<String> badTypes) {
+      Config config, Config reference, ConfigProblems problems, Set<String> badTypes) {
     for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
       String path = e.getKey();
       if (!path.startsWith("sweep.")
@@ -52,74 +59,61 @@ final class ConfigTypes {
           || badTypes.stream().anyMatch(b -> path.equals(b) || path.startsWith(b + "."))) {
         continue; // reported by checkValid already
       }
-      String problem;
+      ConfigProblems typeProblem =
+          (key, line) -> {
+            problems.add(key, line);
+            badTypes.add(path);
+          };
       try {
-        problem =
-            switch (e.getValue().valueType()) {
-              case NUMBER ->
-                  e.getValue().unwrapped() instanceof Double
-                      ? checkDouble(config, path)
-                      : integerProblem(path, config.getNumber(path), LONG_KEYS.contains(path));
-              case BOOLEAN -> checkBoolean(config, path);
-              case STRING -> checkString(config, path);
-              case LIST -> checkListType(config, path);
-              default -> null;
-            };
+        switch (e.getValue().valueType()) {
+          case NUMBER -> {
+            if (e.getValue().unwrapped() instanceof Double) {
+              config.getDouble(path);
+            } else {
+              checkInteger(path, config.getNumber(path), LONG_KEYS.contains(path), typeProblem);
+            }
+          }
+          case BOOLEAN -> config.getBoolean(path);
+          case STRING -> config.getString(path);
+          case LIST -> checkListType(config, path, typeProblem);
+          default -> {}
+        }
       } catch (ConfigException ex) {
-        problem = withoutOrigin(ex.getMessage());
-      }
-      if (problem != null) {
-        problems.add(problem);
-        badTypes.add(path);
+        typeProblem.add(path, full -> withoutOrigin(ex.getMessage()));
       }
     }
   }
 
-  private static String checkDouble(Config config, String path) {
-    config.getDouble(path);
-    return null;
-  }
-
-  private static String checkBoolean(Config config, String path) {
-    config.getBoolean(path);
-    return null;
-  }
-
-  private static String checkString(Config config, String path) {
-    config.getString(path);
-    return null;
-  }
-
-  private static String checkListType(Config config, String path) {
+  private static void checkListType(Config config, String path, ConfigProblems problems) {
     if (path.endsWith(".composite")) {
       config.getStringList(path);
     } else if (path.equals("sweep.seeds")) {
       List<Number> values = config.getNumberList(path);
       for (int i = 0; i < values.size(); i++) {
-        String problem = integerProblem(path + "[" + i + "]", values.get(i), true);
-        if (problem != null) {
-          return problem;
+        if (!checkInteger(path + "[" + i + "]", values.get(i), true, problems)) {
+          return;
         }
       }
     } else {
       config.getDoubleList(path);
     }
-    return null;
   }
 
   /**
-   * Why {@code value} is not an integer of the key's width, or null: Typesafe Config's getInt and
-   * getLong truncate 2.5 to 2 without a word, and their range errors name the key without its
-   * block.
+   * Whether {@code value} is an integer of the key's width, else reports why: Typesafe Config's
+   * getInt and getLong truncate 2.5 to 2 without a word, and their range errors name the key
+   * without its block.
    */
-  static String integerProblem(String key, Number value, boolean wide) {
+  private static boolean checkInteger(
+      String key, Number value, boolean wide, ConfigProblems problems) {
     double d = value.doubleValue();
     boolean integral =
         value instanceof Integer
             || value instanceof Long
             || (d == Math.rint(d) && !Double.isInfinite(d));
     if (!integral) {
-      return key + " must be an integer, got " + value;
+      problems.add(key, "must be an integer, got " + value);
+      return false;
     }
     boolean fits =
         wide
@@ -129,15 +123,17 @@ final class ConfigTypes {
                 && d >= Integer.MIN_VALUE
                 && d <= Integer.MAX_VALUE;
     if (!fits) {
-      return key
-          + " must be a "
-          + (wide ? "64" : "32")
-          + "-bit integer (at most "
-          + (wide ? Long.MAX_VALUE : Integer.MAX_VALUE)
-          + "), got "
-          + value;
+      problems.add(
+          key,
+          "must be a "
+              + (wide ? "64" : "32")
+              + "-bit integer (at most "
+              + (wide ? Long.MAX_VALUE : Integer.MAX_VALUE)
+              + "), got "
+              + value);
+      return false;
     }
-    return null;
+    return true;
   }
 
   /** "String: 1: sweep.x has type..." -> "sweep.x has type...": the origin of --set is noise. */
@@ -146,19 +142,21 @@ final class ConfigTypes {
     return i > 0 ? message.substring(i) : message;
   }
 
-  /** {@code value} if it is a name that is safe in paths, else a problem naming {@code key}. */
-  static String checkName(String value, String key) {
+  /** {@code value} if it is a name that is safe in paths, else null, its problem reported. */
+  static String checkName(String value, String key, ConfigProblems problems) {
     if (!NAME.matcher(value).matches()) {
-      throw new IllegalArgumentException(
-          key + " must be letters, digits, '.', '_' or '-' (used in paths), got '" + value + "'");
+      problems.add(
+          key, "must be letters, digits, '.', '_' or '-' (used in paths), got '" + value + "'");
+      return null;
     }
     if (value.length() > ResultsLayout.MAX_NAME_LENGTH) {
-      throw new IllegalArgumentException(
-          key
-              + " must be at most "
+      problems.add(
+          key,
+          "must be at most "
               + ResultsLayout.MAX_NAME_LENGTH
               + " characters (used in paths), got "
               + value.length());
+      return null;
     }
     return value;
   }

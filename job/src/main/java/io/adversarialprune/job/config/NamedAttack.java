@@ -5,10 +5,12 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueType;
 import io.adversarialprune.udfs.attack.AttackSpec;
+import io.adversarialprune.udfs.attack.AttackType;
+import io.adversarialprune.udfs.config.ConfigProblems;
 import io.adversarialprune.udfs.model.ClampGradient;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -38,43 +40,46 @@ public record NamedAttack(String name, AttackSpec spec, ClampGradient clampGradi
   }
 
   /**
-   * {@code sweep.attacks}: each entry is its type's keys, each one it does not set taken from the
-   * shared {@code sweep.attack} block; problems name the key where the value came from.
+   * {@code sweep.attacks} of {@code s}, the {@code sweep} block: each entry is its type's keys,
+   * each one it does not set taken from the shared {@code sweep.attack} block. Every problem goes
+   * to {@code problems}, the view of {@code sweep}, under the key where the value came from: a
+   * shared value's problem is reported once, under {@code sweep.attack}, however many entries
+   * inherit it.
    */
-  static List<NamedAttack> listFrom(Config s) {
+  static List<NamedAttack> listFrom(Config s, ConfigProblems problems) {
     List<? extends Config> entries;
     try {
       entries = s.getConfigList("attacks");
     } catch (ConfigException.WrongType e) {
-      throw new IllegalArgumentException(
-          "sweep.attacks must be a list of attack objects, e.g. [ { type = \"pgd-linf\" } ]");
+      problems.add("attacks", "must be a list of attack objects, e.g. [ { type = \"pgd-linf\" } ]");
+      return null;
     }
     Config shared = s.getConfig("attack").withoutPath("batch-size");
-    Set<String> errors = new LinkedHashSet<>();
+    ConfigProblems sharedProblems = once(problems.at("attack"));
     List<NamedAttack> out = new ArrayList<>();
     if (entries.isEmpty()) {
-      errors.add("sweep.attacks must list at least one attack");
+      problems.add("attacks", "must list at least one attack");
     }
     for (int i = 0; i < entries.size(); i++) {
       Config e = entries.get(i);
-      String at = "sweep.attacks[" + i + "]";
+      ConfigProblems at = problems.at("attacks[" + i + "]");
       if (!e.hasPath("type") || e.getValue("type").valueType() != ConfigValueType.STRING) {
-        errors.add(at + ".type must name the attack, one of " + AttackSpec.TYPES);
+        at.add("type", "must name the attack, one of " + AttackType.types());
         continue;
       }
       String type = e.getString("type");
-      List<String> keys = AttackSpec.keys(type);
-      if (keys == null) {
-        errors.add(at + ".type must be one of " + AttackSpec.TYPES + ", got '" + type + "'");
+      AttackType attackType = AttackType.of(type);
+      if (attackType == null) {
+        at.add("type", "must be one of " + AttackType.types() + ", got '" + type + "'");
         continue;
       }
       String name = type;
       if (e.hasPath("name")) {
         try {
-          name = ConfigTypes.checkName(e.getString("name"), at + ".name");
-        } catch (RuntimeException ex) {
-          errors.add(
-              ex instanceof ConfigException ? at + ".name must be a string" : ex.getMessage());
+          String given = ConfigTypes.checkName(e.getString("name"), "name", at);
+          name = given == null ? name : given;
+        } catch (ConfigException ex) {
+          at.add("name", "must be a string");
         }
       }
       ClampGradient clampGradient = ClampGradient.EXACT;
@@ -83,53 +88,42 @@ public record NamedAttack(String name, AttackSpec spec, ClampGradient clampGradi
         if (value.equals("straight-through")) {
           clampGradient = ClampGradient.STRAIGHT_THROUGH;
         } else if (!value.equals("exact")) {
-          errors.add(
-              at
-                  + "."
-                  + CLAMP_GRADIENT
-                  + " must be exact or straight-through, got '"
-                  + value
-                  + "'");
+          at.add(CLAMP_GRADIENT, "must be exact or straight-through, got '" + value + "'");
         }
       }
       if (name.equals("worst-case")) {
-        errors.add(at + ".name 'worst-case' is reserved for the metrics over all attacks");
+        at.add("name", "'worst-case' is reserved for the metrics over all attacks");
       }
       Config inherited = ConfigFactory.empty();
-      for (String key : keys) {
-        if (!key.equals("type") && shared.hasPath(key)) {
+      for (String key : attackType.keys()) {
+        if (!e.hasPath(key) && shared.hasPath(key)) {
           inherited = inherited.withValue(key, shared.getValue(key));
         }
       }
+      Set<String> fromShared = inherited.root().keySet();
       Config merged = e.withoutPath("name").withoutPath(CLAMP_GRADIENT).withFallback(inherited);
-      try {
-        out.add(new NamedAttack(name, AttackSpec.from(merged, at), clampGradient));
-      } catch (ConfigException ex) {
-        errors.add(inherited(ConfigTypes.withoutOrigin(ex.getMessage()), e, at, shared));
-      } catch (IllegalArgumentException ex) {
-        for (String problem : ex.getMessage().split("; (?=sweep\\.)")) {
-          errors.add(inherited(problem, e, at, shared));
-        }
+      AttackSpec spec =
+          AttackSpecReader.read(
+              merged,
+              (key, line) -> (fromShared.contains(key) ? sharedProblems : at).add(key, line));
+      if (spec != null) {
+        out.add(new NamedAttack(name, spec, clampGradient));
       }
     }
     List<String> names = out.stream().map(NamedAttack::name).toList();
     if (names.stream().distinct().count() != names.size()) {
-      errors.add("sweep.attacks names must be unique (name defaults to the type), got " + names);
-    }
-    if (!errors.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", errors));
+      problems.add("attacks", "names must be unique (name defaults to the type), got " + names);
     }
     return List.copyOf(out);
   }
 
-  /** Names the shared block's key in a problem with a value the entry did not set itself. */
-  private static String inherited(String problem, Config entry, String at, Config shared) {
-    String out = problem;
-    for (String key : shared.root().keySet()) {
-      if (!entry.hasPath(key)) {
-        out = out.replace(at + "." + key, "sweep.attack." + key);
+  /** {@code problems} without repeats: a problem whose line it has already had is dropped. */
+  private static ConfigProblems once(ConfigProblems problems) {
+    Set<String> seen = new HashSet<>();
+    return (key, line) -> {
+      if (seen.add(line.apply(key))) {
+        problems.add(key, line);
       }
-    }
-    return out;
+    };
   }
 }

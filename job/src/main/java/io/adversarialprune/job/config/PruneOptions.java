@@ -1,9 +1,8 @@
 package io.adversarialprune.job.config;
 
 import com.typesafe.config.Config;
+import io.adversarialprune.udfs.config.ConfigProblems;
 import java.io.Serializable;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -24,32 +23,28 @@ public record PruneOptions(
     String clampLayers,
     int calibrationImages)
     implements Serializable {
-  /** Reads and validates the block; every problem names its key. */
-  static PruneOptions from(Config p) {
-    List<String> errors = new ArrayList<>();
-    String include = regex(p.getString("include"), "sweep.prune.include", errors);
-    String exclude = regex(p.getString("exclude"), "sweep.prune.exclude", errors);
+  /** Reads and validates the block; every problem goes to {@code problems}, the block's view. */
+  static PruneOptions from(Config p, ConfigProblems problems) {
+    String include = regex(p.getString("include"), "include", problems);
+    String exclude = regex(p.getString("exclude"), "exclude", problems);
     String clampLayers = p.getString("clamp-layers");
-    regex(clampLayers, "sweep.prune.clamp-layers", errors);
+    regex(clampLayers, "clamp-layers", problems);
     int calibrationImages = p.getInt("calibration-images");
     if (calibrationImages < 1) {
-      errors.add("sweep.prune.calibration-images must be >= 1, got " + calibrationImages);
-    }
-    if (!errors.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", errors));
+      problems.add("calibration-images", "must be >= 1, got " + calibrationImages);
     }
     return new PruneOptions(
         p.getBoolean("normality-gate"), include, exclude, clampLayers, calibrationImages);
   }
 
-  private static String regex(String value, String key, List<String> errors) {
+  private static String regex(String value, String key, ConfigProblems problems) {
     if (value.isEmpty()) {
       return null;
     }
     try {
       Pattern.compile(value);
     } catch (PatternSyntaxException e) {
-      errors.add(key + " is not a valid regular expression: " + e.getDescription());
+      problems.add(key, "is not a valid regular expression: " + e.getDescription());
     }
     return value;
   }

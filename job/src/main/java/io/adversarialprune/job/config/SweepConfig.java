@@ -8,8 +8,8 @@ import com.typesafe.config.ConfigRenderOptions;
 import io.adversarialprune.job.UserInputException;
 import io.adversarialprune.udfs.attack.AttackSpec;
 import io.adversarialprune.udfs.attack.Pgd;
+import io.adversarialprune.udfs.config.ConfigProblems;
 import io.adversarialprune.udfs.model.ClampGradient;
-import io.adversarialprune.udfs.prune.PruneGrid;
 import io.adversarialprune.udfs.prune.PruneSpec;
 import io.adversarialprune.udfs.prune.PruneType;
 import java.io.File;
@@ -115,7 +115,6 @@ public record SweepConfig(
   /** Loads {@code file} (may be null: defaults only) with {@code key=value} overrides. */
   public static SweepConfig load(File file, List<String> overrides) {
     Config user = ConfigFactory.empty();
-    List<String> problems = new ArrayList<>();
     for (String o : overrides) {
       int eq = o.indexOf('=');
       if (eq <= 0) {
@@ -142,11 +141,16 @@ public record SweepConfig(
             "config file " + file + " is not valid HOCON: " + e.getMessage());
       }
     }
-    return from(user, problems);
+    return from(user);
   }
 
-  /** Builds from an unresolved user config on top of {@code reference.conf}. */
-  public static SweepConfig from(Config user, List<String> problems) {
+  /**
+   * Builds from an unresolved user config on top of {@code reference.conf}.
+   *
+   * @throws InvalidConfigException with every problem found
+   * @throws UserInputException when the config does not resolve
+   */
+  public static SweepConfig from(Config user) {
     Config reference = ConfigFactory.defaultReference(SweepConfig.class.getClassLoader());
     Config config;
     try {
@@ -155,13 +159,14 @@ public record SweepConfig(
     } catch (ConfigException e) {
       throw new UserInputException("config does not resolve: " + e.getMessage());
     }
+    ProblemList problems = new ProblemList();
     ConfigTypes.findUnknownKeys(user.resolve(), reference, problems);
     Set<String> badTypes = new LinkedHashSet<>();
     try {
       config.checkValid(reference, "sweep");
     } catch (ConfigException.ValidationFailed e) {
       for (ConfigException.ValidationProblem p : e.problems()) {
-        problems.add(p.path() + ": " + p.problem());
+        problems.add(p.path(), full -> full + ": " + p.problem());
         badTypes.add(p.path());
       }
     }
@@ -175,41 +180,61 @@ public record SweepConfig(
       }
     }
     Config s = config.getConfig("sweep");
-    String name = read(problems, () -> ConfigTypes.checkName(s.getString("name"), "sweep.name"));
-    ResultsConfig results = read(problems, () -> ResultsConfig.from(s.getConfig("results")));
-    List<Long> seeds = read(problems, () -> seeds(s));
-    ModelConfig model = read(problems, () -> ModelConfig.from(s.getConfig("model")));
-    DataConfig data = read(problems, () -> DataConfig.from(s.getConfig("data")));
-    AttackOptions attack = read(problems, () -> AttackOptions.from(s.getConfig("attack")));
-    List<NamedAttack> attacks = read(problems, () -> NamedAttack.listFrom(s));
-    PruneOptions prune = read(problems, () -> PruneOptions.from(s.getConfig("prune")));
+    ConfigProblems sweep = problems.at("sweep");
+    String name =
+        read(problems, "name", () -> ConfigTypes.checkName(s.getString("name"), "name", sweep));
+    ResultsConfig results =
+        read(
+            problems,
+            "results",
+            () -> ResultsConfig.from(s.getConfig("results"), sweep.at("results")));
+    List<Long> seeds = read(problems, "seeds", () -> seeds(s, sweep));
+    ModelConfig model =
+        read(problems, "model", () -> ModelConfig.from(s.getConfig("model"), sweep.at("model")));
+    DataConfig data =
+        read(problems, "data", () -> DataConfig.from(s.getConfig("data"), sweep.at("data")));
+    AttackOptions attack =
+        read(
+            problems,
+            "attack",
+            () -> AttackOptions.from(s.getConfig("attack"), sweep.at("attack")));
+    List<NamedAttack> attacks = read(problems, "attacks", () -> NamedAttack.listFrom(s, sweep));
+    PruneOptions prune =
+        read(problems, "prune", () -> PruneOptions.from(s.getConfig("prune"), sweep.at("prune")));
     // Without a valid prune block the grid is still read, without filters, for its own problems.
     List<PruneSpec> grid =
         read(
             problems,
+            "grid",
             () ->
                 PruneGrid.from(
-                    s.getConfig("grid"),
-                    "sweep.grid",
+                    s,
+                    sweep,
                     prune == null ? null : prune.include(),
                     prune == null ? null : prune.exclude(),
                     prune == null || prune.normalityGate()));
     if (prune == null) {
       grid = null;
     }
-    List<TransferTarget> transfer = read(problems, () -> TransferTarget.listFrom(s));
+    List<TransferTarget> transfer =
+        read(problems, "transfer", () -> TransferTarget.listFrom(s, sweep));
     Config resolved = config; // read by its full path, so a problem names sweep.anatomy
-    Boolean anatomy = read(problems, () -> resolved.getBoolean("sweep.anatomy"));
-    EngineConfig engine = read(problems, () -> EngineConfig.from(s.getConfig("engine")));
-    CheckConfig check = read(problems, () -> CheckConfig.from(s.getConfig("engine.check")));
+    Boolean anatomy = read(problems, "anatomy", () -> resolved.getBoolean("sweep.anatomy"));
+    EngineConfig engine =
+        read(
+            problems, "engine", () -> EngineConfig.from(s.getConfig("engine"), sweep.at("engine")));
+    CheckConfig check =
+        read(
+            problems,
+            "engine.check",
+            () -> CheckConfig.from(s.getConfig("engine.check"), sweep.at("engine.check")));
     if (grid != null && transfer != null && grid.isEmpty() && transfer.isEmpty()) {
-      problems.add(
-          "sweep.grid is empty: enable sweep.grid.baseline or list values under one of"
+      sweep.add(
+          "grid",
+          "is empty: enable sweep.grid.baseline or list values under one of"
               + " E, S, R, L1, L1G, LN1, LN2, RANDOM, Q, QC, A or composite");
     }
-    if (!problems.isEmpty()) {
-      throw problemsException(problems);
-    }
+    problems.throwIfAny();
     String rendered =
         s.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
     // Where the results go is not what they are: a run may move to another catalog and resume.
@@ -219,38 +244,29 @@ public record SweepConfig(
         check, rendered, hash);
   }
 
-  private static UserInputException problemsException(List<String> problems) {
-    return new UserInputException(
-        problems.size() == 1
-            ? "invalid config: " + problems.get(0)
-            : "invalid config ("
-                + problems.size()
-                + " problems):\n  "
-                + String.join("\n  ", problems));
-  }
-
   /**
-   * Runs one block's reader; its problems join {@code problems}. A block reports all its problems
-   * in one message, separated by "; " before each key.
+   * Runs the reader of the block {@code sweep.<block>}, which reports its problems to {@code
+   * problems}: its value, or null when it reported any.
    */
-  private static <T> T read(List<String> problems, Supplier<T> reader) {
+  private static <T> T read(ProblemList problems, String block, Supplier<T> reader) {
+    int before = problems.size();
+    T value;
     try {
-      return reader.get();
+      value = reader.get();
     } catch (ConfigException e) {
-      problems.add(ConfigTypes.withoutOrigin(e.getMessage()));
-    } catch (IllegalArgumentException e) {
-      problems.addAll(List.of(e.getMessage().split("; (?=sweep\\.|unknown key )")));
+      // Every key's type was checked above; this is a safety net, not a way of reporting.
+      problems.add("sweep." + block, full -> ConfigTypes.withoutOrigin(e.getMessage()));
+      return null;
     }
-    return null;
+    return problems.size() == before ? value : null;
   }
 
-  private static List<Long> seeds(Config s) {
+  private static List<Long> seeds(Config s, ConfigProblems problems) {
     List<Long> seeds = s.getLongList("seeds");
     if (seeds.isEmpty()) {
-      throw new IllegalArgumentException("sweep.seeds must list at least one seed");
-    }
-    if (seeds.stream().distinct().count() != seeds.size()) {
-      throw new IllegalArgumentException("sweep.seeds has duplicates: " + seeds);
+      problems.add("seeds", "must list at least one seed");
+    } else if (seeds.stream().distinct().count() != seeds.size()) {
+      problems.add("seeds", "has duplicates: " + seeds);
     }
     return List.copyOf(seeds);
   }

@@ -3,49 +3,48 @@ package io.adversarialprune.job.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigValueType;
+import io.adversarialprune.udfs.config.ConfigProblems;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 
 /** One entry of {@code sweep.transfer}: a model that judges the source's adversarial images. */
 public record TransferTarget(String name, String path) implements Serializable {
-  /** Reads and validates {@code sweep.transfer}; every problem names its entry. */
-  static List<TransferTarget> listFrom(Config s) {
+  /**
+   * Reads and validates {@code sweep.transfer} of {@code s}, the {@code sweep} block; every problem
+   * goes to {@code problems}, the view of {@code sweep}, naming its entry.
+   */
+  static List<TransferTarget> listFrom(Config s, ConfigProblems problems) {
     List<TransferTarget> out = new ArrayList<>();
     List<? extends Config> entries;
     try {
       entries = s.getConfigList("transfer");
     } catch (ConfigException.WrongType e) {
-      throw new IllegalArgumentException("sweep.transfer must be a list of {name, path} objects");
+      problems.add("transfer", "must be a list of {name, path} objects");
+      return null;
     }
-    List<String> errors = new ArrayList<>();
     for (int i = 0; i < entries.size(); i++) {
       Config t = entries.get(i);
-      String at = "sweep.transfer[" + i + "]";
+      String at = "transfer[" + i + "]";
+      ConfigProblems entry = problems.at(at);
       for (String key : t.root().keySet()) {
         if (!key.equals("name") && !key.equals("path")) {
-          errors.add("unknown key " + at + "." + key + " (expected name, path)");
+          entry.add(key, full -> "unknown key " + full + " (expected name, path)");
         }
       }
       if (!t.hasPath("name")
           || !t.hasPath("path")
           || t.getValue("name").valueType() != ConfigValueType.STRING) {
-        errors.add(at + " needs string keys name and path");
+        problems.add(at, "needs string keys name and path");
         continue;
       }
-      try {
-        out.add(
-            new TransferTarget(
-                ConfigTypes.checkName(t.getString("name"), at + ".name"), t.getString("path")));
-      } catch (IllegalArgumentException e) {
-        errors.add(e.getMessage());
+      String name = ConfigTypes.checkName(t.getString("name"), "name", entry);
+      if (name != null) {
+        out.add(new TransferTarget(name, t.getString("path")));
       }
     }
     if (out.stream().map(TransferTarget::name).distinct().count() != out.size()) {
-      errors.add("sweep.transfer names must be unique");
-    }
-    if (!errors.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", errors));
+      problems.add("transfer", "names must be unique");
     }
     return List.copyOf(out);
   }

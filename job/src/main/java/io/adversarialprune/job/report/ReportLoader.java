@@ -332,8 +332,7 @@ public final class ReportLoader {
       return null;
     }
     try {
-      SweepConfig c =
-          SweepConfig.from(ConfigFactory.parseString(rendered).atKey("sweep"), new ArrayList<>());
+      SweepConfig c = SweepConfig.from(ConfigFactory.parseString(rendered).atKey("sweep"));
       return SweepPlan.unitCount(c);
     } catch (RuntimeException e) {
       // An older or hand-edited config: the report still shows what was written.

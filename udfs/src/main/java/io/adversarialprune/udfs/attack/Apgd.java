@@ -1,7 +1,5 @@
 package io.adversarialprune.udfs.attack;
 
-import java.util.List;
-
 /**
  * Auto-PGD, L-infinity (Croce and Hein, ICML 2020, Algorithm 1): step size from {@code 2 eps},
  * halved at checkpoints when progress stalls, momentum 0.75, restarts from the best point; no step
@@ -50,15 +48,7 @@ public record Apgd(
     public String type() {
       return type;
     }
-
-    /** The loss of type {@code type}, one of the values' {@link #type()}. */
-    static Loss of(String type) {
-      return type.equals(CE.type) ? CE : DLR;
-    }
   }
-
-  static final List<String> KEYS =
-      List.of("type", "eps", "steps", "restarts", "rho", "round-8bit", "early-stop");
 
   /** Validates; messages name the key as {@code apgd-ce.<key>} or {@code apgd-dlr.<key>}. */
   public Apgd {

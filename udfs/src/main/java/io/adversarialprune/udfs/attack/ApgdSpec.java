@@ -1,5 +1,7 @@
 package io.adversarialprune.udfs.attack;
 
+import io.adversarialprune.udfs.config.ConfigProblems;
+
 /**
  * What the Auto-PGD types share ({@link Apgd}: {@code apgd-ce}, {@code apgd-dlr}; {@link ApgdT}:
  * {@code apgd-t}): L-infinity, the keys {@code eps}, {@code steps}, {@code restarts}, {@code rho},
@@ -56,7 +58,7 @@ sealed interface ApgdSpec extends AttackSpec permits Apgd, ApgdT {
   }
 
   /** The checks every APGD type makes. */
-  static void check(double eps, int steps, int restarts, double rho, SpecReader.Problems problems) {
+  static void check(double eps, int steps, int restarts, double rho, ConfigProblems problems) {
     SpecReader.checkEps(eps, problems);
     SpecReader.checkAtLeastOne("steps", steps, problems);
     SpecReader.checkAtLeastOne("restarts", restarts, problems);

@@ -1,7 +1,5 @@
 package io.adversarialprune.udfs.attack;
 
-import java.util.List;
-
 /**
  * APGD-T, type {@code apgd-t}: Auto-PGD, L-infinity, on the targeted DLR loss (Croce and Hein, ICML
  * 2020, section 4 and AutoAttack's standard version), run once per target class:
@@ -37,9 +35,6 @@ public record ApgdT(
     implements ApgdSpec {
 
   static final String TYPE = "apgd-t";
-
-  static final List<String> KEYS =
-      List.of("type", "eps", "steps", "restarts", "targets", "rho", "round-8bit", "early-stop");
 
   /** Validates; messages name the key as {@code apgd-t.<key>}. */
   public ApgdT {

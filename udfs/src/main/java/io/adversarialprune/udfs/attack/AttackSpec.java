@@ -1,42 +1,18 @@
 package io.adversarialprune.udfs.attack;
 
-import com.typesafe.config.Config;
-import java.util.List;
-
 /**
  * One attack of the sweep's attack axis with its typed parameters: {@link Fgsm}, {@link Pgd},
- * {@link Apgd}, {@link ApgdT}, {@link Square}, {@link FabT} or {@link AutoAttack}. Immutable,
- * serializable values; {@link #attack()} makes the executor-side algorithm.
+ * {@link Apgd}, {@link ApgdT}, {@link Square}, {@link FabT} or {@link AutoAttack}, one record per
+ * {@link AttackType}. Immutable, serializable values; {@link #attack()} makes the executor-side
+ * algorithm.
  *
- * <p>HOCON keys of one entry (kebab-case; defaults belong in the job's {@code reference.conf},
- * never here):
- *
- * <ul>
- *   <li>every type: {@code type}, {@code eps} (in (0, 1] for L-infinity, > 0 for L2), {@code
- *       round-8bit}, {@code early-stop}
- *   <li>{@code fgsm}: nothing else
- *   <li>{@code pgd-linf}, {@code pgd-l2}: {@code alpha} > 0, {@code steps} >= 1, {@code
- *       random-start}, {@code restarts} >= 1
- *   <li>{@code apgd-ce}, {@code apgd-dlr}: {@code steps} >= 1, {@code restarts} >= 1, {@code rho}
- *       in (0, 1)
- *   <li>{@code apgd-t}: as APGD, and {@code targets} >= 1
- *   <li>{@code square}: {@code norm} ({@code linf} or {@code l2}; {@code eps} then as for that
- *       norm), {@code queries} >= 1, {@code p-init} in (0, 1], {@code restarts} >= 1, {@code
- *       round-8bit}; no {@code early-stop} (a broken sample always stops)
- *   <li>{@code fab-t}: {@code norm} ({@code linf} or {@code l2}; {@code eps} then as for that
- *       norm), {@code steps} >= 1, {@code targets} >= 1 (and fewer than the model's classes),
- *       {@code restarts} >= 1, {@code round-8bit}; no {@code early-stop}
- *   <li>{@code autoattack}: {@code norm} ({@code linf}), {@code eps}, {@code round-8bit}; its
- *       members' budgets are AutoAttack's standard ones and take no keys
- * </ul>
+ * <p>A record's components are its entry's keys (in kebab case; {@link AttackType#keys()}), and its
+ * compact constructor checks them, naming each bad one by key; the job reads the entries and their
+ * defaults (its {@code reference.conf}), docs/ATTACKS.md lists each type's keys and ranges.
  */
-public sealed interface AttackSpec extends java.io.Serializable
-    permits Fgsm, Pgd, ApgdSpec, Square, FabT, AutoAttack {
+public interface AttackSpec extends java.io.Serializable {
 
-  /**
-   * {@code "fgsm"}, {@code "pgd-linf"}, {@code "pgd-l2"}, {@code "apgd-ce"}, {@code "apgd-dlr"},
-   * {@code "apgd-t"}, {@code "square"}, {@code "fab-t"} or {@code "autoattack"}.
-   */
+  /** Its {@link AttackType#type()}, e.g. {@code "pgd-linf"}. */
   String type();
 
   /** The threat model's norm: {@code "linf"} or {@code "l2"}. */
@@ -95,72 +71,5 @@ public sealed interface AttackSpec extends java.io.Serializable
    */
   default String modelProblem(int classes) {
     return null;
-  }
-
-  /** The allowed values of {@code type}. */
-  List<String> TYPES =
-      List.of(
-          "fgsm",
-          "pgd-linf",
-          "pgd-l2",
-          "apgd-ce",
-          "apgd-dlr",
-          "apgd-t",
-          "square",
-          "fab-t",
-          "autoattack");
-
-  /** The keys an entry of {@code type} takes, {@code type} included; null for an unknown type. */
-  static List<String> keys(String type) {
-    return switch (type) {
-      case Fgsm.TYPE -> Fgsm.KEYS;
-      case "pgd-linf", "pgd-l2" -> Pgd.KEYS;
-      case "apgd-ce", "apgd-dlr" -> Apgd.KEYS;
-      case ApgdT.TYPE -> ApgdT.KEYS;
-      case Square.TYPE -> Square.KEYS;
-      case FabT.TYPE -> FabT.KEYS;
-      case AutoAttack.TYPE -> AutoAttack.KEYS;
-      default -> null;
-    };
-  }
-
-  /**
-   * Reads one attack entry (its {@code type} and every key of that type, defaults already merged by
-   * the caller). Validates everything and reports all problems at once in one {@link
-   * IllegalArgumentException}, messages separated by {@code "; "}, each naming the full key {@code
-   * path + "." + key}, each problem once. Keys that the type does not take are problems too (a
-   * misspelt or misplaced key would otherwise be silently ignored), reported here and not validated
-   * further, so a caller need not check for them again.
-   *
-   * @param entry the entry itself
-   * @param path where the entry sits, for messages, e.g. {@code "sweep.attacks[1]"}
-   */
-  static AttackSpec from(Config entry, String path) {
-    SpecReader e = new SpecReader(entry, path);
-    String type = e.string("type");
-    if (type == null) {
-      throw e.failure();
-    }
-    List<String> keys = keys(type);
-    if (keys == null) {
-      e.problem("type", "must be one of " + String.join(", ", TYPES) + ", got \"" + type + "\"");
-      throw e.failure();
-    }
-    e.onlyKeys(type, keys);
-    AttackSpec spec =
-        switch (type) {
-          case Fgsm.TYPE -> e.read(Fgsm.class, keys);
-          case "pgd-linf", "pgd-l2" -> e.read(Pgd.class, keys, Pgd.normOf(type));
-          case "apgd-ce", "apgd-dlr" -> e.read(Apgd.class, keys, Apgd.Loss.of(type));
-          case ApgdT.TYPE -> e.read(ApgdT.class, keys);
-          case Square.TYPE -> e.read(Square.class, keys);
-          case FabT.TYPE -> e.read(FabT.class, keys);
-          case AutoAttack.TYPE -> e.read(AutoAttack.class, keys);
-          default -> throw new IllegalStateException("no reader for type " + type);
-        };
-    if (spec == null) {
-      throw e.failure();
-    }
-    return spec;
   }
 }

@@ -1,5 +1,6 @@
 package io.adversarialprune.udfs.attack;
 
+import io.adversarialprune.udfs.config.ConfigProblems;
 import java.util.List;
 
 /**
@@ -25,8 +26,6 @@ public record AutoAttack(String norm, double eps, boolean round8bit) implements 
 
   static final String TYPE = "autoattack";
 
-  static final List<String> KEYS = List.of("type", "norm", "eps", "round-8bit");
-
   /** APGD-CE's, APGD-T's and FAB-T's iterations (AutoAttack's standard version). */
   static final int STEPS = 100;
 
@@ -42,7 +41,7 @@ public record AutoAttack(String norm, double eps, boolean round8bit) implements 
     SpecReader.require(TYPE, p -> check(n, eps, p));
   }
 
-  static void check(String norm, double eps, SpecReader.Problems problems) {
+  static void check(String norm, double eps, ConfigProblems problems) {
     if (norm != null && !norm.equals("linf")) {
       problems.add(
           "norm",

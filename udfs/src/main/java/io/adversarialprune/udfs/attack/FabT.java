@@ -1,6 +1,6 @@
 package io.adversarialprune.udfs.attack;
 
-import java.util.List;
+import io.adversarialprune.udfs.config.ConfigProblems;
 
 /**
  * FAB-T, type {@code fab-t}: the targeted Fast Adaptive Boundary attack (Croce and Hein, ICML 2020,
@@ -32,9 +32,6 @@ public record FabT(String norm, double eps, int steps, int targets, int restarts
 
   static final String TYPE = "fab-t";
 
-  static final List<String> KEYS =
-      List.of("type", "norm", "eps", "steps", "targets", "restarts", "round-8bit");
-
   /** The largest weight of the step from the clean image (AutoAttack's {@code alpha_max}). */
   static final double ALPHA_MAX = 0.1;
 
@@ -51,7 +48,7 @@ public record FabT(String norm, double eps, int steps, int targets, int restarts
   }
 
   static void check(
-      String norm, double eps, int steps, int targets, int restarts, SpecReader.Problems problems) {
+      String norm, double eps, int steps, int targets, int restarts, ConfigProblems problems) {
     SpecReader.checkNormEps(norm, eps, problems);
     SpecReader.checkAtLeastOne("steps", steps, problems);
     SpecReader.checkAtLeastOne("targets", targets, problems);

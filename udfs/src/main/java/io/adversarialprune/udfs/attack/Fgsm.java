@@ -1,7 +1,5 @@
 package io.adversarialprune.udfs.attack;
 
-import java.util.List;
-
 /**
  * The fast gradient sign method (Goodfellow et al., 2015), L-infinity: one step of size eps from
  * the clean image, {@code x_adv = clamp(x + eps sign(grad CE), 0, 1)}; no random start. With {@code
@@ -15,8 +13,6 @@ import java.util.List;
 public record Fgsm(double eps, boolean round8bit, boolean earlyStop) implements AttackSpec {
 
   static final String TYPE = "fgsm";
-
-  static final List<String> KEYS = List.of("type", "eps", "round-8bit", "early-stop");
 
   /** Validates; messages name the key as {@code fgsm.<key>}. */
   public Fgsm {

@@ -1,7 +1,5 @@
 package io.adversarialprune.udfs.attack;
 
-import java.util.List;
-
 /**
  * Projected gradient descent on the cross entropy, L-infinity or L2, with restarts; the algorithm
  * is {@link PgdAttack}, and the two types differ only in the threat model's norm.
@@ -49,10 +47,6 @@ public record Pgd(
   /** The start of both types; the rest is the norm. */
   private static final String PREFIX = "pgd-";
 
-  static final List<String> KEYS =
-      List.of(
-          "type", "eps", "alpha", "steps", "random-start", "restarts", "round-8bit", "early-stop");
-
   /** Validates; messages name the key as {@code pgd-linf.<key>} or {@code pgd-l2.<key>}. */
   public Pgd {
     if (norm == null) {
@@ -72,11 +66,6 @@ public record Pgd(
                     + restarts);
           }
         });
-  }
-
-  /** The norm of type {@code pgd-linf} or {@code pgd-l2}. */
-  static String normOf(String type) {
-    return type.substring(PREFIX.length());
   }
 
   @Override

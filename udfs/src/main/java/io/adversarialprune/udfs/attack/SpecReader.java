@@ -1,163 +1,83 @@
 package io.adversarialprune.udfs.attack;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
+import io.adversarialprune.udfs.config.ConfigProblems;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
 import java.math.BigDecimal;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import java.util.stream.IntStream;
 
 /**
- * Reads one attack entry key by key and collects every problem instead of stopping at the first;
- * also the sink the specs' validations write to. Not thread-safe; one per {@link AttackSpec#from}.
+ * Makes an attack record from its values by component name, and holds what the records share for
+ * that: how each record checks its values ({@link #require}, the one place they are checked) and
+ * reports them by key, the checks several records make, and the parts of their labels. Stateless.
  */
 final class SpecReader {
+  private SpecReader() {}
 
-  /** Where validations report: {@code key} is the bare key name, e.g. {@code "eps"}. */
-  interface Problems {
-    void add(String key, String message);
-  }
-
-  private final Config config;
-  private final String path;
-  private final List<String> problems = new ArrayList<>();
-  private final Set<String> failed = new LinkedHashSet<>();
-
-  SpecReader(Config config, String path) {
-    this.config = config;
-    this.path = path;
-  }
-
-  /** Records a problem of {@code key}; a key that already has one keeps only its first. */
-  void problem(String key, String message) {
-    if (failed.add(key)) {
-      problems.add(path + "." + key + " " + message);
+  /**
+   * The key of a record component: its name in kebab case, a {@code -} before each upper-case
+   * letter and before a digit that follows a letter ({@code pInit} is {@code p-init}, {@code
+   * round8bit} is {@code round-8bit}).
+   */
+  static String key(String component) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < component.length(); i++) {
+      char c = component.charAt(i);
+      boolean digitAfterLetter =
+          Character.isDigit(c) && i > 0 && Character.isLetter(component.charAt(i - 1));
+      if (Character.isUpperCase(c) || digitAfterLetter) {
+        out.append('-');
+      }
+      out.append(Character.toLowerCase(c));
     }
+    return out.toString();
   }
 
-  boolean ok() {
-    return problems.isEmpty();
-  }
-
-  IllegalArgumentException failure() {
-    return new IllegalArgumentException(String.join("; ", problems));
-  }
-
-  /** Records a problem for every key of the entry that is not in {@code allowed}. */
-  void onlyKeys(String type, List<String> allowed) {
-    config.root().keySet().stream()
-        .sorted()
-        .filter(k -> !allowed.contains(k))
-        .forEach(
-            k ->
-                problem(
-                    k,
-                    "is not a key of type "
-                        + type
-                        + " (its keys: "
-                        + String.join(", ", allowed)
-                        + ")"));
+  /** The keys of {@code record}'s components that {@code fixed} does not give, in their order. */
+  static List<String> keys(Class<? extends Record> record, Map<String, ?> fixed) {
+    return Arrays.stream(record.getRecordComponents())
+        .map(RecordComponent::getName)
+        .filter(name -> !fixed.containsKey(name))
+        .map(SpecReader::key)
+        .toList();
   }
 
   /**
-   * The record {@code type} made from the entry: {@code given} are its first components, and each
-   * further component is read from the key at the same place in {@code keys} after {@code type} (a
-   * String, double, int or boolean, read in order), then validated by the record's constructor, the
-   * one place its values are checked. Null, with every problem recorded, when a key could not be
-   * read or the record rejects a value; the record's checks run on the values read even then, so
-   * that the entry's problems are all reported at once.
+   * The record {@code type} made by its canonical constructor: each component is {@code fixed}'s
+   * value of its name, else {@code values}' value of its {@link #key}. The constructor checks them;
+   * what it rejects is reported to {@code problems} by key, and the result is then null.
+   *
+   * @throws IllegalStateException when a value is missing or the constructor fails otherwise
    */
-  <T extends Record> T read(Class<T> type, List<String> keys, Object... given) {
+  static <T extends Record> T make(
+      Class<T> type, Map<String, ?> fixed, Map<String, ?> values, ConfigProblems problems) {
     RecordComponent[] components = type.getRecordComponents();
-    if (components.length != given.length + keys.size() - 1) {
-      throw new IllegalStateException(type + " has no component for each of the keys " + keys);
-    }
     Class<?>[] types = new Class<?>[components.length];
-    Object[] values = new Object[components.length];
+    Object[] args = new Object[components.length];
     for (int i = 0; i < components.length; i++) {
+      String name = components[i].getName();
       types[i] = components[i].getType();
-      values[i] = i < given.length ? given[i] : read(keys.get(i - given.length + 1), types[i]);
+      args[i] = fixed.containsKey(name) ? fixed.get(name) : values.get(key(name));
+      if (args[i] == null && types[i].isPrimitive()) {
+        throw new IllegalStateException(type.getSimpleName() + " needs a value of " + key(name));
+      }
     }
     try {
-      T spec = type.getDeclaredConstructor(types).newInstance(values);
-      return ok() ? spec : null;
+      return type.getDeclaredConstructor(types).newInstance(args);
     } catch (InvocationTargetException e) {
       if (!(e.getCause() instanceof Invalid invalid)) {
         throw new IllegalStateException("Failed to make " + type.getSimpleName(), e.getCause());
       }
-      for (int i = 0; i < invalid.keys.size(); i++) {
-        problem(invalid.keys.get(i), invalid.messages.get(i));
-      }
+      invalid.reportTo(problems);
       return null;
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("Failed to make " + type.getSimpleName(), e);
-    }
-  }
-
-  /** The value of {@code key} as a {@code kind}: String, double, int or boolean. */
-  private Object read(String key, Class<?> kind) {
-    if (kind == String.class) {
-      return string(key);
-    } else if (kind == double.class) {
-      return number(key);
-    } else if (kind == int.class) {
-      return integer(key);
-    } else if (kind == boolean.class) {
-      return bool(key);
-    }
-    throw new IllegalStateException("no reader for " + kind + " (key " + key + ")");
-  }
-
-  /** The string; null, with the problem recorded, when it is missing or not a string. */
-  String string(String key) {
-    return value(key, "a string", config::getString, null);
-  }
-
-  /** The number; NaN, with the problem recorded, when it is missing or not a number. */
-  double number(String key) {
-    return value(key, "a number", config::getDouble, Double.NaN);
-  }
-
-  /** The integer; 0, with the problem recorded, when it is missing or not an int. */
-  int integer(String key) {
-    double value = number(key);
-    if (Double.isNaN(value)) {
-      return 0;
-    }
-    Number raw = config.getNumber(key);
-    boolean integral =
-        (raw instanceof Integer || raw instanceof Long)
-            && raw.longValue() >= Integer.MIN_VALUE
-            && raw.longValue() <= Integer.MAX_VALUE;
-    if (!integral) {
-      problem(key, "must be an integer, got " + raw);
-      return 0;
-    }
-    return raw.intValue();
-  }
-
-  /** The boolean; false, with the problem recorded, when it is missing or not a boolean. */
-  boolean bool(String key) {
-    return value(key, "a boolean", config::getBoolean, false);
-  }
-
-  /** {@code get(key)}; {@code fallback}, with the problem recorded, when missing or mistyped. */
-  private <T> T value(String key, String kind, Function<String, T> get, T fallback) {
-    if (!config.hasPath(key)) {
-      problem(key, "is missing");
-      return fallback;
-    }
-    try {
-      return get.apply(key);
-    } catch (ConfigException.WrongType ex) {
-      problem(key, "must be " + kind + ", got " + config.getValue(key).valueType());
-      return fallback;
     }
   }
 
@@ -165,38 +85,44 @@ final class SpecReader {
    * Runs a record's {@code checks} for its compact constructor: one {@link
    * IllegalArgumentException} with every problem, keys named {@code type.key}.
    */
-  static void require(String type, Consumer<Problems> checks) {
+  static void require(String type, Consumer<ConfigProblems> checks) {
     List<String> keys = new ArrayList<>();
-    List<String> messages = new ArrayList<>();
+    List<UnaryOperator<String>> lines = new ArrayList<>();
     checks.accept(
-        (key, message) -> {
+        (key, line) -> {
           keys.add(key);
-          messages.add(message);
+          lines.add(line);
         });
     if (!keys.isEmpty()) {
-      throw new Invalid(type, keys, messages);
+      throw new Invalid(type, keys, lines);
     }
   }
 
   /**
    * A record's problems, as {@link #require} found them: the message names each key as {@code
-   * type.key}; a reader reports them again under its own path.
+   * type.key}; {@link #make} reports them again, by key, to its caller's problems.
    */
   static final class Invalid extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
     private final transient List<String> keys;
-    private final transient List<String> messages;
+    private final transient List<UnaryOperator<String>> lines;
 
-    Invalid(String type, List<String> keys, List<String> messages) {
+    Invalid(String type, List<String> keys, List<UnaryOperator<String>> lines) {
       super(
           String.join(
               "; ",
               IntStream.range(0, keys.size())
-                  .mapToObj(i -> type + "." + keys.get(i) + " " + messages.get(i))
+                  .mapToObj(i -> lines.get(i).apply(type + "." + keys.get(i)))
                   .toList()));
       this.keys = List.copyOf(keys);
-      this.messages = List.copyOf(messages);
+      this.lines = List.copyOf(lines);
+    }
+
+    void reportTo(ConfigProblems problems) {
+      for (int i = 0; i < keys.size(); i++) {
+        problems.add(keys.get(i), lines.get(i));
+      }
     }
   }
 
@@ -204,7 +130,7 @@ final class SpecReader {
   static final List<String> NORMS = List.of("linf", "l2");
 
   /** A {@code norm}, one of {@link #NORMS}, and an {@code eps} valid for that norm. */
-  static void checkNormEps(String norm, double eps, Problems problems) {
+  static void checkNormEps(String norm, double eps, ConfigProblems problems) {
     if (norm != null && !NORMS.contains(norm)) {
       problems.add("norm", "must be one of " + String.join(", ", NORMS) + ", got \"" + norm + "\"");
     } else if ("l2".equals(norm)) {
@@ -215,7 +141,7 @@ final class SpecReader {
   }
 
   /** The checks every type shares. */
-  static void checkEps(double eps, Problems problems) {
+  static void checkEps(double eps, ConfigProblems problems) {
     if (!(eps > 0 && eps <= 1)) {
       problems.add("eps", "must be in (0, 1], got " + eps);
     }
@@ -225,19 +151,19 @@ final class SpecReader {
    * An L2 radius: any finite positive value (a 224 x 224 x 3 image spans an L2 diameter of 388 in
    * [0, 1] pixel space; ImageNet attacks commonly take 3).
    */
-  static void checkL2Eps(double eps, Problems problems) {
+  static void checkL2Eps(double eps, ConfigProblems problems) {
     if (!(eps > 0) || Double.isInfinite(eps)) {
       problems.add("eps", "must be > 0 (an L2 radius in [0, 1] pixel space), got " + eps);
     }
   }
 
-  static void checkAlpha(double alpha, Problems problems) {
+  static void checkAlpha(double alpha, ConfigProblems problems) {
     if (!(alpha > 0) || Double.isInfinite(alpha)) {
       problems.add("alpha", "must be > 0, got " + alpha);
     }
   }
 
-  static void checkAtLeastOne(String key, int value, Problems problems) {
+  static void checkAtLeastOne(String key, int value, ConfigProblems problems) {
     if (value < 1) {
       problems.add(key, "must be >= 1, got " + value);
     }

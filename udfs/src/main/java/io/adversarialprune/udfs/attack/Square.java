@@ -1,7 +1,7 @@
 package io.adversarialprune.udfs.attack;
 
+import io.adversarialprune.udfs.config.ConfigProblems;
 import io.adversarialprune.udfs.model.InputShape;
-import java.util.List;
 
 /**
  * The Square Attack (Andriushchenko et al., ECCV 2020, "Square Attack: a query-efficient black-box
@@ -33,9 +33,6 @@ public record Square(
 
   static final String TYPE = "square";
 
-  static final List<String> KEYS =
-      List.of("type", "norm", "eps", "queries", "p-init", "restarts", "round-8bit");
-
   /** Validates; messages name the key as {@code square.<key>}. */
   public Square {
     String n = norm;
@@ -43,12 +40,7 @@ public record Square(
   }
 
   static void check(
-      String norm,
-      double eps,
-      int queries,
-      double pInit,
-      int restarts,
-      SpecReader.Problems problems) {
+      String norm, double eps, int queries, double pInit, int restarts, ConfigProblems problems) {
     SpecReader.checkNormEps(norm, eps, problems);
     SpecReader.checkAtLeastOne("queries", queries, problems);
     if (!(pInit > 0 && pInit <= 1)) {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.udfs.attack.Gradients;
+import io.adversarialprune.udfs.config.ConfigProblems;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
 import java.util.ArrayList;
@@ -41,39 +42,48 @@ public final class EngineCheck {
       int samples, int directions, double step, double gradientTolerance, double logitTolerance)
       implements java.io.Serializable {
 
-    /** Validates the ranges; the message lists every problem ({@link #problems}). */
+    /** Validates the ranges; the message lists every problem ({@link #check}). */
     public Settings {
-      List<String> problems =
-          problems(samples, directions, step, gradientTolerance, logitTolerance);
+      List<String> problems = new ArrayList<>();
+      check(
+          samples,
+          directions,
+          step,
+          gradientTolerance,
+          logitTolerance,
+          (key, line) -> problems.add(line.apply(key)));
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException("engine check " + String.join("; ", problems));
       }
     }
 
     /**
-     * Every value out of range, one message each starting with its HOCON key ({@code samples},
-     * {@code directions}, {@code step}, {@code gradient-tolerance}, {@code logit-tolerance}), so a
-     * config reader can put its block's path in front; empty when all are valid.
+     * Reports every value out of range under its key ({@code samples}, {@code directions}, {@code
+     * step}, {@code gradient-tolerance}, {@code logit-tolerance}).
      */
-    public static List<String> problems(
-        int samples, int directions, double step, double gradientTolerance, double logitTolerance) {
-      List<String> out = new ArrayList<>();
+    public static void check(
+        int samples,
+        int directions,
+        double step,
+        double gradientTolerance,
+        double logitTolerance,
+        ConfigProblems problems) {
       if (samples < 1) {
-        out.add("samples must be >= 1, got " + samples);
+        problems.add("samples", "must be >= 1, got " + samples);
       }
       if (directions < 3) {
-        out.add("directions must be >= 3 (sign(g), g and at least one random), got " + directions);
+        problems.add(
+            "directions", "must be >= 3 (sign(g), g and at least one random), got " + directions);
       }
       if (!(step > 0 && step <= 0.1)) {
-        out.add("step must be in (0, 0.1], got " + step);
+        problems.add("step", "must be in (0, 0.1], got " + step);
       }
       if (!(gradientTolerance > 0 && gradientTolerance < 1)) {
-        out.add("gradient-tolerance must be in (0, 1), got " + gradientTolerance);
+        problems.add("gradient-tolerance", "must be in (0, 1), got " + gradientTolerance);
       }
       if (!(logitTolerance > 0 && logitTolerance < 1)) {
-        out.add("logit-tolerance must be in (0, 1), got " + logitTolerance);
+        problems.add("logit-tolerance", "must be in (0, 1), got " + logitTolerance);
       }
-      return out;
     }
   }
 

@@ -23,19 +23,34 @@ public final class ConfigNames {
    *     order
    */
   public static <E extends Enum<E>> E parse(Class<E> type, String key, String value) {
+    String[] problem = new String[1];
+    E constant = parse(type, key, value, (k, line) -> problem[0] = line.apply(k));
+    if (constant == null) {
+      throw new IllegalArgumentException(problem[0]);
+    }
+    return constant;
+  }
+
+  /**
+   * The constant of {@code type} spelled {@code value}, or null, with the problem reported under
+   * {@code key}: the accepted values, in declaration order.
+   */
+  public static <E extends Enum<E>> E parse(
+      Class<E> type, String key, String value, ConfigProblems problems) {
     for (E constant : type.getEnumConstants()) {
       if (of(constant).equals(value)) {
         return constant;
       }
     }
-    throw new IllegalArgumentException(
-        key
-            + " must be one of "
+    problems.add(
+        key,
+        "must be one of "
             + Arrays.stream(type.getEnumConstants())
                 .map(ConfigNames::of)
                 .collect(Collectors.joining(", "))
             + ", got \""
             + value
             + "\"");
+    return null;
   }
 }

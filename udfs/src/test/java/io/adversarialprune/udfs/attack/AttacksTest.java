@@ -7,7 +7,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.typesafe.config.ConfigFactory;
 import io.adversarialprune.udfs.Fixtures;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
@@ -55,29 +54,33 @@ class AttacksTest {
     return out.stream();
   }
 
-  /** The case's spec, read the way the job reads it: through {@link AttackSpec#from}. */
+  /** The case's spec, made the way the job makes it: through {@link AttackType#make}. */
   static AttackSpec spec(JsonObject c) {
     String type = c.get("type").getAsString();
-    StringBuilder hocon = new StringBuilder();
-    hocon.append("type = ").append(type);
-    hocon.append(", eps = ").append(c.get("eps").getAsDouble());
-    hocon.append(", round-8bit = ").append(c.get("round").getAsBoolean());
-    hocon.append(", early-stop = ").append(c.get("early_stop").getAsBoolean());
+    Map<String, Object> values = new LinkedHashMap<>();
+    values.put("eps", c.get("eps").getAsDouble());
+    values.put("round-8bit", c.get("round").getAsBoolean());
+    values.put("early-stop", c.get("early_stop").getAsBoolean());
     if (type.startsWith("pgd")) {
-      hocon.append(", alpha = ").append(c.get("alpha").getAsDouble());
-      hocon.append(", random-start = ").append(c.get("random_start").getAsBoolean());
+      values.put("alpha", c.get("alpha").getAsDouble());
+      values.put("random-start", c.get("random_start").getAsBoolean());
     }
     if (!type.equals("fgsm")) {
-      hocon.append(", steps = ").append(c.get("steps").getAsInt());
-      hocon.append(", restarts = ").append(c.get("restarts").getAsInt());
+      values.put("steps", c.get("steps").getAsInt());
+      values.put("restarts", c.get("restarts").getAsInt());
     }
     if (type.startsWith("apgd")) {
-      hocon.append(", rho = ").append(c.get("rho").getAsDouble());
+      values.put("rho", c.get("rho").getAsDouble());
     }
     if (type.equals("apgd-t")) {
-      hocon.append(", targets = ").append(c.get("targets").getAsInt());
+      values.put("targets", c.get("targets").getAsInt());
     }
-    return AttackSpec.from(ConfigFactory.parseString(hocon.toString()), "case");
+    return AttackType.of(type)
+        .make(
+            values,
+            (key, line) -> {
+              throw new IllegalArgumentException(line.apply("case." + key));
+            });
   }
 
   @ParameterizedTest(name = "{0}")

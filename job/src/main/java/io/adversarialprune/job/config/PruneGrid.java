@@ -1,32 +1,35 @@
-package io.adversarialprune.udfs.prune;
+package io.adversarialprune.job.config;
 
 import com.typesafe.config.Config;
+import io.adversarialprune.udfs.config.ConfigProblems;
+import io.adversarialprune.udfs.prune.PruneSpec;
+import io.adversarialprune.udfs.prune.PruneStep;
+import io.adversarialprune.udfs.prune.PruneType;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Reads a sweep's grid of prune specs from HOCON: the baseline, one single-step spec per value of
- * each {@link PruneType}'s list (keys {@code E, S, R, L1, L1G, LN1, LN2, RANDOM, Q, QC}), then the
- * composites, each {@code TYPE=VALUE} steps joined by {@code +} ({@link #parseSteps}). Defaults
- * belong in the job's {@code reference.conf}; the keys' types are checked there too.
+ * {@code sweep.grid}: the sweep's grid of prune specs, read from HOCON: the baseline, one
+ * single-step spec per value of each {@link PruneType}'s list (keys {@code E, S, R, L1, L1G, LN1,
+ * LN2, RANDOM, Q, QC}), then the composites, each {@code TYPE=VALUE} steps joined by {@code +}
+ * ({@link #parseSteps}). Defaults belong in the job's {@code reference.conf}; the keys' types are
+ * checked there too.
  */
-public final class PruneGrid {
+final class PruneGrid {
   private PruneGrid() {}
 
   /**
-   * The grid's specs, all with the same name filters and normality gate.
-   *
-   * @param grid the grid block
-   * @param path where it sits, for messages, e.g. {@code "sweep.grid"}
-   * @throws IllegalArgumentException with every bad value, composite and duplicate, messages
-   *     separated by {@code "; "}, each naming its key under {@code path}
+   * The specs of {@code sweep.grid} of {@code s}, the {@code sweep} block, all with the same name
+   * filters and normality gate. Every bad value, composite and duplicate goes to {@code problems},
+   * the view of {@code sweep}, naming its key under {@code sweep.grid}.
    */
-  public static List<PruneSpec> from(
-      Config grid, String path, String include, String exclude, boolean normalityGate) {
+  static List<PruneSpec> from(
+      Config s, ConfigProblems problems, String include, String exclude, boolean normalityGate) {
+    Config grid = s.getConfig("grid");
+    ConfigProblems keys = problems.at("grid");
     List<PruneSpec> specs = new ArrayList<>();
-    List<String> errors = new ArrayList<>();
     if (grid.getBoolean("baseline")) {
       specs.add(new PruneSpec(List.of(), include, exclude, normalityGate));
     }
@@ -39,7 +42,7 @@ public final class PruneGrid {
           specs.add(
               new PruneSpec(List.of(new PruneStep(type, v)), include, exclude, normalityGate));
         } catch (IllegalArgumentException e) {
-          errors.add(path + "." + type.name() + ": " + e.getMessage());
+          keys.add(type.name(), full -> full + ": " + e.getMessage());
         }
       }
     }
@@ -47,7 +50,7 @@ public final class PruneGrid {
       try {
         specs.add(new PruneSpec(parseSteps(c), include, exclude, normalityGate));
       } catch (IllegalArgumentException e) {
-        errors.add(path + ".composite entry '" + c + "': " + e.getMessage());
+        keys.add("composite", full -> full + " entry '" + c + "': " + e.getMessage());
       }
     }
     Set<String> seen = new LinkedHashSet<>();
@@ -58,14 +61,11 @@ public final class PruneGrid {
       }
     }
     if (!twice.isEmpty()) {
-      errors.add(
-          path
-              + " lists the same config twice: "
+      problems.add(
+          "grid",
+          "lists the same config twice: "
               + String.join(", ", twice)
               + " (a composite's steps are sorted, and 0.50 is 0.5)");
-    }
-    if (!errors.isEmpty()) {
-      throw new IllegalArgumentException(String.join("; ", errors));
     }
     return List.copyOf(specs);
   }
@@ -77,7 +77,7 @@ public final class PruneGrid {
    *
    * @throws IllegalArgumentException naming the part that is not {@code TYPE=VALUE}
    */
-  public static List<PruneStep> parseSteps(String text) {
+  static List<PruneStep> parseSteps(String text) {
     List<PruneStep> steps = new ArrayList<>();
     String[] parts = text.split("\\+", -1);
     for (int i = 0; i < parts.length; i++) {
