@@ -220,6 +220,17 @@ class AttackSpecTest {
   }
 
   @Test
+  void iterationsAreAGradientAttacksStepsOrSquaresQueriesAndNoneForAutoAttack() {
+    assertThat(parse("fgsm", COMMON).iterations()).isEqualTo(1);
+    assertThat(parse("pgd-linf", PGD).iterations()).isEqualTo(10);
+    assertThat(parse("apgd-ce", APGD).iterations()).isEqualTo(100);
+    assertThat(parse("apgd-t", APGD + ", targets = 9").iterations()).isEqualTo(100);
+    assertThat(parse("fab-t", FAB.replace("steps = 100", "steps = 7")).iterations()).isEqualTo(7);
+    assertThat(parse("square", SQUARE).iterations()).isEqualTo(5000);
+    assertThat(new AutoAttack("linf", 0.03, true).iterations()).isZero();
+  }
+
+  @Test
   void fabTReportsEveryBadKeyAtOnce() {
     assertThatThrownBy(
             () ->
