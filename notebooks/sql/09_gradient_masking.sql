@@ -5,21 +5,18 @@
 --                  that resists its own attack far better than the baseline's images likely breaks
 --                  its gradients (the metrics' masking_suspect).
 --   gradient-free: the best gradient attack's remnant accuracy (the lowest, same norm and eps)
---                  against Square's, which uses no gradient: a random search that beats every
---                  gradient attack finds what the gradients hide.
+--                  against that of an attack that uses no gradient (Square): a random search that
+--                  beats every gradient attack finds what the gradients hide. Which attacks follow
+--                  the gradient, and their norm and eps, are the metrics' gradient_free, norm and
+--                  eps (null for autoattack, whose members are of both kinds, and for rows written
+--                  before these columns: such rows take no part).
 WITH latest AS (
   SELECT run_id FROM runs
   WHERE sweep = '${ap.sweep}' AND status = 'SUCCEEDED'
   ORDER BY started_at DESC, run_id DESC LIMIT 1
 ),
 m AS (
-  SELECT m.*,
-         CASE WHEN m.attack_type IN ('pgd-l2') THEN 'l2'
-              WHEN m.attack_type IN ('square', 'fab-t')
-                THEN regexp_extract(m.attack_label, 'norm=([a-z0-9]+)', 1)
-              ELSE 'linf' END AS norm,
-         regexp_extract(m.attack_label, 'eps=([0-9.E-]+)', 1) AS eps
-  FROM metrics m JOIN latest l ON m.run_id = l.run_id
+  SELECT m.* FROM metrics m JOIN latest l ON m.run_id = l.run_id
   WHERE m.sweep = '${ap.sweep}' AND m.level = 'config'
 ),
 best_gradient AS (
@@ -27,7 +24,7 @@ best_gradient AS (
     SELECT g.*, ROW_NUMBER() OVER (PARTITION BY g.config_id, g.norm, g.eps
                                    ORDER BY g.remnant_acc, g.attack_order) AS rank
     FROM m g
-    WHERE g.attack_type IN ('fgsm', 'pgd-linf', 'pgd-l2', 'apgd-ce', 'apgd-dlr', 'apgd-t', 'fab-t')
+    WHERE NOT g.gradient_free
   ) WHERE rank = 1
 ),
 checks AS (
@@ -41,7 +38,7 @@ checks AS (
          s.remnant_acc_upper < g.remnant_acc_lower AS flagged
   FROM m s JOIN best_gradient g
     ON s.config_id = g.config_id AND s.norm = g.norm AND s.eps = g.eps
-  WHERE s.attack_type = 'square'
+  WHERE s.gradient_free
 )
 SELECT config_id, prune, check, attack, remnant_acc, evidence, evidence_acc,
        remnant_acc - evidence_acc AS gap, flagged

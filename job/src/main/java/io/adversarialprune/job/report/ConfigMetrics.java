@@ -14,6 +14,15 @@ import org.apache.spark.sql.Row;
  *
  * @param medianMinDistance the median smallest adversarial distance found over the clean-correct
  *     samples, for an attack that records distances (FAB-T, autoattack); else null
+ * @param norm the attack's norm ({@code metrics.norm}); null for the worst case and a row written
+ *     before the metrics carried the attack's identity ({@link #identified()})
+ * @param eps the attack's radius ({@code metrics.eps}); null as {@code norm}
+ * @param steps a gradient attack's iterations per restart ({@code metrics.steps}); else null
+ * @param queries a gradient-free attack's iterations per restart ({@code metrics.queries}); else
+ *     null
+ * @param gradientFree true for an attack that uses no gradient, false for one that follows it, null
+ *     for an ensemble of both kinds (autoattack), the worst case and a row without identity ({@code
+ *     metrics.gradient_free})
  */
 public record ConfigMetrics(
     String configId,
@@ -41,7 +50,12 @@ public record ConfigMetrics(
     Double pruneRatio,
     Double meanLinf,
     Double meanL2,
-    Double medianMinDistance) {
+    Double medianMinDistance,
+    String norm,
+    Double eps,
+    Integer steps,
+    Integer queries,
+    Boolean gradientFree) {
 
   /** A rate with its 95% interval (the metrics table's {@code _lower}/{@code _upper} columns). */
   public record Interval(double value, double lower, double upper) {
@@ -127,6 +141,14 @@ public record ConfigMetrics(
     return configId + "/" + attack;
   }
 
+  /**
+   * Whether the row says its attack's norm and eps: every attack's row but the worst case, unless
+   * it was written before the metrics carried them (null there).
+   */
+  public boolean identified() {
+    return norm != null && eps != null;
+  }
+
   /** Whether this is the worst case over the run's attacks. */
   public boolean worstCase() {
     return "worst-case".equals(attackType);
@@ -182,10 +204,20 @@ public record ConfigMetrics(
         r.getAs("prune_ratio"),
         r.getAs("mean_linf"),
         r.getAs("mean_l2"),
-        // metrics tables written before distances were recorded lack the column
-        java.util.Arrays.asList(r.schema().fieldNames()).contains("median_min_distance")
-            ? r.getAs("median_min_distance")
-            : null);
+        optional(r, "median_min_distance"),
+        optional(r, "norm"),
+        optional(r, "eps"),
+        optional(r, "steps"),
+        optional(r, "queries"),
+        optional(r, "gradient_free"));
+  }
+
+  /**
+   * A column that a metrics table written by an older job lacks (until the next run adds it): its
+   * value, or null.
+   */
+  private static <T> T optional(Row r, String column) {
+    return r.schema().getFieldIndex(column).isEmpty() ? null : r.getAs(column);
   }
 
   private static Interval interval(Row r, String column) {

@@ -5,9 +5,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The gradient-masking checks of a run's config rows, each naming its evidence, as notebook query
@@ -17,23 +14,24 @@ import java.util.regex.Pattern;
  * <ul>
  *   <li>{@code transfer}: a row's white-box remnant accuracy against its accuracy on the unpruned
  *       model's adversarial images, flagged as the metrics' {@code masking_suspect};
- *   <li>{@code gradient-free}: per Square row, the best gradient attack of the same config, norm
- *       and eps (lowest remnant accuracy, then attack order) against Square's, flagged when
- *       Square's 95% interval lies wholly below the gradient attack's: a random search that beats
- *       every gradient attack finds what the gradients hide.
+ *   <li>{@code gradient-free}: per row of a gradient-free attack (Square), the best attack that
+ *       follows the gradient of the same config, norm and eps (lowest remnant accuracy, then attack
+ *       order) against the gradient-free one's, flagged when the gradient-free attack's 95%
+ *       interval lies wholly below the gradient attack's: a random search that beats every gradient
+ *       attack finds what the gradients hide.
  * </ul>
+ *
+ * <p>Which attacks are which, and their norm and eps, come from the metrics' {@code gradient_free},
+ * {@code norm} and {@code eps} columns, written from each attack's spec: every attack with {@code
+ * gradient_free = false} is a gradient attack here, whatever its type, and one with null (an
+ * ensemble of both kinds, {@code autoattack}; the worst case) is neither. A row written before the
+ * metrics had these columns has them null and takes no part in the gradient-free check ({@link
+ * ConfigMetrics#identified()}).
  */
 final class MaskingChecks {
-  /** The attack types that follow the gradient. */
-  static final Set<String> GRADIENT =
-      Set.of("fgsm", "pgd-linf", "pgd-l2", "apgd-ce", "apgd-dlr", "apgd-t", "fab-t");
-
   static final String TRANSFER = "transfer";
   static final String STRAIGHT_THROUGH = "straight-through";
   static final String GRADIENT_FREE = "gradient-free";
-
-  private static final Pattern NORM = Pattern.compile("norm=([a-z0-9]+)");
-  private static final Pattern EPS = Pattern.compile("eps=([0-9.E-]+)");
 
   /** One check of one config: {@code attack}'s remnant accuracy against the evidence's accuracy. */
   record Check(
@@ -62,20 +60,20 @@ final class MaskingChecks {
         checks.add(transfer(m, Boolean.TRUE.equals(m.maskingSuspect())));
       }
     }
-    for (ConfigMetrics square : rows) {
-      if ("square".equals(square.attackType())) {
-        bestGradient(rows, square)
+    for (ConfigMetrics free : rows) {
+      if (Boolean.TRUE.equals(free.gradientFree()) && free.identified()) {
+        bestGradient(rows, free)
             .ifPresent(
                 g ->
                     checks.add(
                         new Check(
-                            square,
+                            free,
                             GRADIENT_FREE,
                             g.attack(),
                             g.remnantAcc().value(),
-                            square.attack(),
-                            square.remnantAcc().value(),
-                            square.remnantAcc().upper() < g.remnantAcc().lower())));
+                            free.attack(),
+                            free.remnantAcc().value(),
+                            free.remnantAcc().upper() < g.remnantAcc().lower())));
       }
     }
     checks.sort(
@@ -144,9 +142,9 @@ final class MaskingChecks {
 
   private static Optional<ConfigMetrics> bestGradient(List<ConfigMetrics> rows, ConfigMetrics s) {
     return rows.stream()
-        .filter(g -> GRADIENT.contains(g.attackType()))
+        .filter(g -> Boolean.FALSE.equals(g.gradientFree()) && g.identified())
         .filter(g -> g.configId().equals(s.configId()))
-        .filter(g -> norm(g).equals(norm(s)) && eps(g).equals(eps(s)))
+        .filter(g -> g.norm().equals(s.norm()) && g.eps().equals(s.eps()))
         .min(
             Comparator.comparingDouble((ConfigMetrics g) -> g.remnantAcc().value())
                 .thenComparingInt(ConfigMetrics::attackOrder));
@@ -158,26 +156,5 @@ final class MaskingChecks {
         .mapToInt(ConfigMetrics::attackOrder)
         .findFirst()
         .orElse(Integer.MAX_VALUE);
-  }
-
-  /**
-   * The attack's norm: pgd-l2's, Square's and FAB-T's own ({@code norm=} of the label), else linf.
-   */
-  static String norm(ConfigMetrics m) {
-    return switch (m.attackType()) {
-      case "pgd-l2" -> "l2";
-      case "square", "fab-t" -> group(NORM, m.attackLabel());
-      default -> "linf";
-    };
-  }
-
-  /** The {@code eps=} of the attack's label, as written there ("" if none). */
-  static String eps(ConfigMetrics m) {
-    return group(EPS, m.attackLabel());
-  }
-
-  private static String group(Pattern p, String label) {
-    Matcher matcher = p.matcher(label == null ? "" : label);
-    return matcher.find() ? matcher.group(1) : "";
   }
 }

@@ -190,6 +190,12 @@ final class Verdict {
   private static void masking(StringBuilder h, List<ConfigMetrics> rows) {
     List<MaskingChecks.Check> checks = MaskingChecks.byEvidence(rows);
     h.append("<h3>Gradient masking</h3>\n");
+    if (rows.stream().anyMatch(m -> !m.worstCase() && !m.identified())) {
+      h.append("<p id=\"verdict-masking-unidentified\"><small>The run was written before the")
+          .append(
+              " metrics named each attack's norm, eps and use of the gradient: no gradient-free")
+          .append(" check is made for it (a new run has them).</small></p>\n");
+    }
     if (checks.isEmpty()) {
       h.append("<p id=\"verdict-masking-missing\">No check possible: the run has no baseline to")
           .append(" transfer from, no straight-through twin of a clamp attack and no Square")

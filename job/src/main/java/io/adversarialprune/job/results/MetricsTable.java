@@ -4,6 +4,8 @@ import io.adversarialprune.job.config.NamedAttack;
 import io.adversarialprune.job.plan.ConfigEntry;
 import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.plan.Unit;
+import io.adversarialprune.udfs.attack.AttackSpec;
+import io.adversarialprune.udfs.attack.AutoAttack;
 import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.metrics.Rate;
 import io.adversarialprune.udfs.model.ClampGradient;
@@ -46,6 +48,13 @@ import org.apache.spark.sql.types.StructType;
  * middle values for an even count, as Spark SQL's {@code percentile(min_distance, 0.5)}); null for
  * other attacks, the worst case, a row where no sample has one, and a row with a unit committed
  * before distances were recorded.
+ *
+ * <p>The attack's identity, from its spec, so that queries and checks need not parse {@code
+ * attack_label}: {@code norm}, {@code eps}, {@code steps} (a gradient attack's iterations per
+ * restart, FGSM's 1), {@code queries} (a gradient-free attack's), and {@code gradient_free} ({@link
+ * #gradientFree}); all null for the worst case, and {@code steps} and {@code queries} null for
+ * {@code autoattack}, whose members have their own. A row of a run written before these columns
+ * reads null in all five.
  */
 public final class MetricsTable {
   private MetricsTable() {}
@@ -69,7 +78,8 @@ public final class MetricsTable {
               + "baseline_adv_acc DOUBLE, baseline_adv_acc_lower DOUBLE, "
               + "baseline_adv_acc_upper DOUBLE, masking_suspect BOOLEAN, prune_ratio DOUBLE, "
               + "mean_linf DOUBLE, mean_l2 DOUBLE, images_per_sec DOUBLE, "
-              + "median_min_distance DOUBLE");
+              + "median_min_distance DOUBLE, norm STRING, eps DOUBLE, steps INT, queries INT, "
+              + "gradient_free BOOLEAN");
 
   public static final StructType PRUNE_STATS =
       StructType.fromDDL(
@@ -116,7 +126,8 @@ public final class MetricsTable {
     for (ConfigEntry c : plan.configs()) {
       for (int a = 0; a < plan.attacks().size(); a++) {
         NamedAttack attack = plan.attacks().get(a);
-        Column col = new Column(attack.name(), attack.spec().type(), label(attack), a);
+        Column col =
+            new Column(attack.name(), attack.spec().type(), label(attack), a, attack.spec());
         NamedAttack twin = straightThroughTwin(c, attack, plan.attacks());
         Sum overSeeds = new Sum();
         for (long seed : plan.seeds()) {
@@ -168,7 +179,8 @@ public final class MetricsTable {
                     + plan.attacks().stream()
                         .map(NamedAttack::name)
                         .collect(Collectors.joining(", ")),
-                plan.attacks().size());
+                plan.attacks().size(),
+                null);
         Sum overSeeds = new Sum();
         for (long seed : plan.seeds()) {
           Sum s = new Sum();
@@ -224,8 +236,56 @@ public final class MetricsTable {
     return configId + "/" + attack + "/" + seed;
   }
 
-  /** What a metrics row says about its attack. */
-  private record Column(String name, String type, String label, int order) {}
+  /**
+   * What a metrics row says about its attack.
+   *
+   * @param spec the attack's spec, whose identity the row's {@code norm}, {@code eps}, {@code
+   *     steps}, {@code queries} and {@code gradient_free} hold; null for the worst case
+   */
+  private record Column(String name, String type, String label, int order, AttackSpec spec) {
+
+    String norm() {
+      return spec == null ? null : spec.norm();
+    }
+
+    Double eps() {
+      return spec == null ? null : spec.eps();
+    }
+
+    Boolean gradientFree() {
+      return spec == null ? null : MetricsTable.gradientFree(spec);
+    }
+
+    /** {@link AttackSpec#iterations()} of an attack that follows the gradient. */
+    Integer steps() {
+      return Boolean.FALSE.equals(gradientFree()) && spec.iterations() > 0
+          ? spec.iterations()
+          : null;
+    }
+
+    /** {@link AttackSpec#iterations()} of a gradient-free attack. */
+    Integer queries() {
+      return Boolean.TRUE.equals(gradientFree()) && spec.iterations() > 0
+          ? spec.iterations()
+          : null;
+    }
+  }
+
+  /**
+   * The {@code gradient_free} column: true for an attack that makes forward passes only, false for
+   * one that follows the input gradient ({@link AttackSpec#gradientFree()}); for an ensemble
+   * ({@code autoattack}) true or false when all its members are, and null when it has both kinds
+   * (AutoAttack's Square uses no gradient, its other members do). The masking checks compare the
+   * gradient-free attacks (true) with those that follow the gradient (false), so a new attack type
+   * takes part by its spec alone.
+   */
+  static Boolean gradientFree(AttackSpec spec) {
+    if (spec instanceof AutoAttack ensemble) {
+      long free = ensemble.members().stream().filter(AttackSpec::gradientFree).count();
+      return free == 0 ? Boolean.FALSE : free == ensemble.members().size() ? Boolean.TRUE : null;
+    }
+    return spec.gradientFree();
+  }
 
   /** Counts and sums of one row; over seeds the prune ratio is their mean. */
   private static final class Sum {
@@ -390,6 +450,11 @@ public final class MetricsTable {
         .set("mean_l2", s.distances ? s.l2 / oc.total() : null)
         .set("images_per_sec", s.distances && s.seconds > 0 ? oc.total() / s.seconds : null)
         .set("median_min_distance", median(s.minDistances))
+        .set("norm", a.norm())
+        .set("eps", a.eps())
+        .set("steps", a.steps())
+        .set("queries", a.queries())
+        .set("gradient_free", a.gradientFree())
         .build();
   }
 }

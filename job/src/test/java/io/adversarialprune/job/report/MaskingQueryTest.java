@@ -31,40 +31,26 @@ class MaskingQueryTest {
             "SELECT * FROM VALUES ('m', 'r1', 'SUCCEEDED', TIMESTAMP'2026-01-01 00:00:00')"
                 + " AS runs(sweep, run_id, status, started_at)")
         .createOrReplaceTempView("runs");
-    // config, order, attack, type, label, attack order, remnant, lower, upper
+    // config, order, attack, type, label, norm, eps, gradient-free, attack order, remnant,
+    // lower, upper
     String rows =
         String.join(
             ", ",
-            row("none", 0, "pgd", "pgd-linf", "pgd-linf eps=0.03 alpha=0.001", 0, 0.10, 0.08, 0.12),
-            row("none", 0, "apgd", "apgd-ce", "apgd-ce eps=0.03 steps=10", 1, 0.05, 0.04, 0.07),
-            row(
-                "none",
-                0,
-                "sq",
-                "square",
-                "square norm=linf eps=0.03 queries=10",
-                2,
-                0.06,
-                0.04,
-                0.08),
-            row("S_2", 1, "pgd", "pgd-linf", "pgd-linf eps=0.03 alpha=0.001", 0, 0.40, 0.36, 0.44),
-            row("S_2", 1, "apgd", "apgd-ce", "apgd-ce eps=0.03 steps=10", 1, 0.30, 0.26, 0.34),
-            row(
-                "S_2",
-                1,
-                "sq",
-                "square",
-                "square norm=linf eps=0.03 queries=10",
-                2,
-                0.10,
-                0.08,
-                0.12),
+            row("none", 0, "pgd", "pgd-linf", PGD, "linf", 0.03, false, 0, 0.10, 0.08, 0.12),
+            row("none", 0, "apgd", "apgd-ce", APGD, "linf", 0.03, false, 1, 0.05, 0.04, 0.07),
+            row("none", 0, "sq", "square", SQ, "linf", 0.03, true, 2, 0.06, 0.04, 0.08),
+            row("S_2", 1, "pgd", "pgd-linf", PGD, "linf", 0.03, false, 0, 0.40, 0.36, 0.44),
+            row("S_2", 1, "apgd", "apgd-ce", APGD, "linf", 0.03, false, 1, 0.30, 0.26, 0.34),
+            row("S_2", 1, "sq", "square", SQ, "linf", 0.03, true, 2, 0.10, 0.08, 0.12),
             row(
                 "S_2",
                 1,
                 "sq-big",
                 "square",
                 "square norm=linf eps=0.1 queries=10",
+                "linf",
+                0.1,
+                true,
                 3,
                 0.0,
                 0.0,
@@ -74,11 +60,15 @@ class MaskingQueryTest {
             "SELECT * FROM VALUES "
                 + rows
                 + " AS metrics(sweep, run_id, level, config_id, config_order, prune, attack,"
-                + " attack_type, attack_label, attack_order, remnant_acc, remnant_acc_lower,"
-                + " remnant_acc_upper, baseline_adv_acc, masking_suspect)")
+                + " attack_type, attack_label, norm, eps, gradient_free, attack_order, remnant_acc,"
+                + " remnant_acc_lower, remnant_acc_upper, baseline_adv_acc, masking_suspect)")
         .createOrReplaceTempView("metrics");
     spark.conf().set("ap.sweep", "m");
   }
+
+  private static final String PGD = "pgd-linf eps=0.03 alpha=0.001";
+  private static final String APGD = "apgd-ce eps=0.03 steps=10";
+  private static final String SQ = "square norm=linf eps=0.03 queries=10";
 
   private static String row(
       String config,
@@ -86,6 +76,9 @@ class MaskingQueryTest {
       String attack,
       String type,
       String label,
+      String norm,
+      double eps,
+      boolean gradientFree,
       int attackOrder,
       double remnant,
       double lower,
@@ -117,10 +110,15 @@ class MaskingQueryTest {
             null,
             null,
             null,
-            null));
+            null,
+            norm,
+            eps,
+            null,
+            null,
+            gradientFree));
     return String.format(
         java.util.Locale.ROOT,
-        "('m', 'r1', 'config', '%s', %d, '%s', '%s', '%s', '%s', %d, %s, %s, %s,"
+        "('m', 'r1', 'config', '%s', %d, '%s', '%s', '%s', '%s', '%s', %sD, %s, %d, %s, %s, %s,"
             + " CAST(NULL AS DOUBLE), CAST(NULL AS BOOLEAN))",
         config,
         order,
@@ -128,6 +126,9 @@ class MaskingQueryTest {
         attack,
         type,
         label,
+        norm,
+        eps,
+        gradientFree,
         attackOrder,
         remnant,
         lower,

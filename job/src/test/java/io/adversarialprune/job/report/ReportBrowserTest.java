@@ -372,6 +372,14 @@ class ReportBrowserTest {
       {"square", "square", "square norm=linf eps=0.03 queries=1000"},
       {"worst-case", "worst-case", "per sample, the worst of autoattack, pgd, pgd-st, square"}
     };
+    // norm, eps, steps, queries and gradient_free of each attack, as the metrics table has them
+    Object[][] identity = {
+      {"linf", 0.03, null, null, null},
+      {"linf", 0.03, 10, null, false},
+      {"linf", 0.03, 10, null, false},
+      {"linf", 0.03, null, 1000, true},
+      {null, null, null, null, null}
+    };
     // prune, type, value, prune ratio, correct, remnant per attack (as above)
     Object[][] grid = {
       {"none", "none", null, 0.0, 138, new int[] {0, 6, 6, 3, 0}},
@@ -422,7 +430,12 @@ class ReportBrowserTest {
                 (Double) g[3],
                 worst ? null : 0.0300,
                 worst ? null : 0.9 + 0.05 * c + 0.1 * a,
-                a == 0 ? 0.0299 : null));
+                a == 0 ? 0.0299 : null,
+                (String) identity[a][0],
+                (Double) identity[a][1],
+                (Integer) identity[a][2],
+                (Integer) identity[a][3],
+                (Boolean) identity[a][4]));
       }
       float[] d = new float[(int) (correct - remnant[0])];
       for (int i = 0; i < d.length; i++) {
@@ -497,7 +510,12 @@ class ReportBrowserTest {
         (Double) g[3],
         0.031,
         0.6,
-        null);
+        null,
+        "linf",
+        0.03,
+        10,
+        null,
+        false);
   }
 
   private static Interval wilson(long k, long n) {

@@ -212,7 +212,12 @@ class RunComparisonTest {
         null,
         null,
         null,
-        null);
+        null,
+        "linf",
+        0.03,
+        10,
+        null,
+        false);
   }
 
   private static Interval interval(io.adversarialprune.udfs.metrics.Rate r) {

@@ -126,6 +126,53 @@ class ResultsCatalogTest {
     assertThat(old.<String>getAs("status")).isEqualTo(RunsTable.SUCCEEDED);
   }
 
+  @Test
+  void aMetricsTableWithoutTheAttacksIdentityGainsItWithoutARewriteAndOldRowsReadNull()
+      throws Exception {
+    Path root = tmp.resolve("evolve-metrics");
+    ResultsCatalog catalog = open(root);
+    catalog.prepare();
+    String name = catalog.qualified("metrics");
+    List<String> identity = List.of("norm", "eps", "steps", "queries", "gradient_free");
+    // The metrics table of the job before the attack's identity had columns.
+    spark.sql("ALTER TABLE " + name + " DROP COLUMNS (" + String.join(", ", identity) + ")");
+    TableDef.RowBuilder old = Tables.METRICS.row();
+    for (String c : MetricsTable.SCHEMA.fieldNames()) {
+      old.set(
+          c,
+          switch (c) {
+            case "sweep" -> "s";
+            case "run_id" -> "old";
+            case "level" -> MetricsTable.CONFIG;
+            case "attack" -> "pgd";
+            case "attack_type" -> "pgd-linf";
+            case "remnant_acc" -> 0.25;
+            default -> null;
+          });
+    }
+    catalog.replaceRun(
+        "metrics",
+        "s",
+        "old",
+        spark
+            .createDataFrame(List.of(old.build()), MetricsTable.SCHEMA)
+            .drop(identity.toArray(String[]::new)));
+    List<String> files = dataFiles(Spark3Util.loadIcebergTable(spark, name.replace("`", "")));
+
+    open(root).prepare(); // the next run's start
+
+    Table after = Spark3Util.loadIcebergTable(spark, name.replace("`", ""));
+    for (String c : identity) {
+      assertThat(after.schema().findField(c)).as(c).isNotNull();
+    }
+    assertThat(dataFiles(after)).as("no file rewritten").isEqualTo(files);
+    Row read = Tables.METRICS.rowFrom(catalog.readRun("metrics", "s", "old").get(0));
+    for (String c : identity) {
+      assertThat(read.<Object>getAs(c)).as(c).isNull();
+    }
+    assertThat(read.<Double>getAs("remnant_acc")).isEqualTo(0.25);
+  }
+
   private static Object[] rowValues(Row r) {
     Object[] v = new Object[r.size()];
     for (int i = 0; i < v.length; i++) {

@@ -180,6 +180,12 @@ class TableDefTest {
             .set("mean_l2", 0.05)
             .set("images_per_sec", 200.0)
             .set("median_min_distance", 0.5)
+            // reference.conf's pgd-linf: eps 0.03, 10 steps
+            .set("norm", "linf")
+            .set("eps", 0.03)
+            .set("steps", 10)
+            .set("queries", null)
+            .set("gradient_free", false)
             .build();
 
     // none/seed, none/config, E_0.05/seed, E_0.05/config

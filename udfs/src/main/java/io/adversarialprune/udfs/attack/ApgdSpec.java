@@ -53,6 +53,11 @@ sealed interface ApgdSpec extends AttackSpec permits Apgd, ApgdT {
   }
 
   @Override
+  default int iterations() {
+    return steps();
+  }
+
+  @Override
   default boolean shrinksBatches() {
     return restarts() > 1 || earlyStop();
   }

@@ -35,6 +35,14 @@ public interface AttackSpec extends java.io.Serializable {
    */
   int passes();
 
+  /**
+   * The iterations of one restart (and one target): a gradient attack's steps ({@code steps}; FGSM:
+   * its one step), a gradient-free attack's queries ({@code queries}); 0 for an ensemble ({@code
+   * autoattack}), whose members each have their own. The results' {@code metrics} table writes it
+   * as {@code steps} or {@code queries}.
+   */
+  int iterations();
+
   /** The algorithm, ready to run on executors. */
   Attack attack();
 

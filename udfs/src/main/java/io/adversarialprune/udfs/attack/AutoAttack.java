@@ -85,6 +85,12 @@ public record AutoAttack(String norm, double eps, boolean round8bit) implements 
     return members().stream().mapToInt(AttackSpec::passes).sum();
   }
 
+  /** None of its own: each member has its own ({@link #members()}). */
+  @Override
+  public int iterations() {
+    return 0;
+  }
+
   @Override
   public boolean earlyStop() {
     return true;

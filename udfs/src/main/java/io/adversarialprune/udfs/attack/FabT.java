@@ -85,6 +85,11 @@ public record FabT(String norm, double eps, int steps, int targets, int restarts
     return Math.multiplyExact(Math.multiplyExact(steps, targets), restarts);
   }
 
+  @Override
+  public int iterations() {
+    return steps;
+  }
+
   /**
    * A sample is not stopped inside a run: FAB keeps shrinking its adversarial perturbation. Only a
    * sample broken within {@code eps} by one target is not attacked with the next.

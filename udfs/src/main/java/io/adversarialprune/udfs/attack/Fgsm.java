@@ -39,6 +39,12 @@ public record Fgsm(double eps, boolean round8bit, boolean earlyStop) implements 
     return 1;
   }
 
+  /** One step. */
+  @Override
+  public int iterations() {
+    return 1;
+  }
+
   @Override
   public boolean shrinksBatches() {
     return false; // one pass on the whole batch; early stop only keeps misclassified images clean

@@ -93,6 +93,11 @@ public record Pgd(
   }
 
   @Override
+  public int iterations() {
+    return steps;
+  }
+
+  @Override
   public boolean shrinksBatches() {
     return restarts > 1 || (earlyStop && steps > 1);
   }

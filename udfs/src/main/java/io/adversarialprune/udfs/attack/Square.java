@@ -76,6 +76,12 @@ public record Square(
     return 0;
   }
 
+  /** Its queries. */
+  @Override
+  public int iterations() {
+    return queries;
+  }
+
   /** The most forward passes one sample can cost: the clean one, the start, the queries. */
   public long forwardPasses() {
     return (long) restarts * (queries + 2L);

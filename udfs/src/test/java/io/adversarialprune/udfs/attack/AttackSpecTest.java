@@ -71,6 +71,17 @@ class AttackSpecTest {
   }
 
   @Test
+  void iterationsAreAGradientAttacksStepsOrSquaresQueriesAndNoneForAutoAttack() {
+    assertThat(new Fgsm(0.03, true, true).iterations()).isEqualTo(1);
+    assertThat(new Pgd("linf", 0.03, 0.01, 10, true, 1, true, false).iterations()).isEqualTo(10);
+    assertThat(new Apgd(Apgd.Loss.CE, 0.03, 100, 1, 0.75, true, false).iterations()).isEqualTo(100);
+    assertThat(new ApgdT(0.03, 100, 1, 9, 0.75, true, false).iterations()).isEqualTo(100);
+    assertThat(new FabT("linf", 0.03, 7, 9, 1, true).iterations()).isEqualTo(7);
+    assertThat(new Square("linf", 0.03, 5000, 0.8, 1, true).iterations()).isEqualTo(5000);
+    assertThat(new AutoAttack("linf", 0.03, true).iterations()).isZero();
+  }
+
+  @Test
   void fabTNeedsMoreClassesThanTargets() {
     FabT fab = new FabT("l2", 0.5, 10, 9, 1, false);
     assertThat(fab.modelProblem(10)).isNull();
