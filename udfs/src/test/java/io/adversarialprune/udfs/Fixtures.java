@@ -12,6 +12,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.Network;
 import io.adversarialprune.udfs.model.Normalization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -119,7 +120,7 @@ public final class Fixtures {
    * input shape) against {@code labels}, computed as the attack does (grad mode on the calling
    * thread only, backward without a GradientCollector); native memory is freed.
    */
-  public static float[] inputGradient(Classifier model, float[] x, int[] labels) {
+  public static float[] inputGradient(Network model, float[] x, int[] labels) {
     try (NDManager scope = model.manager().newSubManager()) {
       NDArray leaf = scope.create(x, new Shape(model.inputShape().batchShape(labels.length)));
       leaf.setRequiresGradient(true);

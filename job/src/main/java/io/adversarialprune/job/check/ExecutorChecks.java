@@ -10,7 +10,7 @@ import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.exec.ModelSlot;
 import io.adversarialprune.udfs.model.ClampBounds;
 import io.adversarialprune.udfs.model.ClampGradient;
-import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.Network;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * ModelSlot#checked}) and forgets with it when it is discarded.
  *
  * <p>A slot clamped by a feature-map clamp ({@code A}) is checked again for each clamp: the check
- * goes through {@link Classifier#logits}, and so through the clamped forward that the attack uses,
- * always with the clamp's exact gradient. (A straight-through gradient is by design not the
+ * runs the slot's network ({@link ModelSlot#network}), and so the clamped forward that the attack
+ * uses, always with the clamp's exact gradient. (A straight-through gradient is by design not the
  * derivative of the forward, so differences cannot check it; its forward is the exact one's, bit
  * for bit.)
  *
@@ -52,7 +52,8 @@ public final class ExecutorChecks {
     if (check.policy() == CheckPolicy.OFF) {
       return List.of();
     }
-    Classifier source = slot.classifier();
+    // The straight-through gradient is not the forward's derivative: check the exact one.
+    Network source = slot.network(ClampGradient.EXACT);
     int n = shard.size();
     int full = Math.min(cfg.attack().batchSize(), n);
     int rest = n > full ? n % full : 0;
@@ -75,7 +76,7 @@ public final class ExecutorChecks {
     // forward pass alone, so that a model whose autograd is wrong can still be attacked.
     boolean forwardOnly = cfg.attacks().stream().allMatch(a -> a.spec().gradientFree());
     List<EngineCheckRecord> out = new ArrayList<>();
-    ClampBounds clamp = source.clampBounds();
+    ClampBounds clamp = slot.clampBounds();
     String clampKey = clamp == null ? "" : "/clamp-" + Integer.toHexString(clamp.hashCode());
     for (int size : sizes) {
       String key = run + "/" + size + clampKey;
@@ -83,19 +84,11 @@ public final class ExecutorChecks {
         continue;
       }
       Batch chunk = shard.slice(0, size);
-      ClampGradient gradient = source.clampGradient();
       EngineCheck engine = new EngineCheck(check.settings());
-      EngineCheck.Report report;
-      try {
-        // The straight-through gradient is not the forward's derivative: check the exact one.
-        slot.clampGradient(ClampGradient.EXACT);
-        report =
-            forwardOnly
-                ? engine.runForward(source, 0L, chunk.labels(), chunk.pixels())
-                : engine.run(source, 0L, chunk.labels(), chunk.pixels());
-      } finally {
-        slot.clampGradient(gradient);
-      }
+      EngineCheck.Report report =
+          forwardOnly
+              ? engine.runForward(source, 0L, chunk.labels(), chunk.pixels())
+              : engine.run(source, 0L, chunk.labels(), chunk.pixels());
       EngineCheckRecord record =
           new EngineCheckRecord(
               executor,

@@ -5,7 +5,7 @@ import io.adversarialprune.job.results.AdversarialImages;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.udfs.attack.Predictions;
 import io.adversarialprune.udfs.exec.Batch;
-import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.Network;
 import java.io.IOException;
 import java.util.Arrays;
 import org.apache.hadoop.conf.Configuration;
@@ -29,7 +29,7 @@ final class BaselineJudge {
       String sweep,
       String runId,
       Unit unit,
-      Classifier source,
+      Network source,
       Batch shard,
       int batchSize,
       Configuration conf)

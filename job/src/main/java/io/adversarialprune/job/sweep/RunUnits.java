@@ -20,6 +20,7 @@ import io.adversarialprune.udfs.exec.UnitExecutor;
 import io.adversarialprune.udfs.exec.UnitResult;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
+import io.adversarialprune.udfs.model.Network;
 import io.adversarialprune.udfs.model.Probes;
 import io.adversarialprune.udfs.prune.ActivationClamp;
 import io.adversarialprune.udfs.prune.PruneReport;
@@ -50,8 +51,8 @@ import org.apache.spark.resource.ResourceInformation;
  * when the (prune spec, seed) changes. A slot whose prune or attack failed is discarded.
  *
  * <p>A config with a feature-map clamp (grid kind A) is calibrated in the prune stage, on the
- * calibration images (decoded once per JVM like a shard), and its slot's classifier stays clamped
- * while the config's units run; each unit sets the clamp's gradient its attack asks for ({@link
+ * calibration images (decoded once per JVM like a shard), and its units attack the slot's clamped
+ * classifier ({@link ModelSlot#network}) with the gradient their attack asks for ({@link
  * NamedAttack#clampGradient()}). The engine check then runs once more per clamp, through it.
  *
  * <p>Fields are serializable values and a broadcast only; heavy state lives in the JVM's {@link
@@ -142,20 +143,20 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     setThreads(cfg);
     Batch shard = images(cfg, unit.idFrom(), unit.idTo());
     ModelSlot slot = lease.slot();
-    Classifier source = slot.classifier();
     // Before this slot attacks anything: its gradients, checked where they are computed.
     List<EngineCheckRecord> checks =
         new ArrayList<>(
             ExecutorChecks.ensure(cfg, slot, shard, appId + "/" + runId, executorId(), HOST));
     PruneReport report;
+    Network source;
     UnitResult result;
     try {
       report = slot.prune(unit.config().prune(), unit.seed(), calibration(cfg, unit));
-      if (source.clampBounds() != null) {
+      if (slot.clampBounds() != null) {
         checks.addAll(
             ExecutorChecks.ensure(cfg, slot, shard, appId + "/" + runId, executorId(), HOST));
-        slot.clampGradient(unit.attack().clampGradient());
       }
+      source = slot.network(unit.attack().clampGradient());
       result = attack(cfg, unit, source, shard, cfg.anatomy() ? slot.probes() : null);
     } catch (RuntimeException | Error e) {
       lease.discard();
@@ -214,7 +215,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
    * anatomy on {@code source}'s probes when they are given.
    */
   private static UnitResult attack(
-      SweepConfig cfg, Unit unit, Classifier source, Batch shard, Probes anatomy) {
+      SweepConfig cfg, Unit unit, Network source, Batch shard, Probes anatomy) {
     TransferTarget t = unit.config().target();
     if (t == null) {
       return UnitExecutor.run(

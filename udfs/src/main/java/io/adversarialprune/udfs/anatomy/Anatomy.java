@@ -28,11 +28,10 @@ public final class Anatomy {
 
   /**
    * Runs {@code features} on the clean and the adversarial batch and reduces each layer to its
-   * {@link LayerStats}, in {@link Probes#names()} order. With a feature-map clamp in force on the
-   * classifier, the passes are the clamped network's ({@link Probes#featuresAsRun}): each layer's
-   * output after its clamp, what the attacked model computes. Grad mode is off for the passes (and
-   * restored); the activations live in one sub-manager of the classifier's, closed on return, and
-   * are copied to the heap one layer at a time.
+   * {@link LayerStats}, in {@link Probes#names()} order: the layers of the network the probes see
+   * ({@link Probes#features}), what the attacked model computes. Grad mode is off for the passes
+   * (and restored); the activations live in one sub-manager of the classifier's, closed on return,
+   * and are copied to the heap one layer at a time.
    *
    * @param probes the model's probes
    * @param clean clean pixels, NCHW in [0, 1], a whole number of images
@@ -73,8 +72,8 @@ public final class Anatomy {
     JniUtils.setGradMode(false);
     try (NDManager scope = probes.classifier().manager().newSubManager()) {
       Shape batch = new Shape(shape.batchShape(n));
-      NDList a = probes.featuresAsRun(scope.create(clean, batch));
-      NDList b = probes.featuresAsRun(scope.create(adv, batch));
+      NDList a = probes.features(scope.create(clean, batch));
+      NDList b = probes.features(scope.create(adv, batch));
       List<LayerStats> out = new ArrayList<>(a.size());
       float[] cleanLogits = null;
       float[] advLogits = null;

@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.Network;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,7 +23,7 @@ import java.util.List;
  * <p>Autograd and native memory as {@link PgdAttack}: a fresh leaf per pass, grad mode on the
  * calling thread only, no {@code GradientCollector}; one sub-manager per restart and one per step;
  * results leave as Java arrays. Immutable; thread-safe as long as each thread uses its own {@link
- * Classifier}.
+ * Network}.
  */
 public final class ApgdAttack implements Attack {
 
@@ -71,7 +71,7 @@ public final class ApgdAttack implements Attack {
   }
 
   @Override
-  public float[] perturb(Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
+  public float[] perturb(Network source, long seed, long[] ids, int[] labels, float[] pixels) {
     AttackSupport.checkDifferentiable(source, "APGD");
     String problem = spec.modelProblem(source.classes());
     if (problem != null) {
@@ -117,8 +117,7 @@ public final class ApgdAttack implements Attack {
    * This attack's loss (on {@code targets} for the targeted loss, else null) and the predictions on
    * {@code pixels}, one forward pass.
    */
-  private AttackSupport.Scores score(
-      Classifier source, int[] labels, int[] targets, float[] pixels) {
+  private AttackSupport.Scores score(Network source, int[] labels, int[] targets, float[] pixels) {
     try (NDManager scope = source.manager().newSubManager()) {
       NDArray x = scope.create(pixels, new Shape(source.inputShape().batchShape(labels.length)));
       Gradients.Evaluation at =
@@ -136,7 +135,7 @@ public final class ApgdAttack implements Attack {
    * Each sample's {@code targets} target classes: the classes other than its label in descending
    * order of its clean logits, the lower class first on ties (one forward pass on the batch).
    */
-  private int[][] targetClasses(Classifier source, int[] labels, float[] pixels) {
+  private int[][] targetClasses(Network source, int[] labels, float[] pixels) {
     float[] logits;
     try (NDManager scope = source.manager().newSubManager()) {
       NDArray x = scope.create(pixels, new Shape(source.inputShape().batchShape(labels.length)));
@@ -159,7 +158,7 @@ public final class ApgdAttack implements Attack {
    * iterates at once, without copying the state.
    */
   private float[] run(
-      Classifier source, int[] labels, int[] targets, float[] clean, float[] start, int live) {
+      Network source, int[] labels, int[] targets, float[] clean, float[] start, int live) {
     InputShape shape = source.inputShape();
     int per = shape.pixels();
     int n = labels.length;
@@ -252,7 +251,7 @@ public final class ApgdAttack implements Attack {
    * lastCheckpoint}), the step size check. New arrays are attached to {@code state}.
    */
   private void step(
-      Classifier source,
+      Network source,
       State s,
       Tensors t,
       NDManager state,
@@ -363,7 +362,7 @@ public final class ApgdAttack implements Attack {
   }
 
   /** A forward (and backward, if {@code gradient}) pass at {@code leaf}, a fresh array. */
-  private Gradients.Evaluation pass(Classifier source, NDArray leaf, Tensors t, boolean gradient) {
+  private Gradients.Evaluation pass(Network source, NDArray leaf, Tensors t, boolean gradient) {
     return gradient
         ? Gradients.lossGradient(source, leaf, t.y, t.target, loss)
         : Gradients.loss(source, leaf, t.y, t.target, loss);

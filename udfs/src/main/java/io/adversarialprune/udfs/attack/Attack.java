@@ -1,16 +1,16 @@
 package io.adversarialprune.udfs.attack;
 
 import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.Network;
 
 /**
  * The executor-side algorithm of one attack, made by {@link AttackSpec#attack()}.
  *
  * <p>Implementations are immutable and thread-safe as long as each thread uses its own {@link
- * Classifier}. All randomness is drawn per {@code (seed, sample id[, restart])} ({@link
- * SampleNoise}), so a sample's result does not depend on the batch it is in. Native memory is
- * scoped inside the call: one sub-manager of the source's manager per call (or restart) and one per
- * step; nothing is left on the classifier's manager. The calling thread's grad mode is restored on
- * return.
+ * Network}. All randomness is drawn per {@code (seed, sample id[, restart])} ({@link SampleNoise}),
+ * so a sample's result does not depend on the batch it is in. Native memory is scoped inside the
+ * call: one sub-manager of the source's manager per call (or restart) and one per step; nothing is
+ * left on the classifier's manager. The calling thread's grad mode is restored on return.
  */
 public interface Attack {
 
@@ -27,7 +27,7 @@ public interface Attack {
    * @throws IllegalArgumentException when the arrays do not fit each other or the model, or the
    *     model was loaded for inference
    */
-  float[] perturb(Classifier source, long seed, long[] ids, int[] labels, float[] pixels);
+  float[] perturb(Network source, long seed, long[] ids, int[] labels, float[] pixels);
 
   /**
    * As {@link #perturb}, and per sample which part of the attack broke it, where the attack is made
@@ -35,7 +35,7 @@ public interface Attack {
    * perturbation found, where the attack minimizes it ({@link FabT}); the default has neither.
    */
   default Traced perturbTraced(
-      Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
+      Network source, long seed, long[] ids, int[] labels, float[] pixels) {
     return new Traced(perturb(source, seed, ids, labels, pixels), null, null);
   }
 
@@ -45,11 +45,10 @@ public interface Attack {
    */
   interface Tracing extends Attack {
     @Override
-    Traced perturbTraced(Classifier source, long seed, long[] ids, int[] labels, float[] pixels);
+    Traced perturbTraced(Network source, long seed, long[] ids, int[] labels, float[] pixels);
 
     @Override
-    default float[] perturb(
-        Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
+    default float[] perturb(Network source, long seed, long[] ids, int[] labels, float[] pixels) {
       return perturbTraced(source, seed, ids, labels, pixels).images();
     }
   }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.Network;
 import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 
@@ -17,7 +18,7 @@ final class AttackSupport {
   private AttackSupport() {}
 
   /** Throws unless {@code source} gives input gradients. */
-  static void checkDifferentiable(Classifier source, String attack) {
+  static void checkDifferentiable(Network source, String attack) {
     if (source.mode() != Classifier.Mode.DIFFERENTIABLE) {
       throw new IllegalArgumentException(
           attack

@@ -1,6 +1,6 @@
 package io.adversarialprune.udfs.attack;
 
-import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.Network;
 import java.util.List;
 
 /**
@@ -21,8 +21,8 @@ import java.util.List;
  * broken by a member before FAB-T so carries that member's distance, at most {@code eps} but not
  * minimized (FAB-T never attacks it): its true minimal distance may be smaller.
  *
- * <p>Immutable; thread-safe as long as each thread uses its own {@link Classifier}. Native memory
- * as the members' and {@link Predictions}'.
+ * <p>Immutable; thread-safe as long as each thread uses its own {@link Network}. Native memory as
+ * the members' and {@link Predictions}'.
  */
 public final class CascadeAttack implements Attack.Tracing {
 
@@ -34,8 +34,7 @@ public final class CascadeAttack implements Attack.Tracing {
   }
 
   @Override
-  public Traced perturbTraced(
-      Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
+  public Traced perturbTraced(Network source, long seed, long[] ids, int[] labels, float[] pixels) {
     int n = AttackSupport.checkBatch(source.inputShape(), ids, labels, pixels);
     int per = source.inputShape().pixels();
     float[] out = pixels.clone();

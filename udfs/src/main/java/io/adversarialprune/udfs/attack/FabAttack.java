@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.Network;
 import java.util.Arrays;
 
 /**
@@ -46,7 +46,7 @@ import java.util.Arrays;
  *
  * <p>Autograd and native memory as {@link ApgdAttack}: a fresh leaf per pass, grad mode on the
  * calling thread only, no {@code GradientCollector}; one sub-manager per pass; everything else is
- * Java arrays. Immutable; thread-safe as long as each thread uses its own {@link Classifier}.
+ * Java arrays. Immutable; thread-safe as long as each thread uses its own {@link Network}.
  */
 public final class FabAttack implements Attack.Tracing {
 
@@ -57,8 +57,7 @@ public final class FabAttack implements Attack.Tracing {
   }
 
   @Override
-  public Traced perturbTraced(
-      Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
+  public Traced perturbTraced(Network source, long seed, long[] ids, int[] labels, float[] pixels) {
     AttackSupport.checkDifferentiable(source, "FAB-T");
     String problem = spec.modelProblem(source.classes());
     if (problem != null) {
@@ -147,7 +146,7 @@ public final class FabAttack implements Attack.Tracing {
    * One run of FAB on packed rows from {@code x1} (overwritten): {@code steps} iterations of the
    * projection step and the backward step.
    */
-  private Found run(Classifier source, int[] labels, int[] targets, float[] clean, float[] x1) {
+  private Found run(Network source, int[] labels, int[] targets, float[] clean, float[] x1) {
     InputShape shape = source.inputShape();
     int per = shape.pixels();
     int m = labels.length;
@@ -220,7 +219,7 @@ public final class FabAttack implements Attack.Tracing {
   }
 
   /** The clean logits, one forward pass (grad mode off). */
-  private static float[] logits(Classifier source, int[] labels, float[] pixels, int n) {
+  private static float[] logits(Network source, int[] labels, float[] pixels, int n) {
     try (NDManager scope = source.manager().newSubManager()) {
       NDArray x = scope.create(pixels, new Shape(source.inputShape().batchShape(n)));
       return Gradients.loss(source, x, AttackSupport.labels(scope, labels), null, Losses.Loss.CE)
@@ -241,8 +240,7 @@ public final class FabAttack implements Attack.Tracing {
   }
 
   /** The predicted classes of {@code images}, one forward pass (grad mode off). */
-  private static long[] predictions(
-      Classifier source, int[] labels, int[] targets, float[] images) {
+  private static long[] predictions(Network source, int[] labels, int[] targets, float[] images) {
     try (NDManager scope = source.manager().newSubManager()) {
       NDArray x = scope.create(images, new Shape(source.inputShape().batchShape(labels.length)));
       return Gradients.loss(

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.Network;
 
 /**
  * The input gradient of the attack loss, computed the one way every attack and the engine check
@@ -68,7 +69,7 @@ public final class Gradients {
    * @param leaf pixels {@code [N, C, H, W]} in [0, 1]
    * @param labels int64 labels {@code [N]}
    */
-  public static NDArray inputGradient(Classifier source, NDArray leaf, NDArray labels) {
+  public static NDArray inputGradient(Network source, NDArray leaf, NDArray labels) {
     return lossGradient(source, leaf, labels, Losses.Loss.CE).gradient();
   }
 
@@ -77,17 +78,16 @@ public final class Gradients {
    * per-sample losses and the logits of the same forward pass (what the attacks need for best-point
    * tracking and early stopping at no extra pass). Same contract as {@link #inputGradient}.
    */
-  static Evaluation lossGradient(
-      Classifier source, NDArray leaf, NDArray labels, Losses.Loss loss) {
+  static Evaluation lossGradient(Network source, NDArray leaf, NDArray labels, Losses.Loss loss) {
     return lossGradient(source, leaf, labels, null, loss);
   }
 
   /**
-   * As {@link #lossGradient(Classifier, NDArray, NDArray, Losses.Loss)}, for a loss that takes
-   * target classes ({@code targets}, int64 {@code [N]}; {@code null} for the others).
+   * As {@link #lossGradient(Network, NDArray, NDArray, Losses.Loss)}, for a loss that takes target
+   * classes ({@code targets}, int64 {@code [N]}; {@code null} for the others).
    */
   static Evaluation lossGradient(
-      Classifier source, NDArray leaf, NDArray labels, NDArray targets, Losses.Loss loss) {
+      Network source, NDArray leaf, NDArray labels, NDArray targets, Losses.Loss loss) {
     long start = System.nanoTime();
     leaf.setRequiresGradient(true);
     JniUtils.setGradMode(true);
@@ -114,7 +114,7 @@ public final class Gradients {
    * off.
    */
   static Evaluation loss(
-      Classifier source, NDArray x, NDArray labels, NDArray targets, Losses.Loss loss) {
+      Network source, NDArray x, NDArray labels, NDArray targets, Losses.Loss loss) {
     long start = System.nanoTime();
     JniUtils.setGradMode(false);
     NDArray logits = source.logits(x);

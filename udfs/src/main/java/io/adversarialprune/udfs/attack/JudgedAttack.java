@@ -8,6 +8,7 @@ import io.adversarialprune.udfs.anatomy.LayerStats;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.Network;
 import io.adversarialprune.udfs.model.Probes;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +43,7 @@ public final class JudgedAttack {
    * Attacks one batch and returns one outcome per sample, in batch order; also copies the batch's
    * adversarial images into {@code adversarialOut} from {@code offset} on, when it is not null, and
    * measures the source's layer anatomy on the batch when {@code anatomy} (its probes) is given.
-   * White-box on a source without a feature-map clamp, the predictions come from the anatomy
+   * White-box on the plain classifier the probes belong to, the predictions come from the anatomy
    * passes' logits, which equal the forward pass's bit for bit, instead of two more forward passes.
    *
    * @param source the differentiable model the adversarial images are crafted on
@@ -56,8 +57,8 @@ public final class JudgedAttack {
    * @param anatomy the source's probes, or null for no anatomy
    */
   public Judged run(
-      Classifier source,
-      Classifier target,
+      Network source,
+      Network target,
       long seed,
       long[] ids,
       int[] labels,
@@ -65,7 +66,7 @@ public final class JudgedAttack {
       float[] adversarialOut,
       int offset,
       Probes anatomy) {
-    Classifier judge = target == null ? source : target;
+    Network judge = target == null ? source : target;
     InputShape shape = source.inputShape();
     if (!judge.inputShape().equals(shape)) {
       throw new IllegalArgumentException(
@@ -100,7 +101,7 @@ public final class JudgedAttack {
     if (anatomy != null) {
       Anatomy.Measured m = Anatomy.measureWithLogits(anatomy, pixels, adv, Anatomy.TOLERANCE);
       layers = m.layers();
-      if (target == null && source.clampBounds() == null && m.cleanLogits() != null) {
+      if (target == null && source == anatomy.classifier() && m.cleanLogits() != null) {
         clean = fromLogits(source, m.cleanLogits(), labels);
         attacked = fromLogits(source, m.advLogits(), labels);
       }
@@ -136,7 +137,7 @@ public final class JudgedAttack {
   }
 
   /** {@link Predictions#of(NDArray, int[])} of logits read back from the engine. */
-  private static Predictions fromLogits(Classifier model, float[] logits, int[] labels) {
+  private static Predictions fromLogits(Network model, float[] logits, int[] labels) {
     try (NDManager scope = model.manager().newSubManager()) {
       return Predictions.of(
           scope.create(logits, new Shape(labels.length, logits.length / labels.length)), labels);

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.Network;
 import java.util.Arrays;
 
 /**
@@ -28,7 +28,7 @@ import java.util.Arrays;
  * Native memory: one sub-manager of the source's manager per restart and one of that per step;
  * results leave as Java arrays.
  *
- * <p>Immutable; thread-safe as long as each thread uses its own {@link Classifier}. The calling
+ * <p>Immutable; thread-safe as long as each thread uses its own {@link Network}. The calling
  * thread's grad mode is restored on return.
  */
 public final class PgdAttack implements Attack {
@@ -45,7 +45,7 @@ public final class PgdAttack implements Attack {
   }
 
   @Override
-  public float[] perturb(Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
+  public float[] perturb(Network source, long seed, long[] ids, int[] labels, float[] pixels) {
     AttackSupport.checkDifferentiable(source, "PGD");
     InputShape shape = source.inputShape();
     AttackSupport.checkBatch(shape, ids, labels, pixels);
@@ -84,7 +84,7 @@ public final class PgdAttack implements Attack {
    * One restart: {@code steps} steps from {@code start}; rounded if so configured. Rows from {@code
    * live} on are filler ({@link AttackSupport#restartRows}).
    */
-  private float[] descend(Classifier source, int[] labels, float[] clean, float[] start, int live) {
+  private float[] descend(Network source, int[] labels, float[] clean, float[] start, int live) {
     InputShape shape = source.inputShape();
     int per = shape.pixels();
     float[] out = new float[clean.length];

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.Network;
 import java.util.Arrays;
 
 /**
@@ -23,7 +23,7 @@ public record Predictions(float[] logits, int[] predictions, float[] losses) {
    * Runs {@code model} on {@code pixels} (NCHW, [0, 1], {@code model.inputShape()}) with grad mode
    * off on the calling thread (restored on return); native memory is freed before returning.
    */
-  public static Predictions of(Classifier model, int[] labels, float[] pixels) {
+  public static Predictions of(Network model, int[] labels, float[] pixels) {
     InputShape shape = model.inputShape();
     int n = labels.length;
     long[] ids = new long[n];

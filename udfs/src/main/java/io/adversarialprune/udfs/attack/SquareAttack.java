@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.Network;
 import java.util.SplittableRandom;
 
 /**
@@ -20,7 +21,7 @@ import java.util.SplittableRandom;
  * classifier: no gradient is ever asked for. Native memory: one sub-manager per query, freed before
  * the next; everything else is Java arrays. Grad mode is off during the queries and the calling
  * thread's setting is restored. Immutable; thread-safe as long as each thread uses its own {@link
- * Classifier}.
+ * Network}.
  */
 public final class SquareAttack implements Attack {
 
@@ -31,7 +32,7 @@ public final class SquareAttack implements Attack {
   }
 
   @Override
-  public float[] perturb(Classifier source, long seed, long[] ids, int[] labels, float[] pixels) {
+  public float[] perturb(Network source, long seed, long[] ids, int[] labels, float[] pixels) {
     InputShape shape = source.inputShape();
     String problem = spec.shapeProblem(shape);
     if (problem != null) {
@@ -56,7 +57,7 @@ public final class SquareAttack implements Attack {
   }
 
   /** Restarts are ranked by the negative margin: misclassified first, else the smallest margin. */
-  private static AttackSupport.Scores score(Classifier source, int[] labels, float[] images) {
+  private static AttackSupport.Scores score(Network source, int[] labels, float[] images) {
     Margins m = query(source, labels, images, labels.length);
     long[] predictions = new long[labels.length];
     float[] losses = new float[labels.length];
@@ -75,7 +76,7 @@ public final class SquareAttack implements Attack {
    * margin {@code z_y - max_{i != y} z_i} in float and the arg-max (the lowest class on ties, as
    * {@code torch.argmax}).
    */
-  private static Margins query(Classifier source, int[] labels, float[] images, int rows) {
+  private static Margins query(Network source, int[] labels, float[] images, int rows) {
     int classes = source.classes();
     float[] logits;
     try (NDManager scope = source.manager().newSubManager()) {
@@ -225,7 +226,7 @@ public final class SquareAttack implements Attack {
 
   /** One restart of the random search on one batch. Not thread-safe; used once. */
   private final class Search {
-    private final Classifier source;
+    private final Network source;
     private final InputShape shape;
     private final int[] labels;
     private final float[] clean;
@@ -241,13 +242,7 @@ public final class SquareAttack implements Attack {
     private final float[] upper;
 
     Search(
-        Classifier source,
-        long seed,
-        long[] ids,
-        int restart,
-        int[] labels,
-        float[] clean,
-        int live) {
+        Network source, long seed, long[] ids, int restart, int[] labels, float[] clean, int live) {
       this.source = source;
       this.shape = source.inputShape();
       this.labels = labels;

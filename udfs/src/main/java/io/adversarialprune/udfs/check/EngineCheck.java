@@ -8,6 +8,7 @@ import io.adversarialprune.udfs.attack.Gradients;
 import io.adversarialprune.udfs.config.ConfigProblems;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.InputShape;
+import io.adversarialprune.udfs.model.Network;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -24,8 +25,8 @@ import java.util.stream.IntStream;
  * kernel alone. How each figure is computed and judged: docs/ENGINE-CHECK.md.
  *
  * <p>Native memory: one sub-manager of the classifier's manager per call. Not thread-safe with
- * respect to the classifier (like every user of a {@link Classifier}); the calling thread's grad
- * mode is restored.
+ * respect to the classifier (like every user of a {@link Network}); the calling thread's grad mode
+ * is restored.
  */
 public final class EngineCheck {
 
@@ -163,7 +164,7 @@ public final class EngineCheck {
    * @param labels labels in {@code [0, model.classes())}
    * @param pixels NCHW pixels in [0, 1], {@code labels.length} images of the model's input shape
    */
-  public Report run(Classifier model, long seed, int[] labels, float[] pixels) {
+  public Report run(Network model, long seed, int[] labels, float[] pixels) {
     if (model.mode() != Classifier.Mode.DIFFERENTIABLE) {
       throw new IllegalArgumentException(
           "the engine check needs input gradients, but " + model.file() + " is inference-only");
@@ -264,7 +265,7 @@ public final class EngineCheck {
    * @param labels labels in {@code [0, model.classes())}
    * @param pixels NCHW pixels in [0, 1], {@code labels.length} images of the model's input shape
    */
-  public Report runForward(Classifier model, long seed, int[] labels, float[] pixels) {
+  public Report runForward(Network model, long seed, int[] labels, float[] pixels) {
     InputShape shape = model.inputShape();
     int n = labels.length;
     checkBatch(n, shape.pixels(), pixels);
@@ -346,7 +347,7 @@ public final class EngineCheck {
    * How far {@code logits} (of {@code x}, in the model's own layout) move when the forward pass is
    * repeated and when it runs in the other memory layout: the larger relative difference.
    */
-  private static double logitsError(Classifier model, NDArray x, float[] logits) {
+  private static double logitsError(Network model, NDArray x, float[] logits) {
     return Math.max(
         relativeDifference(logits, model.logits(x).toFloatArray()),
         relativeDifference(logits, model.logits(x, model.memoryFormat().other()).toFloatArray()));
@@ -354,7 +355,7 @@ public final class EngineCheck {
 
   /** Per-point cross entropy, in double from the float logits, in chunks of the batch size. */
   private static double[] losses(
-      Classifier model,
+      Network model,
       NDManager scope,
       float[] points,
       int[] chosen,

@@ -1,53 +1,97 @@
 package io.adversarialprune.udfs.exec;
 
+import io.adversarialprune.udfs.model.ClampBounds;
 import io.adversarialprune.udfs.model.ClampGradient;
+import io.adversarialprune.udfs.model.ClampedClassifier;
 import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.Network;
 import io.adversarialprune.udfs.model.Probes;
 import io.adversarialprune.udfs.prune.ActivationClamp;
 import io.adversarialprune.udfs.prune.PruneReport;
 import io.adversarialprune.udfs.prune.PruneSpec;
+import io.adversarialprune.udfs.prune.PruneType;
 import io.adversarialprune.udfs.prune.WeightPruner;
+import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * One pooled model and what belongs to it alone: its classifier, the {@link WeightPruner} that
  * holds a copy of its original weights (made on the first prune, kept for the slot's life), which
- * prune its weights (and its feature-map clamp, {@link ActivationClamp}) carry now, and which
- * engine checks it has passed.
+ * prune its weights carry now and, when that prune clamps feature maps ({@link PruneType#A}), the
+ * {@link ClampedClassifier} around the classifier that its units attack ({@link #network}), and
+ * which engine checks it has passed.
  *
  * <p>Lifecycle: made and owned by a {@link ModelPool}; lent by {@link ModelPool#borrow} for one
- * task at a time. A slot goes back to the pool only with its original weights (the lease restores
- * them); a slot whose weights may still be pruned is closed instead, and with it go its pruner and
- * its checks: nothing about a classifier outlives it.
+ * task at a time. A slot goes back to the pool only with its original weights and no clamp (the
+ * lease restores them); a slot whose weights may still be pruned is closed instead, and with it go
+ * its pruner, its clamped classifiers and its checks: nothing about a classifier outlives it.
  *
  * <p>Thread-safety: not thread-safe; used by one borrowing thread at a time.
  */
 public final class ModelSlot implements AutoCloseable {
   private final Classifier classifier;
   private final Set<String> passedChecks = new HashSet<>();
+  private final Map<ClampGradient, ClampedClassifier> clamped = new EnumMap<>(ClampGradient.class);
   private WeightPruner pruner;
   private Probes probes;
   private PruneSpec prunedSpec;
   private long prunedSeed;
   private ActivationClamp.Calibration prunedCalibration;
+  private ClampBounds clampBounds;
   private PruneReport report;
 
   ModelSlot(Classifier classifier) {
     this.classifier = classifier;
   }
 
-  /** The slot's classifier, with whatever prune {@link #prune} last applied. */
+  /**
+   * The slot's classifier, with whatever weights {@link #prune} last left it, and never clamped:
+   * the network units attack is {@link #network}.
+   */
   public Classifier classifier() {
     return classifier;
   }
 
   /**
-   * The classifier's probes ({@link Probes#of}), read on first use.
+   * The network the units of the current prune attack: the classifier, or, when the prune clamps
+   * feature maps, the {@link ClampedClassifier} around it with the attack's {@code gradient}
+   * through the clamps (made on first use, owned by the slot until the next prune). {@code
+   * gradient} does not matter without a clamp.
+   */
+  public Network network(ClampGradient gradient) {
+    if (clampBounds == null) {
+      return classifier;
+    }
+    ClampedClassifier c = clamped.get(gradient);
+    if (c == null) {
+      c = ClampedClassifier.of(plainProbes(), clampBounds, gradient);
+      clamped.put(gradient, c);
+    }
+    return c;
+  }
+
+  /** The bounds of the current prune's feature-map clamp, or null when it has none. */
+  public ClampBounds clampBounds() {
+    return clampBounds;
+  }
+
+  /**
+   * The probes of {@link #network}: the classifier's ({@link Probes#of}, read on first use), or,
+   * under a feature-map clamp, the clamped network's ({@link ClampedClassifier#probes()}).
    *
    * @throws IllegalStateException when its model file was not exported with probes
    */
   public Probes probes() {
+    if (clampBounds != null) {
+      // The clamped pass's activations do not depend on the gradient.
+      return clamped.get(ClampGradient.EXACT).probes();
+    }
+    return plainProbes();
+  }
+
+  private Probes plainProbes() {
     if (probes == null) {
       probes = Probes.of(classifier);
     }
@@ -65,10 +109,9 @@ public final class ModelSlot implements AutoCloseable {
   /**
    * Prunes the weights by {@code spec} for {@code seed}, from the originals, and then, when the
    * spec has a feature-map clamp ({@code A}), calibrates it on {@code calibration} on the pruned
-   * model and clamps the classifier with it ({@link ClampGradient#EXACT}; see {@link
-   * #clampGradient}); without A the classifier is left unclamped. A no-op returning the same report
-   * when the slot already carries exactly that prune (an equal calibration: the same pixel array,
-   * layers and batch size).
+   * model: {@link #network} is then the clamped classifier with those bounds; without A it is the
+   * classifier. A no-op returning the same report when the slot already carries exactly that prune
+   * (an equal calibration: the same pixel array, layers and batch size).
    *
    * @param calibration the clamp's calibration images and layers; needed when the spec has A,
    *     ignored otherwise
@@ -92,32 +135,24 @@ public final class ModelSlot implements AutoCloseable {
     if (pruner == null) {
       pruner = new WeightPruner(classifier.parameters());
     }
-    // Until the clamp is set, the model is in an unknown state: pruned.
+    // Until the clamp is calibrated, the model is in an unknown state: pruned.
     prunedSpec = spec;
     prunedSeed = seed;
     prunedCalibration = calibration;
     report = null;
-    classifier.unclamp();
+    unclamp();
     PruneReport weights = pruner.apply(spec, seed);
     if (multiple == null) {
       report = weights;
       return report;
     }
-    if (probes == null) {
-      probes = Probes.of(classifier);
-    }
-    ActivationClamp.Result clamp = ActivationClamp.calibrate(probes, calibration, multiple);
-    probes.clamp(clamp.bounds(), ClampGradient.EXACT);
+    ActivationClamp.Result clamp = ActivationClamp.calibrate(plainProbes(), calibration, multiple);
+    clamped.put(
+        ClampGradient.EXACT,
+        ClampedClassifier.of(plainProbes(), clamp.bounds(), ClampGradient.EXACT));
+    clampBounds = clamp.bounds();
     report = weights.withClamps(clamp.layers());
     return report;
-  }
-
-  /**
-   * The gradient that attacks get through the feature-map clamp in force (the forward values do not
-   * depend on it); a no-op when the slot's model is not clamped.
-   */
-  public void clampGradient(ClampGradient gradient) {
-    classifier.clampGradient(gradient);
   }
 
   /** Whether the weights may differ from the originals. */
@@ -128,12 +163,21 @@ public final class ModelSlot implements AutoCloseable {
   /** Writes the original weights back and removes any clamp (a no-op when they are original). */
   public void restore() {
     if (pruned()) {
-      classifier.unclamp();
+      unclamp();
       pruner.restore();
       prunedSpec = null;
       prunedCalibration = null;
       report = null;
     }
+  }
+
+  /** Drops the feature-map clamp: closes the clamped classifiers. */
+  private void unclamp() {
+    clampBounds = null;
+    for (ClampedClassifier c : clamped.values()) {
+      c.close();
+    }
+    clamped.clear();
   }
 
   /**
@@ -149,10 +193,11 @@ public final class ModelSlot implements AutoCloseable {
     passedChecks.add(check);
   }
 
-  /** Frees the pruner's copy of the weights and the classifier. */
+  /** Frees the clamped classifiers, the pruner's copy of the weights and the classifier. */
   @Override
   public void close() {
     try {
+      unclamp();
       if (pruner != null) {
         pruner.close();
       }

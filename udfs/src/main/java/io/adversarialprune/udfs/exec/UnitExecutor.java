@@ -7,6 +7,7 @@ import io.adversarialprune.udfs.attack.JudgedAttack;
 import io.adversarialprune.udfs.metrics.OutcomeCounts;
 import io.adversarialprune.udfs.metrics.SampleOutcome;
 import io.adversarialprune.udfs.model.Classifier;
+import io.adversarialprune.udfs.model.Network;
 import io.adversarialprune.udfs.model.Probes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,8 +18,9 @@ import java.util.Map;
  * Runs the attack part of one sweep unit (config, attack, seed, shard) on one model slot.
  *
  * <p>Pruning is not done here: the caller prunes the source's {@link Classifier#parameters()}
- * before {@link #run} (e.g. with {@code prune.WeightPruner}) and restores them after, so the time
- * in {@link UnitResult#seconds()} is the attack and evaluation only.
+ * before {@link #run} ({@link ModelSlot#prune}) and restores them after, and hands over the network
+ * that is attacked ({@link ModelSlot#network}), so the time in {@link UnitResult#seconds()} is the
+ * attack and evaluation only.
  *
  * <p>Stateless and thread-safe; each concurrent call needs its own classifiers (see {@link
  * ModelPool}). Native memory is scoped per batch and per step inside the attack, so a call leaves
@@ -31,7 +33,7 @@ public final class UnitExecutor {
   /**
    * Attacks every sample of {@code shard} and judges it on {@code target}.
    *
-   * @param source the (possibly pruned) differentiable model the attack runs on
+   * @param source the (possibly pruned) differentiable network the attack runs on
    * @param target the judged model; {@code null} means {@code source} (white-box)
    * @param seed the unit's seed; with the sample id it fixes each sample's random start
    * @param shard the shard's batches; they are re-split into chunks of {@code batchSize}
@@ -44,8 +46,8 @@ public final class UnitExecutor {
    *     the source model, or {@code batchSize < 1}
    */
   public static UnitResult run(
-      Classifier source,
-      Classifier target,
+      Network source,
+      Network target,
       long seed,
       List<Batch> shard,
       Attack attack,

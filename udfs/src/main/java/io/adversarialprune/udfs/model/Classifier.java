@@ -52,12 +52,8 @@ import java.util.Map;
  * TorchScript, a model that rejects the input shape or one whose output is not {@code [batch,
  * classes]} fails here, with the file named in the message.
  *
- * <p>Feature-map clamp: {@link Probes#clamp} makes every forward pass of {@link #logits} the model
- * file's clamped forward ({@code forward_clamped} or {@code forward_clamped_st}) until {@link
- * #unclamp()}, so that every attack, prediction and engine check that goes through {@link #logits}
- * sees the clamped model, unchanged. The clamp is state of the instance, like pruned weights; its
- * bound arrays live in a sub-manager of {@link #manager()}, freed by {@link #unclamp()} or {@link
- * #close()}.
+ * <p>It is the plain network: a {@link ClampedClassifier} wraps one to run the model file's clamped
+ * forward instead; the classifier itself never changes but for its weights.
  *
  * <p>Lifecycle: the caller that loads a classifier owns it and must {@link #close()} it; closing
  * frees the module, its parameters and everything still attached to {@link #manager()}. Temporary
@@ -68,7 +64,7 @@ import java.util.Map;
  * pruned in place, and the module's train/eval flag is shared state); concurrent work needs one
  * instance per thread, see {@link io.adversarialprune.udfs.exec.ModelPool}.
  */
-public final class Classifier implements AutoCloseable {
+public final class Classifier implements Network, AutoCloseable {
 
   /** How a classifier is loaded and run. */
   public enum Mode {
@@ -91,11 +87,6 @@ public final class Classifier implements AutoCloseable {
   private final int classes;
   private final MemoryFormat memoryFormat;
   private final boolean gpu;
-  private Clamp clamp;
-
-  /** The clamp in force: its bounds, gradient and the bound arrays handed to the method. */
-  private record Clamp(
-      ClampBounds bounds, ClampGradient gradient, NDManager arrays, NDList inputs) {}
 
   private Classifier(
       Path file,
@@ -233,99 +224,16 @@ public final class Classifier implements AutoCloseable {
     }
   }
 
-  /**
-   * Logits {@code [N, classes]} for a pixel batch {@code [N, C, H, W]} in [0, 1]; normalization is
-   * applied here. The result is attached to {@code pixels}' manager. Whether autograd records the
-   * call is up to the calling thread's grad mode (always off in {@link Mode#INFERENCE}).
-   */
+  /** The module's forward; see {@link Network#logits(NDArray)}. */
+  @Override
   public NDArray logits(NDArray pixels) {
     return logits(pixels, memoryFormat);
   }
 
-  /**
-   * As {@link #logits(NDArray)}, but handing the batch to the module in {@code format} instead of
-   * this classifier's own layout: the same function computed by other kernels, which is how the
-   * engine check ({@code udfs.check.EngineCheck}) compares kernels against each other.
-   */
+  /** The module's forward, handed the batch in {@code format}; see {@link Network#logits}. */
+  @Override
   public NDArray logits(NDArray pixels, MemoryFormat format) {
-    NDArray normalized = prepare(pixels, format);
-    if (clamp != null) {
-      return invoke(clamp.gradient().method(), normalized, clamp.inputs()).singletonOrThrow();
-    }
-    return forward(new NDList(normalized)).singletonOrThrow();
-  }
-
-  /**
-   * Clamps every later forward pass of {@link #logits} to {@code bounds}, with {@code gradient};
-   * replaces a clamp in force. Unchecked: {@link Probes#clamp} checks the bounds against the
-   * probes.
-   */
-  void clamp(ClampBounds bounds, ClampGradient gradient) {
-    unclamp();
-    NDManager arrays = model.getNDManager().newSubManager();
-    try {
-      clamp = new Clamp(bounds, gradient, arrays, boundInputs(arrays, bounds));
-    } catch (RuntimeException e) {
-      arrays.close();
-      throw e;
-    }
-  }
-
-  /**
-   * The extra inputs of a clamped forward method ({@link ClampGradient#method()}): every layer's
-   * lower bound, then every upper bound, created in {@code manager}.
-   */
-  static NDList boundInputs(NDManager manager, ClampBounds bounds) {
-    NDList inputs = new NDList(2 * bounds.size());
-    // DJL passes arrays named "<arg>[]" as one List[Tensor] argument, in order.
-    for (int i = 0; i < bounds.size(); i++) {
-      NDArray lower = manager.create(bounds.lower(i));
-      lower.setName("lower[]");
-      inputs.add(lower);
-    }
-    for (int i = 0; i < bounds.size(); i++) {
-      NDArray upper = manager.create(bounds.upper(i));
-      upper.setName("upper[]");
-      inputs.add(upper);
-    }
-    return inputs;
-  }
-
-  /**
-   * Sets the gradient of the clamp in force (the forward values do not depend on it); a no-op
-   * without a clamp.
-   */
-  public void clampGradient(ClampGradient gradient) {
-    if (clamp != null) {
-      clamp = new Clamp(clamp.bounds(), gradient, clamp.arrays(), clamp.inputs());
-    }
-  }
-
-  /** The clamp's bounds in force, or null when the forward pass is the plain one. */
-  public ClampBounds clampBounds() {
-    return clamp == null ? null : clamp.bounds();
-  }
-
-  /**
-   * The clamp in force as a clamped method's extra inputs ({@link #boundInputs}, made once by
-   * {@link #clamp}), or null when the forward pass is the plain one.
-   */
-  NDList clampInputs() {
-    return clamp == null ? null : clamp.inputs();
-  }
-
-  /** The gradient of the clamp in force, or null without a clamp. */
-  public ClampGradient clampGradient() {
-    return clamp == null ? null : clamp.gradient();
-  }
-
-  /** Back to the plain forward pass; frees the clamp's bound arrays. Idempotent. */
-  public void unclamp() {
-    if (clamp != null) {
-      NDManager arrays = clamp.arrays();
-      clamp = null;
-      arrays.close();
-    }
+    return forward(new NDList(prepare(pixels, format))).singletonOrThrow();
   }
 
   /**
@@ -345,7 +253,12 @@ public final class Classifier implements AutoCloseable {
    * are attached to {@code pixels}' manager.
    */
   NDList run(String method, NDArray pixels, NDList extra) {
-    return invoke(method, prepare(pixels, memoryFormat), extra);
+    return run(method, pixels, memoryFormat, extra);
+  }
+
+  /** As {@link #run(String, NDArray, NDList)}, handing the batch over in {@code format}. */
+  NDList run(String method, NDArray pixels, MemoryFormat format, NDList extra) {
+    return invoke(method, prepare(pixels, format), extra);
   }
 
   /** Runs {@code method} on a prepared (normalized, laid out) batch and {@code extra} inputs. */
@@ -471,11 +384,13 @@ public final class Classifier implements AutoCloseable {
   }
 
   /** Number of output classes, found by the load-time probe. */
+  @Override
   public int classes() {
     return classes;
   }
 
   /** The input shape this classifier was loaded (and probed) for. */
+  @Override
   public InputShape inputShape() {
     return inputShape;
   }
@@ -486,21 +401,25 @@ public final class Classifier implements AutoCloseable {
   }
 
   /** The layout batches are handed to the module in (resolved: never {@link MemoryFormat#AUTO}). */
+  @Override
   public MemoryFormat memoryFormat() {
     return memoryFormat;
   }
 
   /** The device the module lives on. */
+  @Override
   public Device device() {
     return model.getNDManager().getDevice();
   }
 
   /** The model file. */
+  @Override
   public Path file() {
     return file;
   }
 
   /** How this classifier was loaded. */
+  @Override
   public Mode mode() {
     return mode;
   }
@@ -519,6 +438,7 @@ public final class Classifier implements AutoCloseable {
    * The model's manager. Use it only as the parent of short-lived sub-managers; everything attached
    * to it lives until {@link #close()}.
    */
+  @Override
   public NDManager manager() {
     return model.getNDManager();
   }
@@ -526,7 +446,6 @@ public final class Classifier implements AutoCloseable {
   /** Frees the module and every array attached to {@link #manager()}. Idempotent. */
   @Override
   public void close() {
-    clamp = null;
     model.close();
   }
 

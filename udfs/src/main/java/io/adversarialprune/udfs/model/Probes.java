@@ -32,14 +32,16 @@ import java.util.Set;
  * </ul>
  *
  * DJL cannot hook into a TorchScript module, so these methods are the only way in; {@link #of}
- * refuses a file without them. Both passes run like {@link Classifier#logits(NDArray)}: the pixels
- * are normalized here, handed over in the classifier's memory format, and the method runs through
- * DJL's {@code Block.forward} (with a {@code "module_method:<name>"} input) so that autograd
- * records it when the calling thread's grad mode is on.
+ * refuses a file without them. The probes of a {@link ClampedClassifier} ({@link
+ * ClampedClassifier#probes()}) see the network it runs: their {@link #features} are the clamped
+ * pass's. Both passes run like {@link Classifier#logits(NDArray)}: the pixels are normalized here,
+ * handed over in the classifier's memory format, and the method runs through DJL's {@code
+ * Block.forward} (with a {@code "module_method:<name>"} input) so that autograd records it when the
+ * calling thread's grad mode is on.
  *
  * <p>Lifecycle and thread-safety: a view of the classifier, which owns everything native; it holds
- * no native memory of its own and needs no closing, but is unusable once the classifier is closed.
- * Not thread-safe, like the classifier.
+ * no native memory of its own and needs no closing, but is unusable once the classifier is closed
+ * (a clamped classifier's probes, once that is closed). Not thread-safe, like the classifier.
  */
 public final class Probes {
 
@@ -55,10 +57,15 @@ public final class Probes {
   private final List<String> names;
   private final List<long[]> shapes;
 
-  private Probes(Classifier classifier, List<String> names, List<long[]> shapes) {
+  /** The bound arrays of the {@link ClampedClassifier} these probes belong to, or null. */
+  private final NDList clampInputs;
+
+  private Probes(
+      Classifier classifier, List<String> names, List<long[]> shapes, NDList clampInputs) {
     this.classifier = classifier;
     this.names = names;
     this.shapes = shapes;
+    this.clampInputs = clampInputs;
   }
 
   /**
@@ -100,7 +107,23 @@ public final class Probes {
     } finally {
       JniUtils.setGradMode(gradMode);
     }
-    return new Probes(classifier, List.copyOf(names), List.copyOf(shapes));
+    return new Probes(classifier, List.copyOf(names), List.copyOf(shapes), null);
+  }
+
+  /**
+   * These probes as the clamped network with bound arrays {@code inputs} ({@link #boundInputs})
+   * runs them: {@link #features} becomes {@code features_clamped}.
+   */
+  Probes clampedBy(NDList inputs) {
+    return new Probes(classifier, names, shapes, inputs);
+  }
+
+  /**
+   * Whether these are a {@link ClampedClassifier}'s probes, whose {@link #features} are the clamped
+   * network's.
+   */
+  public boolean clamped() {
+    return clampInputs != null;
   }
 
   /**
@@ -144,19 +167,23 @@ public final class Probes {
     return n;
   }
 
-  /** The classifier these probes belong to. */
+  /** The (plain) classifier these probes belong to. */
   public Classifier classifier() {
     return classifier;
   }
 
   /**
    * The activations of every probed layer for a pixel batch {@code [N, C, H, W]} in [0, 1]
-   * (normalized here), one array per layer in {@link #names()} order, each {@code [N, ...]}. The
-   * arrays are attached to {@code pixels}' manager; whether autograd records the pass is up to the
-   * calling thread's grad mode.
+   * (normalized here), one array per layer in {@link #names()} order, each {@code [N, ...]}, of the
+   * network these probes see: the plain classifier's, or, for the probes of a {@link
+   * ClampedClassifier}, the clamped network's ({@link #featuresClamped} with its bounds, their
+   * arrays reused). What layer anatomy measures. The arrays are attached to {@code pixels}'
+   * manager; whether autograd records the pass is up to the calling thread's grad mode.
    */
   public NDList features(NDArray pixels) {
-    return features(classifier, names, pixels);
+    return clampInputs == null
+        ? features(classifier, names, pixels)
+        : perProbe(classifier, names, "features_clamped", pixels, clampInputs);
   }
 
   /** The file's {@code features} of {@code pixels}, checked to hold one array per probe name. */
@@ -188,23 +215,7 @@ public final class Probes {
   public NDList featuresClamped(NDArray pixels, ClampBounds bounds) {
     check(bounds);
     return perProbe(
-        classifier,
-        names,
-        "features_clamped",
-        pixels,
-        Classifier.boundInputs(pixels.getManager(), bounds));
-  }
-
-  /**
-   * The activations of the network as the classifier runs it now: {@link #featuresClamped} with the
-   * clamp in force ({@link #clamp}, its bound arrays reused), else {@link #features}. What layer
-   * anatomy measures.
-   */
-  public NDList featuresAsRun(NDArray pixels) {
-    NDList clampInputs = classifier.clampInputs();
-    return clampInputs == null
-        ? features(pixels)
-        : perProbe(classifier, names, "features_clamped", pixels, clampInputs);
+        classifier, names, "features_clamped", pixels, boundInputs(pixels.getManager(), bounds));
   }
 
   /**
@@ -251,27 +262,37 @@ public final class Probes {
    * (normalized here). With the calling thread's grad mode on (a {@link
    * Classifier.Mode#DIFFERENTIABLE} classifier), autograd records the pass, so an attack gets input
    * gradients through the clamps, of the kind {@code gradient} says; the values do not depend on
-   * it. The result and the bound arrays are attached to {@code pixels}' manager.
+   * it. The result and the bound arrays are attached to {@code pixels}' manager. {@link
+   * ClampedClassifier} runs this pass as its forward.
    *
    * @throws IllegalArgumentException when {@code bounds} is not for these probes (its size, or a
    *     per-channel bound's length)
    */
   public NDArray logitsClamped(NDArray pixels, ClampBounds bounds, ClampGradient gradient) {
     check(bounds);
-    NDList extra = Classifier.boundInputs(pixels.getManager(), bounds);
+    NDList extra = boundInputs(pixels.getManager(), bounds);
     return classifier.run(gradient.method(), pixels, extra).singletonOrThrow();
   }
 
   /**
-   * Makes the classifier's every forward pass ({@link Classifier#logits}: the attacks, predictions,
-   * judges and engine checks that go through it) the clamped one, {@link #logitsClamped(NDArray,
-   * ClampBounds, ClampGradient)}, until {@link Classifier#unclamp()}; replaces a clamp in force.
-   *
-   * @throws IllegalArgumentException when {@code bounds} is not for these probes ({@link #check})
+   * The extra inputs of a clamped method ({@link ClampGradient#method()}, {@code
+   * features_clamped}): every layer's lower bound, then every upper bound, created in {@code
+   * manager}.
    */
-  public void clamp(ClampBounds bounds, ClampGradient gradient) {
-    check(bounds);
-    classifier.clamp(bounds, gradient);
+  static NDList boundInputs(NDManager manager, ClampBounds bounds) {
+    NDList inputs = new NDList(2 * bounds.size());
+    // DJL passes arrays named "<arg>[]" as one List[Tensor] argument, in order.
+    for (int i = 0; i < bounds.size(); i++) {
+      NDArray lower = manager.create(bounds.lower(i));
+      lower.setName("lower[]");
+      inputs.add(lower);
+    }
+    for (int i = 0; i < bounds.size(); i++) {
+      NDArray upper = manager.create(bounds.upper(i));
+      upper.setName("upper[]");
+      inputs.add(upper);
+    }
+    return inputs;
   }
 
   /**

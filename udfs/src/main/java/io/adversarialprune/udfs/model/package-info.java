@@ -1,7 +1,8 @@
 /**
- * Models on the executor: {@link io.adversarialprune.udfs.model.Classifier} (TorchScript on a DJL
- * device, eval mode, normalization inside the forward), the probed layers of a model exported with
- * probes ({@link io.adversarialprune.udfs.model.Probes}: activations and the clamped forward pass)
- * and image decoding.
+ * Models on the executor: the {@link io.adversarialprune.udfs.model.Network} that attacks run,
+ * either a {@link io.adversarialprune.udfs.model.Classifier} (TorchScript on a DJL device, eval
+ * mode, normalization inside the forward) or a {@link
+ * io.adversarialprune.udfs.model.ClampedClassifier} around one; the probed layers of a model
+ * exported with probes ({@link io.adversarialprune.udfs.model.Probes}); and image decoding.
  */
 package io.adversarialprune.udfs.model;

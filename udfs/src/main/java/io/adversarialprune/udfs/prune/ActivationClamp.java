@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import io.adversarialprune.udfs.model.ClampBounds;
+import io.adversarialprune.udfs.model.ClampedClassifier;
 import io.adversarialprune.udfs.model.InputShape;
 import io.adversarialprune.udfs.model.Probes;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ import java.util.regex.Pattern;
 /**
  * The feature-map clamp of prune kind {@link PruneType#A}: bounds {@code mean - A*std} and {@code
  * mean + A*std} per channel of each selected probed layer, from the layer's clean activations on
- * calibration images (images that are not attacked), for {@link Probes#clamp}.
+ * calibration images (images that are not attacked), for a {@link ClampedClassifier}.
  *
  * <p>Calibration, exactly: the layers are chosen among the model's probes by {@link #select}. For
  * each, over all calibration images and every position of a channel (dims 0, 2, 3 of {@code [N, C,
@@ -76,7 +77,7 @@ public final class ActivationClamp {
    * A calibrated clamp.
    *
    * @param bounds one pair per probe (infinite for the layers not clamped), for {@link
-   *     Probes#clamp}
+   *     ClampedClassifier#of}
    * @param layers per clamped layer, in network order, its {@code prune_stats} row (see {@link
    *     ParameterStats} for what the fields mean here)
    */
@@ -138,18 +139,18 @@ public final class ActivationClamp {
 
   /**
    * Calibrates a clamp of {@code multiple} standard deviations on {@code calibration}, on the
-   * classifier of {@code probes} as it is now (which must be unclamped: the bounds come from its
-   * plain activations).
+   * classifier of {@code probes} as it is now, through its plain probes (the bounds come from its
+   * unclamped activations).
    *
    * @throws IllegalArgumentException when {@code multiple} is not positive, the images are not a
    *     whole number of the model's, or the layers select no probe
-   * @throws IllegalStateException when the classifier is clamped
+   * @throws IllegalStateException when the probes are a clamped classifier's
    */
   public static Result calibrate(Probes probes, Calibration calibration, double multiple) {
     if (!(multiple > 0) || Double.isInfinite(multiple)) {
       throw new IllegalArgumentException("clamp multiple must be finite and > 0, got " + multiple);
     }
-    if (probes.classifier().clampBounds() != null) {
+    if (probes.clamped()) {
       throw new IllegalStateException("calibrate a clamp on the unclamped model");
     }
     InputShape in = probes.classifier().inputShape();

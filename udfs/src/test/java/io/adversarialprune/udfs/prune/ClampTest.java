@@ -21,8 +21,10 @@ import io.adversarialprune.udfs.exec.ModelPool;
 import io.adversarialprune.udfs.exec.ModelSlot;
 import io.adversarialprune.udfs.model.ClampBounds;
 import io.adversarialprune.udfs.model.ClampGradient;
+import io.adversarialprune.udfs.model.ClampedClassifier;
 import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.MemoryFormat;
+import io.adversarialprune.udfs.model.Network;
 import io.adversarialprune.udfs.model.Probes;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,7 +33,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,11 +62,6 @@ class ClampTest {
   @AfterAll
   static void close() {
     model.close();
-  }
-
-  @AfterEach
-  void unclamp() {
-    model.unclamp();
   }
 
   @ParameterizedTest(name = "calibration {0}")
@@ -132,7 +128,7 @@ class ClampTest {
     assertThat(c.get("sign_margin").getAsDouble()).isGreaterThan(1e-5);
     assertThat(c.get("bound_margin").getAsDouble()).isGreaterThan(1e-5);
     ClampBounds bounds = bounds(FIXTURES.getAsJsonArray("calibrations").get(0).getAsJsonObject());
-    probes.clamp(bounds, straightThrough ? ClampGradient.STRAIGHT_THROUGH : ClampGradient.EXACT);
+    ClampGradient gradient = straightThrough ? ClampGradient.STRAIGHT_THROUGH : ClampGradient.EXACT;
     Pgd pgd =
         new Pgd(
             "linf",
@@ -143,43 +139,49 @@ class ClampTest {
             c.get("restarts").getAsInt(),
             c.get("round").getAsBoolean(),
             c.get("early_stop").getAsBoolean());
-    float[] adv =
-        pgd.attack().perturb(model, c.get("seed").getAsLong(), Fixtures.ids(6), LABELS, X);
-    float[] expected = Fixtures.floats(c.get("adv"));
-    int bad = Fixtures.firstMismatch(adv, expected, 0, 0);
-    assertThat(bad)
-        .as("pixel %d: java %s torch %s", bad, bad < 0 ? 0 : adv[bad], bad < 0 ? 0 : expected[bad])
-        .isEqualTo(-1);
-    // Predictions go through the clamp too (its values do not depend on the gradient).
-    assertThat(Predictions.of(model, LABELS, adv).predictions())
-        .containsExactly(Fixtures.ints(c.get("adv_pred")));
+    try (ClampedClassifier clamped = ClampedClassifier.of(probes, bounds, gradient)) {
+      float[] adv =
+          pgd.attack().perturb(clamped, c.get("seed").getAsLong(), Fixtures.ids(6), LABELS, X);
+      float[] expected = Fixtures.floats(c.get("adv"));
+      int bad = Fixtures.firstMismatch(adv, expected, 0, 0);
+      assertThat(bad)
+          .as(
+              "pixel %d: java %s torch %s",
+              bad, bad < 0 ? 0 : adv[bad], bad < 0 ? 0 : expected[bad])
+          .isEqualTo(-1);
+      // Predictions go through the clamp too (its values do not depend on the gradient).
+      assertThat(Predictions.of(clamped, LABELS, adv).predictions())
+          .containsExactly(Fixtures.ints(c.get("adv_pred")));
+    }
   }
 
   @Test
-  void theClampedForwardIsEveryForwardUntilUnclamped() {
-    float[] plain = logits();
+  void theClampedClassifiersForwardIsTheClampedPassAndTheClassifiersStaysPlain() {
+    float[] plain = logits(model);
     ClampBounds bounds = bounds(FIXTURES.getAsJsonArray("calibrations").get(0).getAsJsonObject());
-    probes.clamp(bounds, ClampGradient.EXACT);
-    float[] clamped = logits();
-    assertThat(clamped).isNotEqualTo(plain);
-    try (NDManager scope = model.manager().newSubManager()) {
-      assertThat(
-              probes.logitsClamped(scope.create(X, new Shape(6, 1, 8, 8)), bounds).toFloatArray())
-          .containsExactly(clamped);
+    float[] clamped;
+    try (ClampedClassifier exact = ClampedClassifier.of(probes, bounds, ClampGradient.EXACT)) {
+      clamped = logits(exact);
+      assertThat(clamped).isNotEqualTo(plain);
+      try (NDManager scope = model.manager().newSubManager()) {
+        assertThat(
+                probes.logitsClamped(scope.create(X, new Shape(6, 1, 8, 8)), bounds).toFloatArray())
+            .containsExactly(clamped);
+      }
+      assertThat(logits(model)).as("the wrapped classifier").containsExactly(plain);
     }
     // The gradient changes nothing forward; the other memory layout gives the same function.
-    model.clampGradient(ClampGradient.STRAIGHT_THROUGH);
-    assertThat(logits()).containsExactly(clamped);
-    try (NDManager scope = model.manager().newSubManager()) {
-      float[] other =
-          model
-              .logits(scope.create(X, new Shape(6, 1, 8, 8)), MemoryFormat.CONTIGUOUS)
-              .toFloatArray();
-      assertThat(Fixtures.firstMismatch(other, clamped, 1e-5, 1e-6)).isEqualTo(-1);
+    try (ClampedClassifier st =
+        ClampedClassifier.of(probes, bounds, ClampGradient.STRAIGHT_THROUGH)) {
+      assertThat(logits(st)).containsExactly(clamped);
+      try (NDManager scope = model.manager().newSubManager()) {
+        float[] other =
+            st.logits(scope.create(X, new Shape(6, 1, 8, 8)), MemoryFormat.CONTIGUOUS)
+                .toFloatArray();
+        assertThat(Fixtures.firstMismatch(other, clamped, 1e-5, 1e-6)).isEqualTo(-1);
+      }
     }
-    model.unclamp();
-    assertThat(model.clampBounds()).isNull();
-    assertThat(logits()).containsExactly(plain);
+    assertThat(logits(model)).containsExactly(plain);
   }
 
   @Test
@@ -214,8 +216,10 @@ class ClampTest {
       assertThat(plain.get(i)).as(layer).isNotEqualTo(expectedClean.get(i));
     }
     // Anatomy of a clamped model measures the clamped network; of the plain one, the plain one.
-    probes.clamp(bounds, ClampGradient.EXACT);
-    List<LayerStats> measured = Anatomy.measure(probes, clean, adv, Anatomy.TOLERANCE);
+    List<LayerStats> measured;
+    try (ClampedClassifier clamped = ClampedClassifier.of(probes, bounds, ClampGradient.EXACT)) {
+      measured = Anatomy.measure(clamped.probes(), clean, adv, Anatomy.TOLERANCE);
+    }
     for (int i = 0; i < probes.size(); i++) {
       LayerStats want =
           LayerStats.of(expectedClean.get(i), expectedAdv.get(i), n, Anatomy.TOLERANCE);
@@ -227,7 +231,6 @@ class ClampTest {
       assertClose(got.relativeL2(), want.relativeL2(), layer + " relative change");
       assertClose(got.maxRatio(), want.maxRatio(), layer + " max ratio");
     }
-    model.unclamp();
     List<LayerStats> unclamped = Anatomy.measure(probes, clean, adv, Anatomy.TOLERANCE);
     assertThat(unclamped.get(probes.indexOf("layer3")).advMean())
         .isNotCloseTo(
@@ -256,19 +259,19 @@ class ClampTest {
           slot.prune(PruneSpec.of(new PruneStep(PruneType.A, 3)), 0, calibration);
       assertThat(clampOnly.changed()).as("A changes no weight").isZero();
       assertThat(clampOnly.clamps()).hasSize(probes.size() - 1);
-      ClampBounds unpruned = slot.classifier().clampBounds();
+      ClampBounds unpruned = slot.clampBounds();
       PruneReport report = slot.prune(composite, 0, calibration);
       assertThat(report.changed()).isPositive();
       assertThat(report.rows()).hasSize(report.parameters().size() + probes.size() - 1);
       assertThat(report.clamps().get(0).name()).isEqualTo("clamp:conv1");
-      assertThat(slot.classifier().clampBounds())
+      assertThat(slot.clampBounds())
           .as("calibrated on the pruned weights")
           .isNotNull()
           .isNotEqualTo(unpruned);
       assertThat(slot.prune(composite, 0, calibration)).isSameAs(report);
       assertThatThrownBy(() -> slot.prune(composite, 0, null)).hasMessageContaining("E=0.05+A=3");
       slot.restore();
-      assertThat(slot.classifier().clampBounds()).isNull();
+      assertThat(slot.clampBounds()).isNull();
     }
   }
 
@@ -280,8 +283,9 @@ class ClampTest {
     // gradient formulas (from its second call on); Classifier turns the optimizer off for clamped
     // calls on CPU. A fresh model, so that these are the method's first calls.
     ClampBounds bounds = bounds(FIXTURES.getAsJsonArray("calibrations").get(1).getAsJsonObject());
-    try (Classifier fresh = Fixtures.loadProbeTiny()) {
-      Probes.of(fresh).clamp(bounds, ClampGradient.EXACT);
+    try (Classifier plain = Fixtures.loadProbeTiny();
+        ClampedClassifier fresh =
+            ClampedClassifier.of(Probes.of(plain), bounds, ClampGradient.EXACT)) {
       float[] expected = Fixtures.inputGradient(fresh, X, LABELS);
       for (int i = 0; i < 2; i++) {
         Fixtures.inputGradient(fresh, X, LABELS);
@@ -346,9 +350,9 @@ class ClampTest {
     return -1;
   }
 
-  private static float[] logits() {
-    try (NDManager scope = model.manager().newSubManager()) {
-      return model.logits(scope.create(X, new Shape(6, 1, 8, 8))).toFloatArray();
+  private static float[] logits(Network network) {
+    try (NDManager scope = network.manager().newSubManager()) {
+      return network.logits(scope.create(X, new Shape(6, 1, 8, 8))).toFloatArray();
     }
   }
 
