@@ -276,6 +276,29 @@ class ClampTest {
   }
 
   @Test
+  void aSlotsUnitsAttackTheClampedClassifierWithTheirGradientAndThePlainOneWithoutA() {
+    ActivationClamp.Calibration calibration = new ActivationClamp.Calibration(CALIBRATION, "", 40);
+    try (ModelPool pool = new ModelPool();
+        ModelPool.Lease lease = pool.borrow(probeTinyKey())) {
+      ModelSlot slot = lease.slot();
+      assertThat(slot.network(ClampGradient.EXACT)).isSameAs(slot.classifier());
+      slot.prune(PruneSpec.of(new PruneStep(PruneType.A, 3)), 0, calibration);
+      Network exact = slot.network(ClampGradient.EXACT);
+      Network straightThrough = slot.network(ClampGradient.STRAIGHT_THROUGH);
+      assertThat(exact).isInstanceOf(ClampedClassifier.class).isNotSameAs(slot.classifier());
+      assertThat(((ClampedClassifier) exact).gradient()).isEqualTo(ClampGradient.EXACT);
+      assertThat(((ClampedClassifier) straightThrough).gradient())
+          .isEqualTo(ClampGradient.STRAIGHT_THROUGH);
+      assertThat(((ClampedClassifier) straightThrough).bounds()).isEqualTo(slot.clampBounds());
+      assertThat(slot.network(ClampGradient.STRAIGHT_THROUGH)).isSameAs(straightThrough);
+      assertThat(slot.probes().clamped()).as("anatomy sees the clamped network").isTrue();
+      slot.prune(PruneSpec.of(new PruneStep(PruneType.E, 0.05)), 0, calibration);
+      assertThat(slot.network(ClampGradient.STRAIGHT_THROUGH)).isSameAs(slot.classifier());
+      assertThat(slot.probes().clamped()).isFalse();
+    }
+  }
+
+  @Test
   void onCpuAClampedStepIsDifferentiatedByAutogradNotByTheJit(@TempDir Path dir)
       throws IOException {
     // With libtorch's graph executor optimizer on, TorchScript's profiling executor groups the
@@ -331,6 +354,16 @@ class ClampTest {
         .asString()
         .contains("matches none");
     assertThat(ActivationClamp.problems(names, "layer3|avgpool", "k")).isEmpty();
+  }
+
+  private static ModelPool.Key probeTinyKey() {
+    return new ModelPool.Key(
+        Fixtures.file("probe-tiny.pt"),
+        Device.cpu(),
+        Fixtures.NORM,
+        Fixtures.SHAPE,
+        Classifier.Mode.DIFFERENTIABLE,
+        MemoryFormat.AUTO);
   }
 
   /** {@link Fixtures#firstMismatch}, with equal infinities (no clamp) equal. */
