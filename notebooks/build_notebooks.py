@@ -47,9 +47,10 @@ def query(name):
 
 RATES = ("clean_acc", "remnant_acc", "pred_change_rate", "strict_asr", "baseline_adv_acc")
 
-def show(df, n=100):
-    """Shows df in full, an undefined rate as n/a: the tables store it as null (nothing to divide
-    by, e.g. strict_asr of a config that classifies no image correctly)."""
+def show(df, n=1000):
+    """Shows df (up to n rows; Spark says when there are more), an undefined rate as n/a: the
+    tables store it as null (nothing to divide by, e.g. strict_asr of a config that classifies no
+    image correctly)."""
     df.select([F.coalesce(F.col(c).cast("string"), F.lit("n/a")).alias(c)
                if c.startswith(RATES) else F.col(c) for c in df.columns]).show(n, truncate=False)'''
 
@@ -108,7 +109,7 @@ def run_query(results, sweep, sql_file):
     sql = (HERE / "sql" / sql_file).read_text().replace("${ap.sweep}", sweep)
     out = subprocess.run(
         # "--": the SQL starts with a comment, which would otherwise read as an option
-        [str(LAUNCHER), "query", "--results", results, "--limit", "100", "--", sql],
+        [str(LAUNCHER), "query", "--results", results, "--limit", "1000", "--", sql],
         check=True, capture_output=True, text=True,
         env=dict(os.environ, SPARK_MASTER="local[2]"))
     return out.stdout

@@ -8,7 +8,7 @@ WITH latest AS (
   ORDER BY started_at DESC, run_id DESC LIMIT 1
 )
 SELECT CASE WHEN m.target IS NOT NULL THEN concat('transfer ', m.target)
-            WHEN m.prune = 'none' THEN 'baseline'
+            WHEN m.prune = 'baseline' THEN 'baseline'
             ELSE concat('prune ', m.prune) END AS model,
        m.attack,
        m.prune_ratio, m.clean_acc, m.remnant_acc, m.pred_change_rate, m.strict_asr,

@@ -1,4 +1,5 @@
--- Clean accuracy, remnant accuracy and strict ASR against the prune value, per prune type, with
+-- Clean accuracy, remnant accuracy and strict ASR against the prune value, per prune type (the
+-- baseline at value 0, where each curve starts), with
 -- the 95% Wilson interval of each (over all images of all seeds), per attack (and worst case).
 WITH latest AS (
   SELECT run_id FROM runs

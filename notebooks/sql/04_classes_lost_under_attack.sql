@@ -11,6 +11,6 @@ SELECT s.attack, s.label,
        avg(CASE WHEN s.clean_pred = s.label THEN 1.0 ELSE 0.0 END)
          - avg(CASE WHEN s.adv_pred = s.label THEN 1.0 ELSE 0.0 END) AS acc_lost
 FROM samples s JOIN latest l ON s.run_id = l.run_id
-WHERE s.sweep = '${ap.sweep}' AND s.prune_type = 'none' AND s.target IS NULL
+WHERE s.sweep = '${ap.sweep}' AND s.prune_type = 'baseline' AND s.target IS NULL
 GROUP BY s.attack, s.label
 ORDER BY acc_lost DESC, s.attack, s.label

@@ -17,5 +17,5 @@ SELECT l.prune, l.target, l.attack, l.layer_order, l.layer,
        l.relative_l2, b.relative_l2 AS baseline_relative_l2,
        l.changed_fraction, l.max_ratio, l.tail_ratio, l.clean_std, l.adv_std
 FROM l LEFT JOIN l b
-  ON b.prune = 'none' AND b.target IS NULL AND b.attack = l.attack AND b.layer = l.layer
+  ON b.prune = 'baseline' AND b.target IS NULL AND b.attack = l.attack AND b.layer = l.layer
 ORDER BY l.config_order, l.attack_order, l.layer_order

@@ -1,5 +1,6 @@
 package io.adversarialprune.job.cli;
 
+import io.adversarialprune.udfs.prune.PruneSpec;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -46,8 +47,8 @@ public final class SummaryTable {
       String model =
           r.<String>getAs("target") != null
               ? "transfer " + r.<String>getAs("target")
-              : "none".equals(r.<String>getAs("prune"))
-                  ? "baseline"
+              : PruneSpec.BASELINE.equals(r.<String>getAs("prune"))
+                  ? PruneSpec.BASELINE
                   : "prune " + r.<String>getAs("prune");
       sb.append(
           String.format(

@@ -45,24 +45,33 @@ public record ConfigEntry(String id, int order, PruneSpec prune, TransferTarget 
     return pruneLabel.replace('=', '_');
   }
 
-  /** The prune spec's label: {@code none}, {@code E=0.01}, {@code E=0.01+R=0.001}. */
+  /** The prune spec's label: {@code baseline}, {@code E=0.01}, {@code E=0.01+R=0.001}. */
   public String pruneLabel() {
     return prune.label();
   }
 
-  /** {@code none}, the single step's type, {@code composite}, or {@code transfer}. */
+  /** {@code baseline}, the single step's type, {@code composite}, or {@code transfer}. */
   public String pruneType() {
     if (target != null) {
       return "transfer";
     }
     List<PruneStep> steps = prune.steps();
-    return steps.isEmpty() ? "none" : steps.size() == 1 ? steps.get(0).type().name() : "composite";
+    return steps.isEmpty()
+        ? PruneSpec.BASELINE
+        : steps.size() == 1 ? steps.get(0).type().name() : "composite";
   }
 
-  /** The value of a single-step spec, else null. */
+  /**
+   * The value of a single-step spec; 0 for the baseline, so that a curve against E's (R's, a torch
+   * kind's amount) value starts at the baseline with no special case; else null (composites,
+   * transfer).
+   */
   public Double pruneValue() {
     List<PruneStep> steps = prune.steps();
-    return target == null && steps.size() == 1 ? steps.get(0).value() : null;
+    if (target != null || steps.size() > 1) {
+      return null;
+    }
+    return steps.isEmpty() ? 0.0 : steps.get(0).value();
   }
 
   /** The transfer target's name, or null for a white-box config. */

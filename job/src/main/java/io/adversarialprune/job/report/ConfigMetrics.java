@@ -2,6 +2,7 @@ package io.adversarialprune.job.report;
 
 import static org.apache.spark.sql.functions.col;
 
+import io.adversarialprune.udfs.prune.PruneSpec;
 import java.util.Comparator;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -118,7 +119,7 @@ public record ConfigMetrics(
     if (target != null) {
       return "transfer " + target;
     }
-    return "none".equals(prune) ? "baseline" : "prune " + prune;
+    return PruneSpec.BASELINE.equals(prune) ? PruneSpec.BASELINE : "prune " + prune;
   }
 
   /**
@@ -177,13 +178,26 @@ public record ConfigMetrics(
         .toList();
   }
 
+  /**
+   * The baseline's name in runs written before it was {@code baseline} everywhere: {@code none} in
+   * {@code config_id}, {@code prune} and {@code prune_type}, with a null {@code prune_value}. Read
+   * as today's, so that the report and {@code compare} match those runs' baseline with a new one.
+   */
+  static final String OLD_BASELINE = "none";
+
+  /** Whether {@code prune} names the baseline, by today's name or by that of earlier runs. */
+  static boolean isBaseline(String prune) {
+    return PruneSpec.BASELINE.equals(prune) || OLD_BASELINE.equals(prune);
+  }
+
   static ConfigMetrics from(Row r) {
+    boolean old = OLD_BASELINE.equals(r.getAs("config_id"));
     return new ConfigMetrics(
-        r.getAs("config_id"),
+        old ? PruneSpec.BASELINE : r.getAs("config_id"),
         r.<Integer>getAs("config_order"),
-        r.getAs("prune"),
-        r.getAs("prune_type"),
-        r.getAs("prune_value"),
+        old ? PruneSpec.BASELINE : r.getAs("prune"),
+        old ? PruneSpec.BASELINE : r.getAs("prune_type"),
+        old ? Double.valueOf(0.0) : r.getAs("prune_value"),
         r.getAs("target"),
         r.getAs("attack"),
         r.getAs("attack_type"),

@@ -4,6 +4,7 @@ import static io.adversarialprune.job.report.HtmlReport.esc;
 import static io.adversarialprune.job.report.HtmlReport.pct;
 
 import io.adversarialprune.job.report.ConfigMetrics.Interval;
+import io.adversarialprune.udfs.prune.PruneSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -76,7 +77,10 @@ final class Verdict {
           judged.stream().filter(m -> m.remnantAcc().value() == best).toList();
       ConfigMetrics top = tops.get(0);
       ConfigMetrics base =
-          judged.stream().filter(m -> "none".equals(m.prune())).findFirst().orElse(null);
+          judged.stream()
+              .filter(m -> PruneSpec.BASELINE.equals(m.prune()))
+              .findFirst()
+              .orElse(null);
       if (tops.size() > 1) {
         // a tie names no winner: say so rather than crown the first in grid order
         h.append(tops.size())

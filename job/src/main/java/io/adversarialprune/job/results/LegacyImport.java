@@ -1,6 +1,7 @@
 package io.adversarialprune.job.results;
 
 import io.adversarialprune.job.UserInputException;
+import io.adversarialprune.udfs.prune.PruneSpec;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +11,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 
 /**
  * Brings runs written in the layout before the catalog ({@code OLD_ROOT/TABLE/SWEEP/RUN_ID/...},
@@ -86,6 +88,7 @@ public final class LegacyImport {
         throw new UserInputException(
             slice + " holds " + stray + " rows of another sweep or run; nothing of it imported");
       }
+      df = baselineRenamed(df);
       catalog.replaceRun(def.name(), sweep, runId, df);
       rows.add(df.count());
       if (def == Tables.RUNS) {
@@ -94,6 +97,35 @@ public final class LegacyImport {
       }
     }
     return new Imported(sweep, runId, status, rows);
+  }
+
+  /**
+   * The baseline by today's name: the old layout's runs called it {@code none} (in {@code
+   * config_id}, {@code prune}, {@code prune_type}), with a null {@code prune_value} where today's
+   * is 0.
+   */
+  static Dataset<Row> baselineRenamed(Dataset<Row> df) {
+    List<String> columns = java.util.Arrays.asList(df.columns());
+    String old = "none";
+    if (columns.contains("prune_value") && columns.contains("prune_type")) {
+      df =
+          df.withColumn(
+              "prune_value",
+              functions
+                  .when(df.col("prune_type").equalTo(old), functions.lit(0.0))
+                  .otherwise(df.col("prune_value")));
+    }
+    for (String c : List.of("config_id", "prune", "prune_type")) {
+      if (columns.contains(c)) {
+        df =
+            df.withColumn(
+                c,
+                functions
+                    .when(df.col(c).equalTo(old), functions.lit(PruneSpec.BASELINE))
+                    .otherwise(df.col(c)));
+      }
+    }
+    return df;
   }
 
   private static List<FileStatus> sorted(FileSystem fs, Path dir) throws IOException {

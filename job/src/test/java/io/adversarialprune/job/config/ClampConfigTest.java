@@ -38,7 +38,7 @@ class ClampConfigTest {
     SweepConfig c = SweepConfig.load(new java.io.File("../conf/clamp.conf"), List.of());
     assertThat(c.grid())
         .extracting(s -> s.label())
-        .containsExactly("none", "A=3", "A=2", "E=0.01+A=3");
+        .containsExactly("baseline", "A=3", "A=2", "E=0.01+A=3");
     assertThat(c.attacks())
         .extracting(NamedAttack::name, NamedAttack::clampGradient)
         .containsExactly(

@@ -17,7 +17,7 @@ class ShippedConfigsTest {
     SweepConfig c = SweepConfig.load(new File(CONF, "default.conf"), List.of());
     assertThat(c.name()).isEqualTo("default");
     assertThat(c.data().limit()).isEqualTo(1000);
-    assertThat(c.grid().get(0).label()).isEqualTo("none");
+    assertThat(c.grid().get(0).label()).isEqualTo("baseline");
     assertThat(labels(c))
         .anyMatch(l -> l.startsWith("E="))
         .anyMatch(l -> l.startsWith("S="))
@@ -29,7 +29,7 @@ class ShippedConfigsTest {
     SweepConfig c = SweepConfig.load(new File(CONF, "seed-table.conf"), List.of());
     assertThat(labels(c))
         .containsExactly(
-            "none",
+            "baseline",
             "E=0.00001",
             "E=0.0001",
             "E=0.001",
@@ -72,7 +72,7 @@ class ShippedConfigsTest {
   void torchPruneSweepsTheTorchKindsUnderTheDefaultsAttack() {
     SweepConfig c = SweepConfig.load(new File(CONF, "torch-prune.conf"), List.of());
     SweepConfig d = SweepConfig.load(new File(CONF, "default.conf"), List.of());
-    List<String> want = new java.util.ArrayList<>(List.of("none"));
+    List<String> want = new java.util.ArrayList<>(List.of("baseline"));
     for (String type : List.of("L1", "L1G", "LN1", "LN2", "RANDOM")) {
       for (String amount : List.of("0.1", "0.3", "0.5", "0.7", "0.9")) {
         want.add(type + "=" + amount);
@@ -97,7 +97,7 @@ class ShippedConfigsTest {
     assertThat(c.attacks())
         .extracting(a -> a.spec().passes())
         .containsExactly(1, 10, 10, 10, 100, 90);
-    assertThat(labels(c)).containsExactly("none", "S=2");
+    assertThat(labels(c)).containsExactly("baseline", "S=2");
   }
 
   @Test
@@ -106,7 +106,7 @@ class ShippedConfigsTest {
     SweepConfig d = SweepConfig.load(new File(CONF, "default.conf"), List.of());
     assertThat(c.anatomy()).isTrue();
     assertThat(d.anatomy()).isFalse();
-    assertThat(labels(c)).startsWith("none");
+    assertThat(labels(c)).startsWith("baseline");
     assertThat(c.attack()).isEqualTo(d.attack());
     assertThat(c.attacks()).isEqualTo(d.attacks());
     assertThat(c.data()).isEqualTo(d.data());
@@ -121,7 +121,7 @@ class ShippedConfigsTest {
     assertThat(c.attacks()).allSatisfy(a -> assertThat(a.spec().eps()).isEqualTo(0.03));
     assertThat(c.attacks().get(0).spec().label())
         .isEqualTo("autoattack norm=linf eps=0.03 members=apgd-ce,apgd-t,fab-t,square round-8bit");
-    assertThat(labels(c)).containsExactly("none", "E=0.02", "S=3", "S=2", "R=0.01", "Q=4");
+    assertThat(labels(c)).containsExactly("baseline", "E=0.02", "S=3", "S=2", "R=0.01", "Q=4");
   }
 
   @Test

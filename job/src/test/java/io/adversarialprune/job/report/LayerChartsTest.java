@@ -12,12 +12,12 @@ import org.junit.jupiter.api.Test;
 class LayerChartsTest {
   private static List<LayerLine> layers(List<String> names) {
     List<LayerLine> out = new ArrayList<>();
-    for (String prune : List.of("none", "E=0.01")) {
+    for (String prune : List.of("baseline", "E=0.01")) {
       for (int i = 0; i < names.size(); i++) {
         out.add(
             new LayerLine(
-                prune.equals("none") ? "none" : "E_0.01",
-                prune.equals("none") ? 0 : 1,
+                prune.equals("baseline") ? "baseline" : "E_0.01",
+                prune.equals("baseline") ? 0 : 1,
                 prune,
                 null,
                 "pgd",

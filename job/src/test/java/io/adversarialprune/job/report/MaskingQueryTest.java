@@ -36,9 +36,9 @@ class MaskingQueryTest {
     String rows =
         String.join(
             ", ",
-            row("none", 0, "pgd", "pgd-linf", PGD, "linf", 0.03, false, 0, 0.10, 0.08, 0.12),
-            row("none", 0, "apgd", "apgd-ce", APGD, "linf", 0.03, false, 1, 0.05, 0.04, 0.07),
-            row("none", 0, "sq", "square", SQ, "linf", 0.03, true, 2, 0.06, 0.04, 0.08),
+            row("baseline", 0, "pgd", "pgd-linf", PGD, "linf", 0.03, false, 0, 0.10, 0.08, 0.12),
+            row("baseline", 0, "apgd", "apgd-ce", APGD, "linf", 0.03, false, 1, 0.05, 0.04, 0.07),
+            row("baseline", 0, "sq", "square", SQ, "linf", 0.03, true, 2, 0.06, 0.04, 0.08),
             row("S_2", 1, "pgd", "pgd-linf", PGD, "linf", 0.03, false, 0, 0.40, 0.36, 0.44),
             row("S_2", 1, "apgd", "apgd-ce", APGD, "linf", 0.03, false, 1, 0.30, 0.26, 0.34),
             row("S_2", 1, "sq", "square", SQ, "linf", 0.03, true, 2, 0.10, 0.08, 0.12),
@@ -156,7 +156,7 @@ class MaskingQueryTest {
     assertThat(flagged.<Double>getAs("gap")).isCloseTo(0.20, within());
     assertThat(flagged.<Boolean>getAs("flagged")).isTrue();
     Row baseline = rows.get(1);
-    assertThat(baseline.<String>getAs("config_id")).isEqualTo("none");
+    assertThat(baseline.<String>getAs("config_id")).isEqualTo("baseline");
     assertThat(baseline.<String>getAs("attack")).isEqualTo("apgd");
     assertThat(baseline.<Boolean>getAs("flagged")).isFalse();
   }

@@ -119,7 +119,7 @@ class NotebookQueriesTest {
     for (Row r : rows) {
       assertThat(r.<Double>getAs("relative_l2")).isGreaterThanOrEqualTo(0.0);
       assertThat(r.<Double>getAs("changed_fraction")).isBetween(0.0, 1.0);
-      if ("none".equals(r.getAs("prune"))) {
+      if ("baseline".equals(r.getAs("prune"))) {
         assertThat(r.<Double>getAs("baseline_relative_l2")).isEqualTo(r.getAs("relative_l2"));
       } else {
         assertThat(r.<Double>getAs("baseline_relative_l2")).isNotNull();
@@ -171,7 +171,12 @@ class NotebookQueriesTest {
             "clean_acc_lower",
             "clean_acc_upper");
     List<Row> rows = df.collectAsList();
-    assertThat(rows).hasSize(TinySweep.ROWS - (TinySweep.ATTACKS.size() + 1));
+    // every config, the baseline included: at value 0, the start of each kind's curve
+    assertThat(rows).hasSize(TinySweep.ROWS);
+    assertThat(rows)
+        .filteredOn(r -> "baseline".equals(r.getAs("prune_type")))
+        .hasSize(TinySweep.ATTACKS.size() + 1)
+        .allSatisfy(r -> assertThat(r.<Double>getAs("prune_value")).isZero());
     for (Row r : rows) {
       for (String c : List.of("clean_acc", "remnant_acc", "strict_asr")) {
         double v = r.getAs(c);
@@ -306,9 +311,14 @@ class NotebookQueriesTest {
     List<Row> rows = df.collectAsList();
     // the tiny sweep has no gradient-free attack: the transfer check of every pruned config (not
     // the baseline) under each attack and the worst case; MaskingQueryTest covers Square's check
-    assertThat(rows).hasSize(TinySweep.ROWS - (TinySweep.ATTACKS.size() + 1));
+    // every config, the baseline included: at value 0, the start of each kind's curve
+    assertThat(rows).hasSize(TinySweep.ROWS);
+    assertThat(rows)
+        .filteredOn(r -> "baseline".equals(r.getAs("prune_type")))
+        .hasSize(TinySweep.ATTACKS.size() + 1)
+        .allSatisfy(r -> assertThat(r.<Double>getAs("prune_value")).isZero());
     for (Row r : rows) {
-      assertThat(r.<String>getAs("config_id")).isNotEqualTo("none");
+      assertThat(r.<String>getAs("config_id")).isNotEqualTo("baseline");
       assertThat(r.<String>getAs("check")).isEqualTo("transfer");
       assertThat(r.<String>getAs("evidence")).isEqualTo("baseline images");
       assertThat(r.<Double>getAs("evidence_acc")).isBetween(0.0, 1.0);

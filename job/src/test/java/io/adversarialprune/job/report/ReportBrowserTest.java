@@ -295,9 +295,14 @@ class ReportBrowserTest {
     List<ConfigMetrics> before = new ArrayList<>();
     List<ConfigMetrics> after = new ArrayList<>();
     Object[][] grid = {
-      {"none", "none", null, 0.0}, {"E=0.001", "E", 0.001, 0.03}, {"E=0.01", "E", 0.01, 0.26},
-      {"E=0.05", "E", 0.05, 0.83}, {"S=5", "S", 5.0, 0.0002}, {"S=3", "S", 3.0, 0.007},
-      {"R=0.001", "R", 0.001, 1.0}, {"R=0.01", "R", 0.01, 1.0}
+      {"baseline", "baseline", 0.0, 0.0},
+      {"E=0.001", "E", 0.001, 0.03},
+      {"E=0.01", "E", 0.01, 0.26},
+      {"E=0.05", "E", 0.05, 0.83},
+      {"S=5", "S", 5.0, 0.0002},
+      {"S=3", "S", 3.0, 0.007},
+      {"R=0.001", "R", 0.001, 1.0},
+      {"R=0.01", "R", 0.01, 1.0}
     };
     for (int i = 0; i < grid.length; i++) {
       double acc = 0.90;
@@ -382,7 +387,7 @@ class ReportBrowserTest {
     };
     // prune, type, value, prune ratio, correct, remnant per attack (as above)
     Object[][] grid = {
-      {"none", "none", null, 0.0, 138, new int[] {0, 6, 6, 3, 0}},
+      {"baseline", "baseline", 0.0, 0.0, 138, new int[] {0, 6, 6, 3, 0}},
       {"E=0.02", "E", 0.02, 0.475704406469681, 141, new int[] {0, 8, 8, 2, 0}},
       {"S=3", "S", 3.0, 0.0068, 137, new int[] {0, 7, 7, 6, 0}},
       {"S=2", "S", 2.0, 0.049294164713951, 99, new int[] {15, 20, 20, 19, 15}},
@@ -396,7 +401,7 @@ class ReportBrowserTest {
       String prune = (String) g[0];
       long correct = (Integer) g[4];
       int[] remnant = (int[]) g[5];
-      boolean baseline = prune.equals("none");
+      boolean baseline = prune.equals("baseline");
       for (int a = 0; a < attacks.length; a++) {
         long adv = remnant[a];
         long attacked = correct - adv;
@@ -446,8 +451,8 @@ class ReportBrowserTest {
     }
     List<ReportData.BrokenBy> brokenBy =
         List.of(
-            new ReportData.BrokenBy("none", "autoattack", "apgd-ce", 137),
-            new ReportData.BrokenBy("none", "autoattack", "apgd-t", 1),
+            new ReportData.BrokenBy("baseline", "autoattack", "apgd-ce", 137),
+            new ReportData.BrokenBy("baseline", "autoattack", "apgd-t", 1),
             new ReportData.BrokenBy("E_0.02", "autoattack", "apgd-ce", 141),
             new ReportData.BrokenBy("S_3", "autoattack", "apgd-ce", 137),
             new ReportData.BrokenBy("S_2", "autoattack", "apgd-ce", 84),
@@ -483,7 +488,7 @@ class ReportBrowserTest {
     long adv = 20;
     long attacked = correct - adv;
     long changed = attacked + 5;
-    boolean baseline = "none".equals(g[0]);
+    boolean baseline = "baseline".equals(g[0]);
     return new ConfigMetrics(
         "c" + order,
         order,

@@ -68,14 +68,14 @@ class RunComparisonTest {
   @Test
   void matchesRowsByConfigAndAttackAndMarksAppearedAndDisappeared() {
     List<ConfigMetrics> before =
-        List.of(row("none", 0, 900, 300), row("E_0_01", 1, 880, 290), row("S_3", 2, 850, 400));
+        List.of(row("baseline", 0, 900, 300), row("E_0_01", 1, 880, 290), row("S_3", 2, 850, 400));
     List<ConfigMetrics> after =
-        List.of(row("none", 0, 900, 300), row("E_0_01", 1, 700, 150), row("E_0_5", 3, 200, 10));
+        List.of(row("baseline", 0, 900, 300), row("E_0_01", 1, 700, 150), row("E_0_5", 3, 200, 10));
     RunComparison c = RunComparison.of("nightly", BEFORE, before, AFTER, after, 0.01);
 
     assertThat(c.lines())
         .extracting(l -> l.row().configId() + ":" + l.presence())
-        .containsExactly("none:BOTH", "E_0_01:BOTH", "E_0_5:APPEARED", "S_3:DISAPPEARED");
+        .containsExactly("baseline:BOTH", "E_0_01:BOTH", "E_0_5:APPEARED", "S_3:DISAPPEARED");
     assertThat(c.lines(Presence.BOTH).get(0).changes())
         .noneMatch(RunComparison.Change::significant);
     RunComparison.Change clean = c.lines(Presence.BOTH).get(1).changes().get(0);
@@ -117,9 +117,9 @@ class RunComparisonTest {
 
   @Test
   void gateJudgesSignificantChangesPastTheThresholdInItsDirectionOnly() {
-    List<ConfigMetrics> before = List.of(row("none", 0, 900, 300), row("E", 1, 600, 300));
-    // none: clean -3pt (significant at n = 1000? 900 vs 870: p = 0.03, not at 0.01), E: -18pt
-    List<ConfigMetrics> after = List.of(row("none", 0, 870, 300), row("E", 1, 420, 300));
+    List<ConfigMetrics> before = List.of(row("baseline", 0, 900, 300), row("E", 1, 600, 300));
+    // baseline: clean -3pt (significant at n = 1000? 900 vs 870: p = 0.03, not at 0.01), E: -18pt
+    List<ConfigMetrics> after = List.of(row("baseline", 0, 870, 300), row("E", 1, 420, 300));
     RunComparison c = RunComparison.of("nightly", BEFORE, before, AFTER, after, 0.01);
 
     List<Gate.Crossing> drop = Gate.parse("clean_acc:-2pt", "g").crossings(c);
@@ -139,8 +139,8 @@ class RunComparisonTest {
 
   @Test
   void rendersTableCsvAndJsonWithTheSameChanges() throws Exception {
-    List<ConfigMetrics> before = List.of(row("none", 0, 900, 300), row("S_3", 2, 850, 400));
-    List<ConfigMetrics> after = List.of(row("none", 0, 700, 100), row("E_0_5", 3, 200, 10));
+    List<ConfigMetrics> before = List.of(row("baseline", 0, 900, 300), row("S_3", 2, 850, 400));
+    List<ConfigMetrics> after = List.of(row("baseline", 0, 700, 100), row("E_0_5", 3, 200, 10));
     RunComparison c = RunComparison.of("nightly", BEFORE, before, AFTER, after, 0.01);
     Gate gate = Gate.parse("remnant_acc:-2pt", "--fail-on");
     List<Gate.Crossing> crossings = gate.crossings(c);
@@ -163,7 +163,7 @@ class RunComparisonTest {
     assertThat(csv)
         .anyMatch(
             l ->
-                l.startsWith("nightly,n2,n1,none,baseline,pgd-linf,")
+                l.startsWith("nightly,n2,n1,baseline,baseline,pgd-linf,")
                     && l.contains(",remnant_acc,0.3,"))
         .anyMatch(l -> l.contains(",appeared,") && l.contains("E_0_5"));
 
@@ -185,12 +185,12 @@ class RunComparisonTest {
   static ConfigMetrics row(String config, int order, long correct, long adv) {
     long total = 1000;
     OutcomeCounts k = new OutcomeCounts(total, correct, adv, correct - adv, correct - adv);
-    boolean baseline = "none".equals(config);
+    boolean baseline = "baseline".equals(config);
     return new ConfigMetrics(
         config,
         order,
-        baseline ? "none" : config,
-        baseline ? "none" : config.substring(0, 1),
+        baseline ? "baseline" : config,
+        baseline ? "baseline" : config.substring(0, 1),
         null,
         null,
         "pgd-linf",

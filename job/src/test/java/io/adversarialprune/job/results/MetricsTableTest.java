@@ -56,7 +56,7 @@ class MetricsTableTest {
     }
     Map<WorstCase.Key, WorstCase.Counts> worst =
         Map.of(
-            new WorstCase.Key("none", 7),
+            new WorstCase.Key("baseline", 7),
                 new WorstCase.Counts(new OutcomeCounts(200, 180, 3, 130, 177), null),
             new WorstCase.Key("E_0.05", 7),
                 new WorstCase.Counts(new OutcomeCounts(200, 180, 30, 130, 150), 8L));
@@ -67,9 +67,9 @@ class MetricsTableTest {
     assertThat(a.configLevel())
         .extracting(r -> r.getAs("config_id") + "/" + r.getAs("attack"))
         .containsExactly(
-            "none/pgd",
-            "none/fgsm",
-            "none/worst-case",
+            "baseline/pgd",
+            "baseline/fgsm",
+            "baseline/worst-case",
             "E_0.05/pgd",
             "E_0.05/fgsm",
             "E_0.05/worst-case");

@@ -188,7 +188,7 @@ class TableDefTest {
             .set("gradient_free", false)
             .build();
 
-    // none/seed, none/config, E_0.05/seed, E_0.05/config
+    // baseline/seed, baseline/config, E_0.05/seed, E_0.05/config
     Row written = aggregate(plan).metrics().get(2);
 
     assertThat(written.schema()).isEqualTo(MetricsTable.SCHEMA);

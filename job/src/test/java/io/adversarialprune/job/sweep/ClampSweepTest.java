@@ -96,8 +96,8 @@ class ClampSweepTest {
     assertThat(metrics)
         .extracting(r -> r.getString(0) + "/" + r.getString(1))
         .containsExactly(
-            "none/pgd",
-            "none/pgd-st",
+            "baseline/pgd",
+            "baseline/pgd-st",
             "A_3/pgd",
             "A_3/pgd-st",
             "E_0.01+A_3/pgd",
@@ -116,12 +116,12 @@ class ClampSweepTest {
             .sql(
                 "SELECT config_id, attack, clean_mean, clean_std FROM layers"
                     + " WHERE level = 'config' AND layer = 'layer3' AND target IS NULL"
-                    + " AND config_id IN ('none', 'A_3')"
+                    + " AND config_id IN ('baseline', 'A_3')"
                     + " ORDER BY config_order, attack_order")
             .collectAsList();
     assertThat(clean)
         .extracting(r -> r.getString(0) + "/" + r.getString(1))
-        .containsExactly("none/pgd", "none/pgd-st", "A_3/pgd", "A_3/pgd-st");
+        .containsExactly("baseline/pgd", "baseline/pgd-st", "A_3/pgd", "A_3/pgd-st");
     assertThat(clean.get(2).getDouble(3))
         .as("layer3's clean std through the clamp")
         .isLessThan(clean.get(0).getDouble(3));

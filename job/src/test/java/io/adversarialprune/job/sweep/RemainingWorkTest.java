@@ -46,7 +46,7 @@ class RemainingWorkTest {
     // done: every FGSM unit of the baseline and E (1 s each), the baseline's APGD units (20 s)
     List<Unit> fgsm = units(attack("fgsm").and(config("S_2").negate()));
     fgsm.forEach(u -> work.finished(u, 1));
-    List<Unit> apgd = units(attack("apgd").and(config("none")));
+    List<Unit> apgd = units(attack("apgd").and(config("baseline")));
     apgd.forEach(u -> work.finished(u, 20));
     List<Unit> left = UNITS.stream().filter(u -> !fgsm.contains(u) && !apgd.contains(u)).toList();
     assertThat(left).hasSize(6); // E's two APGD units, S=2's two FGSM and two APGD units
@@ -59,7 +59,7 @@ class RemainingWorkTest {
   @Test
   void aConfigsOwnFinishedUnitsOfAnAttackCountBeforeTheAttacksOthers() {
     RemainingWork work = new RemainingWork();
-    units(attack("apgd").and(config("none"))).forEach(u -> work.finished(u, 20));
+    units(attack("apgd").and(config("baseline"))).forEach(u -> work.finished(u, 20));
     // S=2's samples survive longer: its first APGD unit took three times as long
     List<Unit> s2 = units(attack("apgd").and(config("S_2")));
     work.finished(s2.get(0), 60);

@@ -78,13 +78,16 @@ public record PruneSpec(
     return new PruneSpec(List.of(steps), null, null, true);
   }
 
+  /** The label of the spec with no steps, the original model: the study's "baseline". */
+  public static final String BASELINE = "baseline";
+
   /**
-   * {@code "none"}, {@code "E=0.01"}, {@code "E=0.01+R=0.001"}, {@code "L1G=0.5+Q=8"} (steps in
+   * {@code "baseline"}, {@code "E=0.01"}, {@code "E=0.01+R=0.001"}, {@code "L1G=0.5+Q=8"} (steps in
    * application order).
    */
   public String label() {
     if (steps.isEmpty()) {
-      return "none";
+      return BASELINE;
     }
     return steps.stream().map(PruneStep::label).collect(Collectors.joining("+"));
   }

@@ -69,11 +69,11 @@ public record PruneStep(PruneType type, double value) implements java.io.Seriali
   }
 
   /**
-   * {@code "E=0.01"}, {@code "S=3"}, {@code "L1G=0.5"}, {@code "QC=8"}, {@code "none"}: the type's
-   * name and the value in its shortest plain form; path-safe once {@code =} is replaced.
+   * {@code "E=0.01"}, {@code "S=3"}, {@code "L1G=0.5"}, {@code "QC=8"}, {@code "baseline"}: the
+   * type's name and the value in its shortest plain form; path-safe once {@code =} is replaced.
    */
   public String label() {
-    return type == PruneType.NONE ? "none" : type + "=" + shortForm(value);
+    return type == PruneType.NONE ? PruneSpec.BASELINE : type + "=" + shortForm(value);
   }
 
   /** Stable short decimal form: 0.01 -> "0.01", 3.0 -> "3", 1e-5 -> "0.00001". */

@@ -123,7 +123,7 @@ class PruneSpecTest {
             new PruneStep(PruneType.E, 0.01));
     assertThat(spec.steps()).extracting(PruneStep::type).containsExactly(PruneType.E, PruneType.R);
     assertThat(spec.label()).isEqualTo("E=0.01+R=0.001");
-    assertThat(PruneSpec.none().label()).isEqualTo("none");
+    assertThat(PruneSpec.none().label()).isEqualTo("baseline");
     assertThat(PruneSpec.of(new PruneStep(PruneType.S, 3.0)).label()).isEqualTo("S=3");
     assertThat(PruneSpec.of(new PruneStep(PruneType.E, 1e-5)).label()).isEqualTo("E=0.00001");
   }
