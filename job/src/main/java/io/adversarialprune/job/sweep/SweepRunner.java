@@ -14,6 +14,7 @@ import io.adversarialprune.job.results.MetricsTable;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.ResultsRoot;
+import io.adversarialprune.job.results.RunLease;
 import io.adversarialprune.job.results.RunsTable;
 import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.Tables;

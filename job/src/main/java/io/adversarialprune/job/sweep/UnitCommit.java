@@ -5,6 +5,7 @@ import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.job.results.AdversarialImages;
 import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.RunLease;
 import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.UnitInfo;
 import io.adversarialprune.udfs.exec.UnitResult;

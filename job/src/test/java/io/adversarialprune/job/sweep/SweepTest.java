@@ -8,6 +8,7 @@ import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.RunLease;
 import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.io.InputStream;
