@@ -3,8 +3,8 @@ package io.adversarialprune.job.sweep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Main;
-import io.adversarialprune.job.cache.ExecutorCache;
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.executor.ExecutorCache;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
