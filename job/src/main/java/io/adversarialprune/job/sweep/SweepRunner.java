@@ -2,7 +2,6 @@ package io.adversarialprune.job.sweep;
 
 import io.adversarialprune.job.RunFailedException;
 import io.adversarialprune.job.UserInputException;
-import io.adversarialprune.job.check.CheckFailureWatch;
 import io.adversarialprune.job.check.InputCheck;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.executor.EngineCheckFailedException;
@@ -34,8 +33,6 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.util.ShutdownHookManager;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -46,9 +43,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The driver side of a sweep, as named steps: check every input before anything is written ({@link
  * InputCheck}), take the run's lease, plan the units ({@link SweepPlan}), skip those already
- * committed under this run id, run the rest on executors ({@link RunUnits}), aggregate their counts
- * ({@link MetricsTable}, {@link WorstCase}) and write {@code metrics}, {@code prune_stats}, {@code
- * engine_checks} and {@code runs}.
+ * committed under this run id, run the rest on executors ({@link UnitTasks}), aggregate their
+ * counts ({@link MetricsTable}, {@link WorstCase}) and write {@code metrics}, {@code prune_stats},
+ * {@code engine_checks} and {@code runs}.
  */
 public final class SweepRunner {
   private static final Logger LOG = LoggerFactory.getLogger(SweepRunner.class);
@@ -157,7 +154,9 @@ public final class SweepRunner {
           SweepPlan.count(units.size(), "unit"),
           plan,
           units.size() - pending.size());
-      List<RunUnits.Outcome> outcomes = execute(units, pending, inputs.calibration());
+      List<RunUnits.Outcome> outcomes =
+          new UnitTasks(spark, config, layout, runId, lease.token())
+              .run(units, pending, inputs.calibration());
       HaltPoint.after("units");
       Set<String> devices = new TreeSet<>();
       int computed = 0;
@@ -425,141 +424,6 @@ public final class SweepRunner {
       }
     }
     return out;
-  }
-
-  // ---- step 3: execute ---------------------------------------------------------------------
-
-  /**
-   * Runs the pending units as {@link #tasks} Spark tasks of consecutive units, without a shuffle.
-   * Several units per task amortize the task's fixed cost; each unit still commits on its own. The
-   * baseline units that keep their adversarial images run first, in a job of their own, so that
-   * every pruned unit finds the images it judges (transfer from baseline).
-   */
-  private List<RunUnits.Outcome> execute(List<Unit> all, List<Unit> pending, long[] calibration)
-      throws IOException {
-    if (pending.isEmpty()) {
-      return List.of();
-    }
-    List<List<Unit>> phases = new ArrayList<>();
-    List<Unit> baseline = pending.stream().filter(Unit::keepAdversarial).toList();
-    List<Unit> rest = pending.stream().filter(u -> !u.keepAdversarial()).toList();
-    for (List<Unit> phase : List.of(baseline, rest)) {
-      if (!phase.isEmpty()) {
-        phases.add(phase);
-      }
-    }
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    Broadcast<SweepConfig> bc = jsc.broadcast(config);
-    String group = "sweep-" + config.name() + "-" + runId;
-    try (Progress progress =
-            new Progress(layout, config.name(), runId, hadoopConf(), all, pending);
-        CheckFailureWatch watch = new CheckFailureWatch(spark.sparkContext(), group)) {
-      progress.start();
-      List<RunUnits.Outcome> outcomes = new ArrayList<>();
-      for (List<Unit> phase : phases) {
-        // A task takes whole (config, seed, shard) groups: their attacks share one pruning.
-        List<List<Unit>> groups = groups(phase);
-        int tasks = tasks(groups.size(), jsc.defaultParallelism());
-        spark
-            .sparkContext()
-            .setJobGroup(
-                group,
-                "sweep "
-                    + config.name()
-                    + " run "
-                    + runId
-                    + ": "
-                    + phase.size()
-                    + " units in "
-                    + tasks
-                    + " tasks"
-                    + (phase == baseline ? " (the baseline first)" : ""),
-                false);
-        try {
-          outcomes.addAll(
-              jsc.parallelize(groups, tasks)
-                  .flatMap(List::iterator)
-                  .mapPartitions(
-                      new RunUnits(
-                          bc,
-                          layout,
-                          runId,
-                          spark.sparkContext().applicationId(),
-                          lease.token(),
-                          calibration))
-                  .collect());
-        } catch (Exception e) { // Spark's SparkException is checked but not declared by collect()
-          // An executor whose engine check failed says so itself, not as a stage failure.
-          for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
-            if (c instanceof EngineCheckFailedException failed) {
-              throw failed;
-            }
-          }
-          throw watch.failure().orElseThrow(() -> jobFailure(e));
-        }
-        // A failed check whose task a retry on another executor then completed.
-        if (watch.failure().isPresent()) {
-          throw watch.failure().get();
-        }
-      }
-      return outcomes;
-    } finally {
-      spark.sparkContext().clearJobGroup();
-      bc.destroy();
-    }
-  }
-
-  /** Consecutive units of one (config, seed, shard): the attacks of one pruned model. */
-  static List<List<Unit>> groups(List<Unit> units) {
-    List<List<Unit>> groups = new ArrayList<>();
-    List<Unit> current = new ArrayList<>();
-    for (Unit u : units) {
-      if (!current.isEmpty()) {
-        Unit last = current.get(current.size() - 1);
-        if (!last.config().equals(u.config())
-            || last.seed() != u.seed()
-            || last.shard() != u.shard()) {
-          groups.add(current);
-          current = new ArrayList<>();
-        }
-      }
-      current.add(u);
-    }
-    if (!current.isEmpty()) {
-      groups.add(current);
-    }
-    return groups;
-  }
-
-  private static RuntimeException jobFailure(Exception e) {
-    return e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
-  }
-
-  /**
-   * How many tasks run {@code units} units (or groups of units) on a cluster of {@code slots}
-   * default parallelism: up to {@link #TASKS_PER_SLOT} per slot, so that the last wave is short (a
-   * slot that finishes early idles while the others run their last task: with the default sweep's
-   * 20 pruned units in 7 tasks of 3, one of two slots ran 11 units and the other 9, the last two on
-   * one core) and a lost executor loses little; each with as many units as needed to keep to that
-   * many per slot ({@code parallelize} then splits the units evenly, so task sizes differ by at
-   * most one unit), but at most {@link #UNITS_PER_TASK}: default parallelism counts the executor
-   * cores registered when the sweep starts, which on a cluster still starting up may be far fewer
-   * than it will have. Never more than one task per unit.
-   */
-  static int tasks(int units, int slots) {
-    int perTask =
-        Math.min(UNITS_PER_TASK, ceilDiv(Math.max(1, units), TASKS_PER_SLOT * Math.max(1, slots)));
-    return ceilDiv(Math.max(1, units), perTask);
-  }
-
-  /** Tasks per slot a sweep is cut into at most, while units last (a task costs tens of ms). */
-  static final int TASKS_PER_SLOT = 16;
-
-  /** Units one task runs at most; enough to share a task's fixed cost (tens of ms). */
-  static final int UNITS_PER_TASK = 4;
-
-  private static int ceilDiv(int a, int b) {
-    return (a + b - 1) / b;
   }
 
   // ---- step 4: aggregate -------------------------------------------------------------------
