@@ -9,31 +9,23 @@ import io.adversarialprune.job.executor.RunUnits;
 import io.adversarialprune.job.executor.UnitCommit;
 import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.job.plan.Unit;
-import io.adversarialprune.job.results.EngineCheckRecord;
-import io.adversarialprune.job.results.LayersTable;
 import io.adversarialprune.job.results.MetricsTable;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsLayout;
 import io.adversarialprune.job.results.ResultsRoot;
 import io.adversarialprune.job.results.RunLease;
 import io.adversarialprune.job.results.RunsTable;
-import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.Tables;
-import io.adversarialprune.job.results.UnitInfo;
-import io.adversarialprune.job.results.WorstCase;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.util.ShutdownHookManager;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
@@ -44,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * The driver side of a sweep, as named steps: check every input before anything is written ({@link
  * InputCheck}), take the run's lease, plan the units ({@link SweepPlan}), skip those already
  * committed under this run id, run the rest on executors ({@link UnitTasks}), aggregate their
- * counts ({@link MetricsTable}, {@link WorstCase}) and write {@code metrics}, {@code prune_stats},
- * {@code engine_checks} and {@code runs}.
+ * counts and write {@code samples}, {@code metrics}, {@code prune_stats}, {@code layers}, {@code
+ * engine_checks} and {@code runs} ({@link RunWriter}).
  */
 public final class SweepRunner {
   private static final Logger LOG = LoggerFactory.getLogger(SweepRunner.class);
@@ -59,8 +51,8 @@ public final class SweepRunner {
   private final String runId;
   private ResultsCatalog catalog;
 
-  /** Set once the lease is taken: every write checks it first (fencing). */
-  private RunLease lease;
+  /** Set once the lease is taken: every write checks the lease first (fencing). */
+  private RunWriter writer;
 
   public SweepRunner(SparkSession spark, SweepConfig config, String resultsRoot, String runId) {
     this.spark = spark;
@@ -91,23 +83,8 @@ public final class SweepRunner {
   }
 
   private Summary runHoldingLease(InputCheck.Inputs inputs, RunLease lease) throws IOException {
-    this.lease = lease;
-    // Tables created or brought up to date before anything runs: a foreign table exits 2 here.
-    try {
-      catalog.prepare();
-    } catch (org.apache.hadoop.fs.FSError e) {
-      throw new RunFailedException(
-          "run "
-              + runId
-              + " of sweep "
-              + config.name()
-              + " could not start: cannot create its tables in "
-              + catalog
-              + " (is the disk full? "
-              + reason(e)
-              + "); nothing was recorded",
-          e);
-    }
+    writer = new RunWriter(spark, catalog, config, layout, runId, lease);
+    writer.prepare();
     InputCheck.runIdentity(catalog, config, runId);
     Summary done = succeededAlready(inputs);
     if (done != null) {
@@ -167,17 +144,17 @@ public final class SweepRunner {
       // The checks committed with the units, this attempt's and earlier ones': a resume that
       // computes nothing still finds the checks of the executors that computed the units.
       long checked = outcomes.stream().mapToLong(o -> o.checks().size()).sum();
-      writeChecks(
+      writer.writeChecks(
           UnitCommit.committedChecks(
               layout.units(config.name(), runId).getFileSystem(hadoopConf()),
               layout.units(config.name(), runId)),
           checked);
-      List<Row> configMetrics = aggregate(plan, outcomes);
+      List<Row> configMetrics = writer.aggregate(plan, outcomes);
       synchronized (ending) {
         if (ended) {
           throw new IllegalStateException("interrupted by a signal");
         }
-        writeRun(RunsTable.SUCCEEDED, started, Instant.now(), devices);
+        writer.writeRun(RunsTable.SUCCEEDED, started, Instant.now(), devices);
         ended = true;
       }
       HaltPoint.after("succeeded");
@@ -222,7 +199,7 @@ public final class SweepRunner {
       row = "runs status " + RunsTable.FAILED;
       releaseStatusSpace();
       try {
-        writeRun(RunsTable.FAILED, started, Instant.now(), Set.of());
+        writer.writeRun(RunsTable.FAILED, started, Instant.now(), Set.of());
       } catch (Throwable suppressed) {
         cause.addSuppressed(suppressed);
         // Only what was written may be claimed.
@@ -230,7 +207,7 @@ public final class SweepRunner {
       }
       if (cause instanceof EngineCheckFailedException failed) {
         try {
-          writeChecks(List.of(failed.record()), 1);
+          writer.writeChecks(List.of(failed.record()), 1);
         } catch (Throwable suppressed) {
           cause.addSuppressed(suppressed);
         }
@@ -261,7 +238,7 @@ public final class SweepRunner {
         releaseStatusSpace();
         try {
           // Iceberg's own writer, not Spark: every task slot may be busy with a unit.
-          writeRun(RunsTable.INTERRUPTED, started, Instant.now(), Set.of());
+          writer.writeRun(RunsTable.INTERRUPTED, started, Instant.now(), Set.of());
           row = "runs status " + RunsTable.INTERRUPTED + ", lease released";
         } catch (Throwable e) {
           row = "its runs row could not be updated and still says RUNNING: " + e;
@@ -352,7 +329,7 @@ public final class SweepRunner {
    */
   private void writeFirstRow(Instant started) throws IOException {
     try {
-      writeRun(RunsTable.RUNNING, started, null, Set.of());
+      writer.writeRun(RunsTable.RUNNING, started, null, Set.of());
     } catch (IOException | RuntimeException e) {
       ResultsRoot.removeStaging(layout, config.name(), runId, hadoopConf());
       String start = "run " + runId + " of sweep " + config.name() + " could not start: ";
@@ -402,7 +379,7 @@ public final class SweepRunner {
    * The first message below Spark's wrappers: a failed job's SparkException carries the executor's
    * stack trace in its message, while its cause is the task's own exception.
    */
-  private static String reason(Throwable e) {
+  static String reason(Throwable e) {
     for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
       if (!(c instanceof org.apache.spark.SparkException) && c.getMessage() != null) {
         return c.toString();
@@ -424,167 +401,6 @@ public final class SweepRunner {
       }
     }
     return out;
-  }
-
-  // ---- step 4: aggregate -------------------------------------------------------------------
-
-  /**
-   * Commits the run's {@code samples} (from its committed units), {@code metrics}, {@code
-   * prune_stats} and, with anatomy on, {@code layers}, one commit per table; returns the
-   * config-level metrics rows.
-   */
-  private List<Row> aggregate(SweepPlan plan, List<RunUnits.Outcome> outcomes) throws IOException {
-    Map<Unit, UnitInfo> infos = unitInfos(plan.units(), outcomes);
-    Map<WorstCase.Key, WorstCase.Counts> worst =
-        plan.attacks().size() > 1
-            ? WorstCase.counts(spark, layout, config.name(), runId, plan.attacks().size())
-            : Map.of();
-    MetricsTable.Aggregate a = MetricsTable.aggregate(config.name(), runId, plan, infos, worst);
-    commit(
-        Tables.SAMPLES.name(),
-        spark
-            .read()
-            .schema(SampleFile.SPARK_SCHEMA)
-            .option("recursiveFileLookup", "true")
-            .parquet(layout.units(config.name(), runId).toString()));
-    commit(Tables.METRICS.name(), a.metrics());
-    commit(Tables.PRUNE_STATS.name(), a.pruneStats());
-    if (config.anatomy()) {
-      commit(Tables.LAYERS.name(), LayersTable.aggregate(config.name(), runId, plan, infos));
-    }
-    return a.configLevel();
-  }
-
-  /**
-   * The info of every unit of the run: as returned by the task that committed it, else (committed
-   * by an earlier run with this run id, by a failed earlier attempt of a retried task, or by a
-   * concurrent attempt) read from its file's footer.
-   */
-  private Map<Unit, UnitInfo> unitInfos(List<Unit> units, List<RunUnits.Outcome> outcomes)
-      throws IOException {
-    Map<Unit, UnitInfo> infos = new HashMap<>();
-    for (RunUnits.Outcome o : outcomes) {
-      if (o.info() != null) {
-        infos.put(o.unit(), o.info());
-      }
-    }
-    for (Unit u : units) {
-      if (infos.containsKey(u)) {
-        continue;
-      }
-      org.apache.hadoop.fs.Path file =
-          new org.apache.hadoop.fs.Path(
-              layout.unit(config.name(), runId, u), ResultsLayout.SAMPLE_FILE);
-      UnitInfo info = SampleFile.readInfo(file, hadoopConf());
-      if (!info.describes(u)) {
-        throw new IOException(
-            file
-                + " holds unit "
-                + info.configId()
-                + "/"
-                + info.attack()
-                + "/seed-"
-                + info.seed()
-                + "/shard-"
-                + info.shard()
-                + ", not the unit its directory names");
-      }
-      infos.put(u, info);
-    }
-    return infos;
-  }
-
-  // ---- step 5: the runs table ----------------------------------------------------------------
-
-  private void writeRun(String status, Instant started, Instant ended, Set<String> devices)
-      throws IOException {
-    lease.checkHeld();
-    catalog.replaceRunDirectly(
-        Tables.RUNS.name(), config.name(), runId, List.of(runRow(status, started, ended, devices)));
-    LOG.info(
-        "run {} of sweep {}: {}{}",
-        runId,
-        config.name(),
-        status,
-        devices.isEmpty() ? "" : " on " + devices);
-  }
-
-  /** This run's {@code runs} row. */
-  private Row runRow(String status, Instant started, Instant ended, Set<String> devices) {
-    return RunsTable.row(
-        config.name(),
-        runId,
-        status,
-        started,
-        ended,
-        devices,
-        spark.sparkContext().master(),
-        spark.sparkContext().applicationId(),
-        config.hash(),
-        config.rendered());
-  }
-
-  /**
-   * Adds this driver's engine checks to the run's {@code engine_checks} rows, in one commit: a
-   * resumed run keeps the checks of the attempts whose units it reuses.
-   */
-  private void writeChecks(List<EngineCheckRecord> checks, long runNow) throws IOException {
-    if (checks.isEmpty()) {
-      return;
-    }
-    // The run's rows so far (a failed attempt's failing check) and these, each once.
-    java.util.Map<String, Row> rows = new java.util.LinkedHashMap<>();
-    for (Row r : catalog.readRun(Tables.ENGINE_CHECKS.name(), config.name(), runId)) {
-      Row ours = Tables.ENGINE_CHECKS.rowFrom(r);
-      rows.put(checkKey(ours), ours);
-    }
-    for (Row r : EngineCheckRecord.rows(checks, config.name(), runId)) {
-      rows.put(checkKey(r), r);
-    }
-    commit(Tables.ENGINE_CHECKS.name(), new ArrayList<>(rows.values()));
-    long failed = checks.stream().filter(c -> !c.report().passed()).count();
-    LOG.info(
-        "engine checks: {} of the run's units ({} run now), {} failed",
-        checks.size(),
-        runNow,
-        failed);
-  }
-
-  /** What tells two engine-check rows apart: where and when each ran, at which batch size. */
-  private static String checkKey(Row r) {
-    Object when = r.getAs("checked_at");
-    if (when instanceof java.sql.Timestamp t) {
-      // The table keeps microseconds, a check read from its unit's file nanoseconds: compare the
-      // microseconds, or a resumed run records every check it reads again a second time.
-      when = t.toInstant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
-    }
-    return r.getAs("executor")
-        + "|"
-        + r.getAs("host")
-        + "|"
-        + r.getAs("device")
-        + "|"
-        + r.getAs("batch_size")
-        + "|"
-        + when;
-  }
-
-  /**
-   * Replaces this run's rows of {@code table} with {@code rows}, in one commit, if this driver
-   * still holds the run's lease: a driver that lost it (frozen, then resumed after another took the
-   * run over) writes nothing.
-   */
-  private void commit(String table, Dataset<Row> rows) {
-    lease.checkHeld();
-    catalog.replaceRun(table, config.name(), runId, rows);
-    HaltPoint.after(table);
-  }
-
-  /** {@link #commit(String, Dataset)} of the driver's own rows: no Spark job for a few rows. */
-  private void commit(String table, List<Row> rows) throws IOException {
-    lease.checkHeld();
-    catalog.replaceRunDirectly(table, config.name(), runId, rows);
-    HaltPoint.after(table);
   }
 
   /** Whether this driver still holds the lease, asked of the lease file itself. */
