@@ -32,12 +32,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One run's writes to its results tables, one commit per table, each only while this driver still
- * holds the run's lease (fencing): its {@code runs} row (the status, for {@link SweepRunner}), its
+ * holds the run's lease (fencing): its {@code runs} row (the status, for {@link RunGuard}), its
  * {@code engine_checks}, and once its units are done {@code samples} (from its committed units),
  * {@code metrics}, {@code prune_stats} and, with anatomy on, {@code layers}, aggregated from the
  * units' counts ({@link MetricsTable}, {@link WorstCase}, {@link LayersTable}).
  *
- * <p>Driver only. The signal hook writes the runs row from its own thread ({@link SweepRunner}).
+ * <p>Driver only. The signal hook writes the runs row from its own thread ({@link RunGuard}).
  */
 final class RunWriter {
   private static final Logger LOG = LoggerFactory.getLogger(RunWriter.class);
@@ -87,7 +87,7 @@ final class RunWriter {
               + " could not start: cannot create its tables in "
               + catalog
               + " (is the disk full? "
-              + SweepRunner.reason(e)
+              + RunGuard.reason(e)
               + "); nothing was recorded",
           e);
     }
