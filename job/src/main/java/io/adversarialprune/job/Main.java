@@ -1,6 +1,5 @@
 package io.adversarialprune.job;
 
-import io.adversarialprune.job.check.EngineCheckFailedException;
 import io.adversarialprune.job.cli.CompareCommand;
 import io.adversarialprune.job.cli.EngineProbeCommand;
 import io.adversarialprune.job.cli.ImportCommand;
@@ -11,6 +10,7 @@ import io.adversarialprune.job.cli.QueryCommand;
 import io.adversarialprune.job.cli.ReportCommand;
 import io.adversarialprune.job.cli.RunCommand;
 import io.adversarialprune.job.cli.WarmUpCommand;
+import io.adversarialprune.job.executor.EngineCheckFailedException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;

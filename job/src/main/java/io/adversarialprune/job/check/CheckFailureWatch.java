@@ -1,5 +1,6 @@
 package io.adversarialprune.job.check;
 
+import io.adversarialprune.job.executor.EngineCheckFailedException;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.ExceptionFailure;

@@ -3,10 +3,10 @@ package io.adversarialprune.job.check;
 import static org.apache.spark.sql.functions.col;
 
 import io.adversarialprune.job.UserInputException;
-import io.adversarialprune.job.cache.ExecutorCache;
 import io.adversarialprune.job.config.DataConfig;
 import io.adversarialprune.job.data.DatasetReader;
 import io.adversarialprune.job.data.ImageDataset;
+import io.adversarialprune.job.executor.ExecutorCache;
 import io.adversarialprune.job.plan.SweepPlan;
 import io.adversarialprune.udfs.model.ImagePreprocessor;
 import io.adversarialprune.udfs.model.InputShape;

@@ -2,12 +2,12 @@ package io.adversarialprune.job.check;
 
 import ai.djl.Device;
 import io.adversarialprune.job.UserInputException;
-import io.adversarialprune.job.cache.ExecutorCache;
 import io.adversarialprune.job.config.ModelConfig;
 import io.adversarialprune.job.config.NamedAttack;
 import io.adversarialprune.job.config.PruneOptions;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.config.TransferTarget;
+import io.adversarialprune.job.executor.ExecutorCache;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.Tables;
 import io.adversarialprune.udfs.model.Classifier;

@@ -1,7 +1,7 @@
 package io.adversarialprune.job.cli;
 
-import io.adversarialprune.job.cache.TempDirs;
 import io.adversarialprune.job.data.PosixLocalFileSystem;
+import io.adversarialprune.job.executor.TempDirs;
 import io.adversarialprune.job.results.ResultsCatalog;
 import java.io.File;
 import org.apache.spark.sql.SparkSession;

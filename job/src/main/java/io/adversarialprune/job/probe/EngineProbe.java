@@ -1,7 +1,7 @@
 package io.adversarialprune.job.probe;
 
-import io.adversarialprune.job.cache.ClasspathFiles;
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.executor.ClasspathFiles;
 import io.adversarialprune.udfs.check.Platform;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

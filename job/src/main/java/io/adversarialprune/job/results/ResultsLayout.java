@@ -11,7 +11,7 @@ import org.apache.hadoop.fs.Path;
  * ROOT/adversarial_prune/TABLE/{data,metadata}   (the tables, in the embedded Hadoop catalog)
  * ROOT/_units/SWEEP/RUN_ID/CONFIG_ID/ATTACK/seed-K/shard-H/part-0.parquet  (unit info: footer)
  * ROOT/_staging/...   (attempts in flight; cleaned at the end of a run)
- * ROOT/_leases/SWEEP/RUN_ID   (the driver writing that run, while it runs: {@code sweep.RunLease})
+ * ROOT/_leases/SWEEP/RUN_ID   (the driver writing that run, while it runs: {@link RunLease})
  * </pre>
  *
  * A (config, attack, seed, shard) unit directory appears under {@code _units} by one atomic rename
@@ -29,7 +29,7 @@ public record ResultsLayout(String root) implements java.io.Serializable {
   /** Attempts and driver writes in flight, under the root. */
   public static final String STAGING = "_staging";
 
-  /** Run leases (see {@code sweep.RunLease}), under the root. */
+  /** Run leases (see {@link RunLease}), under the root. */
   public static final String LEASES = "_leases";
 
   /**
@@ -57,7 +57,7 @@ public record ResultsLayout(String root) implements java.io.Serializable {
     return new Path(new Path(new Path(root, STAGING), sweep), runId);
   }
 
-  /** The lease file of a run (see {@code sweep.RunLease}). */
+  /** The lease file of a run (see {@link RunLease}). */
   public Path lease(String sweep, String runId) {
     return new Path(new Path(new Path(root, LEASES), sweep), runId);
   }

@@ -23,7 +23,7 @@ import org.apache.spark.sql.types.StructType;
  * and docs/RESULTS.md's column list, which {@code ResultsDocsTest} checks; a producer that forgets
  * the column fails on its first row. A new table, besides its producer (schema and rows): its
  * definition in {@link Tables} (and {@link Tables#ALL}), the commit of its rows in {@code
- * sweep.SweepRunner}, and docs/RESULTS.md. The catalog's creation and checks, {@code query}'s views
+ * sweep.RunWriter}, and docs/RESULTS.md. The catalog's creation and checks, {@code query}'s views
  * and help, {@code import}, {@code maintain} and the tests' fixtures take it from {@link
  * Tables#ALL}; the report and the notebooks show it once a section or a query is written for it.
  *

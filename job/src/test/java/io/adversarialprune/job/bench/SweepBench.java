@@ -2,9 +2,9 @@ package io.adversarialprune.job.bench;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
-import io.adversarialprune.job.cache.ExecutorCache;
-import io.adversarialprune.job.cache.ShardCache;
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.executor.ExecutorCache;
+import io.adversarialprune.job.executor.ShardCache;
 import io.adversarialprune.job.sweep.SweepRunner;
 import io.adversarialprune.udfs.attack.Attack;
 import io.adversarialprune.udfs.attack.Pgd;

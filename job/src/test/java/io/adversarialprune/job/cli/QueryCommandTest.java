@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Cli;
 import io.adversarialprune.job.Main;
-import io.adversarialprune.job.cache.TempDirs;
+import io.adversarialprune.job.executor.TempDirs;
 import io.adversarialprune.job.results.MetricsTable;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsFixtures;

@@ -3,7 +3,7 @@ package io.adversarialprune.job.sweep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.ChildJvm;
-import io.adversarialprune.job.cache.TempDirs;
+import io.adversarialprune.job.executor.TempDirs;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.Tables;
 import java.io.IOException;

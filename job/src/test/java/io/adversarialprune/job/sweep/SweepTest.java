@@ -3,11 +3,12 @@ package io.adversarialprune.job.sweep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Main;
-import io.adversarialprune.job.cache.ExecutorCache;
 import io.adversarialprune.job.config.SweepConfig;
+import io.adversarialprune.job.executor.ExecutorCache;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.ResultsFixtures;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.RunLease;
 import io.adversarialprune.job.results.Tables;
 import java.io.IOException;
 import java.io.InputStream;
@@ -697,15 +698,15 @@ class SweepTest {
 
   @Test
   void unitsAreSpreadOverUpToSixteenEqualTasksPerSlotAtMostOnePerUnit() {
-    assertThat(SweepRunner.tasks(20, 2)).isEqualTo(20); // the default sweep's pruned units
-    assertThat(SweepRunner.tasks(12, 2)).isEqualTo(12);
-    assertThat(SweepRunner.tasks(3, 2)).isEqualTo(3);
-    assertThat(SweepRunner.tasks(32, 0)).isEqualTo(16); // 2 units each, 0 slots counted as 1
-    assertThat(SweepRunner.tasks(1, 64)).isEqualTo(1);
-    assertThat(SweepRunner.tasks(512, 16)).isEqualTo(256); // 2 units each
+    assertThat(UnitTasks.tasks(20, 2)).isEqualTo(20); // the default sweep's pruned units
+    assertThat(UnitTasks.tasks(12, 2)).isEqualTo(12);
+    assertThat(UnitTasks.tasks(3, 2)).isEqualTo(3);
+    assertThat(UnitTasks.tasks(32, 0)).isEqualTo(16); // 2 units each, 0 slots counted as 1
+    assertThat(UnitTasks.tasks(1, 64)).isEqualTo(1);
+    assertThat(UnitTasks.tasks(512, 16)).isEqualTo(256); // 2 units each
     // never more than 4 units per task, however few slots were registered at the start
-    assertThat(SweepRunner.tasks(82, 2)).isEqualTo(28); // 3 units each
-    assertThat(SweepRunner.tasks(1000, 2)).isEqualTo(250);
+    assertThat(UnitTasks.tasks(82, 2)).isEqualTo(28); // 3 units each
+    assertThat(UnitTasks.tasks(1000, 2)).isEqualTo(250);
   }
 
   @Test

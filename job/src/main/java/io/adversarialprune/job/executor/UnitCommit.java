@@ -1,10 +1,11 @@
-package io.adversarialprune.job.sweep;
+package io.adversarialprune.job.executor;
 
 import io.adversarialprune.job.data.PosixLocalFileSystem;
 import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.job.results.AdversarialImages;
 import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.RunLease;
 import io.adversarialprune.job.results.SampleFile;
 import io.adversarialprune.job.results.UnitInfo;
 import io.adversarialprune.udfs.exec.UnitResult;
@@ -25,9 +26,10 @@ import org.apache.spark.TaskContext;
  * committed, by an earlier run with the same run id or another attempt of this task, and is never
  * written again: retries and reruns do not duplicate rows.
  *
- * <p>One per task; not thread-safe.
+ * <p>One per task; not thread-safe. The driver reads the engine checks committed with the units
+ * ({@link #committedChecks}).
  */
-final class UnitCommit {
+public final class UnitCommit {
   private final ResultsLayout layout;
   private final String sweep;
   private final String runId;
@@ -67,7 +69,8 @@ final class UnitCommit {
 
   /** The engine checks committed with the units under {@code dir}, in no particular order. */
   @SuppressWarnings("unchecked")
-  static List<EngineCheckRecord> committedChecks(FileSystem fs, Path dir) throws IOException {
+  public static List<EngineCheckRecord> committedChecks(FileSystem fs, Path dir)
+      throws IOException {
     List<EngineCheckRecord> out = new ArrayList<>();
     if (!fs.exists(dir)) {
       return out;

@@ -1,10 +1,9 @@
-package io.adversarialprune.job.sweep;
+package io.adversarialprune.job.results;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.adversarialprune.job.UserInputException;
-import io.adversarialprune.job.results.ResultsLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

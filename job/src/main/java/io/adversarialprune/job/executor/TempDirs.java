@@ -1,4 +1,4 @@
-package io.adversarialprune.job.cache;
+package io.adversarialprune.job.executor;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

@@ -1,4 +1,4 @@
-package io.adversarialprune.job.check;
+package io.adversarialprune.job.executor;
 
 import io.adversarialprune.job.config.CheckConfig;
 import io.adversarialprune.job.config.SweepConfig;

@@ -1,10 +1,7 @@
-package io.adversarialprune.job.sweep;
+package io.adversarialprune.job.executor;
 
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
-import io.adversarialprune.job.cache.ExecutorCache;
-import io.adversarialprune.job.cache.ShardCache;
-import io.adversarialprune.job.check.ExecutorChecks;
 import io.adversarialprune.job.config.ModelConfig;
 import io.adversarialprune.job.config.NamedAttack;
 import io.adversarialprune.job.config.SweepConfig;
@@ -12,6 +9,7 @@ import io.adversarialprune.job.config.TransferTarget;
 import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.job.results.ResultsLayout;
+import io.adversarialprune.job.results.RunLease;
 import io.adversarialprune.job.results.UnitInfo;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.exec.ModelPool;

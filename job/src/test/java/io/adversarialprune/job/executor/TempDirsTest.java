@@ -1,4 +1,4 @@
-package io.adversarialprune.job.cache;
+package io.adversarialprune.job.executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

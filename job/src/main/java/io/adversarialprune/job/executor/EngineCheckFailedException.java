@@ -1,4 +1,4 @@
-package io.adversarialprune.job.check;
+package io.adversarialprune.job.executor;
 
 import io.adversarialprune.job.results.EngineCheckRecord;
 import io.adversarialprune.udfs.check.Platform;

@@ -1,4 +1,4 @@
-package io.adversarialprune.job.sweep;
+package io.adversarialprune.job.executor;
 
 import io.adversarialprune.job.plan.Unit;
 import io.adversarialprune.job.results.AdversarialImages;

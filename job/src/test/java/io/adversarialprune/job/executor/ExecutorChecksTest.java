@@ -1,9 +1,8 @@
-package io.adversarialprune.job.check;
+package io.adversarialprune.job.executor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
-import io.adversarialprune.job.cache.ExecutorCache;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.udfs.exec.Batch;
 import io.adversarialprune.udfs.exec.ModelPool;

@@ -1,8 +1,6 @@
-package io.adversarialprune.job.sweep;
+package io.adversarialprune.job.results;
 
 import io.adversarialprune.job.UserInputException;
-import io.adversarialprune.job.results.ResultsLayout;
-import io.adversarialprune.job.results.ResultsRoot;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FileNotFoundException;

@@ -1,4 +1,4 @@
-package io.adversarialprune.job.cache;
+package io.adversarialprune.job.executor;
 
 import io.adversarialprune.job.data.DatasetReader;
 import io.adversarialprune.job.data.PosixLocalFileSystem;
