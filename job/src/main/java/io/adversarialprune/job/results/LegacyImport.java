@@ -104,7 +104,7 @@ public final class LegacyImport {
    * config_id}, {@code prune}, {@code prune_type}), with a null {@code prune_value} where today's
    * is 0.
    */
-  static Dataset<Row> baselineRenamed(Dataset<Row> df) {
+  public static Dataset<Row> baselineRenamed(Dataset<Row> df) {
     List<String> columns = java.util.Arrays.asList(df.columns());
     String old = "none";
     if (columns.contains("prune_value") && columns.contains("prune_type")) {

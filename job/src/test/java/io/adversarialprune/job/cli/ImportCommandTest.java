@@ -3,6 +3,7 @@ package io.adversarialprune.job.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.job.Cli;
+import io.adversarialprune.job.results.LegacyImport;
 import io.adversarialprune.job.results.ResultsCatalog;
 import io.adversarialprune.job.results.TableDef;
 import io.adversarialprune.job.results.Tables;
@@ -49,14 +50,15 @@ class ImportCommandTest {
     return Cli.run(args);
   }
 
-  /** The old root's rows of a table, sorted, as strings. */
+  /** The old root's rows of a table, sorted, as strings: the baseline by today's name. */
   private static List<String> legacyRows(TableDef def) {
     return sorted(
-        spark
-            .read()
-            .schema(def.schema())
-            .option("recursiveFileLookup", "true")
-            .parquet(LEGACY.resolve(def.name()).toString()));
+        LegacyImport.baselineRenamed(
+            spark
+                .read()
+                .schema(def.schema())
+                .option("recursiveFileLookup", "true")
+                .parquet(LEGACY.resolve(def.name()).toString())));
   }
 
   private static List<String> sorted(Dataset<Row> df) {
@@ -82,6 +84,15 @@ class ImportCommandTest {
       assertThat(old).as(def.name()).isNotEmpty();
       assertThat(sorted(catalog.read(def.name()))).as(def.name()).isEqualTo(old);
     }
+    // the old layout's baseline, "none" with no value, is today's "baseline" at value 0
+    assertThat(catalog.read(Tables.METRICS.name()).where("config_id = 'none'").count()).isZero();
+    assertThat(
+            catalog
+                .read(Tables.SAMPLES.name())
+                .where("config_id = 'baseline' AND prune = 'baseline' AND prune_type = 'baseline'")
+                .where("prune_value = 0")
+                .count())
+        .isEqualTo(16);
     assertThat(Files.exists(LEGACY.resolve("adversarial_prune")))
         .as("old root only read")
         .isFalse();
