@@ -6,11 +6,14 @@ import io.adversarialprune.job.results.RunsTable;
 import io.adversarialprune.job.results.Tables;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -185,16 +188,19 @@ public final class QueryCommand extends ResultsCommand {
         succeeded.computeIfAbsent(r.sweep(), k -> new java.util.ArrayList<>()).add(r);
       }
     }
-    List<String> every = new java.util.ArrayList<>();
-    List<String> latest = new java.util.ArrayList<>();
+    // Built as columns, not SQL text: a year of run ids is no parse of its own.
+    Column every = null;
+    Column latest = null;
     for (java.util.Map.Entry<String, List<ResultsCatalog.RunStatus>> e : succeeded.entrySet()) {
       List<ResultsCatalog.RunStatus> runs = e.getValue();
-      every.add(
-          "(sweep = "
-              + literal(e.getKey())
-              + " AND run_id IN ("
-              + runs.stream().map(r -> literal(r.runId())).collect(Collectors.joining(", "))
-              + "))");
+      Column sweep = functions.col("sweep").equalTo(e.getKey());
+      every =
+          or(
+              every,
+              sweep.and(
+                  functions
+                      .col("run_id")
+                      .isin(runs.stream().map(ResultsCatalog.RunStatus::runId).toArray())));
       // the latest by started_at, a run id breaking ties (as report and compare choose)
       ResultsCatalog.RunStatus last =
           runs.stream()
@@ -204,26 +210,23 @@ public final class QueryCommand extends ResultsCommand {
                           java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()))
                       .thenComparing(ResultsCatalog.RunStatus::runId))
               .orElseThrow();
-      latest.add(
-          "(sweep = " + literal(e.getKey()) + " AND run_id = " + literal(last.runId()) + ")");
+      latest = or(latest, sweep.and(functions.col("run_id").equalTo(last.runId())));
     }
     for (String view : named) {
       boolean last = view.startsWith(LATEST);
-      List<String> runs = last ? latest : every;
       // A view of a Dataset keeps its analyzed plan: the query's analysis does not redo the view's
       // (a view made by SQL text is analyzed again wherever it is named).
       spark
           .table(catalog.qualified(last ? view.substring(LATEST.length()) : view))
-          .where(runs.isEmpty() ? "false" : String.join(" OR ", runs))
+          .where(Objects.requireNonNullElse(last ? latest : every, functions.lit(false)))
           .createOrReplaceTempView(view);
       created.add(view);
     }
     return names;
   }
 
-  /** A Spark SQL string literal. */
-  private static String literal(String s) {
-    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+  private static Column or(Column a, Column b) {
+    return a == null ? b : a.or(b);
   }
 
   /** Whether {@code sql} mentions {@code name} as a word (or more: a false yes costs only time). */
