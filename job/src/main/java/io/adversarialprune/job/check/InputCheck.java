@@ -51,7 +51,7 @@ public final class InputCheck {
   public static Inputs inputs(SparkSession spark, SweepConfig config, Configuration hadoop)
       throws IOException {
     ModelConfig m = config.model();
-    boolean clamps = config.grid().stream().anyMatch(s -> s.clampMultiple() != null);
+    boolean clamps = config.grid().stream().anyMatch(g -> g.clamp() != null);
     // The model loads (in a fresh JVM that is libtorch's first load too, about a second) while
     // Spark checks the dataset; the dataset's problems are still the ones reported first. A thread
     // of its own, not a pool's: it inherits this thread's context class loader, which finds the
@@ -212,10 +212,8 @@ public final class InputCheck {
     }
     io.adversarialprune.udfs.prune.PruneSpec pruning =
         config.grid().stream()
-            .filter(
-                spec ->
-                    spec.steps().stream()
-                        .anyMatch(st -> st.type() != io.adversarialprune.udfs.prune.PruneType.A))
+            .map(g -> g.prune())
+            .filter(spec -> !spec.steps().isEmpty())
             .findFirst()
             .orElse(null);
     if (pruning == null || parameters.stream().anyMatch(pruning::selects)) {

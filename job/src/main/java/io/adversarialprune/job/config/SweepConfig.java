@@ -39,7 +39,7 @@ public record SweepConfig(
     AttackOptions attack,
     List<NamedAttack> attacks,
     PruneOptions prune,
-    List<PruneSpec> grid,
+    List<GridEntry> grid,
     List<TransferTarget> transfer,
     boolean anatomy,
     EngineConfig engine,
@@ -82,12 +82,13 @@ public record SweepConfig(
                 + overshoot);
       }
     }
-    for (PruneSpec spec : grid) {
+    for (GridEntry config : grid) {
+      PruneSpec spec = config.prune();
       if (spec.steps().stream().anyMatch(st -> st.type() == PruneType.S && st.value() == 0)) {
         // Accepted: the far end of the S axis, as L1=1 is of L1's; but also what a typo gives.
         out.add(
             "sweep.grid: config "
-                + spec.label()
+                + config.label()
                 + " has S = 0, which clamps every weight of each tensor it clamps to that"
                 + " tensor's mean"
                 + (spec.normalityGate()
@@ -97,7 +98,7 @@ public record SweepConfig(
                 + " default); run as asked, as the far end of the S axis");
       }
     }
-    boolean clamps = grid.stream().anyMatch(spec -> spec.clampMultiple() != null);
+    boolean clamps = grid.stream().anyMatch(config -> config.clamp() != null);
     for (int i = 0; i < attacks.size(); i++) {
       if (!clamps && attacks.get(i).clampGradient() != ClampGradient.EXACT) {
         out.add(
@@ -202,7 +203,7 @@ public record SweepConfig(
     PruneOptions prune =
         read(problems, "prune", () -> PruneOptions.from(s.getConfig("prune"), sweep.at("prune")));
     // Without a valid prune block the grid is still read, without filters, for its own problems.
-    List<PruneSpec> grid =
+    List<GridEntry> grid =
         read(
             problems,
             "grid",

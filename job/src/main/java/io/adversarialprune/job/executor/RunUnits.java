@@ -149,7 +149,9 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
     Network source;
     UnitResult result;
     try {
-      report = slot.prune(unit.config().prune(), unit.seed(), calibration(cfg, unit));
+      report =
+          slot.prune(
+              unit.config().prune(), unit.config().clamp(), unit.seed(), calibration(cfg, unit));
       if (slot.clampBounds() != null) {
         checks.addAll(
             ExecutorChecks.ensure(cfg, slot, shard, appId + "/" + runId, executorId(), HOST));
@@ -196,7 +198,7 @@ public final class RunUnits implements FlatMapFunction<Iterator<Unit>, RunUnits.
 
   /** The calibration of the unit's feature-map clamp, or null when its config has none. */
   private ActivationClamp.Calibration calibration(SweepConfig cfg, Unit unit) {
-    if (unit.config().prune().clampMultiple() == null) {
+    if (unit.config().clamp() == null) {
       return null;
     }
     if (calibration == null) {

@@ -1,9 +1,9 @@
 package io.adversarialprune.job.plan;
 
+import io.adversarialprune.job.config.GridEntry;
 import io.adversarialprune.job.config.NamedAttack;
 import io.adversarialprune.job.config.SweepConfig;
 import io.adversarialprune.job.config.TransferTarget;
-import io.adversarialprune.udfs.prune.PruneSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,8 +42,8 @@ public final class SweepPlan {
   public static List<ConfigEntry> configs(SweepConfig config) {
     List<ConfigEntry> out = new ArrayList<>();
     int order = 0;
-    for (PruneSpec spec : config.grid()) {
-      out.add(ConfigEntry.pruned(spec, order++));
+    for (GridEntry entry : config.grid()) {
+      out.add(ConfigEntry.pruned(entry, order++));
     }
     for (TransferTarget t : config.transfer()) {
       out.add(ConfigEntry.transfer(t, order++));
@@ -77,10 +77,7 @@ public final class SweepPlan {
 
   /** The unpruned white-box config, if the grid has it. */
   public ConfigEntry baseline() {
-    return configs.stream()
-        .filter(c -> c.target() == null && c.prune().steps().isEmpty())
-        .findFirst()
-        .orElse(null);
+    return configs.stream().filter(ConfigEntry::unchanged).findFirst().orElse(null);
   }
 
   /**
@@ -90,8 +87,7 @@ public final class SweepPlan {
    */
   public List<Unit> units() {
     ConfigEntry baseline = baseline();
-    boolean pruned =
-        configs.stream().anyMatch(c -> c.target() == null && !c.prune().steps().isEmpty());
+    boolean pruned = configs.stream().anyMatch(c -> c.target() == null && !c.unchanged());
     List<Unit> units = new ArrayList<>();
     for (ConfigEntry c : configs) {
       boolean isBaseline = c.equals(baseline);

@@ -222,7 +222,7 @@ public final class MetricsTable {
    */
   static NamedAttack straightThroughTwin(
       ConfigEntry c, NamedAttack attack, List<NamedAttack> attacks) {
-    if (c.prune().clampMultiple() == null || attack.clampGradient() != ClampGradient.EXACT) {
+    if (c.clamp() == null || attack.clampGradient() != ClampGradient.EXACT) {
       return null;
     }
     return attacks.stream()

@@ -3,7 +3,6 @@ package io.adversarialprune.job.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.adversarialprune.udfs.attack.Pgd;
-import io.adversarialprune.udfs.prune.PruneSpec;
 import java.io.File;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -147,6 +146,6 @@ class ShippedConfigsTest {
   }
 
   private static List<String> labels(SweepConfig c) {
-    return c.grid().stream().map(PruneSpec::label).toList();
+    return c.grid().stream().map(GridEntry::label).toList();
   }
 }

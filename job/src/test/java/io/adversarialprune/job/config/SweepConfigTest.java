@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.adversarialprune.job.UserInputException;
-import io.adversarialprune.udfs.prune.PruneSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -144,7 +143,7 @@ class SweepConfigTest {
                 "sweep.grid.Q=[8]",
                 "sweep.grid.QC=[8.0]",
                 "sweep.grid.composite=[\"qc=8+l1=0.3+E=0.01\"]"));
-    assertThat(c.grid().stream().map(PruneSpec::label))
+    assertThat(c.grid().stream().map(GridEntry::label))
         .containsExactly(
             "L1=0.5",
             "L1G=0.25",
@@ -246,7 +245,7 @@ class SweepConfigTest {
     SweepConfig c =
         SweepConfig.load(
             null, List.of("sweep.grid.S=[0, 3]", "sweep.grid.composite=[\"E=0.01+S=0\"]"));
-    assertThat(c.grid().stream().map(PruneSpec::label)).contains("S=0", "E=0.01+S=0");
+    assertThat(c.grid().stream().map(GridEntry::label)).contains("S=0", "E=0.01+S=0");
     assertThat(c.warnings())
         .hasSize(2)
         .allSatisfy(w -> assertThat(w).contains("has S = 0", "to that tensor's mean"));

@@ -7,9 +7,9 @@ import io.adversarialprune.udfs.model.Classifier;
 import io.adversarialprune.udfs.model.Network;
 import io.adversarialprune.udfs.model.Probes;
 import io.adversarialprune.udfs.prune.ActivationClamp;
+import io.adversarialprune.udfs.prune.ClampSpec;
 import io.adversarialprune.udfs.prune.PruneReport;
 import io.adversarialprune.udfs.prune.PruneSpec;
-import io.adversarialprune.udfs.prune.PruneType;
 import io.adversarialprune.udfs.prune.WeightPruner;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -19,8 +19,8 @@ import java.util.Set;
 /**
  * One pooled model and what belongs to it alone: its classifier, the {@link WeightPruner} that
  * holds a copy of its original weights (made on the first prune, kept for the slot's life), which
- * prune its weights carry now and, when that prune clamps feature maps ({@link PruneType#A}), the
- * {@link ClampedClassifier} around the classifier that its units attack ({@link #network}), and
+ * prune its weights carry now and, when its config also clamps feature maps ({@link ClampSpec}),
+ * the {@link ClampedClassifier} around the classifier that its units attack ({@link #network}), and
  * which engine checks it has passed.
  *
  * <p>Lifecycle: made and owned by a {@link ModelPool}; lent by {@link ModelPool#borrow} for one
@@ -37,6 +37,7 @@ public final class ModelSlot implements AutoCloseable {
   private WeightPruner pruner;
   private Probes probes;
   private PruneSpec prunedSpec;
+  private ClampSpec prunedClamp;
   private long prunedSeed;
   private ActivationClamp.Calibration prunedCalibration;
   private ClampBounds clampBounds;
@@ -100,34 +101,38 @@ public final class ModelSlot implements AutoCloseable {
 
   /**
    * Prunes the weights by {@code spec} for {@code seed}, from the originals; a no-op returning the
-   * same report when they already carry exactly that prune. For a spec without a feature-map clamp.
+   * same report when they already carry exactly that prune. Without a feature-map clamp.
    */
   public PruneReport prune(PruneSpec spec, long seed) {
-    return prune(spec, seed, null);
+    return prune(spec, null, seed, null);
   }
 
   /**
-   * Prunes the weights by {@code spec} for {@code seed}, from the originals, and then, when the
-   * spec has a feature-map clamp ({@code A}), calibrates it on {@code calibration} on the pruned
-   * model: {@link #network} is then the clamped classifier with those bounds; without A it is the
+   * Prunes the weights by {@code spec} for {@code seed}, from the originals, and then, when there
+   * is a feature-map {@code clamp}, calibrates it on {@code calibration} on the pruned model:
+   * {@link #network} is then the clamped classifier with those bounds; without a clamp it is the
    * classifier. A no-op returning the same report when the slot already carries exactly that prune
-   * (an equal calibration: the same pixel array, layers and batch size).
+   * and clamp (an equal calibration: the same pixel array, layers and batch size).
    *
-   * @param calibration the clamp's calibration images and layers; needed when the spec has A,
-   *     ignored otherwise
-   * @throws IllegalArgumentException when the spec has A and {@code calibration} is null
-   * @throws IllegalStateException when the spec has A and the model file has no probes
+   * @param clamp the feature-map clamp, or null for none
+   * @param calibration the clamp's calibration images and layers; needed with a clamp, ignored
+   *     otherwise
+   * @throws IllegalArgumentException when there is a clamp and {@code calibration} is null
+   * @throws IllegalStateException when there is a clamp and the model file has no probes
    */
-  public PruneReport prune(PruneSpec spec, long seed, ActivationClamp.Calibration calibration) {
-    Double multiple = spec.clampMultiple();
-    if (multiple == null) {
+  public PruneReport prune(
+      PruneSpec spec, ClampSpec clamp, long seed, ActivationClamp.Calibration calibration) {
+    if (clamp == null) {
       calibration = null;
     } else if (calibration == null) {
       throw new IllegalArgumentException(
-          "prune " + spec.label() + " clamps feature maps and needs calibration images");
+          "prune "
+              + ClampSpec.label(spec, clamp)
+              + " clamps feature maps and needs calibration images");
     }
     if (report != null
         && spec.equals(prunedSpec)
+        && java.util.Objects.equals(clamp, prunedClamp)
         && seed == prunedSeed
         && java.util.Objects.equals(calibration, prunedCalibration)) {
       return report;
@@ -137,21 +142,23 @@ public final class ModelSlot implements AutoCloseable {
     }
     // Until the clamp is calibrated, the model is in an unknown state: pruned.
     prunedSpec = spec;
+    prunedClamp = clamp;
     prunedSeed = seed;
     prunedCalibration = calibration;
     report = null;
     unclamp();
     PruneReport weights = pruner.apply(spec, seed);
-    if (multiple == null) {
+    if (clamp == null) {
       report = weights;
       return report;
     }
-    ActivationClamp.Result clamp = ActivationClamp.calibrate(plainProbes(), calibration, multiple);
+    ActivationClamp.Result calibrated =
+        ActivationClamp.calibrate(plainProbes(), calibration, clamp.multiple());
     clamped.put(
         ClampGradient.EXACT,
-        ClampedClassifier.of(plainProbes(), clamp.bounds(), ClampGradient.EXACT));
-    clampBounds = clamp.bounds();
-    report = weights.withClamps(clamp.layers());
+        ClampedClassifier.of(plainProbes(), calibrated.bounds(), ClampGradient.EXACT));
+    clampBounds = calibrated.bounds();
+    report = weights.withClamps(calibrated.layers());
     return report;
   }
 
@@ -166,6 +173,7 @@ public final class ModelSlot implements AutoCloseable {
       unclamp();
       pruner.restore();
       prunedSpec = null;
+      prunedClamp = null;
       prunedCalibration = null;
       report = null;
     }

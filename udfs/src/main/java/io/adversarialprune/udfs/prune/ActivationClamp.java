@@ -16,9 +16,10 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The feature-map clamp of prune kind {@link PruneType#A}: bounds {@code mean - A*std} and {@code
- * mean + A*std} per channel of each selected probed layer, from the layer's clean activations on
- * calibration images (images that are not attacked), for a {@link ClampedClassifier}.
+ * The feature-map clamp of a {@link ClampSpec} (grid kind A): bounds {@code mean - A*std} and
+ * {@code mean + A*std} per channel of each selected probed layer, from the layer's clean
+ * activations on calibration images (images that are not attacked), for a {@link
+ * ClampedClassifier}.
  *
  * <p>Calibration, exactly: the layers are chosen among the model's probes by {@link #select}. For
  * each, over all calibration images and every position of a channel (dims 0, 2, 3 of {@code [N, C,

@@ -2,7 +2,7 @@ package io.adversarialprune.udfs.prune;
 
 /**
  * What one {@link WeightPruner#apply} did to one parameter tensor, or what a feature-map clamp
- * ({@link PruneType#A}) does to one layer's activations on its calibration images.
+ * ({@link ClampSpec}) does to one layer's activations on its calibration images.
  *
  * <p>For a clamped layer ({@link ActivationClamp}) the fields read: {@code name} {@code
  * clamp:LAYER}; {@code elements} the activation values of the calibration images ({@code images * C

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * Per-parameter results of one prune, in the model's parameter order, and per clamped layer the
- * calibration of a feature-map clamp ({@link PruneType#A}).
+ * calibration of a feature-map clamp ({@link ClampSpec}).
  *
  * @param parameters one entry per model parameter, pruned or not (filtered-out parameters report 0
  *     changed); the ratio's denominator is all parameter elements, as in the study

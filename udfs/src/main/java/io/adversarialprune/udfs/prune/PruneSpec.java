@@ -14,9 +14,9 @@ import java.util.stream.Collectors;
  * parameter-name filter, and whether S is gated by the normality test.
  *
  * <p>Steps are stored sorted in application order, the declaration order of {@link PruneType} (E,
- * S, R, L1, L1G, LN1, LN2, RANDOM, then Q or QC, then the clamp A), whatever order they were given
- * in; {@link PruneType#NONE} steps are dropped (they change nothing). Q and QC do not combine: a
- * model is quantized once.
+ * S, R, L1, L1G, LN1, LN2, RANDOM, then Q or QC), whatever order they were given in; {@link
+ * PruneType#NONE} steps are dropped (they change nothing). Q and QC do not combine: a model is
+ * quantized once.
  *
  * @param steps at most one per type, not both Q and QC; stored sorted, without NONE
  * @param include optional Java regex; a parameter is eligible only if it is found in its name
@@ -90,18 +90,6 @@ public record PruneSpec(
       return BASELINE;
     }
     return steps.stream().map(PruneStep::label).collect(Collectors.joining("+"));
-  }
-
-  /**
-   * The multiple of the std of the feature-map clamp ({@link PruneType#A}), or null when this spec
-   * clamps no activations.
-   */
-  public Double clampMultiple() {
-    return steps.stream()
-        .filter(s -> s.type() == PruneType.A)
-        .map(PruneStep::value)
-        .findFirst()
-        .orElse(null);
   }
 
   /** Whether the parameter with this name is pruned under the include/exclude filters. */

@@ -10,8 +10,7 @@ import java.util.Objects;
  * @param value what it means depends on the type: for E, S and R a threshold, a multiple of the std
  *     or a noise amplitude, finite and {@code >= 0}; for L1, L1G, LN1, LN2 and RANDOM the amount,
  *     the fraction of elements (channels for LN1/LN2) to zero, in {@code [0, 1]}; for Q and QC the
- *     number of bits, an integer in {@code [2, 16]} (8: int8); for A the multiple of each channel's
- *     activation std, {@code > 0}; 0 for {@link PruneType#NONE}
+ *     number of bits, an integer in {@code [2, 16]} (8: int8); 0 for {@link PruneType#NONE}
  */
 public record PruneStep(PruneType type, double value) implements java.io.Serializable {
 
@@ -39,16 +38,6 @@ public record PruneStep(PruneType type, double value) implements java.io.Seriali
               "prune value for "
                   + type
                   + " is the fraction to prune and must be in [0, 1], got "
-                  + value);
-        }
-      }
-      case MULTIPLE -> {
-        if (value <= 0) {
-          throw new IllegalArgumentException(
-              "prune value for "
-                  + type
-                  + " is the multiple of the activations' std that bounds the clamp and must be"
-                  + " > 0, got "
                   + value);
         }
       }

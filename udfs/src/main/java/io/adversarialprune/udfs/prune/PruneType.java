@@ -6,14 +6,13 @@ import java.util.stream.Collectors;
 
 /**
  * Prune kinds: the weight kinds, the study's E, S and R and those of {@code torch.nn.utils.prune}
- * and {@code torch.fake_quantize_*} (L1, L1G, LN1, LN2, RANDOM, Q, QC), and one kind that changes
- * no weight, the feature-map clamp A. The name is the grid key, the label's prefix ({@code
- * L1G=0.5}) and the results' {@code prune_type}; all are path-safe.
+ * and {@code torch.fake_quantize_*} (L1, L1G, LN1, LN2, RANDOM, Q, QC). The name is the grid key,
+ * the label's prefix ({@code L1G=0.5}) and the results' {@code prune_type}; all are path-safe. The
+ * feature-map clamp, grid kind A, changes no weight and is no prune type: see {@link ClampSpec}.
  *
  * <p>Declaration order is the order in which a composite spec applies its steps: the study's E, S,
  * R first, then the mask kinds L1, L1G, LN1, LN2, RANDOM, and quantization (Q or QC), so that a
- * quantized model is the last word on the weights the forward pass uses; then A, whose bounds are
- * calibrated on the model as the weight steps left it.
+ * quantized model is the last word on the weights the forward pass uses.
  *
  * <p>The study's kinds touch every selected parameter, as the study did. The torch kinds touch only
  * the selected parameters that {@link #selectsOnlyMatrixWeights() are conv or linear weights}, as
@@ -60,14 +59,7 @@ public enum PruneType {
    * Symmetric fake quantization to {@code QC} bits, one scale per output channel (dim 0): {@code
    * torch.fake_quantize_per_channel_affine(w, scales, zeros, 0, qmin, qmax)}.
    */
-  QC(ValueKind.BITS),
-  /**
-   * Feature-map (activation) clamp: no weight changes; every selected probed layer's output is
-   * clamped to {@code [mean - A*std, mean + A*std]} of its clean activations, per channel,
-   * calibrated on images that are not attacked ({@link ActivationClamp}). Needs a model exported
-   * with probes.
-   */
-  A(ValueKind.MULTIPLE);
+  QC(ValueKind.BITS);
 
   /** What a step's value means, and which values are valid. */
   enum ValueKind {
@@ -77,9 +69,7 @@ public enum PruneType {
     /** A fraction of elements or channels: in {@code [0, 1]}. */
     AMOUNT,
     /** A number of bits: an integer in {@code [MIN_BITS, MAX_BITS]}. */
-    BITS,
-    /** A multiple of a standard deviation: finite and {@code > 0}. */
-    MULTIPLE
+    BITS
   }
 
   /** Fewest quantization bits: 2 bits hold the levels -2 to 1. */
@@ -106,11 +96,6 @@ public enum PruneType {
    */
   public boolean selectsOnlyMatrixWeights() {
     return valueKind == ValueKind.AMOUNT || valueKind == ValueKind.BITS;
-  }
-
-  /** False for {@link #A}, which clamps activations and leaves every weight as it is. */
-  public boolean changesWeights() {
-    return valueKind != ValueKind.MULTIPLE;
   }
 
   /**

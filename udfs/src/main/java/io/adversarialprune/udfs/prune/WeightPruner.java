@@ -19,8 +19,8 @@ import java.util.SplittableRandom;
  * Prunes a loaded model's parameters in place, with bitwise restore: the study's E, S, R and the
  * torch kinds (L1, L1G, LN1, LN2, RANDOM, Q, QC), alone or composed in {@link PruneType} order, as
  * docs/PRUNING.md specifies element by element (what changes, what counts as changed, how ties and
- * seeds go). A spec's feature-map clamp step ({@link PruneType#A}) changes no weight and is skipped
- * here; {@link ActivationClamp} calibrates it.
+ * seeds go). The feature-map clamp ({@link ClampSpec}) changes no weight and is no business of this
+ * class; {@link ActivationClamp} calibrates it.
  *
  * <p>The constructor snapshots the values of the model's own parameter tensors once as host arrays;
  * {@link #apply} computes pruned values from the snapshot and copies them into the same native
@@ -87,9 +87,6 @@ public final class WeightPruner implements AutoCloseable {
     float[][] values = new float[count][];
     boolean[][] changed = new boolean[count][];
     for (PruneStep step : spec.steps()) {
-      if (!step.type().changesWeights()) {
-        continue; // the feature-map clamp: see ActivationClamp
-      }
       List<Integer> selected = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         Entry entry = entries.get(i);
@@ -132,7 +129,7 @@ public final class WeightPruner implements AutoCloseable {
           case RANDOM -> pruneRandom(w, c, v, noiseSeed(seed, entry.name + RANDOM_SALT));
           case Q -> quantize(w, c, 1, (int) v);
           case QC -> quantize(w, c, channels(entry), (int) v);
-          case L1G, NONE, A -> {}
+          case L1G, NONE -> {}
         }
       }
     }

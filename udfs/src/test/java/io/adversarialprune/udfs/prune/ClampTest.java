@@ -248,19 +248,18 @@ class ClampTest {
             Fixtures.SHAPE,
             Classifier.Mode.DIFFERENTIABLE,
             MemoryFormat.AUTO);
-    PruneSpec composite =
-        PruneSpec.of(new PruneStep(PruneType.A, 3), new PruneStep(PruneType.E, 0.05));
-    assertThat(composite.label()).isEqualTo("E=0.05+A=3");
+    PruneSpec weights = PruneSpec.of(new PruneStep(PruneType.E, 0.05));
+    ClampSpec a3 = new ClampSpec(3);
+    assertThat(ClampSpec.label(weights, a3)).isEqualTo("E=0.05+A=3");
     ActivationClamp.Calibration calibration = new ActivationClamp.Calibration(CALIBRATION, "", 40);
     try (ModelPool pool = new ModelPool();
         ModelPool.Lease lease = pool.borrow(key)) {
       ModelSlot slot = lease.slot();
-      PruneReport clampOnly =
-          slot.prune(PruneSpec.of(new PruneStep(PruneType.A, 3)), 0, calibration);
+      PruneReport clampOnly = slot.prune(PruneSpec.none(), a3, 0, calibration);
       assertThat(clampOnly.changed()).as("A changes no weight").isZero();
       assertThat(clampOnly.clamps()).hasSize(probes.size() - 1);
       ClampBounds unpruned = slot.clampBounds();
-      PruneReport report = slot.prune(composite, 0, calibration);
+      PruneReport report = slot.prune(weights, a3, 0, calibration);
       assertThat(report.changed()).isPositive();
       assertThat(report.rows()).hasSize(report.parameters().size() + probes.size() - 1);
       assertThat(report.clamps().get(0).name()).isEqualTo("clamp:conv1");
@@ -268,8 +267,8 @@ class ClampTest {
           .as("calibrated on the pruned weights")
           .isNotNull()
           .isNotEqualTo(unpruned);
-      assertThat(slot.prune(composite, 0, calibration)).isSameAs(report);
-      assertThatThrownBy(() -> slot.prune(composite, 0, null)).hasMessageContaining("E=0.05+A=3");
+      assertThat(slot.prune(weights, a3, 0, calibration)).isSameAs(report);
+      assertThatThrownBy(() -> slot.prune(weights, a3, 0, null)).hasMessageContaining("E=0.05+A=3");
       slot.restore();
       assertThat(slot.clampBounds()).isNull();
     }
@@ -282,7 +281,7 @@ class ClampTest {
         ModelPool.Lease lease = pool.borrow(probeTinyKey())) {
       ModelSlot slot = lease.slot();
       assertThat(slot.network(ClampGradient.EXACT)).isSameAs(slot.classifier());
-      slot.prune(PruneSpec.of(new PruneStep(PruneType.A, 3)), 0, calibration);
+      slot.prune(PruneSpec.none(), new ClampSpec(3), 0, calibration);
       Network exact = slot.network(ClampGradient.EXACT);
       Network straightThrough = slot.network(ClampGradient.STRAIGHT_THROUGH);
       assertThat(exact).isInstanceOf(ClampedClassifier.class).isNotSameAs(slot.classifier());
@@ -292,7 +291,7 @@ class ClampTest {
       assertThat(((ClampedClassifier) straightThrough).bounds()).isEqualTo(slot.clampBounds());
       assertThat(slot.network(ClampGradient.STRAIGHT_THROUGH)).isSameAs(straightThrough);
       assertThat(slot.probes().clamped()).as("anatomy sees the clamped network").isTrue();
-      slot.prune(PruneSpec.of(new PruneStep(PruneType.E, 0.05)), 0, calibration);
+      slot.prune(PruneSpec.of(new PruneStep(PruneType.E, 0.05)), null, 0, calibration);
       assertThat(slot.network(ClampGradient.STRAIGHT_THROUGH)).isSameAs(slot.classifier());
       assertThat(slot.probes().clamped()).isFalse();
     }
@@ -331,10 +330,11 @@ class ClampTest {
 
   @Test
   void aMultipleThatIsNotPositiveIsRefused() {
-    assertThatThrownBy(() -> new PruneStep(PruneType.A, 0))
+    assertThatThrownBy(() -> new ClampSpec(0))
         .hasMessageContaining("prune value for A")
         .hasMessageContaining("> 0");
-    assertThat(new PruneStep(PruneType.A, 0.5).label()).isEqualTo("A=0.5");
+    assertThat(new ClampSpec(0.5).label()).isEqualTo("A=0.5");
+    assertThat(ClampSpec.label(PruneSpec.none(), new ClampSpec(3))).isEqualTo("A=3");
   }
 
   @Test

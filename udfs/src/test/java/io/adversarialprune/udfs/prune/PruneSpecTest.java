@@ -17,7 +17,7 @@ class PruneSpecTest {
     assertThatThrownBy(() -> PruneType.parse("L3"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'L3'")
-        .hasMessageContaining("[NONE, E, S, R, L1, L1G, LN1, LN2, RANDOM, Q, QC, A]");
+        .hasMessageContaining("[NONE, E, S, R, L1, L1G, LN1, LN2, RANDOM, Q, QC]");
   }
 
   @Test
