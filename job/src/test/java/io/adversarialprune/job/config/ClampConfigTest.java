@@ -75,6 +75,33 @@ class ClampConfigTest {
   }
 
   @Test
+  void aCompositesProblemsNameItsStepsAsWrittenTheClampIncluded() {
+    assertThatThrownBy(
+            () ->
+                SweepConfig.load(
+                    null,
+                    List.of(
+                        "sweep.grid.composite=[\"E=0.01+A=3+E=0.02\", \"Q=8+A=3+QC=8\","
+                            + " \"A=3+a=2\", \"L3=0.1\"]")))
+        .isInstanceOf(UserInputException.class)
+        .hasMessageContaining("(4 problems)")
+        .hasMessageContaining(
+            "sweep.grid.composite entry 'E=0.01+A=3+E=0.02': duplicate prune step type E in"
+                + " [PruneStep[type=E, value=0.01], PruneStep[type=A, value=3.0],"
+                + " PruneStep[type=E, value=0.02]] (at most one step per type)")
+        .hasMessageContaining(
+            "sweep.grid.composite entry 'Q=8+A=3+QC=8': prune steps Q and QC do not combine (a"
+                + " model is quantized once): [PruneStep[type=Q, value=8.0], PruneStep[type=A,"
+                + " value=3.0], PruneStep[type=QC, value=8.0]]")
+        .hasMessageContaining(
+            "sweep.grid.composite entry 'A=3+a=2': duplicate prune step type A in"
+                + " [PruneStep[type=A, value=3.0], PruneStep[type=A, value=2.0]]")
+        .hasMessageContaining(
+            "sweep.grid.composite entry 'L3=0.1': prune type must be one of [NONE, E, S, R, L1,"
+                + " L1G, LN1, LN2, RANDOM, Q, QC, A] (case-insensitive), got 'L3'");
+  }
+
+  @Test
   void aStraightThroughAttackWithoutAClampIsWarnedOf() {
     SweepConfig c =
         SweepConfig.load(

@@ -19,6 +19,36 @@ class SweepPlanTest {
   }
 
   @Test
+  void aClampConfigKeepsItsLabelTypeAndValueAndIsNoBaseline() {
+    SweepConfig config =
+        SweepConfig.load(
+            null,
+            List.of(
+                "sweep.grid.A=[3]",
+                "sweep.grid.composite=[\"A=3+E=0.01\"]",
+                "sweep.seeds=[7]",
+                "sweep.attacks=[{type=fgsm, name=f}]"));
+    SweepPlan plan = SweepPlan.of(config, new long[] {0, 10});
+
+    assertThat(plan.configs())
+        .extracting(
+            ConfigEntry::id,
+            ConfigEntry::pruneLabel,
+            ConfigEntry::pruneType,
+            ConfigEntry::pruneValue)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("baseline", "baseline", "baseline", 0.0),
+            org.assertj.core.groups.Tuple.tuple("A_3", "A=3", "A", 3.0),
+            org.assertj.core.groups.Tuple.tuple("E_0.01+A_3", "E=0.01+A=3", "composite", null));
+    assertThat(plan.baseline().id()).isEqualTo("baseline");
+    assertThat(plan.configs().get(1).prune().steps()).as("no weight step").isEmpty();
+    assertThat(plan.configs().get(2).prune().label()).isEqualTo("E=0.01");
+    assertThat(plan.units())
+        .filteredOn(u -> !u.configId().equals("baseline"))
+        .allSatisfy(u -> assertThat(u.baseline()).isNotNull());
+  }
+
+  @Test
   void countsAreSingularOnlyForOne() {
     assertThat(SweepPlan.count(0, "unit")).isEqualTo("0 units");
     assertThat(SweepPlan.count(1, "unit")).isEqualTo("1 unit");
