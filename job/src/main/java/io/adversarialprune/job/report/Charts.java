@@ -167,7 +167,11 @@ public final class Charts {
   private static List<String> types(List<ConfigMetrics> all) {
     return all.stream()
         // the baseline (value 0) is no type of its own to chart
-        .filter(m -> m.target() == null && m.pruneValue() != null && !isBaseline(m.prune()))
+        .filter(
+            m ->
+                m.target() == null
+                    && m.pruneValue() != null
+                    && !ConfigMetrics.isBaseline(m.prune()))
         .map(ConfigMetrics::pruneType)
         .distinct()
         .toList();
@@ -187,10 +191,6 @@ public final class Charts {
         .filter(m -> type.equals(m.pruneType()) && attack.equals(m.attack()))
         .sorted(Comparator.comparingDouble(ConfigMetrics::pruneValue))
         .toList();
-  }
-
-  private static boolean isBaseline(String prune) {
-    return ConfigMetrics.isBaseline(prune);
   }
 
   private static String xTitle(String type, boolean logX) {
@@ -331,10 +331,11 @@ public final class Charts {
     System.setProperty("java.awt.headless", "true");
     List<LayerLine> first =
         layers.stream().filter(l -> l.attackOrder() == 0 && l.target() == null).toList();
-    List<LayerLine> baseline = first.stream().filter(l -> isBaseline(l.prune())).toList();
+    List<LayerLine> baseline =
+        first.stream().filter(l -> ConfigMetrics.isBaseline(l.prune())).toList();
     List<String> configs =
         first.stream()
-            .filter(l -> !isBaseline(l.prune()))
+            .filter(l -> !ConfigMetrics.isBaseline(l.prune()))
             .map(LayerLine::configId)
             .distinct()
             .toList();

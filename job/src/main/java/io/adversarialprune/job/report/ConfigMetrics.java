@@ -2,6 +2,7 @@ package io.adversarialprune.job.report;
 
 import static org.apache.spark.sql.functions.col;
 
+import io.adversarialprune.job.results.LegacyImport;
 import io.adversarialprune.udfs.prune.PruneSpec;
 import java.util.Comparator;
 import java.util.List;
@@ -178,20 +179,17 @@ public record ConfigMetrics(
         .toList();
   }
 
-  /**
-   * The baseline's name in runs written before it was {@code baseline} everywhere: {@code none} in
-   * {@code config_id}, {@code prune} and {@code prune_type}, with a null {@code prune_value}. Read
-   * as today's, so that the report and {@code compare} match those runs' baseline with a new one.
-   */
-  static final String OLD_BASELINE = "none";
-
   /** Whether {@code prune} names the baseline, by today's name or by that of earlier runs. */
   static boolean isBaseline(String prune) {
-    return PruneSpec.BASELINE.equals(prune) || OLD_BASELINE.equals(prune);
+    return PruneSpec.BASELINE.equals(prune) || LegacyImport.OLD_BASELINE.equals(prune);
   }
 
+  /**
+   * A metrics row; an earlier run's baseline ({@link LegacyImport#OLD_BASELINE}) read as today's,
+   * so that the report and {@code compare} match it with a new run's.
+   */
   static ConfigMetrics from(Row r) {
-    boolean old = OLD_BASELINE.equals(r.getAs("config_id"));
+    boolean old = LegacyImport.OLD_BASELINE.equals(r.getAs("config_id"));
     return new ConfigMetrics(
         old ? PruneSpec.BASELINE : r.getAs("config_id"),
         r.<Integer>getAs("config_order"),

@@ -21,6 +21,12 @@ import org.apache.spark.sql.functions;
  * them. The old root is only read.
  */
 public final class LegacyImport {
+  /**
+   * The baseline's name in runs written before it was {@code baseline} everywhere: {@code none} in
+   * {@code config_id}, {@code prune} and {@code prune_type}, with a null {@code prune_value}.
+   */
+  public static final String OLD_BASELINE = "none";
+
   /** One imported run and its rows per table, in {@link Tables#ALL} order. */
   public record Imported(String sweep, String runId, String status, List<Long> rows) {}
 
@@ -106,13 +112,12 @@ public final class LegacyImport {
    */
   public static Dataset<Row> baselineRenamed(Dataset<Row> df) {
     List<String> columns = java.util.Arrays.asList(df.columns());
-    String old = "none";
     if (columns.contains("prune_value") && columns.contains("prune_type")) {
       df =
           df.withColumn(
               "prune_value",
               functions
-                  .when(df.col("prune_type").equalTo(old), functions.lit(0.0))
+                  .when(df.col("prune_type").equalTo(OLD_BASELINE), functions.lit(0.0))
                   .otherwise(df.col("prune_value")));
     }
     for (String c : List.of("config_id", "prune", "prune_type")) {
@@ -121,7 +126,7 @@ public final class LegacyImport {
             df.withColumn(
                 c,
                 functions
-                    .when(df.col(c).equalTo(old), functions.lit(PruneSpec.BASELINE))
+                    .when(df.col(c).equalTo(OLD_BASELINE), functions.lit(PruneSpec.BASELINE))
                     .otherwise(df.col(c)));
       }
     }
