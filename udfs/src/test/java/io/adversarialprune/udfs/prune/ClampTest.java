@@ -240,14 +240,7 @@ class ClampTest {
 
   @Test
   void aSlotPrunesTheWeightsFirstThenClampsAndRestoreUndoesBoth() {
-    ModelPool.Key key =
-        new ModelPool.Key(
-            Fixtures.file("probe-tiny.pt"),
-            Device.cpu(),
-            Fixtures.NORM,
-            Fixtures.SHAPE,
-            Classifier.Mode.DIFFERENTIABLE,
-            MemoryFormat.AUTO);
+    ModelPool.Key key = probeTinyKey();
     PruneSpec weights = PruneSpec.of(new PruneStep(PruneType.E, 0.05));
     ClampSpec a3 = new ClampSpec(3);
     assertThat(ClampSpec.label(weights, a3)).isEqualTo("E=0.05+A=3");
